@@ -1,0 +1,14 @@
+// Emits dist/ for `npm pack`: Node does not strip types inside node_modules, so the published
+// package ships JavaScript. Non-TypeScript assets under src/ (web pages, styles) are copied as-is.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+cpSync(join(root, 'src'), join(root, 'dist'), {
+  recursive: true,
+  filter: (src) => !src.endsWith('.ts'),
+});
+chmodSync(join(root, 'dist/cli/bin.js'), 0o755);

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { formatIssue, parseConfig } from '../../config/index.ts';
+import { type Command, ExitCode } from '../command.ts';
+import { createStyle } from '../terminal-style.ts';
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'Check a piper.yaml and report every problem at once',
+  args: 'FILE',
+  description:
+    `Reads FILE, substitutes environment references (\${NAME}, \${NAME:-default}), and validates it against the schema.\n` +
+    'Every problem is printed with its path, the value found and what was expected.\n' +
+    'Exit code 0 when valid, 2 when invalid or unreadable.\n\n' +
+    'Example:\n  piper validate examples/piper.yaml',
+  options: {
+    json: { type: 'boolean', description: 'print the result as JSON' },
+  },
+  async run(ctx, { values, positionals }) {
+    const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
+    const file = positionals[0];
+    if (file === undefined) {
+      ctx.stderr.write('piper validate: missing FILE (try: piper validate piper.yaml)\n');
+      return ExitCode.usage;
+    }
+    let text: string;
+    try {
+      text = await readFile(resolve(ctx.cwd, file), 'utf8');
+    } catch (err) {
+      ctx.stderr.write(`piper validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return ExitCode.usage;
+    }
+    const result = parseConfig(text, { env: ctx.env, source: file });
+    if (values.json === true) {
+      ctx.stdout.write(`${JSON.stringify(result.ok ? { valid: true, file } : { valid: false, file, issues: result.issues }, null, 2)}\n`);
+      return result.ok ? ExitCode.ok : ExitCode.usage;
+    }
+    if (result.ok) {
+      const c = result.config;
+      ctx.stdout.write(
+        `${style.green('✓')} ${file} is valid: ${Object.keys(c.pools).length} pool(s), ${c.routes.length} route(s), ${c.listeners.length} listener(s)\n`,
+      );
+      return ExitCode.ok;
+    }
+    ctx.stdout.write(`${style.red('✗')} ${file} has ${result.issues.length} problem(s):\n`);
+    for (const issue of result.issues) ctx.stdout.write(`  ${formatIssue(issue)}\n`);
+    return ExitCode.usage;
+  },
+};

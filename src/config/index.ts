@@ -1,0 +1,22 @@
+export { type ConfigIssue, formatIssue, formatPath } from './config-issue.ts';
+export { configJsonSchema } from './json-schema.ts';
+export {
+  type ConfigResult,
+  defaultConfig,
+  loadConfigFile,
+  type ParseConfigOptions,
+  parseConfig,
+  unwrapConfig,
+  validateConfig,
+} from './load-config.ts';
+export {
+  type BackendConfig,
+  type MigrationConfig,
+  type PiperConfig,
+  type PiperConfigInput,
+  type PlatformConfig,
+  type PoolConfig,
+  piperConfigSchema,
+  type RouteConfig,
+  type SloConfig,
+} from './schema.ts';

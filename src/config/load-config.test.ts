@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { isPiperError } from '../core/index.ts';
+import { defaultConfig, parseConfig, unwrapConfig, validateConfig } from './load-config.ts';
+
+const example = new URL('../../examples/piper.yaml', import.meta.url);
+
+test('the example config is valid, with durations in ms and percentages as fractions', async () => {
+  const result = parseConfig(await readFile(example, 'utf8'), { env: {} });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  const c = result.config;
+  assert.deepEqual(Object.keys(c.pools), ['vendor', 'inhouse']);
+  assert.equal(c.timeouts.headers, 10_000);
+  assert.equal(c.pools.vendor?.healthCheck.timeout, 500);
+  assert.equal(c.pools.vendor?.outlierDetection.maxEjectionPercent, 0.5);
+  assert.equal(c.routes[0]?.slo.availability, 0.999);
+  assert.equal(c.migration.expectedPeak, 300);
+  assert.equal(c.platform.maxUploadSize, 1024 ** 3);
+});
+
+test('reports three mistakes at once, each with its path and the bad value', () => {
+  const result = parseConfig(`
+pools:
+  inhouse:
+    backends:
+      - { name: a, url: "http://127.0.0.1:1" }
+      - { name: b, url: "ftp://127.0.0.1:2" }
+    healthCheck: { interval: soon }
+routes:
+  - name: web
+    split: { inhouse: 100 }
+    retires: 2
+`);
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.deepEqual(
+    result.issues.map((i) => [i.path, i.value]),
+    [
+      ['pools.inhouse.backends[1].url', 'ftp://127.0.0.1:2'],
+      ['pools.inhouse.healthCheck.interval', 'soon'],
+      ['routes[0].retires', 2],
+    ],
+  );
+  assert.match(result.issues[2]?.message ?? '', /unknown key/);
+});
+
+test('cross-references are checked: a split naming an unknown pool is reported at that key', () => {
+  const result = validateConfig({
+    pools: { a: { backends: [{ name: 'x', url: 'http://127.0.0.1:1' }] } },
+    routes: [{ name: 'r', split: { a: 1, b: 1 } }],
+  });
+  assert.equal(result.ok, false);
+  assert.equal(!result.ok && result.issues[0]?.path, 'routes[0].split.b');
+});
+
+test('substitutes ${ENV} and ${ENV:-default}, and reports an unset variable at its key', () => {
+  const text = 'admin:\n  token: ${TOKEN}\nstorage:\n  path: ${DB:-/var/lib/piper.db}\n';
+  const ok = parseConfig(text, { env: { TOKEN: 'a-long-enough-token-123' } });
+  assert.ok(ok.ok);
+  assert.equal(ok.config.admin.token, 'a-long-enough-token-123');
+  assert.equal(ok.config.storage.path, '/var/lib/piper.db');
+  const bad = parseConfig(text, { env: {} });
+  assert.equal(bad.ok, false);
+  assert.deepEqual(!bad.ok && bad.issues.map((i) => i.path), ['admin.token']);
+  assert.match(!bad.ok ? (bad.issues[0]?.message ?? '') : '', /TOKEN is not set/);
+});
+
+test('a YAML syntax error is reported with its line', () => {
+  const result = parseConfig('pools: {\n  a: [\n');
+  assert.equal(result.ok, false);
+  assert.match(!result.ok ? (result.issues[0]?.message ?? '') : '', /YAML syntax.*line \d+/);
+});
+
+test('the parsed config is frozen', () => {
+  const c = defaultConfig();
+  assert.ok(Object.isFrozen(c));
+  assert.ok(Object.isFrozen(c.timeouts));
+  assert.throws(() => {
+    (c.timeouts as { headers: number }).headers = 1;
+  }, TypeError);
+});
+
+test('unwrapConfig throws PIPER_CONFIG_INVALID listing every issue', () => {
+  assert.throws(
+    () => unwrapConfig(validateConfig({ listeners: [{ port: 70000 }], bogus: 1 }), 'x.yaml'),
+    (err: unknown) => isPiperError(err, 'PIPER_CONFIG_INVALID') && /x\.yaml has 2 problem/.test(err.message) && err.source === 'config',
+  );
+});

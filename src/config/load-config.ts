@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { PiperError } from '../core/index.ts';
+import { type ConfigIssue, formatIssue, formatPath, valueAt } from './config-issue.ts';
+import { substituteEnv } from './env-substitution.ts';
+import { type PiperConfig, piperConfigSchema } from './schema.ts';
+
+export interface ParseConfigOptions {
+  /** Variables for `${NAME}` substitution; none when omitted. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Shown in messages (a file name). */
+  source?: string;
+}
+
+export type ConfigResult = { ok: true; config: PiperConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** Parses and validates config text, collecting every problem rather than stopping at the first. */
+export function parseConfig(text: string, options: ParseConfigOptions = {}): ConfigResult {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]}${e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''}`,
+        value: undefined,
+      })),
+    };
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  return validateConfig(raw, options);
+}
+
+/** Validates an already-parsed tree (from YAML, JSON or code). */
+export function validateConfig(raw: unknown, options: ParseConfigOptions = {}): ConfigResult {
+  const issues: ConfigIssue[] = [];
+  const substituted = substituteEnv(raw, options.env ?? {}, issues);
+  const result = piperConfigSchema.safeParse(substituted);
+  if (!result.success) {
+    const envPaths = new Set(issues.map((i) => i.path));
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        // One issue per key, at the key itself, so the path points at the typo.
+        for (const key of issue.keys) {
+          const path = [...issue.path, key];
+          issues.push({ path: formatPath(path), message: 'unknown key', value: valueAt(substituted, path) });
+        }
+        continue;
+      }
+      const path = formatPath(issue.path);
+      // An unset variable already explains why the value at this key is wrong.
+      if (envPaths.has(path)) continue;
+      issues.push({ path, message: issue.message, value: valueAt(substituted, issue.path) });
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  if (!result.success) throw new Error('unreachable: zod failed without issues');
+  return { ok: true, config: deepFreeze(result.data) };
+}
+
+/** Reads, parses and validates a config file; throws `PIPER_CONFIG_INVALID` listing every issue. */
+export async function loadConfigFile(file: string, options: ParseConfigOptions = {}): Promise<PiperConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PiperError('PIPER_CONFIG_UNREADABLE', `cannot read config file ${file}: ${(err as Error).message}`, {
+      source: 'config',
+      cause: err,
+    });
+  }
+  return unwrapConfig(parseConfig(text, { ...options, source: file }), file);
+}
+
+/** Returns the config or throws one error that lists every issue. */
+export function unwrapConfig(result: ConfigResult, source = 'config'): PiperConfig {
+  if (result.ok) return result.config;
+  const lines = result.issues.map((i) => `  ${formatIssue(i)}`).join('\n');
+  throw new PiperError('PIPER_CONFIG_INVALID', `${source} has ${result.issues.length} problem(s):\n${lines}`, {
+    source: 'config',
+    details: { issues: result.issues },
+  });
+}
+
+/** The defaults of every key, as `piper up` runs with no file. */
+export function defaultConfig(): PiperConfig {
+  return unwrapConfig(validateConfig({}), 'defaults');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

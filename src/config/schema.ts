@@ -1,0 +1,304 @@
+import { z } from 'zod';
+import { duration, percent, rate, size } from './units-schema.ts';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a lowercase name of letters, digits, "-" or "_" (at most 63 characters)');
+const port = z.number().int().min(0).max(65535);
+const address = z.string().min(1).default('127.0.0.1');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+
+export const listenerSchema = z.strictObject({
+  name: name.default('public'),
+  address: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8080),
+});
+
+export const adminSchema = z
+  .strictObject({
+    address,
+    port: port.default(9901),
+    /** Bearer token for write actions. Required when the address is not loopback. */
+    token: z.string().min(16, 'at least 16 characters').optional(),
+    /** Bearer token that can only read. */
+    readToken: z.string().min(16, 'at least 16 characters').optional(),
+  })
+  .default({ address: '127.0.0.1', port: 9901 });
+
+export const dashboardSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    address,
+    port: port.default(9902),
+  })
+  .default({ enabled: true, address: '127.0.0.1', port: 9902 });
+
+export const timeoutsSchema = z
+  .strictObject({
+    /** Time for a client to send all request headers (slowloris guard). */
+    headers: duration().default(10_000),
+    /** Time for a whole client request. */
+    request: duration().default(60_000),
+    /** Keep-alive idle time of client connections. */
+    idle: duration().default(5_000),
+    /** Time to connect to a backend. */
+    connect: duration().default(2_000),
+    /** Time from request sent to backend response headers. */
+    upstreamHeaders: duration().default(10_000),
+    /** Time between body chunks from a backend. */
+    upstreamBody: duration().default(30_000),
+  })
+  .default({ headers: 10_000, request: 60_000, idle: 5_000, connect: 2_000, upstreamHeaders: 10_000, upstreamBody: 30_000 });
+
+export const healthCheckSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  path: z.string().startsWith('/').default('/healthz'),
+  interval: duration().default(1_000),
+  timeout: duration().default(500),
+  /** Consecutive successes to mark a backend up. */
+  rise: z.number().int().min(1).default(2),
+  /** Consecutive failures to mark a backend down. */
+  fall: z.number().int().min(1).default(2),
+});
+
+export const outlierDetectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  consecutive5xx: z.number().int().min(1).default(5),
+  consecutiveGatewayErrors: z.number().int().min(1).default(3),
+  consecutiveConnectFailures: z.number().int().min(1).default(3),
+  baseEjectionTime: duration().default(30_000),
+  maxEjectionTime: duration().default(300_000),
+  /** Share of a pool's backends that may be ejected at once. */
+  maxEjectionPercent: percent().default(0.5),
+});
+
+export const admissionSchema = z.strictObject({
+  /** Gradient-based adaptive concurrency limit per pool. */
+  adaptive: z.boolean().default(true),
+  initialLimit: z.number().int().min(1).default(64),
+  minLimit: z.number().int().min(1).default(4),
+  maxLimit: z.number().int().min(1).default(1000),
+  /** Requests that may wait for a slot; the rest are shed at once. */
+  queueSize: z.number().int().min(0).default(128),
+  queueTimeout: duration().default(250),
+});
+
+export const backendSchema = z.strictObject({
+  name,
+  url: httpUrl,
+  weight: z.number().int().min(1).max(1000).default(100),
+});
+
+export const poolSchema = z.strictObject({
+  backends: z.array(backendSchema).min(1, 'a pool needs at least one backend'),
+  healthCheck: healthCheckSchema.prefault({}),
+  outlierDetection: outlierDetectionSchema.prefault({}),
+  admission: admissionSchema.prefault({}),
+  /** A new or returning backend's share ramps up over this time. */
+  slowStart: duration().default(0),
+});
+
+export const sloSchema = z.strictObject({
+  /** Share of requests that must not fail (5xx, shed, or connection error). */
+  availability: percent().default(0.999),
+  latency: z
+    .strictObject({
+      threshold: duration().default(500),
+      /** Share of requests that must be faster than the threshold. */
+      target: percent().default(0.99),
+    })
+    .prefault({}),
+});
+
+export const retrySchema = z.strictObject({
+  /** Retries per request (on another backend), only where safe. */
+  attempts: z.number().int().min(0).max(5).default(1),
+  /** Retries in flight as a share of active requests. */
+  budget: percent().default(0.2),
+  /** Retries always allowed in flight, whatever the budget. */
+  minRetryConcurrency: z.number().int().min(0).default(3),
+});
+
+export const routeSchema = z.strictObject({
+  name,
+  match: z
+    .strictObject({
+      /** Host to match, `*` for any; a leading `*.` matches subdomains. */
+      host: z.string().min(1).default('*'),
+      pathPrefix: z.string().startsWith('/').default('/'),
+    })
+    .prefault({}),
+  /** Weights by pool name; traffic splits in proportion. */
+  split: z.record(name, z.number().int().min(0).max(10_000)),
+  /** Pools to use, in order, when every pool of the split has no healthy backend. */
+  failover: z.array(name).default([]),
+  sticky: z.union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ cookie: z.string().min(1) })]).optional(),
+  retries: retrySchema.prefault({}),
+  slo: sloSchema.prefault({}),
+});
+
+export const overloadSchema = z
+  .strictObject({
+    /** Shed new requests while the event loop lags more than this. */
+    eventLoopLag: duration().default(200),
+    /** Most client connections held at once. */
+    maxConnections: z.number().int().min(1).default(10_000),
+    retryAfter: duration().default(1_000),
+  })
+  .prefault({});
+
+export const migrationSchema = z
+  .strictObject({
+    steps: z
+      .array(z.number().min(0).max(100))
+      .min(1)
+      .refine((s) => s.every((v, i) => i === 0 || v > (s[i - 1] as number)), 'steps must increase')
+      .refine((s) => s.at(-1) === 100, 'the last step must be 100')
+      .default([1, 5, 10, 25, 50, 100]),
+    stepDuration: duration().default(60_000),
+    /** Certified capacity divided by this must cover the projected load. */
+    headroom: z.number().min(1).default(2),
+    /** Expected peak rate of the route; the recent observed peak is used when higher. */
+    expectedPeak: rate().optional(),
+    /** Oldest capacity result the gate accepts. */
+    capacityMaxAge: duration().default(7 * 86_400_000),
+    /** The data plane reverts to the source pool when the controller is silent this long. */
+    deadMan: duration().default(10_000),
+    judge: z
+      .strictObject({
+        /** Error ratio on the target that rolls back at once. */
+        maxErrorRatio: percent().default(0.2),
+        /** Consecutive failing windows before a soft rollback. */
+        consecutiveFailures: z.number().int().min(1).default(3),
+        /** Windows with no target data before the judge holds and alerts. */
+        minRequests: z.number().int().min(1).default(20),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const storageSchema = z
+  .strictObject({
+    /** SQLite file of the journal and rollout state. */
+    path: z.string().min(1).default('piper.db'),
+  })
+  .prefault({});
+
+export const webhookSchema = z.strictObject({
+  url: httpUrl,
+  format: z.enum(['json', 'slack']).default('json'),
+  events: z
+    .array(
+      z.enum([
+        'incident.opened',
+        'incident.acknowledged',
+        'incident.resolved',
+        'migration.started',
+        'migration.step',
+        'migration.rolled_back',
+        'migration.completed',
+      ]),
+    )
+    .optional(),
+});
+
+export const notificationsSchema = z
+  .strictObject({
+    webhooks: z.array(webhookSchema).default([]),
+  })
+  .prefault({});
+
+export const loggingSchema = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    accessLog: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Share of requests logged. */
+        sample: percent().default(1),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const platformSchema = z
+  .strictObject({
+    address,
+    port: port.default(8081),
+    dataDir: z.string().min(1).default('piper-data'),
+    maxUploadSize: size().default(1024 ** 3),
+    maxDecompressedSize: size().default(1024 ** 3),
+    /** Largest output/input ratio a decompression may reach before it is stopped as a bomb. */
+    maxDecompressionRatio: z.number().min(1).default(1000),
+    maxConcurrency: z.number().int().min(1).default(256),
+    /** Emulates smaller hardware: the most requests per second served, the rest queue then fail. */
+    capacityRps: z.number().positive().optional(),
+  })
+  .prefault({});
+
+export const piperConfigSchema = z
+  .strictObject({
+    listeners: z
+      .array(listenerSchema)
+      .min(1)
+      .default([{ name: 'public', address: '127.0.0.1', port: 8080 }]),
+    admin: adminSchema,
+    dashboard: dashboardSchema,
+    timeouts: timeoutsSchema,
+    pools: z.record(name, poolSchema).default({}),
+    routes: z.array(routeSchema).default([]),
+    overload: overloadSchema,
+    migration: migrationSchema,
+    storage: storageSchema,
+    notifications: notificationsSchema,
+    logging: loggingSchema,
+    platform: platformSchema,
+  })
+  .superRefine((cfg, ctx) => {
+    const pools = new Set(Object.keys(cfg.pools));
+    const routes = new Set<string>();
+    cfg.routes.forEach((route, i) => {
+      if (routes.has(route.name)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name "${route.name}"` });
+      }
+      routes.add(route.name);
+      for (const pool of Object.keys(route.split)) {
+        if (!pools.has(pool)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', i, 'split', pool],
+            message: `unknown pool "${pool}" (pools: ${[...pools].join(', ') || 'none'})`,
+          });
+        }
+      }
+      if (Object.values(route.split).every((w) => w === 0)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'split'], message: 'at least one pool needs a weight above 0' });
+      }
+      route.failover.forEach((pool, j) => {
+        if (!pools.has(pool)) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i, 'failover', j], message: `unknown pool "${pool}"` });
+        }
+      });
+    });
+    for (const [poolName, pool] of Object.entries(cfg.pools)) {
+      const seen = new Set<string>();
+      pool.backends.forEach((b, j) => {
+        if (seen.has(b.name)) {
+          ctx.addIssue({ code: 'custom', path: ['pools', poolName, 'backends', j, 'name'], message: `duplicate backend name "${b.name}"` });
+        }
+        seen.add(b.name);
+      });
+      if (pool.admission.minLimit > pool.admission.maxLimit) {
+        ctx.addIssue({ code: 'custom', path: ['pools', poolName, 'admission', 'minLimit'], message: 'must not exceed maxLimit' });
+      }
+    }
+  });
+
+/** The whole `piper.yaml`, as the schema accepts it (durations as text, optional keys). */
+export type PiperConfigInput = z.input<typeof piperConfigSchema>;
+/** The parsed, defaulted config: durations in ms, sizes in bytes, percentages as fractions. */
+export type PiperConfig = z.output<typeof piperConfigSchema>;
+export type PoolConfig = z.output<typeof poolSchema>;
+export type BackendConfig = z.output<typeof backendSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type SloConfig = z.output<typeof sloSchema>;
+export type PlatformConfig = z.output<typeof platformSchema>;
+export type MigrationConfig = z.output<typeof migrationSchema>;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { isPiperError, parseDuration, parsePercent, parseRate, parseSize } from '../core/index.ts';
+
+function unit(parse: (text: string) => number, description: string, example: string) {
+  return z
+    .union([z.string(), z.number().nonnegative()])
+    .transform((value, ctx) => {
+      if (typeof value === 'number') return value;
+      try {
+        return parse(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: isPiperError(err) ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .meta({ description: `${description}, e.g. ${example}` });
+}
+
+/** A duration such as `250ms` or `1m30s`, parsed to milliseconds (a bare number is milliseconds). */
+export const duration = () => unit(parseDuration, 'A duration (bare numbers are milliseconds)', '250ms, 1m30s');
+/** A size such as `64KiB` or `1GB`, parsed to bytes. */
+export const size = () => unit(parseSize, 'A size in bytes with an optional unit', '64KiB, 10MB, 1GiB');
+/** A rate such as `500/s` or `30k/min`, parsed to events per second. */
+export const rate = () => unit(parseRate, 'A rate (bare numbers are per second)', '500/s, 30k/min');
+/** A percentage such as `99.9%`, parsed to a fraction (a bare number is already a fraction). */
+export const percent = () =>
+  z
+    .union([z.string(), z.number().min(0).max(1)])
+    .transform((value, ctx) => {
+      if (typeof value === 'number') return value;
+      try {
+        return parsePercent(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: isPiperError(err) ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .meta({ description: 'A percentage such as 99.9% (a bare number is a fraction between 0 and 1)' });
