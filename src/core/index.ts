@@ -1,4 +1,5 @@
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
+export { sendError, sendJson, statusOf } from './json-response.ts';
 export { createLogger, type Logger, type LoggerFactoryOptions, REDACTED_PATHS, silentLogger } from './logger.ts';
 export { type ErrorSource, isPiperError, PiperError, type PiperErrorOptions } from './piper-error.ts';
 export { type Random, SeededRandom, SystemRandom } from './random.ts';

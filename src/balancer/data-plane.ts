@@ -1,0 +1,77 @@
+import type { TelemetryWindow } from '../telemetry/index.ts';
+
+/** A route's traffic split: weight by pool name (integers; shares are proportional). */
+export type Split = Readonly<Record<string, number>>;
+
+export type BackendHealth = 'healthy' | 'unhealthy' | 'ejected' | 'draining' | 'unknown';
+
+export interface BackendState {
+  name: string;
+  url: string;
+  weight: number;
+  health: BackendHealth;
+  /** Why the backend is not healthy (last check error, ejection reason). */
+  reason: string | null;
+  /** Epoch ms when an ejection ends, or null. */
+  ejectedUntil: number | null;
+  ejections: number;
+  inFlight: number;
+}
+
+export interface PoolState {
+  name: string;
+  backends: readonly BackendState[];
+  healthyBackends: number;
+  concurrencyLimit: number;
+  inFlight: number;
+  queued: number;
+}
+
+export interface RouteState {
+  name: string;
+  host: string;
+  pathPrefix: string;
+  split: Split;
+  failover: readonly string[];
+  /** Set while a dead-man guard is armed on the route (during a migration). */
+  deadMan: { safeSplit: Split; timeoutMs: number; lastHeartbeat: number } | null;
+}
+
+export interface DataPlaneSnapshot {
+  at: number;
+  routes: readonly RouteState[];
+  pools: readonly PoolState[];
+}
+
+export interface SetSplitOptions {
+  /** Who asked (operator name, `rollout`). */
+  actor?: string;
+  /**
+   * Arms the dead-man guard: if no `heartbeat(route)` arrives for `deadManMs`, the data plane
+   * reverts the route to `safeSplit` on its own. Passing null disarms it.
+   */
+  deadMan?: { safeSplit: Split; timeoutMs: number } | null;
+}
+
+/** An event the data plane emits for the journal (split changes, ejections, health changes). */
+export interface DataPlaneEvent {
+  time: number;
+  kind: string;
+  subject: string;
+  data: Readonly<Record<string, unknown>>;
+  actor: string;
+}
+
+/**
+ * The port the migration controller drives (DESIGN.md). The in-process balancer implements it;
+ * remote balancers and HAProxy's Runtime API can later implement the same port.
+ */
+export interface DataPlane {
+  snapshot(): DataPlaneSnapshot;
+  /** Atomically replaces a route's split; journaled with the reason. */
+  setSplit(route: string, split: Split, reason: string, options?: SetSplitOptions): Promise<void>;
+  /** Keeps a route's dead-man guard from firing. */
+  heartbeat(route: string): void;
+  /** One window per second, as they close. Ends when the data plane closes or the signal aborts. */
+  windows(signal?: AbortSignal): AsyncIterable<TelemetryWindow>;
+}

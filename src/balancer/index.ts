@@ -1,0 +1,11 @@
+export type {
+  BackendHealth,
+  BackendState,
+  DataPlane,
+  DataPlaneEvent,
+  DataPlaneSnapshot,
+  PoolState,
+  RouteState,
+  SetSplitOptions,
+  Split,
+} from './data-plane.ts';

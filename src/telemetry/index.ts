@@ -1,0 +1,9 @@
+export type {
+  BackendWindowStats,
+  ErrorKind,
+  LatencySummary,
+  PoolWindowStats,
+  RequestOutcome,
+  TelemetryWindow,
+  WindowStats,
+} from './telemetry-window.ts';

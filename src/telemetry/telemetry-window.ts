@@ -1,0 +1,78 @@
+/**
+ * Why a request failed without an HTTP status from a backend, or how it was refused.
+ * `shed`: refused by admission (503 + Retry-After); `no_backend`: no healthy backend in any pool.
+ */
+export type ErrorKind = 'connect' | 'timeout' | 'reset' | 'shed' | 'no_backend' | 'client_abort' | 'protocol';
+
+/** One request's outcome, recorded once by the balancer when the response ends. */
+export interface RequestOutcome {
+  route: string;
+  pool: string;
+  /** Null when no backend was picked (shed, no healthy backend). */
+  backend: string | null;
+  /** Status sent to the client (0 when the client went away first). */
+  status: number;
+  errorKind: ErrorKind | null;
+  /** From accept to the last byte sent, in milliseconds. */
+  latencyMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Retries this request made on other backends. */
+  retries: number;
+}
+
+/** Latency percentiles of one window, in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** What one route, pool or backend did in one window. */
+export interface WindowStats {
+  /** Requests that ended in the window (whatever the outcome). */
+  requests: number;
+  /** Requests that failed from the client's view: 5xx (shed included), connect errors, timeouts. */
+  failed: number;
+  status: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  errors: Partial<Record<ErrorKind, number>>;
+  shed: number;
+  retries: number;
+  /** Backends ejected in the window. */
+  ejections: number;
+  /** Requests in flight at the window's end. */
+  inFlight: number;
+  bytesIn: number;
+  bytesOut: number;
+  latency: LatencySummary;
+  /** The window's HDR histogram (microseconds), base64-encoded, for merging across windows. */
+  histogram: string;
+}
+
+export interface PoolWindowStats extends WindowStats {
+  healthyBackends: number;
+  totalBackends: number;
+  /** Current adaptive concurrency limit of the pool. */
+  concurrencyLimit: number;
+}
+
+export interface BackendWindowStats extends WindowStats {
+  pool: string;
+  health: 'healthy' | 'unhealthy' | 'ejected' | 'draining' | 'unknown';
+}
+
+/** One second of telemetry, closed and immutable. Produced by the balancer, read by the judge. */
+export interface TelemetryWindow {
+  /** Start of the window, epoch ms (aligned to the second). */
+  start: number;
+  durationMs: number;
+  routes: Readonly<Record<string, WindowStats>>;
+  pools: Readonly<Record<string, PoolWindowStats>>;
+  /** Keyed `pool/backend`. */
+  backends: Readonly<Record<string, BackendWindowStats>>;
+}
