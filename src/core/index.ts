@@ -1,3 +1,4 @@
+export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
 export { sendError, sendJson, statusOf } from './json-response.ts';
 export { createLogger, type Logger, type LoggerFactoryOptions, REDACTED_PATHS, silentLogger } from './logger.ts';
