@@ -52,6 +52,12 @@ export interface WindowStats {
   latency: LatencySummary;
   /** The window's HDR histogram (microseconds), base64-encoded, for merging across windows. */
   histogram: string;
+  /**
+   * Cumulative counts of requests at or under each bound of `DURATION_BUCKETS_SECONDS` (5 ms ..
+   * 10 s), from the histogram: Prometheus buckets and latency-SLO checks without decoding it.
+   * Always set by WindowAggregator.
+   */
+  latencyBuckets?: readonly number[];
 }
 
 export interface PoolWindowStats extends WindowStats {
@@ -66,6 +72,22 @@ export interface BackendWindowStats extends WindowStats {
   health: 'healthy' | 'unhealthy' | 'ejected' | 'draining' | 'unknown';
 }
 
+/**
+ * What one (route, pool, backend) path did in one window: the split of a route's traffic over
+ * pools and backends, which the per-route, per-pool and per-backend stats cannot show alone.
+ */
+export interface FlowWindowStats {
+  route: string;
+  pool: string;
+  /** Null for requests that never reached a backend (shed, no healthy backend). */
+  backend: string | null;
+  requests: number;
+  failed: number;
+  status: WindowStats['status'];
+  errors: Partial<Record<ErrorKind, number>>;
+  retries: number;
+}
+
 /** One second of telemetry, closed and immutable. Produced by the balancer, read by the judge. */
 export interface TelemetryWindow {
   /** Start of the window, epoch ms (aligned to the second). */
@@ -75,4 +97,6 @@ export interface TelemetryWindow {
   pools: Readonly<Record<string, PoolWindowStats>>;
   /** Keyed `pool/backend`. */
   backends: Readonly<Record<string, BackendWindowStats>>;
+  /** Every (route, pool, backend) path that had traffic in the window (WindowAggregator always fills it). */
+  flows?: readonly FlowWindowStats[];
 }

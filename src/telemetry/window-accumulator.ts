@@ -1,0 +1,126 @@
+import { DURATION_BUCKETS_SECONDS } from './histogram.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
+import type { ErrorKind, FlowWindowStats, RequestOutcome, WindowStats } from './telemetry-window.ts';
+
+const KINDS: readonly ErrorKind[] = ['connect', 'timeout', 'reset', 'shed', 'no_backend', 'client_abort', 'protocol'];
+const KIND_INDEX: Readonly<Record<ErrorKind, number>> = Object.freeze({
+  connect: 0,
+  timeout: 1,
+  reset: 2,
+  shed: 3,
+  no_backend: 4,
+  client_abort: 5,
+  protocol: 6,
+});
+/** By kind index: 1 for kinds that are failures from the client's view whatever the status (client_abort is not). */
+const FAILURE_KIND = Uint8Array.from(KINDS, (k) => (k === 'client_abort' ? 0 : 1));
+
+let emptyLatency: LatencyHistogram | undefined;
+const BOUNDS_MS: readonly number[] = DURATION_BUCKETS_SECONDS.map((s) => s * 1000);
+
+/**
+ * The running counts of one entity (route, pool, backend or flow) in the open window. Reused
+ * window after window: `add` allocates nothing, and `reset` keeps the histogram's arrays.
+ */
+export class WindowAccumulator {
+  requests = 0;
+  failed = 0;
+  readonly status = new Float64Array(5);
+  readonly errors = new Float64Array(KINDS.length);
+  shed = 0;
+  retries = 0;
+  ejections = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Windows in a row with no traffic and no mention by the probe (to forget entities that left). */
+  idleWindows = 0;
+  readonly latency: LatencyHistogram | null;
+
+  constructor(withLatency: boolean) {
+    this.latency = withLatency ? new LatencyHistogram() : null;
+  }
+
+  get active(): boolean {
+    return this.requests > 0 || this.ejections > 0;
+  }
+
+  add(o: RequestOutcome): void {
+    this.requests++;
+    const cls = (o.status / 100) | 0;
+    if (cls >= 1 && cls <= 5) this.status[cls - 1] = (this.status[cls - 1] as number) + 1;
+    const kind = o.errorKind;
+    let failed = o.status >= 500;
+    if (kind !== null) {
+      const i = KIND_INDEX[kind];
+      this.errors[i] = (this.errors[i] as number) + 1;
+      if (kind === 'shed') this.shed++;
+      if (FAILURE_KIND[i] === 1) failed = true;
+    }
+    if (failed) this.failed++;
+    this.retries += o.retries;
+    this.bytesIn += o.bytesIn;
+    this.bytesOut += o.bytesOut;
+    this.latency?.record(o.latencyMs);
+  }
+
+  /** The window's stats of a route, pool or backend; pass the probe's in-flight count. */
+  stats(inFlight: number): WindowStats {
+    emptyLatency ??= new LatencyHistogram();
+    const latency = this.latency ?? emptyLatency;
+    return {
+      requests: this.requests,
+      failed: this.failed,
+      status: this.#status(),
+      errors: this.#errors(),
+      shed: this.shed,
+      retries: this.retries,
+      ejections: this.ejections,
+      inFlight,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      latency: latency.summary(),
+      histogram: latency.encode(),
+      latencyBuckets: Object.freeze(latency.countsAtOrBelow(BOUNDS_MS)),
+    };
+  }
+
+  flowStats(route: string, pool: string, backend: string | null): FlowWindowStats {
+    return {
+      route,
+      pool,
+      backend,
+      requests: this.requests,
+      failed: this.failed,
+      status: this.#status(),
+      errors: this.#errors(),
+      retries: this.retries,
+    };
+  }
+
+  reset(): void {
+    this.requests = 0;
+    this.failed = 0;
+    this.status.fill(0);
+    this.errors.fill(0);
+    this.shed = 0;
+    this.retries = 0;
+    this.ejections = 0;
+    this.bytesIn = 0;
+    this.bytesOut = 0;
+    if (this.latency !== null && this.latency.count > 0) this.latency.reset();
+  }
+
+  #status(): WindowStats['status'] {
+    const s = this.status;
+    return { '1xx': s[0] as number, '2xx': s[1] as number, '3xx': s[2] as number, '4xx': s[3] as number, '5xx': s[4] as number };
+  }
+
+  #errors(): Partial<Record<ErrorKind, number>> {
+    const out: Partial<Record<ErrorKind, number>> = {};
+    for (let i = 0; i < KINDS.length; i++) {
+      const n = this.errors[i] as number;
+      if (n > 0) out[KINDS[i] as ErrorKind] = n;
+    }
+    return out;
+  }
+}
