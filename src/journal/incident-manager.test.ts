@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManualClock } from '../core/index.ts';
+import { Journal } from './journal.ts';
+import { OnCall } from './on-call.ts';
+
+function setup() {
+  const clock = new ManualClock();
+  const journal = Journal.open({ path: ':memory:', clock });
+  const onCall = new OnCall({ journal, clock, resolveAfterMs: 60_000 });
+  return { clock, journal, onCall };
+}
+
+test('a rollback opens an incident (mitigated by it) and it resolves after the clear period', () => {
+  const { clock, journal, onCall } = setup();
+  const failure = clock.now() - 5000;
+  journal.append({
+    kind: 'migration.rolled_back',
+    source: 'rollout',
+    subject: 'web',
+    actor: 'rollout',
+    data: { migration: 'm1', reason: 'error ratio 35 % on inhouse', firstFailureAt: failure },
+  });
+  const open = onCall.incidents.current();
+  assert.equal(open?.startedAt, failure, 'started at the first failure the judge saw');
+  assert.equal(open?.mitigatedBy, 'migration.rolled_back');
+  assert.equal(open?.routes[0], 'web');
+  clock.advance(59_999);
+  assert.equal(onCall.incidents.current()?.status, 'open');
+  clock.advance(1);
+  assert.equal(onCall.listIncidents()[0]?.status, 'resolved');
+  onCall.close();
+  journal.close();
+});
+
+test('pool and backend alerts come from balancer events; a pool page joins the open incident instead of opening another', () => {
+  const { journal, onCall } = setup();
+  journal.append({ kind: 'backend.ejected', source: 'balancer', subject: 'inhouse/ih-1', data: { pool: 'inhouse', backend: 'ih-1' } });
+  assert.equal(onCall.firing()[0]?.severity, 'warning');
+  assert.equal(onCall.listIncidents().length, 0, 'a warning does not open an incident');
+  journal.append({ kind: 'pool.no_healthy_backend', source: 'balancer', subject: 'inhouse', data: { pool: 'inhouse', route: 'web' } });
+  assert.equal(onCall.listIncidents().length, 1);
+  journal.append({ kind: 'migration.rolled_back', source: 'rollout', subject: 'web', data: { migration: 'm1' } });
+  assert.equal(onCall.listIncidents().length, 1, 'one incident per storm');
+  assert.equal(onCall.statusPage().status, 'major_outage');
+  journal.append({ kind: 'backend.readmitted', source: 'balancer', subject: 'inhouse/ih-1', data: { pool: 'inhouse', backend: 'ih-1' } });
+  assert.deepEqual(onCall.firing(), []);
+  assert.equal(onCall.incidents.current()?.clearSince !== undefined, true);
+  onCall.close();
+  journal.close();
+});
+
+test('acknowledging records who and when; an unknown incident is PIPER_JOURNAL_INCIDENT_NOT_FOUND', () => {
+  const { clock, journal, onCall } = setup();
+  journal.append({ kind: 'pool.no_healthy_backend', source: 'balancer', subject: 'inhouse', data: { pool: 'inhouse' } });
+  clock.advance(42_000);
+  const acked = onCall.incidents.acknowledge(1, 'gilfoyle');
+  assert.equal(acked.acknowledgedAt, clock.now());
+  assert.equal(onCall.incidents.acknowledge(1, 'dinesh').acknowledgedBy, 'gilfoyle', 'idempotent');
+  assert.equal(journal.query({ kinds: ['incident.acknowledged'] }).length, 1);
+  assert.throws(() => onCall.incidents.acknowledge(9, 'x'), { code: 'PIPER_JOURNAL_INCIDENT_NOT_FOUND' });
+  assert.equal(onCall.means().mttaMs, 42_000);
+  onCall.close();
+  journal.close();
+});

@@ -1,0 +1,93 @@
+import { computeImpact, type IncidentImpact } from './incident-impact.ts';
+import type { Incident } from './incident-manager.ts';
+import type { Journal } from './journal.ts';
+import type { JournalEvent } from './journal-event.ts';
+import type { RouteObjective } from './slo-monitor.ts';
+
+/** Durations of one incident, in ms; absent while the moment has not come. */
+export interface IncidentDurations {
+  /** Time to detect: first bad second → alert. */
+  detectMs: number;
+  acknowledgeMs?: number;
+  /** Time to mitigate: first bad second → traffic moved or errors stopped. */
+  mitigateMs?: number;
+  /** Time to resolve: first bad second → resolved. */
+  resolveMs?: number;
+}
+
+/** An incident with what is computed from it: durations, impact and its timeline. */
+export interface IncidentReport {
+  incident: Incident;
+  durations: IncidentDurations;
+  impact: IncidentImpact;
+  timeline: JournalEvent[];
+  /** The latest capacity result recorded before the start for a pool of the incident (any age), if any. */
+  capacity: JournalEvent | undefined;
+}
+
+/** Mean times across incidents (resolved ones for MTTR). */
+export interface IncidentMeans {
+  count: number;
+  mttdMs: number | null;
+  mttaMs: number | null;
+  mttmMs: number | null;
+  mttrMs: number | null;
+}
+
+/** How far before the start the timeline and cause candidates reach. */
+export const LOOKBACK_MS = 30 * 60_000;
+
+export function durationsOf(i: Incident): IncidentDurations {
+  return {
+    detectMs: i.detectedAt - i.startedAt,
+    ...(i.acknowledgedAt !== undefined ? { acknowledgeMs: i.acknowledgedAt - i.detectedAt } : {}),
+    ...(i.mitigatedAt !== undefined ? { mitigateMs: i.mitigatedAt - i.startedAt } : {}),
+    ...(i.resolvedAt !== undefined ? { resolveMs: i.resolvedAt - i.startedAt } : {}),
+  };
+}
+
+/** Builds the report of one incident from the journal's events and samples. */
+export function buildIncidentReport(
+  journal: Journal,
+  incident: Incident,
+  objective: (route: string) => RouteObjective,
+  periodMs: number,
+  now: number,
+): IncidentReport {
+  const end = incident.resolvedAt ?? now;
+  const impactEnd = incident.mitigatedAt !== undefined ? Math.max(incident.mitigatedAt, incident.startedAt + 1000) : end;
+  const samples = journal.samples(undefined, incident.startedAt, Math.max(impactEnd, incident.startedAt + 1000));
+  const routes = new Set(incident.routes);
+  const relevant = routes.size > 0 ? samples.filter((s) => routes.has(s.route)) : samples;
+  const timeline = journal
+    .query({ since: incident.startedAt - LOOKBACK_MS, until: end + 1, limit: 10_000 })
+    .filter((e) => e.kind !== 'incident.updated');
+  const pools = new Set([...incident.pools, ...relevant.flatMap((s) => Object.keys(s.pools))]);
+  const capacity = journal
+    .query({ kinds: ['capacity.result'], until: incident.startedAt, limit: 10_000 })
+    .filter((e) => pools.has(typeof e.data.pool === 'string' ? e.data.pool : e.subject))
+    .at(-1);
+  return {
+    incident,
+    capacity,
+    durations: durationsOf(incident),
+    impact: computeImpact(relevant, incident.startedAt, impactEnd, objective, periodMs),
+    timeline,
+  };
+}
+
+/** MTTD, MTTA, MTTM and MTTR across incidents. */
+export function incidentMeans(incidents: readonly Incident[]): IncidentMeans {
+  const mean = (xs: (number | undefined)[]): number | null => {
+    const v = xs.filter((x): x is number => x !== undefined);
+    return v.length === 0 ? null : Math.round(v.reduce((a, b) => a + b, 0) / v.length);
+  };
+  const d = incidents.map(durationsOf);
+  return {
+    count: incidents.length,
+    mttdMs: mean(d.map((x) => x.detectMs)),
+    mttaMs: mean(d.map((x) => x.acknowledgeMs)),
+    mttmMs: mean(d.map((x) => x.mitigateMs)),
+    mttrMs: mean(d.map((x) => x.resolveMs)),
+  };
+}

@@ -1,0 +1,47 @@
+export { AlertBook, type FiringAlert } from './alert-book.ts';
+export {
+  type AlertPolicy,
+  type AlertSeverity,
+  type BurnRateRule,
+  DEFAULT_ALERT_POLICY,
+  type FastRule,
+  validateAlertPolicy,
+} from './alert-policy.ts';
+export {
+  DEFAULT_QUERY_LIMIT,
+  MAX_QUERY_LIMIT,
+  matchesFilter,
+  parseEventFilter,
+  parseTimeParam,
+  validateEventFilter,
+} from './event-filter.ts';
+export { summarizeEvent } from './event-summary.ts';
+export { computeImpact, type ImpactCounts, type IncidentImpact } from './incident-impact.ts';
+export { type Incident, IncidentManager, type IncidentStatus } from './incident-manager.ts';
+export { buildIncidentReport, type IncidentDurations, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
+export { Journal, type JournalOpenOptions, type JournalStats } from './journal.ts';
+export { createJournalApi, type JournalApiOptions } from './journal-api.ts';
+export { JournalHttpClient } from './journal-client.ts';
+export {
+  EVENT_SOURCES,
+  type EventFilter,
+  type EventSource,
+  type JournalEvent,
+  type JournalEventInput,
+  type JournalStore,
+} from './journal-event.ts';
+export { OnCall, type OnCallOptions } from './on-call.ts';
+export { buildPostmortem, formatTime, humanDuration, type PostmortemOptions } from './postmortem.ts';
+export {
+  type Block,
+  POSTMORTEM_SECTIONS,
+  type PostmortemDocument,
+  renderHtml,
+  renderMarkdown,
+  type Section,
+} from './postmortem-document.ts';
+export { objectiveOf, type RouteObjective, type RouteSloStatus, type RuleBurn, type Sli, SloMonitor } from './slo-monitor.ts';
+export { SqliteJournalStore, type SqliteStoreOptions, storageError, validateEventInput } from './sqlite-journal-store.ts';
+export { buildStatusPage, type ServiceStatus, type StatusPage } from './status-page.ts';
+export type { PoolCounts, TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
+export { jsonPayload, slackPayload, WebhookNotifier, type WebhookSender, type WebhookTarget } from './webhook-notifier.ts';

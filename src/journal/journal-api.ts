@@ -1,0 +1,196 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
+import { parseEventFilter, validateEventFilter } from './event-filter.ts';
+import type { Journal } from './journal.ts';
+import { EVENT_SOURCES, type EventFilter, type EventSource, type JournalEventInput } from './journal-event.ts';
+import type { OnCall } from './on-call.ts';
+import { SseWriter } from './sse-writer.ts';
+
+/** Options of {@link createJournalApi}. */
+export interface JournalApiOptions {
+  journal: Journal;
+  onCall: OnCall;
+  clock: Clock;
+  /** SSE heartbeat period (default 15 s). */
+  heartbeatMs?: number;
+}
+
+function badRequest(message: string, code = 'PIPER_JOURNAL_BAD_REQUEST'): PiperError {
+  return new PiperError(code, message, { source: 'downstream', details: { status: 400 } });
+}
+
+function incidentId(text: string | undefined): number {
+  if (text === undefined || !/^[1-9]\d{0,9}$/.test(text))
+    throw badRequest(`incident id must be a positive integer, got "${text ?? ''}"`, 'PIPER_JOURNAL_BAD_INCIDENT_ID');
+  return Number(text);
+}
+
+function only(url: URL, allowed: readonly string[]): void {
+  for (const key of url.searchParams.keys()) {
+    if (!allowed.includes(key))
+      throw badRequest(`unknown query parameter "${key}"${allowed.length ? ` (known: ${allowed.join(', ')})` : ''}`);
+  }
+}
+
+/**
+ * The journal's slice of the control-plane API (docs/api.md, "Journal"): events (list, stream,
+ * append), incidents (list, one, acknowledge, postmortem), capacity results and SLO status.
+ */
+export function createJournalApi(o: JournalApiOptions): ApiHandler {
+  return async (req, res, url) => {
+    const path = url.pathname;
+    if (
+      !path.startsWith('/api/v1/events') &&
+      !path.startsWith('/api/v1/incidents') &&
+      path !== '/api/v1/capacity' &&
+      path !== '/api/v1/slo'
+    )
+      return false;
+    const method = req.method ?? 'GET';
+    try {
+      if (path === '/api/v1/events') {
+        if (method === 'GET') {
+          const filter = parseEventFilter(url.searchParams, o.clock.now());
+          const events = o.journal.query(filter);
+          sendJson(res, 200, { events, lastId: events.at(-1)?.id ?? filter.afterId ?? null });
+          return true;
+        }
+        if (method === 'POST') {
+          const event = o.journal.append(eventFromBody(await readJson(req)));
+          sendJson(res, 201, event);
+          return true;
+        }
+        return notAllowed(res, 'GET, POST');
+      }
+      if (path === '/api/v1/events/stream') {
+        if (method !== 'GET') return notAllowed(res, 'GET');
+        only(url, ['kind', 'subject', 'afterId']);
+        const filter = parseEventFilter(url.searchParams, o.clock.now());
+        const lastEventId = req.headers['last-event-id'];
+        if (typeof lastEventId === 'string' && /^\d+$/.test(lastEventId)) filter.afterId = Number(lastEventId);
+        // Without a starting point a stream starts now, not at the beginning of history.
+        if (filter.afterId === undefined) filter.afterId = o.journal.lastId();
+        stream(o, req, res, validateEventFilter(filter));
+        return true;
+      }
+      if (path === '/api/v1/incidents') {
+        if (method !== 'GET') return notAllowed(res, 'GET');
+        only(url, []);
+        sendJson(res, 200, { incidents: o.onCall.listIncidents(), means: o.onCall.means() });
+        return true;
+      }
+      let m = matchPath('/api/v1/incidents/:id', path);
+      if (m !== null) {
+        if (method !== 'GET') return notAllowed(res, 'GET');
+        sendJson(res, 200, o.onCall.report(incidentId(m.id)));
+        return true;
+      }
+      m = matchPath('/api/v1/incidents/:id/ack', path);
+      if (m !== null) {
+        if (method !== 'POST') return notAllowed(res, 'POST');
+        const id = incidentId(m.id);
+        const body = await readJson(req);
+        const actor = (body as { actor?: unknown } | null)?.actor;
+        if (typeof actor !== 'string' || actor.length === 0 || actor.length > 128)
+          throw badRequest('body must be { "actor": "<who acknowledges>" } (1 to 128 characters)');
+        sendJson(res, 200, o.onCall.incidents.acknowledge(id, actor));
+        return true;
+      }
+      m = matchPath('/api/v1/incidents/:id/postmortem', path);
+      if (m !== null) {
+        if (method !== 'GET') return notAllowed(res, 'GET');
+        only(url, ['format', 'tz']);
+        const id = incidentId(m.id);
+        const format = url.searchParams.get('format') ?? 'md';
+        if (format !== 'md' && format !== 'html') throw badRequest(`format must be md or html, got "${format}"`);
+        const tz = url.searchParams.get('tz') ?? undefined;
+        if (tz !== undefined && !validTimeZone(tz)) throw badRequest(`tz must be an IANA time zone like America/Los_Angeles, got "${tz}"`);
+        const text = o.onCall.postmortem(id, format, tz);
+        res.writeHead(200, {
+          'content-type': format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+        return true;
+      }
+      if (path === '/api/v1/capacity') {
+        if (method !== 'GET') return notAllowed(res, 'GET');
+        only(url, ['pool', 'limit']);
+        const filter: EventFilter = { kinds: ['capacity.result'], limit: 10_000 };
+        const pool = url.searchParams.get('pool');
+        const limitText = url.searchParams.get('limit') ?? '100';
+        if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 10_000)
+          throw badRequest('limit must be an integer from 1 to 10000', 'PIPER_JOURNAL_BAD_FILTER');
+        const results = o.journal
+          .query(filter)
+          .filter((e) => pool === null || e.data.pool === pool || e.subject === pool)
+          .reverse()
+          .slice(0, Number(limitText));
+        sendJson(res, 200, { results });
+        return true;
+      }
+      if (path === '/api/v1/slo') {
+        if (method !== 'GET') return notAllowed(res, 'GET');
+        only(url, []);
+        sendJson(res, 200, {
+          routes: o.onCall.sloStatus(),
+          firing: o.onCall.firing(),
+          policy: o.onCall.slo.policy,
+          status: o.onCall.statusPage(),
+        });
+        return true;
+      }
+      return false;
+    } catch (err) {
+      const e = err as PiperError;
+      sendError(res, statusOf(err), typeof e.code === 'string' ? e.code : 'PIPER_JOURNAL_INTERNAL', e.message);
+      return true;
+    }
+  };
+}
+
+function notAllowed(res: ServerResponse, allow: string): true {
+  sendError(res, 405, 'PIPER_JOURNAL_METHOD_NOT_ALLOWED', `method not allowed; use ${allow}`, { allow });
+  return true;
+}
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An appended event from the API: operator notes and capacity results; `source` defaults to operator. */
+function eventFromBody(body: unknown): JournalEventInput {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('body must be a JSON object', 'PIPER_JOURNAL_BAD_EVENT');
+  const b = body as Record<string, unknown>;
+  const known = new Set(['kind', 'source', 'subject', 'data', 'actor', 'time']);
+  for (const key of Object.keys(b))
+    if (!known.has(key)) throw badRequest(`unknown field "${key}" (known: ${[...known].join(', ')})`, 'PIPER_JOURNAL_BAD_EVENT');
+  const source = (b.source ?? 'operator') as EventSource;
+  if (!EVENT_SOURCES.includes(source) || source === 'journal' || source === 'alert') {
+    throw badRequest('source must be operator, loadgen, rollout, balancer or platform', 'PIPER_JOURNAL_BAD_EVENT');
+  }
+  const e: JournalEventInput = { kind: b.kind as string, source, subject: (b.subject ?? '') as string };
+  if (b.data !== undefined) e.data = b.data as Record<string, unknown>;
+  if (b.actor !== undefined) e.actor = b.actor as string;
+  if (b.time !== undefined) e.time = b.time as number;
+  return e;
+}
+
+function stream(o: JournalApiOptions, req: IncomingMessage, res: ServerResponse, filter: EventFilter): void {
+  const sse = new SseWriter(res, o.clock, o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {});
+  const abort = new AbortController();
+  sse.onClose(() => abort.abort());
+  req.on('close', () => abort.abort());
+  void (async () => {
+    for await (const e of o.journal.follow(filter, abort.signal)) {
+      if (!sse.send('journal', String(e.id), e)) break;
+    }
+    sse.close();
+  })().catch(() => sse.close());
+}

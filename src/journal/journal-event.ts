@@ -1,0 +1,66 @@
+/** Who wrote an event. `journal` is the journal itself (drop counts, its own alerts and incidents). */
+export type EventSource = 'balancer' | 'rollout' | 'loadgen' | 'alert' | 'operator' | 'platform' | 'journal';
+
+/** Every valid {@link EventSource}, for validating input from the API and the CLI. */
+export const EVENT_SOURCES: readonly EventSource[] = ['balancer', 'rollout', 'loadgen', 'alert', 'operator', 'platform', 'journal'];
+
+/** What a writer hands the journal; the journal assigns `id` and, when absent, `time` and `actor`. */
+export interface JournalEventInput {
+  /** Dotted lower-case name, e.g. `migration.rolled_back` (docs/journal.md lists the well-known kinds). */
+  kind: string;
+  source: EventSource;
+  /** What the event is about: a route, pool, backend (`pool/backend`), migration or incident id. */
+  subject: string;
+  data?: Record<string, unknown>;
+  /** Who caused it: an operator's name, or the component (`rollout`, `balancer`). */
+  actor?: string;
+  /** Event time in ms since the epoch; the journal's clock when absent. */
+  time?: number;
+}
+
+/** A recorded event. Ids increase with append order. */
+export interface JournalEvent {
+  id: number;
+  time: number;
+  kind: string;
+  source: EventSource;
+  subject: string;
+  data: Record<string, unknown>;
+  actor: string;
+}
+
+/** Which events a query returns; every field narrows, and results are oldest first. */
+export interface EventFilter {
+  /** Events with time >= since (ms). */
+  since?: number;
+  /** Events with time < until (ms). */
+  until?: number;
+  /** Exact kinds, or prefixes written `migration.*`; any of them matches. */
+  kinds?: string[];
+  subject?: string;
+  /** Events with id > afterId (resuming a stream). */
+  afterId?: number;
+  /** At most this many (default 1000, at most 10000). */
+  limit?: number;
+}
+
+/**
+ * The journal's storage. One conformance suite (journal-store-conformance.ts) runs against every
+ * implementation: SQLite now, PostgreSQL later.
+ */
+export interface JournalStore {
+  /** Appends one event; it is durable when this returns (it survives kill -9 of the process). */
+  append(e: JournalEventInput): JournalEvent;
+  /** Appends several events in one transaction (all or none), in order. */
+  appendMany(events: readonly JournalEventInput[]): JournalEvent[];
+  /** Appends an event and sets a state row in one transaction: both or neither. */
+  appendWithState(e: JournalEventInput, key: string, value: unknown): JournalEvent;
+  getState(key: string): unknown | undefined;
+  /** State rows whose key starts with `prefix`, in key order. */
+  listState(prefix: string): { key: string; value: unknown }[];
+  query(f: EventFilter): JournalEvent[];
+  /** The id of the newest event, 0 when empty (where a live stream starts). */
+  lastId(): number;
+  /** Idempotent. */
+  close(): void;
+}

@@ -1,0 +1,265 @@
+import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
+import { matchesFilter, validateEventFilter } from './event-filter.ts';
+import type { EventFilter, JournalEvent, JournalEventInput, JournalStore } from './journal-event.ts';
+import { SqliteJournalStore, validateEventInput } from './sqlite-journal-store.ts';
+import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
+
+/** Options of {@link Journal.open}. */
+export interface JournalOpenOptions {
+  /** SQLite file, or `:memory:`. */
+  path: string;
+  clock: Clock;
+  logger?: Logger;
+  /** Most events `record` holds before dropping (default 10000). */
+  bufferSize?: number;
+  /** How long `record`ed events wait before they are written in one transaction (default 100 ms). */
+  flushIntervalMs?: number;
+  readOnly?: boolean;
+  synchronous?: 'normal' | 'full';
+  maxSizeBytes?: number;
+}
+
+/** Counters of the buffered write path. */
+export interface JournalStats {
+  buffered: number;
+  /** Events `record` refused because the buffer was full, or lost because the store failed. */
+  dropped: number;
+  /** Events written, by any path, since open. */
+  written: number;
+}
+
+type Listener = (e: JournalEvent) => void;
+
+/**
+ * The journal every part writes to: the store plus listeners (alerts, incidents, streams) and a
+ * buffered, never-blocking `record` for the traffic path.
+ */
+export class Journal {
+  readonly store: JournalStore & TrafficSampleStore;
+  #clock: Clock;
+  #log: Logger;
+  #listeners = new Set<Listener>();
+  #buffer: JournalEventInput[] = [];
+  #bufferSize: number;
+  #flushMs: number;
+  #flushTimer: TimerHandle | undefined;
+  #dropped = 0;
+  #droppedReported = 0;
+  #written = 0;
+  #closed = false;
+
+  constructor(
+    store: JournalStore & TrafficSampleStore,
+    options: { clock: Clock; logger?: Logger; bufferSize?: number; flushIntervalMs?: number },
+  ) {
+    this.store = store;
+    this.#clock = options.clock;
+    this.#log = options.logger ?? silentLogger();
+    this.#bufferSize = options.bufferSize ?? 10_000;
+    this.#flushMs = options.flushIntervalMs ?? 100;
+  }
+
+  /** Opens the SQLite journal at `path` (created when absent). */
+  static open(options: JournalOpenOptions): Journal {
+    const store = SqliteJournalStore.open({
+      path: options.path,
+      now: () => options.clock.now(),
+      ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
+      ...(options.synchronous !== undefined ? { synchronous: options.synchronous } : {}),
+      ...(options.maxSizeBytes !== undefined ? { maxSizeBytes: options.maxSizeBytes } : {}),
+    });
+    return new Journal(store, {
+      clock: options.clock,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    });
+  }
+
+  /** Appends an event durably and tells listeners; throws a coded error when storage fails. */
+  append(e: JournalEventInput): JournalEvent {
+    const event = this.store.append(this.#stamp(e));
+    this.#written++;
+    this.#notify(event);
+    return event;
+  }
+
+  /** Appends an event and sets a state row atomically. */
+  appendWithState(e: JournalEventInput, key: string, value: unknown): JournalEvent {
+    const event = this.store.appendWithState(this.#stamp(e), key, value);
+    this.#written++;
+    this.#notify(event);
+    return event;
+  }
+
+  getState(key: string): unknown | undefined {
+    return this.store.getState(key);
+  }
+
+  listState(prefix: string): { key: string; value: unknown }[] {
+    return this.store.listState(prefix);
+  }
+
+  query(f: EventFilter): JournalEvent[] {
+    return this.store.query(f);
+  }
+
+  /** The newest event's id (0 when empty). */
+  lastId(): number {
+    return this.store.lastId();
+  }
+
+  /**
+   * Queues an event for the next batch; never blocks and never throws on the traffic path. When
+   * the buffer is full the event is dropped and counted; the count is journaled as `journal.dropped`.
+   */
+  record(e: JournalEventInput): void {
+    if (this.#closed) {
+      this.#dropped++;
+      return;
+    }
+    if (this.#buffer.length >= this.#bufferSize) {
+      this.#dropped++;
+      return;
+    }
+    try {
+      this.#buffer.push(this.#stamp(e));
+    } catch (err) {
+      this.#dropped++;
+      this.#log.warn({ err, kind: e.kind }, 'journal record refused an invalid event');
+      return;
+    }
+    this.#flushTimer ??= this.#clock.setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.flush();
+    }, this.#flushMs);
+  }
+
+  /** Writes buffered events now, in one transaction. A storage failure is logged and counted. */
+  flush(): void {
+    this.#flushTimer?.cancel();
+    this.#flushTimer = undefined;
+    const batch = this.#buffer;
+    this.#buffer = [];
+    const lost = this.#dropped - this.#droppedReported;
+    if (lost > 0) {
+      batch.push({
+        kind: 'journal.dropped',
+        source: 'journal',
+        subject: 'journal',
+        data: { count: lost, total: this.#dropped },
+        time: this.#clock.now(),
+      });
+    }
+    if (batch.length === 0) return;
+    try {
+      const events = this.store.appendMany(batch);
+      this.#droppedReported += lost;
+      this.#written += events.length;
+      for (const e of events) this.#notify(e);
+    } catch (err) {
+      this.#dropped += batch.length - (lost > 0 ? 1 : 0);
+      this.#log.error({ err, count: batch.length }, 'journal batch write failed; events dropped');
+    }
+  }
+
+  /** Calls `listener` with every event written through this journal; returns the unsubscribe. */
+  onEvent(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Past events matching `f`, then live ones as they are written, until `signal` aborts or the
+   * journal closes. Nothing is lost or repeated between the two: live events are queued from the
+   * start and filtered by id.
+   */
+  async *follow(f: EventFilter, signal?: AbortSignal): AsyncIterable<JournalEvent> {
+    validateEventFilter(f);
+    const queue: JournalEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.onEvent((e) => {
+      if (matchesFilter(e, f)) {
+        queue.push(e);
+        wake?.();
+      }
+    });
+    const onAbort = (): void => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    const onClose = (): void => wake?.();
+    this.#closeHooks.add(onClose);
+    try {
+      let lastId = f.afterId ?? 0;
+      for (;;) {
+        const page = this.store.query({ ...f, afterId: lastId, limit: 1000 });
+        for (const e of page) {
+          if (signal?.aborted) return;
+          lastId = e.id;
+          yield e;
+        }
+        if (page.length < 1000) break;
+      }
+      while (!signal?.aborted && !this.#closed) {
+        const e = queue.shift();
+        if (e === undefined) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        if (e.id <= lastId) continue;
+        lastId = e.id;
+        yield e;
+      }
+    } finally {
+      unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+      this.#closeHooks.delete(onClose);
+    }
+  }
+
+  /** Buffer and write counters. */
+  stats(): JournalStats {
+    return { buffered: this.#buffer.length, dropped: this.#dropped, written: this.#written };
+  }
+
+  putSamples(samples: readonly TrafficSample[]): void {
+    this.store.putSamples(samples);
+  }
+
+  samples(route: string | undefined, since: number, until: number): TrafficSample[] {
+    return this.store.samples(route, since, until);
+  }
+
+  /** Flushes, then closes the store; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    for (const hook of this.#closeHooks) hook();
+    this.store.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #closeHooks = new Set<() => void>();
+
+  #stamp(e: JournalEventInput): JournalEventInput {
+    if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', 'journal is closed', { source: 'internal' });
+    validateEventInput(e);
+    return e.time === undefined ? { ...e, time: this.#clock.now() } : e;
+  }
+
+  #notify(e: JournalEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(e);
+      } catch (err) {
+        this.#log.error({ err, kind: e.kind, id: e.id }, 'journal listener failed');
+      }
+    }
+  }
+}

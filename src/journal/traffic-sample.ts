@@ -1,0 +1,34 @@
+/** One pool's counts inside a {@link TrafficSample}. */
+export interface PoolCounts {
+  requests: number;
+  failed: number;
+  shed: number;
+}
+
+/**
+ * One route's traffic over one 1-second window. Structural on purpose: the journal may not import
+ * telemetry, so the composition root maps each TelemetryWindow to this shape.
+ */
+export interface TrafficSample {
+  /** Window start, ms since the epoch. */
+  time: number;
+  route: string;
+  pools: Record<string, PoolCounts>;
+  requests: number;
+  /** Requests that failed (5xx, connection error, timeout). */
+  failed: number;
+  /** Requests refused by load shedding. */
+  shed: number;
+  /** Requests slower than the route's SLO latency threshold. */
+  slow: number;
+  p99Ms: number;
+}
+
+/** Where per-second route samples are kept (bounded retention) so impact is computed from traffic. */
+export interface TrafficSampleStore {
+  putSamples(samples: readonly TrafficSample[]): void;
+  /** Samples with since <= time < until, oldest first; every route when `route` is undefined. */
+  samples(route: string | undefined, since: number, until: number): TrafficSample[];
+  /** Deletes samples older than `before`; returns how many. */
+  pruneSamples(before: number): number;
+}
