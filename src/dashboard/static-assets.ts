@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SECURITY_HEADERS } from './http-reply.ts';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  ico: 'image/x-icon',
+  png: 'image/png',
+};
+
+// Only plain lowercase names below web/: no dots in folders, so no traversal can be spelled.
+const ASSET_PATH = /^\/assets\/((?:[a-z0-9-]+\/)*[a-z0-9-]+\.(html|js|css|svg|ico|png))$/;
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+/**
+ * The page's files, read from `web/` beside this module (copied as-is into dist/ by the build),
+ * kept in memory after the first read and revalidated by ETag so a reload after an upgrade never
+ * runs stale scripts.
+ */
+export class StaticAssets {
+  readonly #root: URL;
+  readonly #cache = new Map<string, Promise<Asset | undefined>>();
+
+  constructor(root: URL = new URL('./web/', import.meta.url)) {
+    this.#root = root;
+  }
+
+  /** The path of an asset URL relative to `web/`, or undefined when it is not one. */
+  static assetPath(pathname: string): string | undefined {
+    if (pathname === '/' || pathname === '/index.html') return 'index.html';
+    return ASSET_PATH.exec(pathname)?.[1];
+  }
+
+  /** Serves the asset; answers false when no such file exists. */
+  async serve(relativePath: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const asset = await this.#load(relativePath);
+    if (asset === undefined) return false;
+    const headers = { ...SECURITY_HEADERS, 'content-type': asset.type, etag: asset.etag, 'cache-control': 'no-cache' };
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return true;
+    }
+    res.writeHead(200, { ...headers, 'content-length': asset.body.length });
+    res.end(req.method === 'HEAD' ? undefined : asset.body);
+    return true;
+  }
+
+  #load(relativePath: string): Promise<Asset | undefined> {
+    let pending = this.#cache.get(relativePath);
+    if (pending === undefined) {
+      pending = this.#read(relativePath);
+      this.#cache.set(relativePath, pending);
+    }
+    return pending;
+  }
+
+  async #read(relativePath: string): Promise<Asset | undefined> {
+    const ext = relativePath.slice(relativePath.lastIndexOf('.') + 1);
+    const type = CONTENT_TYPES[ext];
+    if (type === undefined) return undefined;
+    try {
+      const body = await readFile(new URL(relativePath, this.#root));
+      return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    } catch (err) {
+      // A missing file is a 404 (and cached as such: the folder does not change while running).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      this.#cache.delete(relativePath);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,181 @@
+// What the page knows, fed by the streams and polls in app.js; views subscribe by topic and
+// re-render from it, so a view opened later starts with the last five minutes already drawn.
+
+import { get, listOf } from './api.js';
+
+const MAX_WINDOWS = 300;
+const MAX_EVENTS = 2000;
+
+/**
+ * @typedef {'state' | 'windows' | 'events' | 'capacity' | 'slo' | 'stream'} Topic
+ */
+
+export const store = {
+  /** @type {any} the DataPlaneSnapshot */
+  state: null,
+  /** @type {any[]} TelemetryWindows, oldest first */
+  windows: [],
+  /** @type {any[]} journal events, oldest first */
+  events: [],
+  /** @type {any[]} capacity results, newest first */
+  capacity: [],
+  /** @type {any} */
+  slo: null,
+  /** @type {Record<string, string>} stream name → status */
+  streams: {},
+};
+
+/** @type {Map<Topic, Set<() => void>>} */
+const listeners = new Map();
+
+/**
+ * @param {Topic[]} topics
+ * @param {() => void} fn
+ * @returns {() => void} unsubscribe
+ */
+export function subscribe(topics, fn) {
+  for (const t of topics) {
+    const set = listeners.get(t) ?? new Set();
+    listeners.set(t, set);
+    set.add(fn);
+  }
+  return () => {
+    for (const t of topics) listeners.get(t)?.delete(fn);
+  };
+}
+
+/** @param {Topic} topic */
+export function notify(topic) {
+  for (const fn of [...(listeners.get(topic) ?? [])]) fn();
+}
+
+/**
+ * @param {any} w
+ * @param {boolean} [announce] false while backfilling many (one notification at the end)
+ */
+export function addWindow(w, announce = true) {
+  if (!w || typeof w.start !== 'number') return;
+  const list = store.windows;
+  const last = list.at(-1);
+  if (!last || w.start > last.start) {
+    list.push(w);
+  } else {
+    // A backfill can land after live windows, and a reconnect may replay some: keep the list
+    // ordered by start and unique.
+    let i = list.length - 1;
+    while (i >= 0 && list[i].start > w.start) i--;
+    if (i >= 0 && list[i].start === w.start) list[i] = w;
+    else list.splice(i + 1, 0, w);
+  }
+  if (list.length > MAX_WINDOWS) list.splice(0, list.length - MAX_WINDOWS);
+  if (announce) notify('windows');
+}
+
+/**
+ * @param {any} e
+ * @param {boolean} [announce] false while backfilling many
+ */
+export function addEvent(e, announce = true) {
+  if (!e || typeof e.kind !== 'string') return;
+  const list = store.events;
+  const last = list.at(-1);
+  if (!last || typeof e.id !== 'number' || e.id > last.id) {
+    list.push(e);
+  } else {
+    // The backfill may land after live events: insert in id order, once.
+    let i = list.length - 1;
+    while (i >= 0 && list[i].id > e.id) i--;
+    if (i >= 0 && list[i].id === e.id) return;
+    list.splice(i + 1, 0, e);
+  }
+  if (list.length > MAX_EVENTS) list.splice(0, list.length - MAX_EVENTS);
+  if (announce) notify('events');
+}
+
+export async function refreshState() {
+  store.state = await get('/api/v1/state');
+  notify('state');
+}
+
+export async function refreshCapacity() {
+  store.capacity = listOf(await get('/api/v1/capacity'), 'results').map(capacityResult);
+  notify('capacity');
+}
+
+export async function refreshSlo() {
+  store.slo = await get('/api/v1/slo');
+  notify('slo');
+}
+
+/** @param {boolean} [afterLast] only what came after the newest window held (after a reconnect) */
+export async function loadRecentWindows(afterLast = false) {
+  const since = afterLast ? (store.windows.at(-1)?.start ?? 0) : 0;
+  for (const w of listOf(await get(`/api/v1/windows?since=${since}`), 'windows')) addWindow(w, false);
+  notify('windows');
+}
+
+/** @param {boolean} [afterLast] only what came after the newest event held (after a reconnect) */
+export async function loadRecentEvents(afterLast = false) {
+  const after = store.events.at(-1)?.id;
+  const query = afterLast && typeof after === 'number' ? `afterId=${after}` : `since=${Date.now() - 15 * 60_000}&limit=${MAX_EVENTS}`;
+  for (const e of listOf(await get(`/api/v1/events?${query}`), 'events')) addEvent(e, false);
+  notify('events');
+}
+
+/**
+ * A capacity result whether the API returns journal events or their data.
+ * @param {any} item
+ */
+export function capacityResult(item) {
+  const data = item && typeof item === 'object' && item.data && typeof item.data === 'object' ? item.data : item;
+  return { ...data, id: item?.id, recordedAt: item?.time ?? data?.certifiedAt, subject: item?.subject ?? data?.pool ?? data?.target };
+}
+
+/**
+ * Newest capacity result for a pool.
+ * @param {string} pool
+ */
+export function capacityOf(pool) {
+  return store.capacity.find((c) => c.pool === pool || c.subject === pool) ?? null;
+}
+
+/**
+ * Per-second rate, error ratio and p99 of one pool (or backend `pool/name`, or route) per window.
+ * @param {'pools' | 'backends' | 'routes'} kind
+ * @param {string} name
+ */
+export function seriesOf(kind, name) {
+  return store.windows.map((w) => {
+    const s = w[kind]?.[name];
+    const seconds = (w.durationMs || 1000) / 1000;
+    if (!s) return { t: w.start, rate: null, errors: null, p50: null, p90: null, p99: null, max: null, inFlight: null };
+    const lat = s.requests > 0 ? s.latency : null;
+    return {
+      t: w.start,
+      rate: s.requests / seconds,
+      errors: s.requests > 0 ? s.failed / s.requests : null,
+      p50: lat?.p50 ?? null,
+      p90: lat?.p90 ?? null,
+      p99: lat?.p99 ?? null,
+      max: lat?.max ?? null,
+      inFlight: s.inFlight ?? null,
+    };
+  });
+}
+
+/**
+ * Average request rate of a pool over the last `n` windows.
+ * @param {string} pool
+ * @param {number} n
+ */
+export function recentRate(pool, n = 10) {
+  const recent = store.windows.slice(-n);
+  if (recent.length === 0) return null;
+  let requests = 0;
+  let ms = 0;
+  for (const w of recent) {
+    requests += w.pools?.[pool]?.requests ?? 0;
+    ms += w.durationMs || 1000;
+  }
+  return requests / (ms / 1000);
+}

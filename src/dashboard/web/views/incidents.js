@@ -1,0 +1,236 @@
+// Incidents: the list; one incident with its times, computed impact and timeline; its postmortem
+// rendered from the journal's Markdown, with a download of the same text.
+
+import { get, listOf, post, request, session } from '../api.js';
+import { confirmAction } from '../confirm-dialog.js';
+import { badge, facts, h, replace, table } from '../element.js';
+import { kindBadge, summarize } from '../event-summary.js';
+import { clockTime, dateTime, duration, percent, rate } from '../format.js';
+import { renderMarkdown } from '../markdown.js';
+import { store, subscribe } from '../store.js';
+
+/** @param {any} i */
+function statusBadge(i) {
+  const s = String(i?.status ?? 'open');
+  return badge(s, { open: 'bad', acknowledged: 'warn', resolved: 'ok' }[s] ?? 'muted');
+}
+
+/**
+ * @param {HTMLElement} root
+ * @returns {() => void}
+ */
+export function mountIncidentList(root) {
+  const list = h('section', { class: 'panel' });
+  replace(root, h('h1', { text: 'Incidents' }), list);
+  async function render() {
+    try {
+      const items = listOf(await get('/api/v1/incidents'), 'incidents').map((x) => x.incident ?? x);
+      replace(
+        list,
+        table(
+          [
+            { label: 'id', cell: (i) => h('a', { href: `#/incidents/${encodeURIComponent(i.id)}`, text: `#${i.id}` }) },
+            { label: 'status', cell: (i) => statusBadge(i) },
+            {
+              label: 'title',
+              cell: (i) => h('a', { href: `#/incidents/${encodeURIComponent(i.id)}`, text: i.title ?? `incident ${i.id}` }),
+            },
+            { label: 'started', cell: (i) => dateTime(i.startedAt) },
+            { label: 'lasted', cell: (i) => duration((i.mitigatedAt ?? i.resolvedAt ?? Date.now()) - i.startedAt) },
+            { label: 'where', cell: (i) => [...(i.routes ?? []), ...(i.pools ?? [])].join(', ') || '—' },
+          ],
+          items,
+          { empty: 'No incidents recorded. Calm.', rowClass: (i) => (i.status === 'resolved' ? undefined : 'row-alert') },
+        ),
+      );
+    } catch (err) {
+      replace(list, h('p', { class: 'error', text: `Could not load incidents: ${/** @type {Error} */ (err).message}` }));
+    }
+  }
+  void render();
+  return subscribe(['events'], () => {
+    if (store.events.at(-1)?.kind?.startsWith('incident.')) void render();
+  });
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {string} id
+ * @param {boolean} showPostmortem
+ * @returns {() => void}
+ */
+export function mountIncident(root, id, showPostmortem) {
+  const head = h('div', { class: 'detail-head' });
+  const body = h('div');
+  const tabs = h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'Incident sections' },
+    h('a', { href: `#/incidents/${encodeURIComponent(id)}`, 'aria-current': showPostmortem ? undefined : 'page', text: 'Details' }),
+    h('a', {
+      href: `#/incidents/${encodeURIComponent(id)}/postmortem`,
+      'aria-current': showPostmortem ? 'page' : undefined,
+      text: 'Postmortem',
+    }),
+  );
+  replace(root, head, tabs, body);
+
+  async function load() {
+    /** @type {any} */
+    let report;
+    try {
+      report = await get(`/api/v1/incidents/${encodeURIComponent(id)}`);
+    } catch (err) {
+      replace(head, h('h1', { text: `Incident ${id}` }), h('p', { class: 'error', text: /** @type {Error} */ (err).message }));
+      return;
+    }
+    const inc = report.incident ?? report;
+    replace(
+      head,
+      h('h1', {}, `#${inc.id} ${inc.title ?? ''} `, statusBadge(inc)),
+      h('p', {
+        class: 'muted',
+        text: `opened by ${inc.openedBy?.kind ?? '?'}${inc.openedBy?.alert ? ` (${inc.openedBy.alert})` : ''} · ${[...(inc.routes ?? []), ...(inc.pools ?? [])].join(', ')}`,
+      }),
+      session.role === 'admin' && inc.status === 'open'
+        ? h('button', { type: 'button', class: 'primary', onclick: () => ack() }, 'Acknowledge')
+        : null,
+    );
+    if (showPostmortem) await renderPostmortem();
+    else renderDetails(report, inc);
+  }
+
+  async function ack() {
+    const ok = await confirmAction({
+      title: `Acknowledge incident #${id}`,
+      message: 'You are on it: the journal records who acknowledged and when.',
+      confirm: 'Acknowledge',
+    });
+    if (!ok) return;
+    await post(`/api/v1/incidents/${encodeURIComponent(id)}/ack`, { actor: 'dashboard' }).catch((err) => {
+      replace(body, h('p', { class: 'banner bad', text: `acknowledge refused: ${err.message}` }));
+    });
+    await load();
+  }
+
+  function renderDetails(/** @type {any} */ report, /** @type {any} */ inc) {
+    const d = report.durations ?? {};
+    const impact = report.impact ?? inc.impact;
+    // Appended order is not always time order (backdated facts): the timeline reads by time.
+    const timeline = [...listOf(report.timeline ?? inc.timeline ?? [], 'events')].sort((a, b) => a.time - b.time || a.id - b.id);
+    replace(
+      body,
+      h(
+        'div',
+        { class: 'two-col' },
+        h(
+          'section',
+          { class: 'panel', 'aria-labelledby': 'times-h' },
+          h('h2', { id: 'times-h', text: 'Times' }),
+          facts({
+            started: `${dateTime(inc.startedAt)} (first bad second)`,
+            detected: `${dateTime(inc.detectedAt)} · +${duration(d.detectMs ?? inc.detectedAt - inc.startedAt)}`,
+            acknowledged: inc.acknowledgedAt ? `${dateTime(inc.acknowledgedAt)} by ${inc.acknowledgedBy ?? '?'}` : 'not yet',
+            mitigated: inc.mitigatedAt
+              ? `${dateTime(inc.mitigatedAt)} by ${inc.mitigatedBy ?? '?'} · +${duration(d.mitigateMs ?? inc.mitigatedAt - inc.startedAt)}`
+              : 'not yet',
+            resolved: inc.resolvedAt
+              ? `${dateTime(inc.resolvedAt)} · +${duration(d.resolveMs ?? inc.resolvedAt - inc.startedAt)}`
+              : 'not yet',
+            alerts: (inc.alerts ?? []).join(', ') || '—',
+            stillFiring: (inc.activeAlerts ?? []).join(', ') || 'none',
+          }),
+        ),
+        h(
+          'section',
+          { class: 'panel', 'aria-labelledby': 'impact-h' },
+          h('h2', { id: 'impact-h', text: 'Impact (from traffic)' }),
+          impactFacts(impact),
+        ),
+      ),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'timeline-h' },
+        h('h2', { id: 'timeline-h', text: 'Timeline' }),
+        table(
+          [
+            { label: 'time', cell: (e) => clockTime(e.time), class: 'nowrap' },
+            { label: 'kind', cell: (e) => kindBadge(e.kind) },
+            { label: 'subject', cell: (e) => e.subject },
+            { label: 'what', cell: (e) => summarize(e) },
+            { label: 'by', cell: (e) => e.actor },
+          ],
+          timeline,
+          { empty: 'No events in the incident window.' },
+        ),
+      ),
+    );
+  }
+
+  async function renderPostmortem() {
+    replace(body, h('p', { class: 'muted', text: 'Generating postmortem…' }));
+    let markdown;
+    try {
+      const payload = await request('GET', `/api/v1/incidents/${encodeURIComponent(id)}/postmortem?format=md`, undefined, {
+        accept: 'text/markdown',
+      });
+      markdown = typeof payload === 'string' ? payload : String(payload?.markdown ?? '');
+    } catch (err) {
+      replace(body, h('p', { class: 'error', text: `Could not generate the postmortem: ${/** @type {Error} */ (err).message}` }));
+      return;
+    }
+    const download = h('button', { type: 'button', class: 'secondary', onclick: () => save(markdown) }, 'Download Markdown');
+    replace(
+      body,
+      h('div', { class: 'actions' }, download),
+      h('article', { class: 'panel postmortem', 'aria-label': 'Postmortem' }, renderMarkdown(markdown)),
+    );
+  }
+
+  function save(/** @type {string} */ markdown) {
+    const url = URL.createObjectURL(new Blob([markdown], { type: 'text/markdown' }));
+    const a = h('a', { href: url, download: `postmortem-incident-${id}.md` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  void load();
+  return subscribe(['events'], () => {
+    const e = store.events.at(-1);
+    if (
+      !showPostmortem &&
+      e?.kind?.startsWith('incident.') &&
+      (String(e.subject) === String(id) || String(e.data?.incident) === String(id))
+    )
+      void load();
+  });
+}
+
+/** @param {any} impact */
+function impactFacts(impact) {
+  if (!impact) return h('p', { class: 'empty', text: 'No traffic recorded for this incident.' });
+  return [
+    facts({
+      requests: impact.requests,
+      failed: impact.failed,
+      shed: impact.shed,
+      slow: impact.slow,
+      badShare: percent(impact.badShare),
+      secondsBelowSlo: impact.secondsBelowSlo,
+      peakRate: rate(impact.peakRps),
+      errorBudgetSpent: percent(impact.budgetSpent),
+    }),
+    Array.isArray(impact.pools) && impact.pools.length
+      ? table(
+          [
+            { label: 'pool', cell: (p) => p.pool },
+            { label: 'requests', cell: (p) => p.requests },
+            { label: 'failed', cell: (p) => p.failed },
+            { label: 'shed', cell: (p) => p.shed },
+          ],
+          impact.pools,
+        )
+      : null,
+  ];
+}

@@ -1,0 +1,286 @@
+// Overview: routes with their split, pool status cards, live rate / error / p99 charts, capacity
+// headroom. The first screen during an incident: what is wrong and where, at a glance.
+
+import { get, listOf } from '../api.js';
+import { badge, h, replace, table } from '../element.js';
+import { clockTime, millis, percent, rate } from '../format.js';
+import { LineChart } from '../line-chart.js';
+import { isActive, migrationPlan, phaseOf, stepLabel } from '../migration-facts.js';
+import { headroomGauge, poolColour, poolNames, poolTone, sloLines, sloRoutes, splitBar } from '../pool-summary.js';
+import { seriesOf, store, subscribe } from '../store.js';
+
+/**
+ * @param {HTMLElement} root
+ * @returns {() => void} cleanup
+ */
+export function mountOverview(root) {
+  const active = h('div', { class: 'active-migrations' });
+  const routes = h('section', { class: 'panel', 'aria-labelledby': 'routes-h' });
+  const pools = h('div', { class: 'pool-cards' });
+  const rateChart = new LineChart({ title: 'Request rate per pool', format: rate });
+  const errorChart = new LineChart({ title: 'Error ratio per pool', format: percent, yMax: 0.01 });
+  const p99Chart = new LineChart({ title: 'p99 latency per pool', format: millis });
+  const gauges = h('div', { class: 'gauges' });
+  const slo = h('section', { class: 'panel', 'aria-labelledby': 'slo-h' });
+  replace(
+    root,
+    h('h1', { class: 'visually-hidden', text: 'Overview' }),
+    active,
+    routes,
+    h('section', { class: 'panel', 'aria-labelledby': 'pools-h' }, h('h2', { id: 'pools-h', text: 'Pools' }), pools),
+    h('section', { class: 'panel charts', 'aria-label': 'Live charts' }, rateChart.el, errorChart.el, p99Chart.el),
+    h(
+      'div',
+      { class: 'two-col' },
+      h('section', { class: 'panel', 'aria-labelledby': 'headroom-h' }, h('h2', { id: 'headroom-h', text: 'Capacity headroom' }), gauges),
+      slo,
+    ),
+  );
+
+  function renderRoutes() {
+    const list = store.state?.routes ?? [];
+    replace(
+      routes,
+      h('h2', { id: 'routes-h', text: 'Routes' }),
+      list.length === 0
+        ? h('p', { class: 'empty', text: 'No routes (waiting for /api/v1/state).' })
+        : h(
+            'ul',
+            { class: 'route-list' },
+            list.map((/** @type {any} */ r) =>
+              h(
+                'li',
+                { class: 'route' },
+                h(
+                  'div',
+                  { class: 'route-head' },
+                  h('strong', { text: r.name }),
+                  h('span', { class: 'muted', text: ` ${r.host === '*' ? '' : r.host}${r.pathPrefix ?? ''}` }),
+                  r.deadMan ? badge('dead-man armed', 'info') : null,
+                  r.failover?.length ? h('span', { class: 'muted', text: ` failover → ${r.failover.join(', ')}` }) : null,
+                ),
+                splitBar(r),
+              ),
+            ),
+          ),
+    );
+  }
+
+  function renderPools() {
+    const list = store.state?.pools ?? [];
+    const last = store.windows.at(-1);
+    replace(
+      pools,
+      list.length === 0
+        ? h('p', { class: 'empty', text: 'No pools yet.' })
+        : list.map((/** @type {any} */ p) => {
+            const w = last?.pools?.[p.name];
+            const seconds = (last?.durationMs || 1000) / 1000;
+            const tone = poolTone(p);
+            return h(
+              'a',
+              {
+                class: `pool-card tone-${tone}`,
+                href: `#/pools/${encodeURIComponent(p.name)}`,
+                style: { 'border-top-color': poolColour(p.name) },
+              },
+              h(
+                'span',
+                { class: 'pool-name' },
+                p.name,
+                ' ',
+                badge({ ok: 'healthy', warn: 'degraded', bad: 'failing' }[tone] ?? tone, tone),
+              ),
+              h(
+                'span',
+                { class: 'pool-figures' },
+                figure('rate', rate(w ? w.requests / seconds : null)),
+                figure('errors', percent(w && w.requests > 0 ? w.failed / w.requests : null)),
+                figure('p99', millis(w && w.requests > 0 ? w.latency?.p99 : null)),
+                figure('backends', `${p.healthyBackends}/${p.backends?.length ?? 0}`),
+                figure('in flight', `${p.inFlight ?? 0} / ${p.concurrencyLimit ?? '—'}`),
+                figure('shed', String(w?.shed ?? 0)),
+              ),
+              h(
+                'span',
+                { class: 'backend-dots' },
+                (p.backends ?? []).map((/** @type {any} */ b) =>
+                  h('span', { class: `dot health-${b.health}`, title: `${b.name}: ${b.health}`, 'aria-label': `${b.name} ${b.health}` }),
+                ),
+              ),
+            );
+          }),
+    );
+  }
+
+  function renderCharts() {
+    const names = poolNames();
+    const slo = sloLines();
+    const series = (/** @type {'rate' | 'errors' | 'p99'} */ key) =>
+      names.map((name) => ({
+        label: name,
+        colour: poolColour(name),
+        points: seriesOf('pools', name).map((p) => ({ x: p.t, y: p[key] })),
+      }));
+    rateChart.update(series('rate'));
+    errorChart.update(
+      series('errors'),
+      slo.maxErrorRatio === null ? [] : [{ value: slo.maxErrorRatio, label: `SLO ${percent(slo.maxErrorRatio)}`, colour: '#f85149' }],
+    );
+    p99Chart.update(
+      series('p99'),
+      slo.latencyMs === null ? [] : [{ value: slo.latencyMs, label: `SLO ${millis(slo.latencyMs)}`, colour: '#f85149' }],
+    );
+  }
+
+  function renderGauges() {
+    replace(
+      gauges,
+      poolNames().map((name) => h('div', { class: 'gauge-row' }, h('span', { class: 'gauge-label', text: name }), headroomGauge(name))),
+    );
+  }
+
+  /** Open incidents and running migrations on top: the first things to know during an incident. */
+  async function renderActive() {
+    const [incidents, migrations] = await Promise.all([
+      get('/api/v1/incidents').then(
+        (p) => listOf(p, 'incidents').map((x) => x.incident ?? x),
+        () => [],
+      ),
+      get('/api/v1/migrations').then(
+        (p) => listOf(p, 'migrations'),
+        () => [],
+      ),
+    ]);
+    replace(
+      active,
+      incidents
+        .filter((i) => i.status !== 'resolved')
+        .map((i) =>
+          h(
+            'a',
+            { class: 'banner bad', href: `#/incidents/${encodeURIComponent(i.id)}` },
+            `Incident #${i.id} ${i.status}: ${i.title ?? ''} · since ${clockTime(i.startedAt)}${i.mitigatedAt ? ' · mitigated' : ''}`,
+          ),
+        ),
+      migrations.filter(isActive).map((m) => {
+        const plan = migrationPlan(m);
+        return h(
+          'a',
+          { class: `banner ${phaseOf(m) === 'running' ? 'info' : 'warn'}`, href: `#/migrations/${encodeURIComponent(m.id)}` },
+          `Migration ${m.id} ${phaseOf(m).replace(/_/g, ' ')}: ${plan.route} ${plan.from} → ${plan.to} · step ${stepLabel(m)}`,
+        );
+      }),
+    );
+  }
+
+  /** Error-budget burn per route and rule, against each rule's threshold: why an alert fires, in numbers. */
+  function renderSlo() {
+    const rows = sloRoutes().flatMap((r) => {
+      const burns = Object.entries(r.sli ?? {}).flatMap(([sli, rules]) => (Array.isArray(rules) ? rules.map((b) => ({ ...b, sli })) : []));
+      const fast = r.fast
+        ? [
+            {
+              rule: 'fast',
+              sli: 'errors',
+              severity: 'page',
+              firing: r.fast.firing,
+              fastRatio: r.fast.errorRatio,
+              windowMs: r.fast.windowMs,
+            },
+          ]
+        : [];
+      return [...fast, ...burns].map((b) => ({ route: r.route, objective: r.objective, ...b }));
+    });
+    replace(
+      slo,
+      h('h2', { id: 'slo-h', text: 'SLO burn' }),
+      table(
+        [
+          { label: 'route', cell: (b) => b.route },
+          { label: 'sli', cell: (b) => b.sli },
+          {
+            label: 'rule',
+            cell: (b) => `${b.rule}${b.longMs ? ` (${span(b.longMs)}/${span(b.shortMs)})` : ''}`,
+          },
+          {
+            label: 'burn long / short',
+            class: 'num',
+            cell: (b) =>
+              b.rule === 'fast' ? `${percent(b.fastRatio)} errors` : `${fmtBurn(b.long)} / ${fmtBurn(b.short)} (≥ ${b.threshold}×)`,
+          },
+          {
+            label: '',
+            cell: (b) =>
+              b.firing ? badge(b.severity === 'page' ? 'PAGE' : 'ticket', b.severity === 'page' ? 'bad' : 'warn') : badge('ok', 'ok'),
+          },
+        ],
+        rows,
+        { empty: 'No SLO status yet.', rowClass: (b) => (b.firing ? 'row-alert' : undefined) },
+      ),
+    );
+  }
+
+  renderRoutes();
+  renderPools();
+  renderSlo();
+  renderCharts();
+  renderGauges();
+  void renderActive();
+  const unsubs = [
+    subscribe(['state'], () => {
+      renderRoutes();
+      renderPools();
+      renderGauges();
+    }),
+    subscribe(['windows'], () => {
+      renderPools();
+      renderCharts();
+      renderGauges();
+    }),
+    subscribe(['capacity'], renderGauges),
+    subscribe(['slo'], () => {
+      renderCharts();
+      renderSlo();
+    }),
+    subscribe(['events'], () => {
+      if (/^(migration|incident)\./.test(store.events.at(-1)?.kind ?? '')) void renderActive();
+    }),
+  ];
+  return () => {
+    for (const u of unsubs) u();
+    for (const c of [rateChart, errorChart, p99Chart]) c.close();
+  };
+}
+
+/**
+ * @param {string} label
+ * @param {string} value
+ */
+function figure(label, value) {
+  return h(
+    'span',
+    { class: 'figure' },
+    h('span', { class: 'figure-label', text: label }),
+    h('span', { class: 'figure-value', text: value }),
+  );
+}
+
+/** @param {unknown} v */
+function fmtBurn(v) {
+  return typeof v === 'number' && Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v)}×` : '—';
+}
+
+/**
+ * An alert window as people write it: 3d, 6h, 5m, 30s.
+ * @param {number} ms
+ */
+function span(ms) {
+  for (const [unit, size] of /** @type {const} */ ([
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ]))
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.round(ms / 1000)}s`;
+}

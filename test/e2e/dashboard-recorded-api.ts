@@ -1,0 +1,559 @@
+// A control plane with recorded state for the dashboard's browser test, used until `piper up` runs
+// with the journal and rollout wired: the docs/api.md paths the dashboard calls, answering with
+// the shapes the balancer, journal and rollout parts produce (DataPlaneSnapshot, TelemetryWindow,
+// JournalEvent, MigrationState with gate/judge/decisions, IncidentReport). Splits, migrations,
+// acks and drains really change the state; windows are synthesized each second from the split.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+type Json = Record<string, unknown>;
+type Split = Record<string, number>;
+
+interface Event {
+  id: number;
+  time: number;
+  kind: string;
+  source: string;
+  subject: string;
+  data: Json;
+  actor: string;
+}
+
+const POOLS = { vendor: ['v1', 'v2', 'v3'], inhouse: ['h1', 'h2'] } as const;
+const RATE = 240;
+
+export interface RecordedApi {
+  api: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  split(route: string): Split;
+  close(): void;
+}
+
+/** Builds the recorded control plane; `now` is the wall clock of the test process. */
+export function createRecordedApi(now: () => number): RecordedApi {
+  const routes = [
+    { name: 'web', host: '*', pathPrefix: '/', split: { vendor: 100 } as Split, failover: ['vendor'], deadMan: null as Json | null },
+  ];
+  const health: Record<string, string> = {};
+  const events: Event[] = [];
+  const windows: Json[] = [];
+  const streams = new Set<{ kind: 'window' | 'journal'; res: ServerResponse }>();
+  const migrations: Json[] = [];
+  const start = now();
+
+  function append(kind: string, source: string, subject: string, data: Json, actor = source, time = now()): Event {
+    const e = { id: events.length + 1, time, kind, source, subject, data, actor };
+    events.push(e);
+    for (const s of streams) if (s.kind === 'journal') s.res.write(`event: journal\nid: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`);
+    return e;
+  }
+
+  // The seed's afternoon, recorded: capacity results, a failed move, the rollback, the incident.
+  const t0 = start - 3 * 3_600_000;
+  const trials = (cap: number) =>
+    [0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25].map((f) => {
+      const rate = Math.round(cap * f);
+      const over = f > 1;
+      return {
+        rateRps: rate,
+        durationMs: 5000,
+        p99Ms: over ? 180 + (f - 1) * 900 : 40 + f * 90,
+        errorRatio: over ? (f - 1) * 0.08 : 0,
+        achievedRps: over ? cap * 1.02 : rate,
+        verdict: over ? 'fail' : 'pass',
+      };
+    });
+  append(
+    'capacity.result',
+    'loadgen',
+    'vendor',
+    {
+      target: 'http://127.0.0.1:9001',
+      pool: 'vendor',
+      slo: { p99Ms: 200, maxErrorRatio: 0.001 },
+      capacityRps: 1200,
+      confidence: 0.95,
+      certifiedAt: t0,
+      require: { factor: 2, peakRps: 300, passed: true },
+      trials: trials(1200),
+    },
+    'piper capacity',
+    t0,
+  );
+  append(
+    'capacity.result',
+    'loadgen',
+    'inhouse',
+    {
+      target: 'http://127.0.0.1:9002',
+      pool: 'inhouse',
+      slo: { p99Ms: 200, maxErrorRatio: 0.001 },
+      capacityRps: 310,
+      confidence: 0.95,
+      certifiedAt: t0 + 60_000,
+      require: { factor: 2, peakRps: 300, passed: false },
+      trials: trials(310),
+    },
+    'piper capacity',
+    t0 + 60_000,
+  );
+  const i0 = t0 + 30 * 60_000;
+  append(
+    'migration.gate_overridden',
+    'rollout',
+    'm-0001',
+    { reason: 'the servers passed a week of tests', projectedRps: 240, allowedRps: 155 },
+    'gilfoyle',
+    i0 - 600_000,
+  );
+  append(
+    'split.changed',
+    'balancer',
+    'web',
+    { from: { vendor: 100 }, to: { vendor: 0, inhouse: 100 }, reason: 'promote all' },
+    'gilfoyle',
+    i0 - 60_000,
+  );
+  append('alert.firing', 'alert', 'web', { rule: 'fast-burn', burn: 412, window: '30s' }, 'journal', i0 + 25_000);
+  append('incident.opened', 'journal', '1', { title: 'web failing on inhouse' }, 'journal', i0 + 25_000);
+  append(
+    'migration.rolled_back',
+    'rollout',
+    'm-0001',
+    { reason: 'error_ratio', firstFailureAt: i0, completedAt: i0 + 1800 },
+    'rollout',
+    i0 + 1800,
+  );
+  append('split.changed', 'balancer', 'web', { from: { inhouse: 100 }, to: { vendor: 100 }, reason: 'rollback' }, 'rollout', i0 + 1800);
+  append('incident.acknowledged', 'journal', '1', {}, 'richard', i0 + 90_000);
+  append('incident.resolved', 'journal', '1', {}, 'journal', i0 + 400_000);
+  const incident = {
+    id: 1,
+    status: 'resolved',
+    title: 'web failing on inhouse',
+    routes: ['web'],
+    pools: ['inhouse'],
+    openedBy: { kind: 'alert.firing', eventId: 5, alert: 'fast-burn' },
+    alerts: ['web:fast-burn'],
+    activeAlerts: [],
+    startedAt: i0,
+    detectedAt: i0 + 25_000,
+    acknowledgedAt: i0 + 90_000,
+    acknowledgedBy: 'richard',
+    mitigatedAt: i0 + 1800,
+    mitigatedBy: 'migration.rolled_back',
+    resolvedAt: i0 + 400_000,
+  };
+  const impact = {
+    from: i0,
+    to: i0 + 1800,
+    requests: 433,
+    failed: 391,
+    shed: 12,
+    slow: 20,
+    badShare: 0.93,
+    secondsBelowSlo: 2,
+    peakRps: 241,
+    routes: [],
+    pools: [{ pool: 'inhouse', requests: 433, failed: 391, shed: 12, slow: 20 }],
+    budgetSpent: 0.0155,
+  };
+  const postmortem = [
+    '# Postmortem: incident 1, web failing on inhouse',
+    '',
+    '## Summary',
+    'On 31 March the **web** route failed on pool `inhouse` for 1.8 s after 100% of traffic was moved to it.',
+    '',
+    '## Affected Services',
+    '- route web (pool inhouse)',
+    '',
+    '## Impact',
+    '| measure | value |',
+    '| --- | --- |',
+    '| failed requests | 391 of 433 (90.3%) |',
+    '| error budget spent | 1.55% |',
+    '',
+    '## Outage Duration',
+    '1.8 s, from the first bad second to the rollback.',
+    '',
+    '## Cause',
+    '> To confirm: the capacity gate refused the move (310/s certified, 480/s needed) and was overridden.',
+    '',
+    '## Resolution',
+    'The migration controller rolled back to `vendor` (hard guard: error ratio).',
+    '',
+    '## Timeline of events',
+    '1. 14:40 gate overridden by gilfoyle',
+    '2. 14:49 split changed to inhouse 100%',
+    '3. 14:50 first failures; rolled back 1.8 s later',
+    '',
+    '## Problems with our response',
+    '- The gate was overridden without a load test of the target.',
+    '',
+    '## Preventative measures to take',
+    '- Certify inhouse at 2x peak before moving traffic.',
+    '',
+    '## Detection Method',
+    'Fast burn rule, 30 s window, burn 412x.',
+    '',
+    '## Changes to make in future outage responses',
+    '- Never override the capacity gate without a fresh capacity result.',
+    '',
+  ].join('\n');
+
+  /** The journal's /api/v1/slo: per route objective, burn per rule and window pair, the fast rule. */
+  function slo(): Json {
+    const rule = (name: string, severity: string, threshold: number, longMs: number, shortMs: number, long: number, short: number) => ({
+      rule: name,
+      severity,
+      threshold,
+      longMs,
+      shortMs,
+      long,
+      short,
+      firing: long >= threshold && short >= threshold,
+    });
+    return {
+      routes: [
+        {
+          route: 'web',
+          objective: { availability: 0.999, latencyThresholdMs: 200, latencyTarget: 0.99 },
+          lastSampleAt: now(),
+          sli: {
+            availability: [
+              rule('page-1h-5m', 'page', 14.4, 3_600_000, 300_000, 0.4, 0.9),
+              rule('ticket-3d-6h', 'ticket', 1, 259_200_000, 21_600_000, 1.3, 1.1),
+            ],
+            latency: [rule('page-1h-5m', 'page', 14.4, 3_600_000, 300_000, 0.2, 0.1)],
+          },
+          fast: { windowMs: 30_000, errorRatio: 0.0004, requests: 7200, firing: false },
+        },
+      ],
+      firing: [],
+    };
+  }
+
+  function state(): Json {
+    return {
+      at: now(),
+      routes,
+      pools: Object.entries(POOLS).map(([pool, names]) => {
+        const backends = names.map((name) => {
+          const h = health[`${pool}/${name}`] ?? 'healthy';
+          return {
+            name,
+            url: `http://127.0.0.1:${pool === 'vendor' ? 9001 : 9002}/${name}`,
+            weight: 100,
+            health: h,
+            reason: h === 'draining' ? 'drained by dashboard' : null,
+            ejectedUntil: null,
+            ejections: 0,
+            inFlight: h === 'healthy' ? 2 : 0,
+          };
+        });
+        return {
+          name: pool,
+          backends,
+          healthyBackends: backends.filter((b) => b.health === 'healthy').length,
+          concurrencyLimit: 64,
+          inFlight: 4,
+          queued: 0,
+        };
+      }),
+    };
+  }
+
+  function stats(requests: number, p99: number, failed: number, extra: Json = {}): Json {
+    return {
+      requests,
+      failed,
+      status: { '1xx': 0, '2xx': requests - failed, '3xx': 0, '4xx': 0, '5xx': failed },
+      errors: {},
+      shed: 0,
+      retries: 0,
+      ejections: 0,
+      inFlight: Math.round(requests / 60),
+      bytesIn: 0,
+      bytesOut: requests * 100,
+      latency: { count: requests, min: 1, mean: p99 / 3, p50: p99 / 4, p90: p99 / 2, p99, p999: p99 * 1.4, max: p99 * 1.8 },
+      histogram: '',
+      ...extra,
+    };
+  }
+
+  /** One second of telemetry: rate split by the route's weights, a little wobble, inhouse slower. */
+  function makeWindow(windowStart: number): Json {
+    const split = routes[0]?.split ?? {};
+    const total = Object.values(split).reduce((a, b) => a + b, 0) || 1;
+    const wobble = 1 + 0.08 * Math.sin(windowStart / 7000);
+    const pools: Record<string, Json> = {};
+    const backends: Record<string, Json> = {};
+    for (const [pool, names] of Object.entries(POOLS)) {
+      const requests = Math.round((RATE * wobble * (split[pool] ?? 0)) / total);
+      const p99 = pool === 'vendor' ? 38 + 6 * Math.sin(windowStart / 5000) : 95 + 20 * Math.sin(windowStart / 3000);
+      const failed = pool === 'inhouse' ? Math.round(requests * 0.004) : 0;
+      pools[pool] = stats(requests, p99, failed, { healthyBackends: names.length, totalBackends: names.length, concurrencyLimit: 64 });
+      for (const name of names)
+        backends[`${pool}/${name}`] = stats(Math.round(requests / names.length), p99, 0, {
+          pool,
+          health: health[`${pool}/${name}`] ?? 'healthy',
+        });
+    }
+    return { start: windowStart, durationMs: 1000, routes: { web: stats(RATE, 60, 0) }, pools, backends };
+  }
+
+  const first = Math.floor(now() / 1000) * 1000;
+  for (let t = first - 120_000; t < first; t += 1000) windows.push(makeWindow(t));
+  const ticker = setInterval(() => {
+    const w = makeWindow(Math.floor(now() / 1000) * 1000 - 1000);
+    windows.push(w);
+    if (windows.length > 300) windows.shift();
+    for (const s of streams) if (s.kind === 'window') s.res.write(`event: window\ndata: ${JSON.stringify(w)}\n\n`);
+  }, 1000);
+
+  function setSplit(route: string, split: Split, reason: string, actor: string): void {
+    const r = routes.find((x) => x.name === route);
+    if (!r) throw Object.assign(new Error(`no route ${route}`), { status: 404 });
+    const from = r.split;
+    r.split = split;
+    append('split.changed', 'balancer', route, { from, to: split, reason }, actor);
+  }
+
+  function gate(to: string, share: number, headroom: number): Json {
+    const cap = to === 'inhouse' ? 310 : 1200;
+    const basisRps = 300;
+    const projectedRps = share * basisRps;
+    return {
+      passed: projectedRps <= cap / headroom,
+      reason: projectedRps <= cap / headroom ? 'ok' : 'over_capacity',
+      pool: to,
+      share,
+      projectedRps,
+      basisRps,
+      basis: 'peak',
+      currentRps: RATE,
+      peakRps: basisRps,
+      expectedPeakRps: null,
+      capacityRps: cap,
+      certifiedAt: t0,
+      capacityEventId: 2,
+      headroom,
+    };
+  }
+
+  function startMigration(body: Json): { status: number; body: Json } {
+    const route = String(body.route ?? '');
+    const to = String(body.to ?? '');
+    const from = String(body.from ?? 'vendor');
+    const steps = Array.isArray(body.steps) ? (body.steps as number[]) : [1, 5, 10, 25, 50, 100];
+    const headroom = typeof body.headroom === 'number' ? body.headroom : 2;
+    const g = gate(to, 1, headroom);
+    const override = typeof body.overrideCapacityGate === 'string' ? body.overrideCapacityGate : null;
+    if (!g.passed && !override) {
+      append('migration.gate_refused', 'rollout', route, g, String(body.actor ?? 'operator'));
+      return {
+        status: 409,
+        body: {
+          error: { code: 'PIPER_ROLLOUT_GATE_REFUSED', message: `pool ${to} is certified for 310/s; 300/s × 2 headroom needs 600/s` },
+          gate: g,
+        },
+      };
+    }
+    const id = `m-${String(migrations.length + 2).padStart(4, '0')}`;
+    const t = now();
+    const m: Json = {
+      id,
+      plan: { route, from, to, steps, stepDurationMs: 60_000, headroom, expectedPeakRps: null },
+      phase: 'running',
+      stepIndex: 0,
+      targetPercent: steps[0],
+      stepStartedAt: t,
+      createdAt: t,
+      updatedAt: t,
+      actor: String(body.actor ?? 'operator'),
+      override: override ? { reason: override, actor: String(body.actor ?? 'operator'), at: t } : null,
+      paused: null,
+      hold: null,
+      rollback: null,
+      seq: 2,
+      endedAt: null,
+      gate: gate(to, (steps[0] ?? 1) / 100, headroom),
+      recentDecisions: [
+        {
+          verdict: 'pass',
+          hard: false,
+          reasons: [],
+          windowStart: t - 1000,
+          target: { requests: 3, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 96 },
+          source: { requests: 237, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 39 },
+          errors: {
+            targetSamples: 3,
+            targetFailures: 0,
+            sourceSamples: 237,
+            sourceFailures: 0,
+            difference: 0,
+            lambda: 1,
+            pValue: 1,
+            alpha: 0.0033,
+            rejected: false,
+          },
+          latency: {
+            targetSamples: 3,
+            targetFailures: 1,
+            sourceSamples: 237,
+            sourceFailures: 2,
+            difference: 0.325,
+            lambda: 1,
+            pValue: 0.41,
+            alpha: 0.0033,
+            rejected: false,
+          },
+          consecutiveP99Failures: 0,
+          consecutiveNoData: 0,
+          thresholds: { maxErrorRatio: 0.2, hardMinFailures: 3, alpha: 0.05 },
+        },
+      ],
+    };
+    migrations.unshift(m);
+    if (override) append('migration.gate_overridden', 'rollout', route, { ...g, reason: override, migration: id }, String(m.actor));
+    append('migration.started', 'rollout', route, { migration: id, route, from, to, steps }, String(m.actor));
+    setSplit(route, { [from]: 10_000 - (steps[0] ?? 1) * 100, [to]: (steps[0] ?? 1) * 100 }, `migration ${id} step 1`, 'rollout');
+    append('migration.step', 'rollout', route, { migration: id, targetPercent: steps[0] }, 'rollout');
+    return { status: 201, body: m };
+  }
+
+  function act(m: Json, verb: string, body: Json): Json {
+    const plan = m.plan as { route: string; from: string; to: string; steps: number[] };
+    const actor = String(body.actor ?? 'operator');
+    const reason = String(body.reason ?? verb);
+    const t = now();
+    if (verb === 'abort') {
+      m.phase = 'aborted';
+      m.rollback = { reason, hard: false, firstFailureAt: null, startedAt: t, actor, stages: [0], stageStartedAt: t, endPhase: 'aborted' };
+      m.targetPercent = 0;
+      m.endedAt = t;
+      setSplit(plan.route, { [plan.from]: 100 }, `migration ${String(m.id)} aborted: ${reason}`, 'rollout');
+      append('migration.aborted', 'rollout', plan.route, { migration: m.id, reason }, actor);
+    } else if (verb === 'pause') {
+      m.phase = 'paused';
+      m.paused = { reason, actor, at: t };
+      append('migration.paused', 'rollout', plan.route, { migration: m.id, reason }, actor);
+    } else if (verb === 'resume') {
+      m.phase = 'running';
+      m.paused = null;
+      append('migration.resumed', 'rollout', plan.route, { migration: m.id, reason }, actor);
+    } else if (verb === 'promote') {
+      const next = body.all === true ? plan.steps.length - 1 : Math.min(plan.steps.length - 1, Number(m.stepIndex) + 1);
+      m.stepIndex = next;
+      m.targetPercent = plan.steps[next];
+      const pct = plan.steps[next] ?? 100;
+      setSplit(
+        plan.route,
+        { [plan.from]: 10_000 - pct * 100, [plan.to]: pct * 100 },
+        `migration ${String(m.id)} step ${next + 1}`,
+        'rollout',
+      );
+      append('migration.step', 'rollout', plan.route, { migration: m.id, targetPercent: pct }, actor);
+    }
+    m.updatedAt = t;
+    return m;
+  }
+
+  async function readBody(req: IncomingMessage): Promise<Json> {
+    let text = '';
+    for await (const chunk of req as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+    return text ? (JSON.parse(text) as Json) : {};
+  }
+
+  function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): true {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return true;
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, kind: 'window' | 'journal'): true {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write('retry: 2000\n\n');
+    const entry = { kind, res };
+    streams.add(entry);
+    req.on('close', () => streams.delete(entry));
+    return true;
+  }
+
+  const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    const p = url.pathname;
+    const method = req.method ?? 'GET';
+    const q = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
+    if (method === 'GET') {
+      if (p === '/api/v1/state') return send(res, 200, state());
+      if (p === '/api/v1/windows') return send(res, 200, { windows: windows.filter((w) => (w.start as number) > q('since', 0)) });
+      if (p === '/api/v1/windows/stream') return stream(req, res, 'window');
+      if (p === '/api/v1/events/stream') return stream(req, res, 'journal');
+      if (p === '/api/v1/events') {
+        const list = events.filter((e) => e.id > q('afterId', 0) && e.time >= q('since', 0)).slice(0, q('limit', 1000));
+        return send(res, 200, { events: list, lastId: list.at(-1)?.id ?? null });
+      }
+      if (p === '/api/v1/capacity') return send(res, 200, { results: events.filter((e) => e.kind === 'capacity.result').reverse() });
+      if (p === '/api/v1/slo') return send(res, 200, slo());
+      if (p === '/api/v1/migrations') return send(res, 200, { migrations });
+      if (p === '/api/v1/incidents')
+        return send(res, 200, {
+          incidents: [incident],
+          means: { count: 1, mttdMs: 25_000, mttaMs: 65_000, mttmMs: 1800, mttrMs: 400_000 },
+        });
+      if (p === '/api/v1/incidents/1') {
+        const timeline = events.filter((e) => e.time >= i0 - 1_800_000 && e.time <= i0 + 400_000);
+        return send(res, 200, {
+          incident,
+          durations: { detectMs: 25_000, acknowledgeMs: 65_000, mitigateMs: 1800, resolveMs: 400_000 },
+          impact,
+          timeline,
+        });
+      }
+      if (p === '/api/v1/incidents/1/postmortem') return send(res, 200, postmortem, 'text/markdown; charset=utf-8');
+    }
+    const splitPath = /^\/api\/v1\/routes\/([^/]+)\/split$/.exec(p);
+    if (splitPath && method === 'PUT') {
+      const body = await readBody(req);
+      setSplit(decodeURIComponent(splitPath[1] ?? ''), body.split as Split, String(body.reason ?? ''), String(body.actor ?? 'operator'));
+      return send(res, 200, { route: splitPath[1], split: body.split });
+    }
+    const drainPath = /^\/api\/v1\/pools\/([^/]+)\/backends\/([^/]+)\/(drain|undrain)$/.exec(p);
+    if (drainPath && method === 'POST') {
+      const key = `${drainPath[1]}/${drainPath[2]}`;
+      health[key] = drainPath[3] === 'drain' ? 'draining' : 'healthy';
+      append(
+        `backend.${drainPath[3] === 'drain' ? 'drained' : 'undrained'}`,
+        'balancer',
+        key,
+        {},
+        String((await readBody(req)).actor ?? 'operator'),
+      );
+      return send(res, 200, { ok: true });
+    }
+    if (p === '/api/v1/migrations' && method === 'POST') {
+      const r = startMigration(await readBody(req));
+      return send(res, r.status, r.body);
+    }
+    const m = /^\/api\/v1\/migrations\/([^/]+)(?:\/(pause|resume|abort|promote))?$/.exec(p);
+    if (m) {
+      const mig = migrations.find((x) => x.id === decodeURIComponent(m[1] ?? ''));
+      if (!mig) return send(res, 404, { error: { code: 'PIPER_ROLLOUT_NOT_FOUND', message: 'no such migration' } });
+      if (method === 'GET' && !m[2]) {
+        return send(res, 200, { ...mig, events: events.filter((e) => e.kind.startsWith('migration.') && e.data.migration === mig.id) });
+      }
+      if (method === 'POST' && m[2]) return send(res, 200, act(mig, m[2], await readBody(req)));
+    }
+    if (p === '/api/v1/incidents/1/ack' && method === 'POST') return send(res, 200, incident);
+    return false;
+  };
+
+  return {
+    api,
+    split: (route) => ({ ...(routes.find((r) => r.name === route)?.split ?? {}) }),
+    close: () => {
+      clearInterval(ticker);
+      for (const s of streams) s.res.end();
+      streams.clear();
+    },
+  };
+}

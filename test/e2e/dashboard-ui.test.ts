@@ -1,0 +1,255 @@
+// The dashboard in a real browser (Debian's chromium driven by playwright-core): sign in, watch a
+// split change made through the admin API, start a migration (refused by the gate, then overridden)
+// and abort it, read an incident's postmortem and download it, filter the events feed; at 1280×800
+// and at a phone's width; read-only sessions see no actions. Any console error fails the test.
+//
+// Runs against the dashboard handler with a recorded-state control plane (dashboard-recorded-api.ts)
+// until `piper up` serves the journal and rollout APIs; see docs/dashboard.md.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createDashboardHandler, type DashboardHandler } from '../../src/dashboard/index.ts';
+import { createRecordedApi, type RecordedApi } from './dashboard-recorded-api.ts';
+
+const ADMIN = 'admin-token-for-the-browser-test';
+const READ = 'read-token-for-the-browser-test';
+const root = new URL('../..', import.meta.url).pathname;
+const shots = join(root, 'test-results', 'dashboard');
+
+let recorded: RecordedApi;
+let dashboard: Server;
+let handler: DashboardHandler;
+let admin: Server;
+let dashboardUrl: string;
+let adminUrl: string;
+let context: BrowserContext;
+let userDataDir: string;
+const consoleErrors: string[] = [];
+
+async function listen(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  recorded = createRecordedApi(() => Date.now());
+  handler = createDashboardHandler({ api: recorded.api, tokens: { admin: ADMIN, read: READ } });
+  dashboard = createServer(handler);
+  // The admin listener as docs/api.md describes it: bearer token in front of the same API.
+  admin = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    if (req.headers.authorization !== `Bearer ${ADMIN}`) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"UNAUTHORIZED","message":"token"}}');
+      return;
+    }
+    void recorded.api(req, res, url).then((handled) => {
+      if (!handled) res.writeHead(404).end();
+    });
+  });
+  dashboardUrl = await listen(dashboard);
+  adminUrl = await listen(admin);
+  userDataDir = await mkdtemp(join(tmpdir(), 'piper-dashboard-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  recorded?.close();
+  handler?.close();
+  for (const server of [dashboard, admin]) {
+    server?.closeAllConnections();
+    server?.close();
+  }
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+function watch(page: Page): void {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.stack ?? err.message}`));
+}
+
+async function signIn(page: Page, token: string, screenshot?: string): Promise<void> {
+  await page.goto(dashboardUrl);
+  await page.getByLabel('Token').fill(token);
+  if (screenshot) await page.screenshot({ path: join(shots, screenshot) });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.split-bar[data-route="web"]').waitFor();
+}
+
+test('an operator signs in, watches a split change, starts and aborts a migration and reads a postmortem', {
+  timeout: 90_000,
+}, async () => {
+  const page = await context.newPage();
+  watch(page);
+  await signIn(page, ADMIN, 'sign-in.png');
+  const bar = page.locator('.split-bar[data-route="web"]');
+  assert.equal(await bar.getAttribute('data-split'), 'vendor 100%');
+  // Charts fill from the backfill plus the live stream.
+  await page.locator('figure.chart', { hasText: 'Request rate per pool' }).locator('.legend b').first().filter({ hasText: '/s' }).waitFor();
+  await page.screenshot({ path: join(shots, 'overview-1280.png') });
+
+  const put = await fetch(`${adminUrl}/api/v1/routes/web/split`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ split: { vendor: 90, inhouse: 10 }, reason: 'canary by hand', actor: 'test' }),
+  });
+  assert.equal(put.status, 200);
+  await page.waitForFunction(
+    () => document.querySelector('.split-bar[data-route="web"]')?.getAttribute('data-split') === 'vendor 90%, inhouse 10%',
+  );
+  assert.equal(await bar.locator('.split-segment[data-pool="inhouse"]').getAttribute('data-share'), '10');
+  await page.screenshot({ path: join(shots, 'overview-split-changed.png') });
+
+  // Pool detail: drain a backend behind a confirmation, see its health change.
+  await page.locator('a.pool-card', { hasText: 'inhouse' }).click();
+  await page.getByRole('heading', { name: 'Backends' }).waitFor();
+  await page.locator('tr', { hasText: 'h1' }).getByRole('button', { name: 'Drain' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'drain' }).click();
+  await page.locator('tr', { hasText: 'h1' }).locator('.badge', { hasText: 'draining' }).waitFor();
+  await page.screenshot({ path: join(shots, 'pool.png'), fullPage: true });
+
+  await page.keyboard.press('4');
+  await page.locator('section.capacity').first().waitFor();
+  await page.screenshot({ path: join(shots, 'capacity.png'), fullPage: true });
+
+  // Start a migration: the gate refuses with its figures; an override with a reason goes through.
+  await page.getByRole('link', { name: 'Migrations' }).click();
+  await page.getByLabel('To pool').selectOption('inhouse');
+  await page.getByLabel('From pool').selectOption('vendor');
+  await page.getByLabel('Steps (%)').fill('1, 5, 25, 100');
+  await page.getByRole('button', { name: 'Start migration' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Start' }).click();
+  await page.getByText('Refused by the capacity gate').waitFor();
+  assert.match((await page.locator('.form-result').textContent()) ?? '', /capacity rps\s*310/);
+  await page.screenshot({ path: join(shots, 'migration-gate-refused.png') });
+  await page.getByLabel('Override capacity gate').fill('vendor contract ends tonight');
+  await page.getByRole('button', { name: 'Start migration' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Start' }).click();
+  await page.locator('h1', { hasText: 'Migration m-0002' }).locator('.badge', { hasText: 'running' }).waitFor();
+  assert.deepEqual(recorded.split('web'), { vendor: 9900, inhouse: 100 });
+  await page.getByText('Capacity gate overridden by dashboard').waitFor();
+  await page.locator('.stepper li.current', { hasText: '1%' }).waitFor();
+  await page.screenshot({ path: join(shots, 'migration-running.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Abort and roll back' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'abort' }).click(); // no reason yet: the dialog stays
+  assert.equal(await dialog.isVisible(), true);
+  await dialog.getByLabel('Reason').fill('p99 on inhouse doubled');
+  await dialog.getByRole('button', { name: 'abort' }).click();
+  await page.locator('h1', { hasText: 'Migration m-0002' }).locator('.badge', { hasText: 'aborted' }).waitFor();
+  assert.deepEqual(recorded.split('web'), { vendor: 100 });
+  await page.screenshot({ path: join(shots, 'migration-aborted.png'), fullPage: true });
+
+  // The incident and its postmortem, rendered and downloaded.
+  await page.getByRole('link', { name: 'Incidents' }).click();
+  await page.getByRole('link', { name: 'web failing on inhouse' }).click();
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  await page.screenshot({ path: join(shots, 'incident.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Postmortem' }).click();
+  const article = page.getByRole('article', { name: 'Postmortem' });
+  for (const section of [
+    'Summary',
+    'Affected Services',
+    'Impact',
+    'Outage Duration',
+    'Cause',
+    'Resolution',
+    'Timeline of events',
+    'Problems with our response',
+    'Preventative measures to take',
+    'Detection Method',
+    'Changes to make in future outage responses',
+  ]) {
+    await article.getByRole('heading', { name: section, exact: true }).waitFor();
+  }
+  assert.equal(await article.locator('table td', { hasText: '391 of 433' }).count(), 1);
+  await page.screenshot({ path: join(shots, 'postmortem.png'), fullPage: true });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
+  assert.equal(download.suggestedFilename(), 'postmortem-incident-1.md');
+  const saved = await download.path();
+  assert.match(await readFile(saved, 'utf8'), /^# Postmortem: incident 1/);
+
+  // The live feed, filtered to the migration's events.
+  await page.getByRole('link', { name: 'Events' }).click();
+  await page.getByLabel('Kind').fill('migration.*');
+  await page.locator('tbody tr', { hasText: 'migration.aborted' }).waitFor();
+  assert.equal(await page.locator('tbody tr', { hasText: 'split.changed' }).count(), 0);
+  await page.screenshot({ path: join(shots, 'events.png') });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('link', { name: 'Overview', exact: true }).click();
+  await page.locator('.split-bar[data-route="web"]').waitFor();
+  const { overflow, culprits } = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > width + 0.5);
+    const culprits = wide
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} (right edge ${Math.round(el.getBoundingClientRect().right)})`);
+    return { overflow: document.documentElement.scrollWidth - width, culprits };
+  });
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width: ${culprits.join(', ')}`);
+  await page.screenshot({ path: join(shots, 'overview-phone.png'), fullPage: true });
+  await page.close();
+  // The gate's 409 is logged by Chromium as a failed resource load; it is the one expected error.
+  assert.deepEqual(
+    consoleErrors.filter((e) => !/#\/migrations: Failed to load resource: .* 409/.test(e)),
+    [],
+  );
+  consoleErrors.length = 0;
+});
+
+test('a read-only session sees no action buttons, and the server refuses its writes anyway', { timeout: 30_000 }, async () => {
+  const page = await context.newPage();
+  watch(page);
+  await page.context().clearCookies();
+  await signIn(page, READ);
+  await page.getByText('read-only').waitFor();
+  await page.getByRole('link', { name: 'Migrations' }).click();
+  await page.getByRole('heading', { name: 'All migrations' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Start migration' }).count(), 0);
+  await page.getByRole('link', { name: 'm-0002' }).click();
+  await page.locator('h1', { hasText: 'Migration m-0002' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Abort|Promote|Pause/ }).count(), 0);
+  const status = await page.evaluate(async () => {
+    const s = await (await fetch('/auth/session')).json();
+    const res = await fetch('/api/v1/migrations/m-0002/promote', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-piper-csrf': s.csrfToken },
+      body: '{}',
+    });
+    return { status: res.status, body: await res.json() };
+  });
+  assert.equal(status.status, 403);
+  assert.equal(status.body.error.code, 'PIPER_DASHBOARD_READ_ONLY');
+  await page.close();
+  // The 403 above is expected; it is the only console error allowed.
+  assert.deepEqual(
+    consoleErrors.filter((e) => !e.includes('403')),
+    [],
+  );
+});
