@@ -1,0 +1,78 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { PiperError } from '../core/index.ts';
+
+/**
+ * Passes bytes through, counting them, and errors with PIPER_PLATFORM_TOO_LARGE (413) as soon as
+ * more than `limit` have passed: the body is never read further than the limit.
+ */
+export class ByteLimit extends Transform {
+  readonly limit: number;
+  readonly what: string;
+  bytes = 0;
+
+  constructor(limit: number, what: string) {
+    super();
+    this.limit = limit;
+    this.what = what;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      done(
+        new PiperError('PIPER_PLATFORM_TOO_LARGE', `${this.what} is over the limit of ${this.limit} bytes`, {
+          source: 'downstream',
+          details: { status: 413, limit: this.limit },
+        }),
+      );
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
+/**
+ * Guards a decompressor's output: stops when the output passes `maxBytes`, or when output/input
+ * passes `maxRatio` once at least `ratioFloor` bytes came out (a small file may legitimately have a
+ * huge ratio; a bomb cannot stay small). `inputBytes` reads how much compressed input was consumed.
+ */
+export class DecompressionGuard extends Transform {
+  readonly #maxBytes: number;
+  readonly #maxRatio: number;
+  readonly #ratioFloor: number;
+  readonly #inputBytes: () => number;
+  bytes = 0;
+
+  constructor(options: { maxBytes: number; maxRatio: number; inputBytes: () => number; ratioFloor?: number }) {
+    super();
+    this.#maxBytes = options.maxBytes;
+    this.#maxRatio = options.maxRatio;
+    this.#ratioFloor = options.ratioFloor ?? 1024 * 1024;
+    this.#inputBytes = options.inputBytes;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.#maxBytes) {
+      done(
+        new PiperError('PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE', `decompressed output is over the limit of ${this.#maxBytes} bytes`, {
+          source: 'downstream',
+          details: { status: 413, limit: this.#maxBytes },
+        }),
+      );
+      return;
+    }
+    const input = Math.max(1, this.#inputBytes());
+    if (this.bytes >= this.#ratioFloor && this.bytes / input > this.#maxRatio) {
+      done(
+        new PiperError(
+          'PIPER_PLATFORM_DECOMPRESSION_BOMB',
+          `decompression stopped: ${this.bytes} bytes out of ${input} bytes in is over the ratio limit of ${this.#maxRatio}`,
+          { source: 'downstream', details: { status: 413, ratio: this.bytes / input, limit: this.#maxRatio } },
+        ),
+      );
+      return;
+    }
+    done(null, chunk);
+  }
+}

@@ -1,0 +1,82 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import { PiperError } from '../core/index.ts';
+
+/**
+ * The end of a streaming pipeline into an HTTP response. It holds back the first `holdBytes` of
+ * output before sending the status line, so an error found early (corrupt input, a bomb, a size
+ * limit) still gets a proper status and JSON error; bodies that end within the hold get an exact
+ * Content-Length. After that it streams with backpressure, and a later error can only abort the
+ * connection, which the client sees as a truncated body, never as a good one.
+ */
+export class DeferredResponse extends Writable {
+  readonly #res: ServerResponse;
+  readonly #status: number;
+  readonly #headers: OutgoingHttpHeaders;
+  readonly #holdBytes: number;
+  readonly #held: Buffer[] = [];
+  #heldBytes = 0;
+  #committed = false;
+  /** Bytes written to the response body. */
+  sent = 0;
+
+  constructor(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, holdBytes = 1024 * 1024) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#res = res;
+    this.#status = status;
+    this.#headers = headers;
+    this.#holdBytes = holdBytes;
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        this.destroy(
+          new PiperError('PIPER_PLATFORM_CLIENT_CLOSED', 'the client closed the connection before the response ended', {
+            source: 'downstream',
+          }),
+        );
+      }
+    });
+  }
+
+  /** True once the status line has gone out: errors can no longer be reported with a status. */
+  get committed(): boolean {
+    return this.#committed;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (!this.#committed) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      if (this.#heldBytes < this.#holdBytes) {
+        done();
+        return;
+      }
+      this.#commit(undefined);
+      this.#send(Buffer.concat(this.#held.splice(0)), done);
+      return;
+    }
+    this.#send(chunk, done);
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    if (!this.#committed) {
+      const body = Buffer.concat(this.#held.splice(0));
+      this.#commit(body.length);
+      this.sent += body.length;
+      this.#res.end(body, () => done());
+      return;
+    }
+    this.#res.end(() => done());
+  }
+
+  #commit(length: number | undefined): void {
+    this.#committed = true;
+    const headers = length === undefined ? this.#headers : { ...this.#headers, 'content-length': length };
+    this.#res.writeHead(this.#status, headers);
+  }
+
+  #send(chunk: Buffer, done: (err?: Error | null) => void): void {
+    this.sent += chunk.length;
+    if (this.#res.write(chunk)) done();
+    else this.#res.once('drain', () => done());
+  }
+}

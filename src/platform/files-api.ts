@@ -1,0 +1,200 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PiperError, sendError, sendJson } from '../core/index.ts';
+import { acceptsEncoding } from './accept-encoding.ts';
+import { parseRange } from './byte-range.ts';
+import { ByteSlice } from './byte-slice.ts';
+import { runToResponse } from './codec-api.ts';
+import { codecs } from './codec-registry.ts';
+import { DeferredResponse } from './deferred-response.ts';
+import type { FileRecord } from './file-record.ts';
+import { corruptObject, HashVerifier } from './hash-tap.ts';
+import type { PlatformContext } from './platform-context.ts';
+import { checkBodyType, checkDeclaredLength, codecParams, intParam } from './request-params.ts';
+import { readHead } from './stream-head.ts';
+import { planUpload } from './upload-plan.ts';
+
+/** Objects up to this size are verified completely before the first byte is sent, so corruption gets a 500. */
+const VERIFY_BEFORE_SEND = 4 * 1024 * 1024;
+
+/** The JSON shape of a stored file. */
+export function fileJson(r: FileRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    name: r.name,
+    contentType: r.contentType,
+    size: r.size,
+    storedSize: r.storedSize,
+    codec: r.codec,
+    level: r.level,
+    ratio: Number(r.ratio.toFixed(4)),
+    weissman: r.weissman === null ? null : Number(r.weissman.toFixed(4)),
+    weissmanReference: 'gzip-6',
+    createdAt: new Date(r.createdAt).toISOString(),
+    url: `/api/v1/files/${r.id}`,
+  };
+}
+
+/** `POST /api/v1/files?name=&codec=auto&level=`: stores the raw body compressed at rest. */
+export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  checkBodyType(req);
+  checkDeclaredLength(req, ctx.config.maxUploadSize, 'upload');
+  const name = fileName(url.searchParams.get('name') ?? headerName(req) ?? 'upload.bin');
+  const explicit = codecParams(url, 'auto');
+  const started = ctx.clock.monotonic();
+  const head = await readHead(req, ctx.config.auto.sampleSize);
+  const plan = await planUpload(head.head, explicit, ctx.autoPolicy, ctx.clock);
+  const declared = req.headers['content-type'];
+  const contentType =
+    declared === undefined || /^application\/x-www-form-urlencoded\b/i.test(declared) ? 'application/octet-stream' : declared.slice(0, 200);
+  const { record, deduplicated } = await ctx.store.put(head.stream, {
+    name,
+    contentType,
+    codec: plan.codec,
+    level: plan.level,
+    maxBytes: ctx.config.maxUploadSize,
+    score: plan.score,
+  });
+  const elapsedMs = ctx.clock.monotonic() - started;
+  ctx.metrics.codecBytes.inc({ operation: 'store', codec: record.codec }, record.size);
+  sendJson(
+    res,
+    deduplicated ? 200 : 201,
+    { ...fileJson(record), deduplicated, codecReason: plan.reason, elapsedMs: Number(elapsedMs.toFixed(1)) },
+    { location: `/api/v1/files/${record.id}` },
+  );
+}
+
+/** `GET /api/v1/files?limit=&offset=`: newest first. */
+export function handleList(ctx: PlatformContext, res: ServerResponse, url: URL): void {
+  const limit = intParam(url, 'limit', 1, 1000, 50);
+  const offset = intParam(url, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
+  const { files, total } = ctx.store.list(limit, offset);
+  sendJson(res, 200, {
+    files: files.map(fileJson),
+    total,
+    limit,
+    offset,
+    nextOffset: offset + files.length < total ? offset + files.length : null,
+  });
+}
+
+/** `DELETE /api/v1/files/:id`. */
+export async function handleDelete(ctx: PlatformContext, res: ServerResponse, id: string): Promise<void> {
+  if (!(await ctx.store.delete(id))) throw notFound(id);
+  res.writeHead(204).end();
+}
+
+/**
+ * `GET|HEAD /api/v1/files/:id`: the stored bytes as they are when the client accepts the stored
+ * coding (no CPU spent), else decoded; ETag and If-None-Match, Range on decoded responses. Every
+ * read is verified against its hash on the way out.
+ */
+export async function handleDownload(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  const record = ctx.store.get(id);
+  if (record === undefined) throw notFound(id);
+  const codec = codecs[record.codec];
+  const range = req.headers.range;
+  const raw = codec.name !== 'identity' && range === undefined && acceptsEncoding(req.headers['accept-encoding'], codec.contentEncoding);
+  const etag = raw ? `"${record.id}-${codec.contentEncoding}"` : `"${record.id}"`;
+  const headers: OutgoingHttpHeaders = {
+    'content-type': record.contentType,
+    etag,
+    vary: 'Accept-Encoding',
+    'cache-control': 'no-cache',
+    'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(record.name)}`,
+    // Uploaded HTML must not run as this site's page (stored XSS): no sniffing, sandboxed.
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': 'sandbox',
+  };
+  if (raw) headers['content-encoding'] = codec.contentEncoding;
+  else headers['accept-ranges'] = 'bytes';
+  if (matchesEtag(req.headers['if-none-match'], etag)) {
+    res.writeHead(304, headers).end();
+    return;
+  }
+  let status = 200;
+  let slice: Transform | undefined;
+  let length = raw ? record.storedSize : record.size;
+  if (!raw) {
+    const r = parseRange(range, record.size);
+    if (r === null) {
+      sendError(res, 416, 'PIPER_PLATFORM_RANGE_NOT_SATISFIABLE', `range "${range}" is outside the ${record.size} bytes of the file`, {
+        'content-range': `bytes */${record.size}`,
+      });
+      return;
+    }
+    if (r !== undefined) {
+      status = 206;
+      headers['content-range'] = `bytes ${r.start}-${r.end}/${record.size}`;
+      length = r.end - r.start + 1;
+      slice = new ByteSlice(r.start, r.end);
+    }
+  }
+  headers['content-length'] = length;
+  if (req.method === 'HEAD') {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const stored = await ctx.store.openStored(record);
+  const stages: Transform[] = raw
+    ? [new HashVerifier(record.storedSha256, record.id)]
+    : [codec.createDecompressor(), new HashVerifier(record.id, record.id)];
+  if (slice !== undefined) stages.push(slice);
+  const sink = new DeferredResponse(res, status, headers, VERIFY_BEFORE_SEND);
+  try {
+    await runToResponse(sink, res, pipeline([stored as Readable, ...stages, sink]));
+  } catch (err) {
+    const clientGone = res.destroyed && !sink.committed;
+    if (clientGone) throw err;
+    const root = err instanceof PiperError && err.code === 'PIPER_PLATFORM_STREAM_ABORTED' ? err.cause : err;
+    const corrupt = isCorrupt(root)
+      ? (root as PiperError)
+      : root instanceof PiperError
+        ? undefined
+        : corruptObject(record.id, `cannot be decoded: ${(root as Error).message}`, root);
+    if (corrupt !== undefined) {
+      ctx.metrics.corruptObjects.inc();
+      ctx.log.error({ code: corrupt.code, id: record.id, committed: sink.committed, err: corrupt }, 'stored object failed verification');
+    }
+    throw corrupt !== undefined && !sink.committed ? corrupt : err;
+  }
+}
+
+function isCorrupt(err: unknown): boolean {
+  return err instanceof PiperError && err.code === 'PIPER_PLATFORM_OBJECT_CORRUPT';
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  // If-None-Match uses the weak comparison (RFC 9110 §13.1.2).
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+function notFound(id: string): PiperError {
+  return new PiperError('PIPER_PLATFORM_FILE_NOT_FOUND', `no file with id ${id}`, { source: 'downstream', details: { status: 404 } });
+}
+
+function headerName(req: IncomingMessage): string | undefined {
+  const h = req.headers['x-file-name'];
+  if (typeof h !== 'string') return undefined;
+  try {
+    return decodeURIComponent(h);
+  } catch {
+    return h;
+  }
+}
+
+/** A display name: metadata only, it never reaches a path, but it must stay printable and short. */
+function fileName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (name.length === 0 || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new PiperError('PIPER_PLATFORM_BAD_NAME', 'a file name must be 1 to 255 printable characters', {
+      source: 'downstream',
+      details: { status: 400 },
+    });
+  }
+  return name;
+}

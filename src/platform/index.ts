@@ -1,0 +1,15 @@
+export { AdmissionGate, type AdmissionOptions, type Release } from './admission-gate.ts';
+export { AUTO_CANDIDATES, type AutoChoice, type AutoPolicy, chooseCodec, DEFAULT_AUTO_POLICY, pickCodec } from './auto-codec.ts';
+export { ByteLimit, DecompressionGuard } from './byte-limit.ts';
+export { type Codec, type CodecName, checkLevel, type LevelRange, ZLIB_CHUNK_SIZE } from './codec.ts';
+export { codecByContentEncoding, codecByName, codecs } from './codec-registry.ts';
+export { ContentStore, type PutOptions, type PutResult } from './content-store.ts';
+export { type FileRecord, isObjectId } from './file-record.ts';
+export { HashTap } from './hash-tap.ts';
+export { detectFormat, MAGIC_LENGTH } from './magic-bytes.ts';
+export { type PlatformServer, type PlatformServerOptions, startPlatformServer } from './platform-server.ts';
+export { ProgressBar } from './progress-bar.ts';
+export { type ProbeResult, probeCodec } from './sample-probe.ts';
+export { readHead, type StreamHead } from './stream-head.ts';
+export { type WeissmanInput, weissmanScore } from './weissman-score.ts';
+export { brotliCodec, gzipCodec, identityCodec, zstdCodec } from './zlib-codecs.ts';

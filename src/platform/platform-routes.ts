@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { matchPath, sendError, sendJson } from '../core/index.ts';
+import { MetricsRegistry } from '../telemetry/index.ts';
+import { handleCompress, handleDecompress } from './codec-api.ts';
+import { handleDelete, handleDownload, handleList, handleUpload } from './files-api.ts';
+import type { PlatformContext } from './platform-context.ts';
+import type { SitePages } from './site-pages.ts';
+
+/** A matched route: its template (the `http_route` metric label) and whether admission applies. */
+export interface RouteMatch {
+  route: string;
+  /** Health, readiness and metrics bypass admission: an overloaded server is still alive and observable. */
+  admitted: boolean;
+  handle: () => Promise<void>;
+}
+
+/** Finds the handler of a request (the phase before admission); undefined means 404. */
+export function matchRoute(
+  ctx: PlatformContext,
+  site: SitePages,
+  registry: MetricsRegistry,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): RouteMatch | undefined {
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  const read = method === 'GET' || method === 'HEAD';
+  if (path === '/healthz' && read) return { route: '/healthz', admitted: false, handle: async () => sendJson(res, 200, { status: 'ok' }) };
+  if (path === '/readyz' && read) return { route: '/readyz', admitted: false, handle: () => ready(ctx, res) };
+  if (path === '/metrics' && read) {
+    return {
+      route: '/metrics',
+      admitted: false,
+      handle: async () => {
+        const body = registry.render();
+        res.writeHead(200, { 'content-type': MetricsRegistry.contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+      },
+    };
+  }
+  if (path.startsWith('/api/')) return apiRoute(ctx, method, req, res, url);
+  if (read) return { route: path, admitted: true, handle: async () => void (site.serve(req, res, path) || notFound(res, path)) };
+  return undefined;
+}
+
+function apiRoute(ctx: PlatformContext, method: string, req: IncomingMessage, res: ServerResponse, url: URL): RouteMatch | undefined {
+  const path = url.pathname;
+  const read = method === 'GET' || method === 'HEAD';
+  if (path === '/api/v1/compress' && method === 'POST')
+    return { route: path, admitted: true, handle: () => handleCompress(ctx, req, res, url) };
+  if (path === '/api/v1/decompress' && method === 'POST')
+    return { route: path, admitted: true, handle: () => handleDecompress(ctx, req, res, url) };
+  if (path === '/api/v1/files' && method === 'POST') return { route: path, admitted: true, handle: () => handleUpload(ctx, req, res, url) };
+  if (path === '/api/v1/files' && read) return { route: path, admitted: true, handle: async () => handleList(ctx, res, url) };
+  if (path === '/api/v1/status' && read) return { route: path, admitted: true, handle: async () => status(ctx, res) };
+  const file = matchPath('/api/v1/files/:id', path);
+  if (file !== null) {
+    const id = file.id as string;
+    if (read) return { route: '/api/v1/files/:id', admitted: true, handle: () => handleDownload(ctx, req, res, id) };
+    if (method === 'DELETE') return { route: '/api/v1/files/:id', admitted: true, handle: () => handleDelete(ctx, res, id) };
+  }
+  return undefined;
+}
+
+async function ready(ctx: PlatformContext, res: ServerResponse): Promise<void> {
+  if (ctx.closing()) {
+    sendError(res, 503, 'PIPER_PLATFORM_NOT_READY', 'the server is shutting down');
+    return;
+  }
+  if (!(await ctx.store.writable())) {
+    sendError(res, 503, 'PIPER_PLATFORM_NOT_READY', 'the store is not writable');
+    return;
+  }
+  sendJson(res, 200, { status: 'ready' });
+}
+
+function status(ctx: PlatformContext, res: ServerResponse): void {
+  const totals = ctx.store.totals();
+  sendJson(res, 200, {
+    status: ctx.closing() ? 'draining' : 'ok',
+    version: ctx.version,
+    uptimeSeconds: Math.round((ctx.clock.monotonic() - ctx.startedAt) / 1000),
+    files: totals.count,
+    bytes: totals.size,
+    storedBytes: totals.storedSize,
+    inFlight: ctx.gate.inFlight,
+    queued: ctx.gate.queued,
+    maxConcurrency: ctx.config.maxConcurrency,
+    capacityRps: ctx.config.capacityRps ?? null,
+  });
+}
+
+function notFound(res: ServerResponse, path: string): true {
+  sendError(res, 404, 'PIPER_PLATFORM_NOT_FOUND', `nothing at ${path}`);
+  return true;
+}

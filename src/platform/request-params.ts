@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'node:http';
+import { PiperError } from '../core/index.ts';
+import type { Codec } from './codec.ts';
+import { checkLevel } from './codec.ts';
+import { codecByName } from './codec-registry.ts';
+
+/**
+ * Refuses multipart bodies: the API takes the raw bytes as the body, so a form would be stored as
+ * its envelope. (`application/x-www-form-urlencoded` is let through: it is what `curl --data-binary`
+ * sends by default, and the bytes are taken as they are.)
+ */
+export function checkBodyType(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (type.startsWith('multipart/')) {
+    throw new PiperError(
+      'PIPER_PLATFORM_UNSUPPORTED_MEDIA_TYPE',
+      `content-type ${type.split(';')[0]} is not accepted: send the file's raw bytes as the body (e.g. application/octet-stream)`,
+      { source: 'downstream', details: { status: 415 } },
+    );
+  }
+}
+
+/** Refuses a body whose declared length is over the limit before reading any of it. */
+export function checkDeclaredLength(req: IncomingMessage, limit: number, what: string): void {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new PiperError('PIPER_PLATFORM_TOO_LARGE', `${what} of ${declared} bytes is over the limit of ${limit} bytes`, {
+      source: 'downstream',
+      details: { status: 413, limit },
+    });
+  }
+}
+
+/** The `codec` and `level` query parameters: `auto` (or absent, when `fallback` is `auto`) returns undefined. */
+export function codecParams(url: URL, fallback: string): { codec: Codec; level: number } | undefined {
+  const name = url.searchParams.get('codec') ?? fallback;
+  const levelText = url.searchParams.get('level');
+  if (name === 'auto') {
+    if (levelText !== null) {
+      throw new PiperError('PIPER_PLATFORM_BAD_LEVEL', 'level cannot be set with codec=auto: auto picks the level too', {
+        source: 'downstream',
+        details: { status: 400 },
+      });
+    }
+    return undefined;
+  }
+  const codec = codecByName(name);
+  let level: number | undefined;
+  if (levelText !== null) {
+    if (!/^-?\d+$/.test(levelText)) {
+      throw new PiperError('PIPER_PLATFORM_BAD_LEVEL', `level "${levelText}" is not an integer`, {
+        source: 'downstream',
+        details: { status: 400 },
+      });
+    }
+    level = Number(levelText);
+  }
+  return { codec, level: checkLevel(codec, level) };
+}
+
+/** An integer query parameter within bounds, or its default. */
+export function intParam(url: URL, key: string, min: number, max: number, fallback: number): number {
+  const text = url.searchParams.get(key);
+  if (text === null) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new PiperError('PIPER_PLATFORM_BAD_QUERY', `query parameter ${key}="${text}" must be an integer from ${min} to ${max}`, {
+      source: 'downstream',
+      details: { status: 400 },
+    });
+  }
+  return n;
+}

@@ -1,0 +1,41 @@
+import { PassThrough, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import { type Codec, ZLIB_CHUNK_SIZE } from './codec.ts';
+
+/** gzip (RFC 1952) through zlib; level 6 is gzip's own default. */
+export const gzipCodec: Codec = {
+  name: 'gzip',
+  contentEncoding: 'gzip',
+  levels: { min: 1, max: 9, default: 6 },
+  createCompressor: (level) => zlib.createGzip({ level, chunkSize: ZLIB_CHUNK_SIZE }),
+  createDecompressor: () => zlib.createGunzip({ chunkSize: ZLIB_CHUNK_SIZE }),
+};
+
+/** Brotli (RFC 7932); quality 5 is the usual on-the-fly choice, 11 is for precompression only. */
+export const brotliCodec: Codec = {
+  name: 'brotli',
+  contentEncoding: 'br',
+  levels: { min: 0, max: 11, default: 5 },
+  createCompressor: (level) =>
+    zlib.createBrotliCompress({ chunkSize: ZLIB_CHUNK_SIZE, params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level } }),
+  createDecompressor: () => zlib.createBrotliDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
+};
+
+/** Zstandard (RFC 8878) through Node 24's zlib binding; level 3 is zstd's default. */
+export const zstdCodec: Codec = {
+  name: 'zstd',
+  contentEncoding: 'zstd',
+  levels: { min: 1, max: 19, default: 3 },
+  createCompressor: (level) =>
+    zlib.createZstdCompress({ chunkSize: ZLIB_CHUNK_SIZE, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } }),
+  createDecompressor: () => zlib.createZstdDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
+};
+
+/** Bytes unchanged: what `auto` stores when the input does not compress. */
+export const identityCodec: Codec = {
+  name: 'identity',
+  contentEncoding: 'identity',
+  levels: { min: 0, max: 0, default: 0 },
+  createCompressor: (): Transform => new PassThrough({ highWaterMark: ZLIB_CHUNK_SIZE }),
+  createDecompressor: (): Transform => new PassThrough({ highWaterMark: ZLIB_CHUNK_SIZE }),
+};
