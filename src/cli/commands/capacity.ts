@@ -1,0 +1,226 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PiperError, parseDuration, parsePercent, parseRate, SeededRandom, SystemClock } from '../../core/index.ts';
+import {
+  type CapacityResult,
+  capacityEvent,
+  findCapacity,
+  formatCapacityProgress,
+  parseSlo,
+  postCapacityEvent,
+  resolveLoadTarget,
+} from '../../loadgen/index.ts';
+import { type CliContext, type Command, ExitCode } from '../command.ts';
+import { createStyle, renderTable } from '../terminal-style.ts';
+import { positiveInt } from './loadtest.ts';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function flag<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: ${(err as Error).message}`, { source: 'config', cause: err });
+  }
+}
+
+function wholeNumber(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: expected a whole number ≥ 0, got "${String(v)}"`, {
+      source: 'config',
+    });
+  return n;
+}
+
+function parseFactor(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*x?\s*$/.exec(text);
+  if (m === null || !(Number(m[1]) > 0)) throw new Error(`"${text}" is not a factor such as 2x or 1.5x`);
+  return Number(m[1]);
+}
+
+function printResult(ctx: CliContext, r: CapacityResult): void {
+  const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
+  const out: string[] = ['', style.bold(`capacity of ${r.pool ?? r.target}`), ''];
+  out.push(
+    renderTable(
+      ['rate/s', 'duration', 'p99', 'errors', 'achieved/s', 'verdict'],
+      r.trials.map((t) => [
+        t.rateRps.toFixed(1),
+        `${(t.durationMs / 1000).toFixed(1)}s`,
+        `${t.p99Ms.toFixed(1)} ms`,
+        `${(t.errorRatio * 100).toFixed(2)}%`,
+        t.achievedRps.toFixed(1),
+        t.verdict === 'pass' ? style.green('pass') : t.verdict === 'fail' ? style.red('fail') : style.yellow('invalid'),
+      ]),
+    ),
+    '',
+  );
+  out.push(
+    `${style.bold(`capacity: ${r.capacityRps.toFixed(1)} req/s`)} under p99<${r.slo.p99Ms}ms, errors<${(r.slo.maxErrorRatio * 100).toPrecision(3)}% ` +
+      `(${(r.confidence * 100).toFixed(0)}% confidence per verdict, ${r.confirmed ? 'confirmed' : 'not confirmed'}; ended: ${r.reason}` +
+      `${r.failedAtRps === null ? '' : `; failed at ${r.failedAtRps.toFixed(1)}/s`})`,
+  );
+  if (r.limits.length > 0) out.push('what limited it:', ...r.limits.slice(0, 5).map((l) => `  ${l}`));
+  if (r.reason === 'generator-limited')
+    out.push(style.yellow('the generator could not offer a higher rate: add --workers or run it from another machine'));
+  if (r.require !== undefined) {
+    const need = r.require.factor * r.require.peakRps;
+    const line = `require ${r.require.factor}× peak ${r.require.peakRps}/s = ${need.toFixed(1)}/s: ${r.require.passed ? 'PASS' : 'FAIL'} (headroom ${(r.capacityRps / r.require.peakRps).toFixed(2)}×)`;
+    out.push(r.require.passed ? style.green(line) : style.red(line));
+  }
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const capacityCommand: Command = {
+  name: 'capacity',
+  summary: "Find a target's maximum sustainable rate under an SLO, and certify headroom",
+  args: 'URL',
+  description:
+    'Warm-up, exponential bracketing, log-space bisection to within --precision, then confirmation runs. Each trial is\n' +
+    'an open-model constant-rate run: p99 judged by a binomial test, errors by an exact upper confidence bound, and\n' +
+    'saturation (answers behind the offered rate, in-flight growing) fails it. Trials are lengthened until a clean\n' +
+    'trial holds enough samples to pass at the chosen confidence (up to --max-trial).\n' +
+    'Exit code 0 when the requirement passes (or none is given), 99 when it fails.\n\n' +
+    'Examples:\n' +
+    "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<0.1%'\n" +
+    "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<1%' --require 2x --peak 300/s --pool inhouse -o capacity.json\n" +
+    "  piper capacity http://127.0.0.1:9001/ --slo 'p99<100ms,errors<1%' --trial 2s --warmup 1s   # quick\n" +
+    "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<0.1%' --pool inhouse \\\n" +
+    '      --control-plane http://127.0.0.1:7070 --token "$PIPER_TOKEN"   # journaled for the migration gate',
+  options: {
+    slo: { type: 'string', valueName: 'SLO', description: "the objective, e.g. 'p99<200ms,errors<0.1%' (required)" },
+    require: { type: 'string', valueName: 'FACTOR', description: 'certify capacity ≥ FACTOR × --peak, e.g. 2x' },
+    peak: { type: 'string', valueName: 'RATE', description: 'observed peak rate, e.g. 300/s (also the first rate tried)' },
+    pool: { type: 'string', valueName: 'NAME', description: 'pool the target stands for (the journal subject)' },
+    'control-plane': { type: 'string', valueName: 'URL', description: "record the result in this control plane's journal" },
+    token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --control-plane (default: $PIPER_TOKEN)' },
+    output: { type: 'string', short: 'o', valueName: 'FILE', description: 'write the capacity.result event as JSON' },
+    trial: { type: 'string', valueName: 'DURATION', description: 'shortest trial (default 10s)' },
+    'max-trial': { type: 'string', valueName: 'DURATION', description: 'longest trial (default 60s)' },
+    warmup: { type: 'string', valueName: 'DURATION', description: 'warm-up at half the start rate, discarded (default: one trial)' },
+    start: { type: 'string', valueName: 'RATE', description: 'first rate tried (default: require × peak, else 100/s)' },
+    'max-rate': { type: 'string', valueName: 'RATE', description: 'never offer more than this (default 100k/s)' },
+    precision: { type: 'string', valueName: 'PERCENT', description: 'stop bisecting within this, e.g. 2% (default 2%)' },
+    confirm: { type: 'string', valueName: 'N', description: 'confirmation runs at the final rate (default 2)' },
+    confidence: { type: 'string', valueName: 'PERCENT', description: 'confidence of each verdict (default 95%)' },
+    scenario: { type: 'string', valueName: 'FILE', description: 'YAML scenario: a weighted mix of requests' },
+    header: { type: 'string', multiple: true, valueName: 'NAME:VALUE', description: 'request header' },
+    workers: { type: 'string', valueName: 'N', description: 'generator threads (default 1)' },
+    connections: { type: 'string', valueName: 'N', description: 'keep-alive connections in total (default 128)' },
+    json: { type: 'boolean', description: 'print the full result as JSON' },
+    seed: { type: 'string', valueName: 'N', description: 'seed of the request-mix picks (default 1)' },
+  },
+  async run(ctx, { values, positionals }) {
+    const sloText = str(values.slo);
+    if (sloText === undefined) {
+      ctx.stderr.write("piper capacity: --slo is required, e.g. --slo 'p99<200ms,errors<0.1%'\n");
+      return ExitCode.usage;
+    }
+    const slo = parseSlo(sloText);
+    const scenarioPath = str(values.scenario);
+    const scenario =
+      scenarioPath === undefined
+        ? undefined
+        : {
+            source: scenarioPath,
+            text: await readFile(resolve(ctx.cwd, scenarioPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
+              throw new PiperError(
+                'PIPER_LOADGEN_INVALID_SCENARIO',
+                `--scenario: cannot read ${scenarioPath}: ${err.code ?? err.message}`,
+                { source: 'config' },
+              );
+            }),
+          };
+    const { target, requests } = resolveLoadTarget({
+      url: positionals[0],
+      ...(scenario === undefined ? {} : { scenario }),
+      headers: strs(values.header),
+    });
+    const requireText = str(values.require);
+    const peakText = str(values.peak);
+    if ((requireText === undefined) !== (peakText === undefined)) {
+      ctx.stderr.write('piper capacity: --require and --peak go together (e.g. --require 2x --peak 300/s)\n');
+      return ExitCode.usage;
+    }
+    const requirement =
+      requireText !== undefined && peakText !== undefined
+        ? { factor: flag('require', () => parseFactor(requireText)), peakRps: flag('peak', () => parseRate(peakText)) }
+        : undefined;
+    const controlPlane = str(values['control-plane']);
+    const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
+    if (controlPlane !== undefined && token === undefined) {
+      ctx.stderr.write('piper capacity: --control-plane needs --token (or PIPER_TOKEN)\n');
+      return ExitCode.usage;
+    }
+    const duration = (name: string) => {
+      const v = str(values[name]);
+      return v === undefined ? undefined : flag(name, () => parseDuration(v));
+    };
+    const rate = (name: string) => {
+      const v = str(values[name]);
+      return v === undefined ? undefined : flag(name, () => parseRate(v));
+    };
+    const percent = (name: string) => {
+      const v = str(values[name]);
+      return v === undefined ? undefined : flag(name, () => parsePercent(v));
+    };
+    const optional = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+    const live = ctx.isTty && values.json !== true;
+    const clock = new SystemClock();
+    // Keeps the process alive while the search's own timers are unref'd.
+    const keepAlive = setInterval(() => {}, 1000);
+    let result: CapacityResult;
+    try {
+      result = await findCapacity({
+        target,
+        ...optional('pool', str(values.pool)),
+        requests,
+        slo,
+        clock,
+        random: new SeededRandom(positiveInt('seed', values.seed, 1)),
+        ...optional('require', requirement),
+        ...optional('startRps', rate('start')),
+        ...optional('maxRps', rate('max-rate')),
+        ...optional('trialMs', duration('trial')),
+        ...optional('maxTrialMs', duration('max-trial')),
+        ...optional('warmupMs', duration('warmup')),
+        ...optional('precision', percent('precision')),
+        ...optional('confidence', percent('confidence')),
+        confirmations: wholeNumber('confirm', values.confirm, 2),
+        workers: positiveInt('workers', values.workers, 1),
+        connections: positiveInt('connections', values.connections, 128),
+        signal: ctx.signal,
+        onProgress: (e) => {
+          if (values.json === true) return;
+          const { line, live: isLive } = formatCapacityProgress(e);
+          if (e.type === 'done') return;
+          if (isLive) {
+            if (live) ctx.stdout.write(`\r\u001b[K${line}`);
+          } else ctx.stdout.write(`${live ? '\r\u001b[K' : ''}${line}\n`);
+        },
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) {
+        ctx.stderr.write('\npiper capacity: interrupted; no result recorded\n');
+        return ExitCode.interrupted;
+      }
+      throw err;
+    } finally {
+      clearInterval(keepAlive);
+    }
+    const event = capacityEvent(result);
+    const output = str(values.output);
+    if (output !== undefined) await writeFile(resolve(ctx.cwd, output), `${JSON.stringify(event, null, 2)}\n`);
+    if (controlPlane !== undefined && token !== undefined) await postCapacityEvent(controlPlane, token, event);
+    if (values.json === true) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      printResult(ctx, result);
+      if (output !== undefined) ctx.stdout.write(`written: ${output}\n`);
+      if (controlPlane !== undefined) ctx.stdout.write(`journaled at ${controlPlane}\n`);
+    }
+    return result.require !== undefined && !result.require.passed ? ExitCode.thresholdsFailed : ExitCode.ok;
+  },
+};

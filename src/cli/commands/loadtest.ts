@@ -1,0 +1,286 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { formatDuration, PiperError, parseDuration, parseRate, SeededRandom, SystemClock } from '../../core/index.ts';
+import {
+  constantPlan,
+  formatLoadProgress,
+  type LoadModel,
+  type LoadResult,
+  parseRateCurve,
+  parseSpike,
+  parseThreshold,
+  type RatePlan,
+  renderHtmlReport,
+  replayPlan,
+  resolveLoadTarget,
+  runLoad,
+  stagesPlan,
+  withSpike,
+} from '../../loadgen/index.ts';
+import { type CliContext, type Command, type CommandInput, ExitCode } from '../command.ts';
+import { createStyle, renderTable } from '../terminal-style.ts';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** Parses a positive whole number flag, naming the flag when it is not one. */
+export function positiveInt(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: expected a whole number ≥ 1, got "${String(v)}"`, {
+      source: 'config',
+    });
+  return n;
+}
+
+function positiveNumber(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!(n > 0))
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: expected a number above 0, got "${String(v)}"`, { source: 'config' });
+  return n;
+}
+
+function flagError(flag: string, err: unknown): PiperError {
+  return new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${flag}: ${(err as Error).message}`, { source: 'config', cause: err });
+}
+
+function parsed<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof PiperError && err.code !== 'PIPER_CORE_INVALID_UNIT') throw err;
+    throw flagError(flag, err);
+  }
+}
+
+async function buildModel(ctx: CliContext, values: CommandInput['values']): Promise<LoadModel> {
+  const durationMs = parsed('duration', () => parseDuration(str(values.duration) ?? '10s'));
+  if (values.concurrency !== undefined) {
+    return { kind: 'closed', concurrency: positiveInt('concurrency', values.concurrency, 1), durationMs };
+  }
+  let plan: RatePlan;
+  const replay = str(values.replay);
+  const stages = str(values.stages);
+  if (replay !== undefined) {
+    const text = await readFile(resolve(ctx.cwd, replay), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new PiperError('PIPER_LOADGEN_INVALID_CURVE', `--replay: cannot read ${replay}: ${err.code ?? err.message}`, {
+        source: 'config',
+      });
+    });
+    plan = replayPlan(parseRateCurve(text, replay), {
+      scale: positiveNumber('scale', values.scale, 1),
+      compress: positiveNumber('compress', values.compress, 1),
+    });
+  } else if (stages !== undefined) {
+    plan = stagesPlan(stages, values.rate === undefined ? 0 : parsed('rate', () => parseRate(str(values.rate) ?? '')));
+  } else {
+    plan = constantPlan(
+      parsed('rate', () => parseRate(str(values.rate) ?? '100/s')),
+      durationMs,
+    );
+  }
+  const spike = str(values.spike);
+  if (spike !== undefined) plan = withSpike(plan, parseSpike(spike));
+  return { kind: 'open', plan };
+}
+
+function printSummary(ctx: CliContext, r: LoadResult): void {
+  const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
+  const c = r.counts;
+  const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
+  const out: string[] = [];
+  out.push(
+    `${style.bold('piper loadtest')} ${r.target}: ${r.model} model, ${r.workers} worker(s), ${formatDuration(r.durationMs)}` +
+      (r.aborted ? ` ${style.red(`(stopped: ${r.aborted})`)}` : ''),
+    '',
+  );
+  out.push(
+    renderTable(
+      ['scheduled', 'completed', 'failed', 'timed out', 'unsent', 'offered/s', 'answered/s'],
+      [[c.scheduled, c.completed, c.failed, c.timedOut, c.unsent, r.offeredRps.toFixed(1), r.achievedRps.toFixed(1)]],
+    ),
+    '',
+  );
+  out.push(
+    renderTable(
+      ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+      [
+        ['from intended send', ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p99), ms(r.latency.p999), ms(r.latency.max)],
+        ['service time', ms(r.service.p50), ms(r.service.p90), ms(r.service.p99), ms(r.service.p999), ms(r.service.max)],
+      ],
+    ),
+    '',
+  );
+  if (Object.keys(c.errors).length > 0)
+    out.push(
+      `errors: ${Object.entries(c.errors)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  out.push(
+    `statuses: ${
+      Object.entries(c.statuses)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }`,
+  );
+  out.push(
+    `generator: send lag p99 ${ms(r.generator.sendLagP99Ms)}, event-loop delay p99 ${ms(r.generator.loopDelayP99MaxMs)}, busy ${(r.generator.utilizationMax * 100).toFixed(0)}%`,
+  );
+  if (r.generator.bottleneck) {
+    out.push(style.yellow(`the generator was the bottleneck (${r.generator.reasons.join('; ')}): latencies include its lateness`));
+  }
+  if (r.saturation.saturated) {
+    out.push(
+      style.yellow(
+        `the target fell behind: answered ${(r.saturation.achievedRatio * 100).toFixed(1)}% of offered, in flight ${r.saturation.inFlightFirst.toFixed(0)} → ${r.saturation.inFlightLast.toFixed(0)}`,
+      ),
+    );
+  }
+  if (!r.bookkeepingHolds) out.push(style.red('bookkeeping does not balance (a bug: please report it)'));
+  if (r.thresholds.length > 0) {
+    out.push(
+      '',
+      renderTable(
+        ['threshold', 'measured', 'verdict'],
+        r.thresholds.map((t) => [
+          t.threshold,
+          t.threshold.startsWith('errors') ? `${(t.actual * 100).toFixed(3)}%` : ms(t.actual),
+          t.passed ? style.green('pass') : style.red('FAIL'),
+        ]),
+      ),
+    );
+  }
+  ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+export const loadtestCommand: Command = {
+  name: 'loadtest',
+  summary: 'Send an open-model HTTP load (constant, ramps, spikes, replay) and report latency without coordinated omission',
+  args: '[URL]',
+  description:
+    'Sends requests on a fixed arrival schedule whatever the target does (open model), timing each from its intended\n' +
+    'send time, with the service time beside it. Every scheduled request ends as completed, failed, timed out or\n' +
+    'unsent (in-flight cap reached). Thresholds fail the run with exit code 99.\n\n' +
+    'Examples:\n' +
+    '  piper loadtest http://127.0.0.1:8080/ --rate 500/s --duration 30s\n' +
+    "  piper loadtest http://127.0.0.1:8080/ --stages '10s:100/s,30s:800/s,10s:0/s'\n" +
+    '  piper loadtest http://127.0.0.1:8080/ --rate 200/s --duration 60s --spike 5x@20s:10s\n' +
+    '  piper loadtest http://127.0.0.1:8080/ --replay traffic.csv --scale 2 --compress 60\n' +
+    "  piper loadtest --scenario mix.yaml --rate 1k/s --workers 2 --threshold 'p99<200ms' --threshold 'errors<0.1%'\n" +
+    '  piper loadtest http://127.0.0.1:8080/ --concurrency 50 --duration 20s      # closed model\n\n' +
+    'A scenario file is YAML: target (optional) and requests, each with method, path, headers, body or\n' +
+    'bodySize (e.g. 64KiB), and weight. A replay curve is CSV (seconds,rate or one rate per line) or JSON.',
+  options: {
+    rate: {
+      type: 'string',
+      valueName: 'RATE',
+      description: 'constant arrival rate, e.g. 500/s (default 100/s); with --stages, the starting rate',
+    },
+    duration: { type: 'string', valueName: 'DURATION', description: 'length of a constant or closed run, e.g. 30s (default 10s)' },
+    stages: {
+      type: 'string',
+      valueName: 'STAGES',
+      description: 'ramps DURATION:RATE,..., each from the previous rate, e.g. 10s:100/s,30s:500/s',
+    },
+    spike: { type: 'string', valueName: 'SPIKE', description: 'FACTORx@START[:HOLD], e.g. 5x@20s:10s: the rate jumps to 5× within 1 s' },
+    replay: { type: 'string', valueName: 'FILE', description: 'replay a per-second rate curve from CSV or JSON' },
+    scale: { type: 'string', valueName: 'N', description: 'multiply replayed rates by N (default 1)' },
+    compress: { type: 'string', valueName: 'N', description: 'play a replay N times faster in time, rates unchanged (default 1)' },
+    concurrency: {
+      type: 'string',
+      valueName: 'N',
+      description: 'closed model: N users sending back to back (latency then from actual send)',
+    },
+    scenario: { type: 'string', valueName: 'FILE', description: 'YAML scenario: a weighted mix of requests' },
+    method: { type: 'string', description: 'HTTP method for URL mode (default GET)' },
+    header: { type: 'string', multiple: true, valueName: 'NAME:VALUE', description: 'request header' },
+    body: { type: 'string', description: 'request body for URL mode' },
+    workers: { type: 'string', valueName: 'N', description: 'generator threads; HDR histograms merged across them (default 1)' },
+    connections: { type: 'string', valueName: 'N', description: 'keep-alive connections in total (default 128)' },
+    'max-in-flight': {
+      type: 'string',
+      valueName: 'N',
+      description: 'requests in flight at most; arrivals beyond are counted unsent (default 10000)',
+    },
+    timeout: { type: 'string', valueName: 'DURATION', description: 'per-request timeout (default 10s)' },
+    threshold: {
+      type: 'string',
+      multiple: true,
+      valueName: 'RULE',
+      description: 'pass/fail rule: p99<200ms, p(99.9)<1s, avg<50ms, max<2s, errors<0.1%',
+    },
+    'abort-after': {
+      type: 'string',
+      valueName: 'DURATION',
+      description: 'stop early once a threshold has failed every second for this long',
+    },
+    json: { type: 'boolean', description: 'print the result as JSON (no live progress)' },
+    html: { type: 'string', valueName: 'FILE', description: 'write a self-contained HTML report (inline SVG plots)' },
+    seed: { type: 'string', valueName: 'N', description: 'seed of the request-mix picks (default 1)' },
+  },
+  async run(ctx, { values, positionals }) {
+    const scenarioPath = str(values.scenario);
+    const scenario =
+      scenarioPath === undefined
+        ? undefined
+        : {
+            source: scenarioPath,
+            text: await readFile(resolve(ctx.cwd, scenarioPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
+              throw new PiperError(
+                'PIPER_LOADGEN_INVALID_SCENARIO',
+                `--scenario: cannot read ${scenarioPath}: ${err.code ?? err.message}`,
+                { source: 'config' },
+              );
+            }),
+          };
+    const { target, requests } = resolveLoadTarget({
+      url: positionals[0],
+      ...(scenario === undefined ? {} : { scenario }),
+      ...(str(values.method) === undefined ? {} : { method: str(values.method) as string }),
+      headers: strs(values.header),
+      ...(str(values.body) === undefined ? {} : { body: str(values.body) as string }),
+    });
+    const model = await buildModel(ctx, values);
+    const thresholds = strs(values.threshold).map(parseThreshold);
+    const abortAfter = str(values['abort-after']);
+    const clock = new SystemClock();
+    const live = ctx.isTty && values.json !== true;
+    // Keeps the process alive while the run's own timers are unref'd, and draws nothing else.
+    const keepAlive = setInterval(() => {}, 1000);
+    let result: LoadResult;
+    try {
+      result = await runLoad({
+        target,
+        requests,
+        model,
+        clock,
+        random: new SeededRandom(positiveInt('seed', values.seed, 1)),
+        workers: positiveInt('workers', values.workers, 1),
+        connections: positiveInt('connections', values.connections, 128),
+        maxInFlight: positiveInt('max-in-flight', values['max-in-flight'], 10_000),
+        timeoutMs: parsed('timeout', () => parseDuration(str(values.timeout) ?? '10s')),
+        thresholds,
+        ...(abortAfter === undefined ? {} : { abortAfterMs: parsed('abort-after', () => parseDuration(abortAfter)) }),
+        signal: ctx.signal,
+        onProgress: (p) => {
+          if (live) ctx.stdout.write(`\r\u001b[K${formatLoadProgress(p)}`);
+        },
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
+    if (live) ctx.stdout.write('\r\u001b[K');
+    const html = str(values.html);
+    if (html !== undefined) await writeFile(resolve(ctx.cwd, html), renderHtmlReport(result, `piper loadtest ${target}`));
+    if (values.json === true) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      printSummary(ctx, result);
+      if (html !== undefined) ctx.stdout.write(`report: ${html}\n`);
+    }
+    if (ctx.signal.aborted) return ExitCode.interrupted;
+    return result.thresholds.some((t) => !t.passed) ? ExitCode.thresholdsFailed : ExitCode.ok;
+  },
+};
