@@ -16,6 +16,8 @@ export interface BackendState {
   ejectedUntil: number | null;
   ejections: number;
   inFlight: number;
+  /** The upstream connection pool: sockets open, requests running on them, requests waiting for one. */
+  upstream?: { connected: number; running: number; pending: number };
 }
 
 export interface PoolState {

@@ -1,3 +1,6 @@
+export { Balancer, type BalancerOptions, type ListeningAddress } from './balancer.ts';
+export { type BalancerApiOptions, createBalancerApi } from './balancer-api.ts';
+export { BalancerEventKind, type DataPlaneEventListener } from './balancer-events.ts';
 export type {
   BackendHealth,
   BackendState,
@@ -9,3 +12,4 @@ export type {
   SetSplitOptions,
   Split,
 } from './data-plane.ts';
+export type { HealthProbe } from './health-checker.ts';

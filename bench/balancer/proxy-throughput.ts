@@ -1,0 +1,217 @@
+// Proxy throughput: piper's balancer against nginx, HAProxy, http-proxy and @fastify/reply-from,
+// in the same run. Two nginx backends answer 100 bytes; every proxy is pinned to CPU 1 and round-
+// robins (or P2C) over them; wrk and the backends share CPU 0. Prints requests per proxy
+// CPU-second and ratios. Usage: node bench/balancer/proxy-throughput.ts [SECONDS] [CONNECTIONS]
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const seconds = Number(process.argv[2] ?? '8');
+const connections = Number(process.argv[3] ?? '50');
+const node = process.execPath;
+const here = new URL('.', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'piper-bench-'));
+const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(cmd: string, args: string[], cpu: string): ChildProcess {
+  const child = spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr?.on('data', () => undefined);
+  child.stdout?.on('data', () => undefined);
+  children.push(child);
+  return child;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answered on port ${port}`);
+}
+
+/** CPU seconds (user + system) used so far by a process and all its descendants. */
+function cpuSeconds(pid: number): number {
+  let total = 0;
+  const visit = (p: number): void => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+      const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      for (const k of kids ? kids.split(' ') : []) visit(Number(k));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  perCpu: number;
+}
+
+function wrk(port: number, secs: number): { rps: number; p50: number; p99: number } {
+  const out = execFileSync('taskset', [
+    '-c',
+    '0',
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${secs}s`,
+    '--latency',
+    `http://127.0.0.1:${port}/`,
+  ]).toString();
+  const ms = (label: string): number => {
+    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return Number.NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
+  if (errors) process.stderr.write(`  wrk reported: ${errors[0]}\n`);
+  return { rps, p50: ms('50%'), p99: ms('99%') };
+}
+
+async function measure(name: string, port: number, pid: number): Promise<Result> {
+  await waitForPort(port);
+  wrk(port, 2); // warm-up: JIT, connection pools
+  const before = cpuSeconds(pid);
+  const { rps, p50, p99 } = wrk(port, seconds);
+  const cpu = cpuSeconds(pid) - before;
+  const result = { name, rps, p50, p99, cpu, perCpu: (rps * seconds) / cpu };
+  process.stderr.write(`${name}: ${Math.round(rps)} req/s, ${cpu.toFixed(2)} CPU-s\n`);
+  return result;
+}
+
+// Backends: one nginx, worker on CPU 0, two ports, 100-byte answers.
+const [b1, b2] = [await freePort(), await freePort()];
+const body = 'x'.repeat(99);
+writeFileSync(
+  join(dir, 'backends.conf'),
+  `worker_processes 1; daemon off; pid ${dir}/b.pid; error_log stderr error;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:${b1}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } }
+  server { listen 127.0.0.1:${b2}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } } }
+`,
+);
+start('nginx', ['-p', dir, '-c', join(dir, 'backends.conf')], '0');
+await waitForPort(b1);
+await waitForPort(b2);
+const urls = [`http://127.0.0.1:${b1}`, `http://127.0.0.1:${b2}`];
+const results: Result[] = [];
+
+// piper up: health checks, outlier detection, adaptive admission and telemetry all on (defaults).
+{
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'piper.yaml'),
+    `listeners: [{ name: public, port: ${port} }]
+admin: { port: ${await freePort()} }
+logging: { level: warn }
+pools:
+  p:
+    backends: [{ name: b1, url: "${urls[0]}" }, { name: b2, url: "${urls[1]}" }]
+routes: [{ name: web, split: { p: 1 } }]
+`,
+  );
+  const child = start(node, [join(root, 'src/cli/bin.ts'), 'up', '--config', join(dir, 'piper.yaml')], '1');
+  results.push(await measure('piper up', port, child.pid as number));
+  child.kill('SIGTERM');
+}
+// nginx as a proxy, 1 worker, upstream keep-alive.
+{
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'proxy.conf'),
+    `worker_processes 1; daemon off; pid ${dir}/p.pid; error_log stderr error;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  upstream b { server 127.0.0.1:${b1}; server 127.0.0.1:${b2}; keepalive 128; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`,
+  );
+  const child = start('nginx', ['-p', dir, '-c', join(dir, 'proxy.conf')], '1');
+  results.push(await measure('nginx', port, child.pid as number));
+  child.kill('SIGTERM');
+}
+// HAProxy, one thread, connection reuse.
+{
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'haproxy.cfg'),
+    `global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend f
+  bind 127.0.0.1:${port}
+  default_backend b
+backend b
+  balance roundrobin
+  server s1 127.0.0.1:${b1}
+  server s2 127.0.0.1:${b2}
+`,
+  );
+  const child = start('haproxy', ['-f', join(dir, 'haproxy.cfg')], '1');
+  results.push(await measure('HAProxy', port, child.pid as number));
+  child.kill('SIGTERM');
+}
+for (const [name, script] of [
+  ['http-proxy', 'http-proxy-peer.ts'],
+  ['@fastify/reply-from', 'reply-from-peer.ts'],
+  ['bare undici Pool.stream', 'undici-peer.ts'],
+] as const) {
+  const port = await freePort();
+  const child = start(node, [join(here, script), String(port), ...urls], '1');
+  results.push(await measure(name, port, child.pid as number));
+  child.kill('SIGTERM');
+}
+for (const c of children) c.kill('SIGTERM');
+
+const by = (n: string): Result => results.find((r) => r.name === n) as Result;
+const nginx = by('nginx');
+const piper = by('piper up');
+const k = (v: number): string => `${(v / 1000).toFixed(1)} k`;
+process.stdout.write(`\nwrk -t1 -c${connections} -d${seconds}s, 100-byte GET, two nginx backends; each proxy pinned to CPU 1\n\n`);
+process.stdout.write(
+  '| proxy | req/s | p50 ms | p99 ms | proxy CPU-s | req per proxy CPU-s | per-CPU ÷ nginx |\n|---|---|---|---|---|---|---|\n',
+);
+for (const r of results) {
+  process.stdout.write(
+    `| ${r.name} | ${k(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpu.toFixed(2)} | ${k(r.perCpu)} | ${(r.perCpu / nginx.perCpu).toFixed(2)} |\n`,
+  );
+}
+process.stdout.write(
+  `\npiper per CPU-second: ${(piper.perCpu / nginx.perCpu).toFixed(2)}× nginx, ${(piper.perCpu / by('HAProxy').perCpu).toFixed(2)}× HAProxy, ` +
+    `${(piper.perCpu / by('http-proxy').perCpu).toFixed(2)}× http-proxy, ${(piper.perCpu / by('@fastify/reply-from').perCpu).toFixed(2)}× @fastify/reply-from, ` +
+    `${(piper.perCpu / by('bare undici Pool.stream').perCpu).toFixed(2)}× a bare undici proxy\n`,
+);

@@ -1,0 +1,161 @@
+import { Pool } from 'undici';
+import type { PoolConfig } from '../config/index.ts';
+import type { Clock, Random } from '../core/index.ts';
+import { BackendRuntime } from './backend-runtime.ts';
+import type { PoolState } from './data-plane.ts';
+import { GradientLimiter } from './gradient-limiter.ts';
+import { type HealthChangeListener, HealthChecker, type HealthProbe } from './health-checker.ts';
+import { LeastRequestPicker } from './least-request-picker.ts';
+import { type EjectionListener, OutlierDetector } from './outlier-detector.ts';
+import { PoolAdmission } from './pool-admission.ts';
+
+/** Upstream timeouts every backend connection pool gets (ms). */
+export interface UpstreamTimeouts {
+  connect: number;
+  upstreamHeaders: number;
+  upstreamBody: number;
+}
+
+export interface PoolRuntimeOptions {
+  name: string;
+  config: PoolConfig;
+  timeouts: UpstreamTimeouts;
+  clock: Clock;
+  random: Random;
+  /** Backends kept from the previous config (reload): their state and connections carry over. */
+  previous?: ReadonlyMap<string, BackendRuntime>;
+  /** False when upstream timeouts changed: kept backends then get new connection pools. */
+  keepConnections?: boolean;
+  /** When false, backends get no undici pool (unit tests that never forward). */
+  connect?: boolean;
+  onEjection: EjectionListener;
+  onHealthChange: HealthChangeListener;
+  probe?: HealthProbe;
+}
+
+/** Most upstream connections per backend: bounded like everything else. */
+const CONNECTIONS_PER_BACKEND = 256;
+
+/**
+ * One pool at run time: its backends with their connection pools, the P2C picker, admission
+ * (adaptive limit + bounded queue), passive outlier detection and active health checks.
+ */
+export class PoolRuntime {
+  readonly name: string;
+  readonly config: PoolConfig;
+  readonly backends: readonly BackendRuntime[];
+  readonly picker: LeastRequestPicker;
+  readonly admission: PoolAdmission;
+  readonly outliers: OutlierDetector;
+  readonly limiter: GradientLimiter;
+  readonly #health: HealthChecker;
+  readonly #probe: HealthProbe;
+  #closed = false;
+
+  constructor(o: PoolRuntimeOptions) {
+    this.name = o.name;
+    this.config = o.config;
+    const now = o.clock.monotonic();
+    this.backends = o.config.backends.map((b) => {
+      const kept = o.previous?.get(b.name);
+      if (kept !== undefined && kept.url === b.url && kept.weight === b.weight && o.keepConnections !== false) return kept;
+      const backend = new BackendRuntime({
+        pool: o.name,
+        name: b.name,
+        url: b.url,
+        weight: b.weight,
+        admittedAt: now - o.config.slowStart,
+      });
+      if (o.connect !== false) backend.dispatcher = createUpstreamPool(b.url, o.timeouts);
+      return backend;
+    });
+    this.picker = new LeastRequestPicker({ random: o.random, now: () => o.clock.monotonic(), slowStartMs: o.config.slowStart });
+    const a = o.config.admission;
+    this.limiter = new GradientLimiter(o.clock, {
+      adaptive: a.adaptive,
+      initialLimit: a.initialLimit,
+      minLimit: a.minLimit,
+      maxLimit: a.maxLimit,
+    });
+    this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout);
+    this.outliers = new OutlierDetector(o.clock, o.config.outlierDetection, this.backends, o.onEjection);
+    this.#probe = o.probe ?? httpProbe(o.config.healthCheck.path, o.config.healthCheck.timeout);
+    this.#health = new HealthChecker(o.clock, o.config.healthCheck, this.#probe, o.onHealthChange);
+  }
+
+  /** Starts active health checks. */
+  start(): void {
+    this.#health.start(this.backends);
+  }
+
+  get routableBackends(): number {
+    let n = 0;
+    for (const b of this.backends) if (b.routable) n++;
+    return n;
+  }
+
+  hasRoutable(): boolean {
+    for (const b of this.backends) if (b.routable) return true;
+    return false;
+  }
+
+  backend(name: string): BackendRuntime | undefined {
+    return this.backends.find((b) => b.name === name);
+  }
+
+  snapshot(): PoolState {
+    return {
+      name: this.name,
+      backends: this.backends.map((b) => b.snapshot()),
+      healthyBackends: this.routableBackends,
+      concurrencyLimit: this.admission.limit,
+      inFlight: this.admission.inFlight,
+      queued: this.admission.queued,
+    };
+  }
+
+  /**
+   * Stops checks and timers. Backends in `keep` (moved to the next config) keep their
+   * connections; the others close theirs after in-flight requests finish. Idempotent.
+   */
+  async close(keep: ReadonlySet<BackendRuntime> = new Set(), final = true): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#health.close();
+    this.outliers.close();
+    // On reload, requests queued here still run on this generation; only a final close refuses them.
+    if (final) this.admission.close();
+    await Promise.all(this.backends.filter((b) => !keep.has(b)).map((b) => b.dispatcher?.close().catch(() => undefined)));
+  }
+}
+
+/** An undici Pool for one backend: keep-alive, bounded connections, the configured timeouts. */
+export function createUpstreamPool(url: string, t: UpstreamTimeouts): Pool {
+  return new Pool(new URL(url).origin, {
+    connections: CONNECTIONS_PER_BACKEND,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 30_000,
+    headersTimeout: t.upstreamHeaders,
+    bodyTimeout: t.upstreamBody,
+    connect: { timeout: t.connect },
+  });
+}
+
+/** The default probe: GET the check path on the backend's own pool; 2xx/3xx is healthy. */
+export function httpProbe(path: string, timeoutMs: number): HealthProbe {
+  return async (backend, signal) => {
+    if (backend.dispatcher === null) return 'no upstream connection pool';
+    const { statusCode, body } = await backend.dispatcher.request({
+      path,
+      method: 'GET',
+      headers: { 'user-agent': 'piper-health-check' },
+      signal,
+      // The check's own timeout governs (the checker aborts at it), not the traffic timeouts.
+      headersTimeout: timeoutMs + 1_000,
+      bodyTimeout: timeoutMs + 1_000,
+    });
+    await body.dump();
+    return statusCode >= 200 && statusCode < 400 ? null : `status ${statusCode}`;
+  };
+}

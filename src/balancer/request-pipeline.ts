@@ -1,0 +1,297 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough, pipeline, Writable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { type Clock, type Logger, type Random, sendError } from '../core/index.ts';
+import type { ErrorKind, RequestOutcome } from '../telemetry/index.ts';
+import type { BackendRuntime } from './backend-runtime.ts';
+import type { EventLoopGuard } from './event-loop-guard.ts';
+import { Exchange } from './exchange.ts';
+import { parseHostHeader } from './host-match.ts';
+import type { AttemptResult } from './outlier-detector.ts';
+import type { PoolRuntime } from './pool-runtime.ts';
+import { downstreamResponseHeaders, upstreamRequestHeaders, validRequestId } from './proxy-headers.ts';
+import type { RouteRuntime } from './route-runtime.ts';
+import type { RoutingState } from './routing-state.ts';
+import { pickPool, readCookie } from './split-picker.ts';
+import { classifyUpstreamError, upstreamFailureResponse } from './upstream-error.ts';
+
+/** What the request pipeline needs from the balancer that owns it. */
+export interface PipelineContext {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  guard: EventLoopGuard;
+  /** The current routes and pools (swapped whole on reload). */
+  state(): RoutingState;
+  /** Seconds to put in Retry-After when shedding. */
+  retryAfterSeconds(): number;
+  /** Share of requests written to the access log (0 = off). */
+  accessLogSample(): number;
+  /** Called once per request when its response closes. */
+  record(outcome: RequestOutcome): void;
+  /** Called when a route finds no pool with a healthy backend. */
+  noHealthyBackend(route: RouteRuntime): void;
+}
+
+// RFC 9110 §9.2.2. Retried only without a body: a streamed body cannot be replayed.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** The node:http request listener of the public listeners: accept → admit → route → forward. */
+export function createRequestPipeline(ctx: PipelineContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const ex = new Exchange(req, res, ctx.clock.monotonic());
+    res.once('close', () => finish(ctx, ex));
+    handle(ctx, ex).catch((err: unknown) => {
+      ctx.logger.error({ err }, 'request pipeline failed');
+      ex.errorKind ??= 'protocol';
+      sendError(res, 500, 'PIPER_BALANCER_INTERNAL', 'internal error in the balancer');
+    });
+  };
+}
+
+async function handle(ctx: PipelineContext, ex: Exchange): Promise<void> {
+  const { req, res } = ex;
+  // Phase: route.
+  const host = parseHostHeader(req.headers.host);
+  if (host === null) {
+    ex.errorKind = 'protocol';
+    sendError(res, 400, 'PIPER_BALANCER_BAD_HOST', 'missing or malformed Host header');
+    return;
+  }
+  const state = ctx.state();
+  const route = state.match(host, req.url ?? '/');
+  if (route === undefined) {
+    sendError(res, 404, 'PIPER_BALANCER_NO_ROUTE', `no route matches ${host}${req.url ?? ''}`);
+    return;
+  }
+  ex.route = route;
+  route.active++;
+  const pool = choosePool(ctx, state, route, req);
+  if (pool === null) {
+    ex.errorKind = 'no_backend';
+    ctx.noHealthyBackend(route);
+    sendError(res, 503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `route "${route.name}" has no pool with a healthy backend`);
+    return;
+  }
+  ex.pool = pool;
+  // Phase: admit (process level), after the cheap routing so the shed request is counted on its
+  // route and pool: while the event loop lags, nothing new is started.
+  if (ctx.guard.overloaded) {
+    shed(ctx, ex, 'the balancer is overloaded (event loop lag)');
+    return;
+  }
+  // Phase: admit (pool level): adaptive limit, bounded queue.
+  const admission = pool.admission.acquire();
+  const admitted = typeof admission === 'boolean' ? admission : await admission;
+  if (!admitted) {
+    shed(ctx, ex, `pool "${pool.name}" is at its concurrency limit`);
+    return;
+  }
+  if (ex.finished) {
+    // The client left while queued: give the slot straight back.
+    pool.admission.release(null, 0);
+    return;
+  }
+  ex.admitted = true;
+  ex.admittedAt = ctx.clock.monotonic();
+  ex.inFlightAtStart = pool.admission.inFlight;
+  await forward(ctx, ex, route, pool);
+}
+
+function choosePool(ctx: PipelineContext, state: RoutingState, route: RouteRuntime, req: IncomingMessage): PoolRuntime | null {
+  const sticky = route.config.sticky;
+  let key: string | null = null;
+  if (sticky !== undefined) {
+    if ('header' in sticky) {
+      const v = req.headers[sticky.header.toLowerCase()];
+      key = typeof v === 'string' ? v : null;
+    } else {
+      key = readCookie(req.headers.cookie, sticky.cookie);
+    }
+  }
+  const usable = (name: string): boolean => state.pools.get(name)?.hasRoutable() ?? false;
+  const name = pickPool(route.split, route.poolNames, usable, ctx.random, key);
+  if (name !== null) return state.pools.get(name) ?? null;
+  for (const f of route.config.failover) {
+    const pool = state.pools.get(f);
+    if (pool?.hasRoutable()) return pool;
+  }
+  return null;
+}
+
+async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): Promise<void> {
+  const { req } = ex;
+  const hasBody =
+    req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+  const safe = !hasBody && IDEMPOTENT.has(req.method ?? '');
+  const requestId = validRequestId(req.headers['x-request-id']) ?? newRequestId(ctx.random);
+  const headers = upstreamRequestHeaders(req.headers, {
+    clientIp: req.socket.remoteAddress ?? 'unknown',
+    host: req.headers.host ?? '',
+    proto: 'http',
+    requestId,
+  });
+  // The body goes through a PassThrough so that undici destroying it on failure does not tear
+  // down the client's socket; the client still gets a proper 502.
+  const body = hasBody ? pipeline(req, new PassThrough(), () => undefined) : null;
+  const maxAttempts = 1 + (safe ? route.config.retries.attempts : 0);
+  let previous: BackendRuntime | null = null;
+  let lastKind: ErrorKind | null = null;
+  let retrySlot = false;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const backend = pool.picker.pick(pool.backends, previous);
+    if (backend === null) break;
+    if (attempt > 0) {
+      // A refused connection never reached a backend, so retrying it adds no load there: only
+      // retries of requests a backend may have seen count against the budget.
+      if (lastKind !== 'connect') {
+        if (!route.retryBudget.tryAcquire(route.active)) break;
+        retrySlot = true;
+      }
+      ex.retries++;
+    }
+    ex.backend = backend;
+    ex.mayRetry = safe && attempt + 1 < maxAttempts && pool.routableBackends > 1;
+    const result = await attemptOnce(ex, pool, backend, headers, body);
+    if (retrySlot) {
+      route.retryBudget.release();
+      retrySlot = false;
+    }
+    if (result === null) return;
+    lastKind = result;
+    if (ex.clientGone || ex.res.headersSent) return;
+    previous = backend;
+  }
+  if (ex.res.headersSent || ex.clientGone) return;
+  if (lastKind === null) {
+    ex.errorKind = 'no_backend';
+    ctx.noHealthyBackend(route);
+    sendError(ex.res, 503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `pool "${pool.name}" has no healthy backend`);
+    return;
+  }
+  if (ex.discardedStatus !== 0) {
+    // The retry was not possible after all; the backend's own 5xx is the truthful answer.
+    ex.errorKind = null;
+    sendError(ex.res, ex.discardedStatus, 'PIPER_BALANCER_UPSTREAM_UNAVAILABLE', `the backend answered ${ex.discardedStatus}`);
+    return;
+  }
+  ex.errorKind = lastKind;
+  const failure = upstreamFailureResponse(lastKind);
+  sendError(ex.res, failure.status, failure.code, failure.message);
+}
+
+/**
+ * One attempt on one backend. Returns null when a response was (or is being) delivered, else the
+ * error kind of a failure that happened before any response byte reached the client.
+ */
+async function attemptOnce(
+  ex: Exchange,
+  pool: PoolRuntime,
+  backend: BackendRuntime,
+  headers: Record<string, string | string[]>,
+  body: PassThrough | null,
+): Promise<ErrorKind | null> {
+  const dispatcher = backend.dispatcher as Dispatcher;
+  ex.discardedStatus = 0;
+  ex.attempting = true;
+  backend.inFlight++;
+  try {
+    await dispatcher.stream<Exchange>(
+      {
+        path: ex.req.url ?? '/',
+        method: (ex.req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers,
+        body,
+        signal: ex,
+        opaque: ex,
+      },
+      streamFactory,
+    );
+    const status = ex.discardedStatus !== 0 ? ex.discardedStatus : ex.res.statusCode;
+    pool.outliers.observe(backend, status >= 500 ? '5xx' : 'success', status);
+    return ex.discardedStatus !== 0 ? 'protocol' : null;
+  } catch (err) {
+    if (ex.clientGone) {
+      ex.errorKind = 'client_abort';
+      return null;
+    }
+    const kind = classifyUpstreamError(err);
+    pool.outliers.observe(backend, kind as AttemptResult);
+    if (ex.res.headersSent) {
+      // Failed mid-body: nothing can be retried; the client sees a truncated response.
+      ex.errorKind = kind;
+      ex.res.destroy();
+      return null;
+    }
+    return kind;
+  } finally {
+    backend.inFlight--;
+    ex.attempting = false;
+  }
+}
+
+function streamFactory(data: Dispatcher.StreamFactoryData<Exchange>): Writable {
+  const ex = data.opaque;
+  const status = data.statusCode;
+  if (ex.mayRetry && (status === 502 || status === 503 || status === 504)) {
+    ex.discardedStatus = status;
+    return new Writable({ write: (_c, _e, cb) => cb() });
+  }
+  ex.res.writeHead(status, downstreamResponseHeaders(data.headers as Record<string, string | string[] | undefined>));
+  return ex.res;
+}
+
+function shed(ctx: PipelineContext, ex: Exchange, why: string): void {
+  ex.errorKind = 'shed';
+  sendError(ex.res, 503, 'PIPER_BALANCER_OVERLOADED', `${why}; retry later`, { 'retry-after': String(ctx.retryAfterSeconds()) });
+}
+
+function finish(ctx: PipelineContext, ex: Exchange): void {
+  ex.finished = true;
+  const { res } = ex;
+  if (!res.writableFinished) {
+    ex.clientGone = true;
+    if (ex.attempting) ex.emit('abort');
+    if (ex.errorKind === null) ex.errorKind = 'client_abort';
+  }
+  const latencyMs = ctx.clock.monotonic() - ex.start;
+  if (ex.route !== null) ex.route.active--;
+  if (ex.admitted && ex.pool !== null) {
+    ex.pool.admission.release(ex.clientGone ? null : ctx.clock.monotonic() - ex.admittedAt, ex.inFlightAtStart);
+  }
+  const outcome: RequestOutcome = {
+    route: ex.route?.name ?? '',
+    // With no pool chosen (none had a healthy backend), the failure belongs to the route's main pool.
+    pool: ex.pool?.name ?? (ex.route !== null ? primaryPool(ex.route) : ''),
+    backend: ex.backend?.name ?? null,
+    status: ex.clientGone ? 0 : res.statusCode,
+    errorKind: ex.errorKind,
+    latencyMs,
+    bytesIn: ex.socket.bytesRead - ex.bytesReadStart,
+    bytesOut: ex.socket.bytesWritten - ex.bytesWrittenStart,
+    retries: ex.retries,
+  };
+  ctx.record(outcome);
+  const sample = ctx.accessLogSample();
+  if (sample > 0 && (sample >= 1 || ctx.random.next() < sample)) {
+    ctx.logger.info({ method: ex.req.method, url: ex.req.url, requestId: ex.req.headers['x-request-id'], ...outcome }, 'access');
+  }
+}
+
+/** The pool with the largest weight in a route's split. */
+function primaryPool(route: RouteRuntime): string {
+  let best = '';
+  let weight = -1;
+  for (const name of route.poolNames) {
+    const w = route.split[name] ?? 0;
+    if (w > weight) {
+      best = name;
+      weight = w;
+    }
+  }
+  return best;
+}
+
+function newRequestId(random: Random): string {
+  return random.int(0x100000000).toString(16).padStart(8, '0') + random.int(0x100000000).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+const bin = new URL('../src/cli/bin.ts', import.meta.url).pathname;
+
+/** A running `piper up` child process and the URLs it printed. */
+export interface PiperUpProcess {
+  child: ChildProcess;
+  publicUrl: string;
+  adminUrl: string;
+  configFile: string;
+  /** Everything the process wrote to stderr (logs). */
+  stderr(): string;
+  /** SIGTERM, then waits for exit; resolves the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Writes `config` to a temp piper.yaml and starts `piper up` on it with ports 0. */
+export async function startPiperUp(config: Record<string, unknown>, extraArgs: string[] = []): Promise<PiperUpProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'piper-up-'));
+  const configFile = join(dir, 'piper.yaml');
+  writeFileSync(configFile, stringify(config));
+  const child = spawn(process.execPath, [bin, 'up', '--config', configFile, '--port', '0', '--admin-port', '0', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const urls = await new Promise<{ publicUrl: string; adminUrl: string }>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const pub = /listening public (\S+)/.exec(out);
+      const adm = /listening admin (\S+)/.exec(out);
+      if (pub && adm) resolve({ publicUrl: pub[1] as string, adminUrl: adm[1] as string });
+    });
+    child.once('exit', (code) => reject(new Error(`piper up exited with ${code}: ${err}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    ...urls,
+    configFile,
+    stderr: () => err,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
