@@ -34,6 +34,8 @@ export interface PlatformServer {
   url: string;
   port: number;
   metrics: MetricsRegistry;
+  /** Requests admitted and running, and waiting for a slot, now. */
+  readonly admission: { readonly inFlight: number; readonly queued: number };
   /** Stops accepting, fails readiness, drains requests in flight (up to drainTimeout), then releases everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -129,7 +131,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     })();
     return closing;
   };
-  return { url: `http://${host}:${port}`, port, metrics: registry, close };
+  return { url: `http://${host}:${port}`, port, metrics: registry, admission: gate, close };
 }
 
 async function handle(
@@ -159,6 +161,12 @@ async function handle(
     route = match.route.startsWith('/api/') || !match.admitted ? match.route : 'site';
     if (match.admitted) {
       release = await ctx.gate.acquire();
+      // A client that gave up while queued has already closed: its 'close' will not come again,
+      // and a slot held for it would be lost for good.
+      if (res.closed || res.destroyed) {
+        release();
+        return;
+      }
       res.once('close', release);
     }
     await match.handle();
