@@ -1,0 +1,25 @@
+export {
+  type CapacityCertificate,
+  evaluateGate,
+  type GateInput,
+  type GateResult,
+  lastSafeStep,
+  latestCapacity,
+  sourceCanAbsorb,
+} from './capacity-gate.ts';
+export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
+export { InMemoryDataPlane, type SplitCall } from './in-memory-data-plane.ts';
+export { type JudgeDecision, type JudgeReason, type JudgeSettings, type SlowCounter, StepJudge, type Verdict } from './judge.ts';
+export {
+  MigrationController,
+  type MigrationControllerOptions,
+  type MigrationView,
+  type RolloutJournal,
+} from './migration-controller.ts';
+export { planMigration, type StartMigrationRequest } from './migration-plan.ts';
+export { ACTIVE_PHASES, type MigrationPhase, type MigrationPlan, type MigrationState, splitFor } from './migration-state.ts';
+export { Msprt, type MsprtOptions, type MsprtResult } from './msprt.ts';
+export { createRolloutApi, type RolloutApiOptions } from './rollout-api.ts';
+export { type MigrationDetail, RolloutClient, type StartMigrationBody } from './rollout-client.ts';
+export { histogramSlowCounter } from './slow-requests.ts';
+export { type SyntheticTraffic, syntheticWindow } from './synthetic-window.ts';

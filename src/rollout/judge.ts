@@ -1,0 +1,187 @@
+import type { WindowStats } from '../telemetry/index.ts';
+import { Msprt, type MsprtResult } from './msprt.ts';
+
+/** The judge's thresholds (from `migration.judge` in piper.yaml, and the route's SLO). */
+export interface JudgeSettings {
+  /** Error ratio on the target that rolls back at once. */
+  maxErrorRatio: number;
+  /** Failed requests a window needs before the error-ratio guard may fire (one failure in two requests is not 50 %). */
+  hardMinFailures: number;
+  /** Consecutive windows with the target's p99 over the SLO before rolling back. */
+  consecutiveFailures: number;
+  /** Consecutive windows in which the target should have had traffic but had none before holding and alerting. */
+  noDataWindows: number;
+  /** False-rollback probability of one step's statistical tests, over all its looks. */
+  alpha: number;
+  /** Tolerated absolute increase of the error ratio over the source. */
+  errorMargin: number;
+  /** Tolerated absolute increase of the share of requests slower than the SLO threshold. */
+  latencyMargin: number;
+  /** The route's SLO latency threshold (ms). */
+  latencyThresholdMs: number;
+  /** Target requests (over the whole window history) before the sequential tests may reject. */
+  minSamples: number;
+}
+
+export type Verdict = 'pass' | 'hold' | 'rollback';
+
+/** Why the judge decided as it did: one stable word per rule. */
+export type JudgeReason =
+  | 'error_ratio'
+  | 'connection_failures'
+  | 'msprt_errors'
+  | 'msprt_latency'
+  | 'p99_over_slo'
+  | 'no_target_data'
+  | 'no_traffic';
+
+/** One side's figures in a window. */
+export interface SideFigures {
+  requests: number;
+  failed: number;
+  errorRatio: number;
+  connectionFailures: number;
+  slow: number;
+  p99Ms: number;
+}
+
+/** One window's decision with every input behind it (journaled as `migration.decision`). */
+export interface JudgeDecision {
+  verdict: Verdict;
+  /** True when a hard guard fired (roll back at once, no staging). */
+  hard: boolean;
+  reasons: JudgeReason[];
+  windowStart: number;
+  target: SideFigures;
+  source: SideFigures;
+  errors: MsprtResult;
+  latency: MsprtResult;
+  consecutiveP99Failures: number;
+  consecutiveNoData: number;
+  thresholds: {
+    maxErrorRatio: number;
+    hardMinFailures: number;
+    consecutiveFailures: number;
+    alpha: number;
+    errorMargin: number;
+    latencyMargin: number;
+    latencyThresholdMs: number;
+  };
+}
+
+/** Counts requests slower than a threshold in a window (from its HDR histogram). */
+export type SlowCounter = (stats: WindowStats, thresholdMs: number) => number;
+
+/** The sensitivity of the sequential tests: they are most powerful near a 10-point degradation (smaller ones take longer, larger ones a window or two). */
+const TAU = 0.1;
+
+/**
+ * Judges one step, window by window: hard guards first (they act on a single window), then
+ * sequential tests that stay valid when looked at every second, then the p99 rule with a
+ * consecutive-failure count against flapping. A new StepJudge starts with each step, so evidence
+ * from a lighter share never masks a regression that appears under more load.
+ */
+export class StepJudge {
+  readonly #settings: JudgeSettings;
+  readonly #slow: SlowCounter;
+  readonly #errors: Msprt;
+  readonly #latency: Msprt;
+  #p99Failures = 0;
+  #noData = 0;
+  #targetRequests = 0;
+  #windows = 0;
+
+  constructor(settings: JudgeSettings, slowCounter: SlowCounter) {
+    this.#settings = settings;
+    this.#slow = slowCounter;
+    const common = { alpha: settings.alpha, tau: TAU, minSamples: settings.minSamples };
+    this.#errors = new Msprt({ ...common, margin: settings.errorMargin });
+    this.#latency = new Msprt({ ...common, margin: settings.latencyMargin });
+  }
+
+  /** Target requests seen by this step so far. */
+  get targetRequests(): number {
+    return this.#targetRequests;
+  }
+
+  /** Windows judged by this step so far. */
+  get windows(): number {
+    return this.#windows;
+  }
+
+  /**
+   * Judges one window. `expectTarget` says whether the target had a share of the route in this
+   * window and the route had traffic, so an empty target means missing data rather than no load.
+   */
+  observe(windowStart: number, target: WindowStats | undefined, source: WindowStats | undefined, expectTarget: boolean): JudgeDecision {
+    const s = this.#settings;
+    this.#windows++;
+    const t = this.#figures(target);
+    const src = this.#figures(source);
+    this.#targetRequests += t.requests;
+    const reasons: JudgeReason[] = [];
+    let hard = false;
+
+    if (t.connectionFailures > 0) reasons.push('connection_failures');
+    if (t.failed >= s.hardMinFailures && t.errorRatio >= s.maxErrorRatio) reasons.push('error_ratio');
+    hard = reasons.length > 0;
+
+    const errors = this.#errors.observe(t.requests, t.failed, src.requests, src.failed);
+    const latency = this.#latency.observe(t.requests, t.slow, src.requests, src.slow);
+    if (errors.rejected) reasons.push('msprt_errors');
+    if (latency.rejected) reasons.push('msprt_latency');
+
+    if (t.requests > 0) {
+      this.#p99Failures = t.p99Ms > s.latencyThresholdMs ? this.#p99Failures + 1 : 0;
+    }
+    if (this.#p99Failures >= s.consecutiveFailures) reasons.push('p99_over_slo');
+
+    let verdict: Verdict = reasons.length > 0 ? 'rollback' : 'pass';
+    if (verdict === 'pass') {
+      this.#noData = expectTarget && t.requests === 0 ? this.#noData + 1 : 0;
+      if (this.#noData >= s.noDataWindows) {
+        verdict = 'hold';
+        reasons.push('no_target_data');
+      } else if (!expectTarget && src.requests === 0 && t.requests === 0) {
+        reasons.push('no_traffic');
+      }
+    }
+    return {
+      verdict,
+      hard,
+      reasons,
+      windowStart,
+      target: t,
+      source: src,
+      errors,
+      latency,
+      consecutiveP99Failures: this.#p99Failures,
+      consecutiveNoData: this.#noData,
+      thresholds: {
+        maxErrorRatio: s.maxErrorRatio,
+        hardMinFailures: s.hardMinFailures,
+        consecutiveFailures: s.consecutiveFailures,
+        alpha: s.alpha,
+        errorMargin: s.errorMargin,
+        latencyMargin: s.latencyMargin,
+        latencyThresholdMs: s.latencyThresholdMs,
+      },
+    };
+  }
+
+  #figures(stats: WindowStats | undefined): SideFigures {
+    if (stats === undefined || stats.requests === 0) {
+      return { requests: 0, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 0 };
+    }
+    const e = stats.errors;
+    return {
+      requests: stats.requests,
+      failed: stats.failed,
+      errorRatio: stats.failed / stats.requests,
+      // Client-visible failures to reach the pool at all: refused or reset connections, no live backend.
+      connectionFailures: (e.connect ?? 0) + (e.reset ?? 0) + (e.no_backend ?? 0),
+      slow: Math.min(stats.requests, this.#slow(stats, this.#settings.latencyThresholdMs)),
+      p99Ms: stats.latency.p99,
+    };
+  }
+}

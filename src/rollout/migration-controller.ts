@@ -1,0 +1,764 @@
+import type { DataPlane, RouteState, Split } from '../balancer/index.ts';
+import type { MigrationConfig, RouteConfig } from '../config/index.ts';
+import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
+import type { Journal } from '../journal/index.ts';
+import type { TelemetryWindow } from '../telemetry/index.ts';
+import { type CapacityCertificate, evaluateGate, type GateResult, lastSafeStep, latestCapacity, sourceCanAbsorb } from './capacity-gate.ts';
+import { type JudgeDecision, type JudgeSettings, type SlowCounter, StepJudge } from './judge.ts';
+import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
+import { ACTIVE_PHASES, type Hold, type MigrationPlan, type MigrationState, sameShares, splitFor, stateKey } from './migration-state.ts';
+import { gateRefused, invalidTransition, isExpected, notFound } from './rollout-errors.ts';
+import { RouteRateHistory } from './route-rate-history.ts';
+import { histogramSlowCounter } from './slow-requests.ts';
+
+/** The part of the journal the controller uses. */
+export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'query'>;
+
+/** A migration as the API shows it: the durable state plus the controller's latest figures. */
+export interface MigrationView extends MigrationState {
+  split: Split;
+  gate: GateResult | null;
+  judge: JudgeDecision | null;
+  recentDecisions: JudgeDecision[];
+  stepEndsAt: number | null;
+}
+
+export interface MigrationControllerOptions {
+  dataPlane: DataPlane;
+  journal: RolloutJournal;
+  clock: Clock;
+  /** `migration` of piper.yaml (parsed). */
+  migration: MigrationConfig;
+  /** Routes of piper.yaml, for each route's SLO latency threshold (500 ms when a route is not listed). */
+  routes?: readonly RouteConfig[];
+  logger?: Logger;
+  slowCounter?: SlowCounter;
+}
+
+interface Runtime {
+  state: MigrationState;
+  judge: StepJudge;
+  gate: GateResult | null;
+  decisions: JudgeDecision[];
+  /** Start of the first window with target failures in the current run of failing windows. */
+  failureSince: number | null;
+  lastAppliedAt: number;
+  needsApply: boolean;
+}
+
+const TICK_MS = 1000;
+const STALE_TELEMETRY_MS = 3000;
+const DATA_GRACE_MS = 2000;
+const SAFETY_KINDS = new Set(['migration.rolling_back', 'migration.rollback_stage', 'migration.rolled_back', 'migration.aborted']);
+const RECENT_DECISIONS = 30;
+const DEFAULT_LATENCY_THRESHOLD_MS = 500;
+const ACTOR = 'rollout';
+
+/**
+ * The migration controller: moves a route from one pool to another in steps, gated by measured
+ * capacity, judged every window, rolled back on its own. Its state machine lives in the journal:
+ * each transition is one `appendWithState` (event and state row atomically) written BEFORE the
+ * data plane is told, so after kill -9 the restarted controller re-applies the recorded split
+ * (idempotent) instead of repeating or losing a transition.
+ */
+export class MigrationController {
+  readonly #dp: DataPlane;
+  readonly #journal: RolloutJournal;
+  readonly #clock: Clock;
+  readonly #cfg: MigrationConfig;
+  readonly #routes: readonly RouteConfig[];
+  readonly #log: Logger;
+  readonly #slow: SlowCounter;
+  readonly #rates: RouteRateHistory;
+  readonly #active = new Map<string, Runtime>();
+  /** Recently ended migrations, so the API shows their end even if the journal could not record it. */
+  readonly #ended = new Map<string, MigrationState>();
+  readonly #abort = new AbortController();
+  #queue: Promise<void> = Promise.resolve();
+  #tick: TimerHandle | undefined;
+  #lastWindowAt: number;
+  #closed = false;
+
+  constructor(options: MigrationControllerOptions) {
+    this.#dp = options.dataPlane;
+    this.#journal = options.journal;
+    this.#clock = options.clock;
+    this.#cfg = options.migration;
+    this.#routes = options.routes ?? [];
+    this.#log = (options.logger ?? silentLogger()).child({ part: 'rollout' });
+    this.#slow = options.slowCounter ?? histogramSlowCounter;
+    this.#rates = new RouteRateHistory(this.#cfg.peakWindow);
+    this.#lastWindowAt = this.#clock.now();
+  }
+
+  /** Recovers active migrations from the journal, then starts judging windows and ticking. */
+  async start(): Promise<void> {
+    await this.#serial(() => this.#recover());
+    this.#tick = this.#clock.setInterval(() => this.#onTick(), TICK_MS);
+    void this.#consume();
+  }
+
+  /** Starts a migration (gate first); throws PIPER_ROLLOUT_GATE_REFUSED with the figures when refused. */
+  startMigration(req: StartMigrationRequest): Promise<MigrationView> {
+    return this.#serial(() => this.#start(req));
+  }
+
+  /** Every migration recorded in the journal, newest first. */
+  list(): MigrationView[] {
+    const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
+    const views: MigrationView[] = [];
+    for (const e of started.reverse()) {
+      const id = String(e.data.migration);
+      const view = this.#viewOf(id);
+      if (view !== null) views.push(view);
+    }
+    return views;
+  }
+
+  /** One migration, or PIPER_ROLLOUT_NOT_FOUND. */
+  get(id: string): MigrationView {
+    const view = this.#viewOf(id);
+    if (view === null) throw notFound(id);
+    return view;
+  }
+
+  pause(id: string, actor: string, reason: string): Promise<MigrationView> {
+    return this.#serial(async () => {
+      const rt = this.#runtime(id, ['running']);
+      this.#commit(
+        rt,
+        { ...rt.state, phase: 'paused', paused: { reason, actor, at: this.#clock.now() } },
+        'migration.paused',
+        { reason },
+        actor,
+      );
+      return this.get(id);
+    });
+  }
+
+  resume(id: string, actor: string, reason: string): Promise<MigrationView> {
+    return this.#serial(async () => {
+      const rt = this.#runtime(id, ['paused']);
+      // A resumed step gathers its evidence afresh: the pause may have been for a reason.
+      this.#commit(
+        rt,
+        { ...rt.state, phase: 'running', paused: null, stepStartedAt: this.#clock.now() },
+        'migration.resumed',
+        { reason },
+        actor,
+      );
+      rt.judge = this.#newJudge(rt.state);
+      return this.get(id);
+    });
+  }
+
+  /** Moves to the next step now, or (`all`) straight to 100 % and completion; the gate still applies unless overridden. */
+  promote(id: string, all: boolean, actor: string): Promise<MigrationView> {
+    return this.#serial(async () => {
+      const rt = this.#runtime(id, ['running', 'paused']);
+      const s = rt.state;
+      const last = s.plan.steps.length - 1;
+      const next = all ? last : Math.min(s.stepIndex + 1, last);
+      if (s.stepIndex === last) {
+        await this.#complete(rt, actor);
+        return this.get(id);
+      }
+      const gate = this.#gate(s.plan, (s.plan.steps[next] as number) / 100);
+      if (!gate.passed && s.override === null) {
+        this.#journalGateRefused(s.plan, gate, actor, id);
+        throw gateRefused(s.plan, gate);
+      }
+      await this.#step(rt, next, all ? 'promote_all' : 'promote', { gate }, actor);
+      if (all) await this.#complete(rt, actor);
+      return this.get(id);
+    });
+  }
+
+  /** Rolls back now (staged when the source cannot absorb the route at once). */
+  abort(id: string, actor: string, reason: string): Promise<MigrationView> {
+    return this.#serial(async () => {
+      const rt = this.#runtime(id, ['running', 'paused']);
+      await this.#rollback(rt, { reason: `aborted by ${actor}: ${reason}`, hard: false, firstFailureAt: null, actor, endPhase: 'aborted' });
+      return this.get(id);
+    });
+  }
+
+  /** Stops ticking and judging; the data plane keeps the last split (and its dead-man guard). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tick?.cancel();
+    this.#abort.abort(new Error('controller closed'));
+    await this.#queue;
+  }
+
+  // ── transitions ─────────────────────────────────────────────────────────
+
+  async #start(req: StartMigrationRequest): Promise<MigrationView> {
+    for (const rt of this.#active.values()) {
+      if (rt.state.plan.route === req.route) {
+        throw new PiperError(
+          'PIPER_ROLLOUT_ALREADY_ACTIVE',
+          `route "${req.route}" already has migration ${rt.state.id} (${rt.state.phase})`,
+          {
+            source: 'operator',
+            details: { status: 409, migration: rt.state.id },
+          },
+        );
+      }
+    }
+    const plan = planMigration(req, this.#dp.snapshot(), this.#cfg);
+    const actor = req.actor ?? 'operator';
+    // The whole plan must fit: the last step puts all of the route's peak on the target.
+    const gate = this.#gate(plan, 1);
+    const id = this.#nextId();
+    const now = this.#clock.now();
+    let override: MigrationState['override'] = null;
+    if (!gate.passed) {
+      if (req.overrideCapacityGate === undefined || req.overrideCapacityGate.trim() === '') {
+        this.#journalGateRefused(plan, gate, actor, null);
+        throw gateRefused(plan, gate);
+      }
+      override = { reason: req.overrideCapacityGate, actor, at: now };
+      this.#journal.append({
+        kind: 'migration.gate_overridden',
+        source: 'rollout',
+        subject: plan.route,
+        actor,
+        data: { migration: id, reason: req.overrideCapacityGate, who: actor, ...gateFacts(plan, gate), gate },
+      });
+    }
+    const state: MigrationState = {
+      id,
+      plan,
+      phase: 'running',
+      stepIndex: -1,
+      targetPercent: 0,
+      stepStartedAt: now,
+      createdAt: now,
+      updatedAt: now,
+      actor,
+      override,
+      paused: null,
+      hold: null,
+      rollback: null,
+      seq: 0,
+      endedAt: null,
+    };
+    const rt: Runtime = {
+      state,
+      judge: this.#newJudge(state),
+      gate,
+      decisions: [],
+      failureSince: null,
+      lastAppliedAt: now,
+      needsApply: false,
+    };
+    this.#active.set(id, rt);
+    this.#commit(rt, state, 'migration.started', { plan, gate, override }, actor);
+    await this.#advance(rt, actor);
+    return this.get(id);
+  }
+
+  /** Tries the next step: gate first; refuses (and holds) when it does not pass. */
+  async #advance(rt: Runtime, actor: string): Promise<void> {
+    const s = rt.state;
+    const next = s.stepIndex + 1;
+    const gate = this.#gate(s.plan, (s.plan.steps[next] as number) / 100);
+    rt.gate = gate;
+    if (!gate.passed && s.override === null) {
+      if (s.hold?.reason !== 'gate') {
+        this.#journalGateRefused(s.plan, gate, ACTOR, s.id);
+        this.#hold(rt, {
+          reason: 'gate',
+          since: this.#clock.now(),
+          detail: `step ${next + 1} projects ${gate.projectedRps}/s over ${gate.allowedRps ?? 0}/s`,
+        });
+      }
+      return;
+    }
+    await this.#step(rt, next, 'advance', { gate, overridden: !gate.passed }, actor);
+  }
+
+  async #step(rt: Runtime, index: number, why: string, data: Record<string, unknown>, actor: string): Promise<void> {
+    const s = rt.state;
+    const targetPercent = index < 0 ? 0 : (s.plan.steps[index] as number);
+    const next: MigrationState = { ...s, stepIndex: index, targetPercent, stepStartedAt: this.#clock.now(), hold: null };
+    this.#commit(rt, next, 'migration.step', { why, fromPercent: s.targetPercent, toPercent: targetPercent, ...data }, actor);
+    rt.judge = this.#newJudge(next);
+    rt.failureSince = null;
+    await this.#apply(rt, `migration ${s.id}: ${why} to ${targetPercent}% on ${s.plan.to}`);
+  }
+
+  async #complete(rt: Runtime, actor: string): Promise<void> {
+    const s = rt.state;
+    const now = this.#clock.now();
+    this.#commit(
+      rt,
+      { ...s, phase: 'completed', targetPercent: 100, hold: null, endedAt: now },
+      'migration.completed',
+      { durationMs: now - s.createdAt },
+      actor,
+    );
+    await this.#apply(rt, `migration ${s.id}: completed, all traffic on ${s.plan.to}`);
+    this.#retire(rt);
+  }
+
+  async #rollback(
+    rt: Runtime,
+    r: { reason: string; hard: boolean; firstFailureAt: number | null; actor: string; endPhase: 'rolled_back' | 'aborted' },
+  ): Promise<void> {
+    const s = rt.state;
+    const now = this.#clock.now();
+    const currentRps = this.#rates.current(s.plan.route);
+    const sourceCapacity = this.#capacity(s.plan.from);
+    const absorbs = sourceCanAbsorb(currentRps, 1, sourceCapacity);
+    // A broken target is worse than a strained source (the balancer sheds, it does not collapse),
+    // so hard failures always go back at once; otherwise step back through the plan (Argo #3888).
+    const stages = r.hard || absorbs ? [0] : [...s.plan.steps.filter((p) => p < s.targetPercent).reverse(), 0];
+    const first = stages[0] as number;
+    const rollback = { ...r, startedAt: now, stages: stages.slice(1), stageStartedAt: now };
+    this.#commit(
+      rt,
+      { ...s, phase: 'rolling_back', targetPercent: first, hold: null, paused: null, rollback },
+      'migration.rolling_back',
+      { reason: r.reason, hard: r.hard, firstFailureAt: r.firstFailureAt, staged: stages.length > 1, stages, currentRps, sourceCapacity },
+      r.actor,
+    );
+    await this.#apply(rt, `migration ${s.id}: rolling back (${r.reason})`);
+    if (stages.length === 1) await this.#finishRollback(rt);
+  }
+
+  async #finishRollback(rt: Runtime): Promise<void> {
+    const s = rt.state;
+    const rb = s.rollback;
+    if (rb === null) return;
+    const now = this.#clock.now();
+    const kind = rb.endPhase === 'aborted' ? 'migration.aborted' : 'migration.rolled_back';
+    this.#commit(
+      rt,
+      { ...s, phase: rb.endPhase, targetPercent: 0, endedAt: now },
+      kind,
+      { reason: rb.reason, hard: rb.hard, firstFailureAt: rb.firstFailureAt, startedAt: rb.startedAt, completedAt: now },
+      rb.actor,
+    );
+    await this.#apply(rt, `migration ${s.id}: ${rb.endPhase === 'aborted' ? 'aborted' : 'rolled back'}`);
+    this.#retire(rt);
+  }
+
+  #hold(rt: Runtime, hold: Hold): void {
+    this.#commit(rt, { ...rt.state, hold }, 'migration.held', { reason: hold.reason, detail: hold.detail }, ACTOR);
+  }
+
+  /** Journals a transition atomically with the new state; the only writer of state rows. */
+  #commit(rt: Runtime, next: MigrationState, kind: string, data: Record<string, unknown>, actor: string): void {
+    const state: MigrationState = { ...next, seq: rt.state.seq + (kind === 'migration.started' ? 0 : 1), updatedAt: this.#clock.now() };
+    try {
+      this.#write(state, kind, data, actor);
+    } catch (err) {
+      // Moving traffic forward needs a record first; moving it back to safety never waits on one.
+      if (!SAFETY_KINDS.has(kind)) throw err;
+      this.#log.error({ err, migration: state.id, kind }, 'journal write failed; rolling back anyway');
+    }
+    rt.state = state;
+  }
+
+  #write(state: MigrationState, kind: string, data: Record<string, unknown>, actor: string): void {
+    this.#journal.appendWithState(
+      {
+        kind,
+        source: 'rollout',
+        subject: state.plan.route,
+        actor,
+        data: {
+          migration: state.id,
+          route: state.plan.route,
+          from: state.plan.from,
+          to: state.plan.to,
+          seq: state.seq,
+          phase: state.phase,
+          stepIndex: state.stepIndex,
+          targetPercent: state.targetPercent,
+          ...data,
+        },
+      },
+      stateKey(state.id),
+      state,
+    );
+  }
+
+  /** Tells the data plane the recorded split; the dead-man guard stays armed while the migration is active. */
+  async #apply(rt: Runtime, reason: string): Promise<void> {
+    const s = rt.state;
+    const active = ACTIVE_PHASES.includes(s.phase);
+    const deadMan = active ? { safeSplit: splitFor(s.plan, 0), timeoutMs: this.#cfg.deadMan } : null;
+    try {
+      await this.#dp.setSplit(s.plan.route, splitFor(s.plan, s.targetPercent), reason, { actor: ACTOR, deadMan });
+      rt.needsApply = false;
+      rt.lastAppliedAt = this.#clock.now();
+    } catch (err) {
+      // The next tick retries: the journal already holds the decision, the data plane must follow.
+      rt.needsApply = true;
+      this.#log.error({ err, migration: s.id, route: s.plan.route }, 'setting the split failed; retrying next tick');
+    }
+  }
+
+  // ── the loop: windows and ticks ─────────────────────────────────────────
+
+  async #consume(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        for await (const w of this.#dp.windows(this.#abort.signal)) this.#onWindow(w);
+      } catch (err) {
+        if (this.#closed) return;
+        this.#log.warn({ err }, 'telemetry stream failed; reconnecting');
+      }
+      if (this.#closed) return;
+      await this.#clock.sleep(TICK_MS, this.#abort.signal).catch(() => undefined);
+    }
+  }
+
+  #onWindow(w: TelemetryWindow): void {
+    if (this.#closed) return;
+    this.#lastWindowAt = this.#clock.now();
+    this.#rates.add(w);
+    for (const rt of this.#active.values()) {
+      void this.#serial(() => this.#judgeWindow(rt, w));
+    }
+  }
+
+  async #judgeWindow(rt: Runtime, w: TelemetryWindow): Promise<void> {
+    const s = rt.state;
+    if (!ACTIVE_PHASES.includes(s.phase) || this.#active.get(s.id) !== rt) return;
+    const { route, from, to } = s.plan;
+    const routeRequests = w.routes[route]?.requests ?? 0;
+    const expectTarget = s.targetPercent > 0 && routeRequests > 0 && w.start >= s.stepStartedAt;
+    const d = rt.judge.observe(w.start, w.pools[to], w.pools[from], expectTarget);
+    rt.decisions.push(d);
+    if (rt.decisions.length > RECENT_DECISIONS) rt.decisions.shift();
+    if (d.target.failed > 0) rt.failureSince ??= w.start;
+    else if (d.verdict === 'pass') rt.failureSince = null;
+
+    let action = 'none';
+    let gate: GateResult | null = null;
+    if (d.verdict === 'rollback' && (s.phase !== 'rolling_back' || (d.hard && s.targetPercent > 0))) {
+      action = 'rollback';
+    } else if (d.verdict === 'hold' && s.phase === 'running' && s.hold?.reason !== 'no_target_data') {
+      action = 'hold';
+    } else if ((s.phase === 'running' || s.phase === 'paused') && s.targetPercent > 0) {
+      gate = this.#gate(s.plan, s.targetPercent / 100);
+      rt.gate = gate;
+      if (!gate.passed && s.override === null) action = 'backoff';
+    }
+    this.#journal.append({
+      kind: 'migration.decision',
+      source: 'rollout',
+      subject: route,
+      actor: ACTOR,
+      data: { migration: s.id, stepIndex: s.stepIndex, targetPercent: s.targetPercent, action, judge: d, gate },
+    });
+
+    if (action === 'rollback') {
+      const reason = `judge: ${d.reasons.join(', ')}`;
+      if (s.phase === 'rolling_back') {
+        // Already stepping back gently, but the target now fails hard: everything goes back now.
+        rt.state = { ...s, rollback: s.rollback === null ? null : { ...s.rollback, stages: [] } };
+        this.#commit(rt, { ...rt.state, targetPercent: 0 }, 'migration.rollback_stage', { toPercent: 0, reason }, ACTOR);
+        await this.#apply(rt, `migration ${s.id}: hard failure during staged rollback`);
+        await this.#finishRollback(rt);
+      } else {
+        await this.#rollback(rt, {
+          reason,
+          hard: d.hard,
+          firstFailureAt: rt.failureSince ?? w.start,
+          actor: ACTOR,
+          endPhase: 'rolled_back',
+        });
+      }
+    } else if (action === 'hold') {
+      this.#hold(rt, {
+        reason: 'no_target_data',
+        since: this.#clock.now(),
+        detail: `no target requests in ${d.consecutiveNoData} windows with route traffic`,
+      });
+    } else if (action === 'backoff' && gate !== null) {
+      const safe = lastSafeStep(s.plan.steps, s.stepIndex - 1, (share) => this.#gate(s.plan, share));
+      await this.#step(rt, safe, 'backoff', { gate }, ACTOR);
+      this.#hold(rt, {
+        reason: 'gate',
+        since: this.#clock.now(),
+        detail: `backed off: ${gate.projectedRps}/s projected over ${gate.allowedRps ?? 0}/s allowed`,
+      });
+    }
+  }
+
+  #onTick(): void {
+    if (this.#closed) return;
+    for (const rt of this.#active.values()) {
+      // Heartbeats go out from the timer, not the queue, so a slow data-plane call cannot starve them.
+      this.#dp.heartbeat(rt.state.plan.route);
+      void this.#serial(() => this.#progress(rt));
+    }
+  }
+
+  async #progress(rt: Runtime): Promise<void> {
+    const s = rt.state;
+    if (this.#active.get(s.id) !== rt || !ACTIVE_PHASES.includes(s.phase)) return;
+    const now = this.#clock.now();
+    if (rt.needsApply) await this.#apply(rt, `migration ${s.id}: retrying the recorded split`);
+    if (this.#deadManFired(rt)) {
+      this.#commit(
+        rt,
+        {
+          ...s,
+          phase: 'paused',
+          stepIndex: -1,
+          targetPercent: 0,
+          paused: { reason: 'dead-man guard reverted the route', actor: ACTOR, at: now },
+        },
+        'migration.paused',
+        { reason: 'the data plane reverted the route to the source on its own (controller silent too long)' },
+        ACTOR,
+      );
+      return;
+    }
+    if (s.phase === 'rolling_back') {
+      const rb = s.rollback;
+      if (rb !== null && now - rb.stageStartedAt >= this.#cfg.rollbackStageDuration) {
+        const [next, ...rest] = rb.stages;
+        if (next === undefined) return this.#finishRollback(rt);
+        this.#commit(
+          rt,
+          { ...s, targetPercent: next, rollback: { ...rb, stages: rest, stageStartedAt: now } },
+          'migration.rollback_stage',
+          { toPercent: next },
+          ACTOR,
+        );
+        await this.#apply(rt, `migration ${s.id}: staged rollback to ${next}% on ${s.plan.to}`);
+        if (rest.length === 0) await this.#finishRollback(rt);
+      }
+      return;
+    }
+    if (s.phase !== 'running') return;
+    if (s.stepIndex === -1) return this.#advance(rt, ACTOR);
+    if (now - this.#lastWindowAt > STALE_TELEMETRY_MS) {
+      if (s.hold?.reason !== 'no_telemetry') {
+        this.#hold(rt, {
+          reason: 'no_telemetry',
+          since: now,
+          detail: `no telemetry window for ${Math.round((now - this.#lastWindowAt) / 1000)} s`,
+        });
+      }
+      return;
+    }
+    if (now - s.stepStartedAt < s.plan.stepDurationMs) return;
+    // The latest window saw the route busy and the target idle: never advance on missing data.
+    if (rt.decisions.at(-1)?.verdict === 'hold') return;
+    if (rt.judge.targetRequests < this.#cfg.judge.minRequests) {
+      // The step's last windows arrive just after its time is up: wait for them before calling it a hold.
+      if (s.hold?.reason !== 'no_target_data' && now - s.stepStartedAt >= s.plan.stepDurationMs + DATA_GRACE_MS) {
+        this.#hold(rt, {
+          reason: 'no_target_data',
+          since: now,
+          detail: `${rt.judge.targetRequests} target requests this step; ${this.#cfg.judge.minRequests} needed to advance`,
+        });
+      }
+      return;
+    }
+    if (s.stepIndex === s.plan.steps.length - 1) return this.#complete(rt, ACTOR);
+    await this.#advance(rt, ACTOR);
+  }
+
+  /** True when the data plane shows the safe split with the guard disarmed while we hold traffic on the target. */
+  #deadManFired(rt: Runtime): boolean {
+    const s = rt.state;
+    if (s.targetPercent === 0 || rt.needsApply) return false;
+    const snap = this.#dp.snapshot();
+    if (snap.at <= rt.lastAppliedAt) return false;
+    const route = snap.routes.find((r) => r.name === s.plan.route);
+    return route !== undefined && route.deadMan === null && sameShares(route.split, splitFor(s.plan, 0));
+  }
+
+  // ── recovery after a restart ────────────────────────────────────────────
+
+  async #recover(): Promise<void> {
+    const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
+    const snap = this.#dp.snapshot();
+    for (const e of started) {
+      const state = this.#journal.getState(stateKey(String(e.data.migration))) as MigrationState | undefined;
+      if (state === undefined || !ACTIVE_PHASES.includes(state.phase)) continue;
+      const rt: Runtime = {
+        state,
+        judge: this.#newJudge(state),
+        gate: null,
+        decisions: [],
+        failureSince: null,
+        lastAppliedAt: 0,
+        needsApply: false,
+      };
+      this.#active.set(state.id, rt);
+      const route = snap.routes.find((r) => r.name === state.plan.route);
+      const observed = route?.split ?? null;
+      const wanted = splitFor(state.plan, state.targetPercent);
+      this.#journal.append({
+        kind: 'migration.recovered',
+        source: 'rollout',
+        subject: state.plan.route,
+        actor: ACTOR,
+        data: {
+          migration: state.id,
+          route: state.plan.route,
+          from: state.plan.from,
+          to: state.plan.to,
+          seq: state.seq,
+          phase: state.phase,
+          targetPercent: state.targetPercent,
+          observedSplit: observed,
+          recordedSplit: wanted,
+        },
+      });
+      this.#log.info({ migration: state.id, phase: state.phase, targetPercent: state.targetPercent }, 'migration recovered');
+      if (route !== undefined && this.#revertedWhileAway(route, state)) {
+        const now = this.#clock.now();
+        this.#commit(
+          rt,
+          {
+            ...state,
+            phase: 'paused',
+            stepIndex: -1,
+            targetPercent: 0,
+            paused: { reason: 'dead-man guard reverted the route', actor: ACTOR, at: now },
+          },
+          'migration.paused',
+          { reason: 'the data plane reverted the route to the source while the controller was away' },
+          ACTOR,
+        );
+        continue;
+      }
+      // Same split or not, re-apply: it re-arms the dead-man guard, and setSplit is idempotent.
+      await this.#apply(rt, `migration ${state.id}: controller restarted, re-applying the recorded split`);
+      if (state.phase === 'rolling_back' && state.rollback !== null && state.rollback.stages.length === 0 && state.targetPercent === 0) {
+        await this.#finishRollback(rt);
+      }
+    }
+  }
+
+  #revertedWhileAway(route: RouteState, state: MigrationState): boolean {
+    return (
+      state.phase !== 'rolling_back' &&
+      state.targetPercent > 0 &&
+      route.deadMan === null &&
+      sameShares(route.split, splitFor(state.plan, 0))
+    );
+  }
+
+  // ── helpers of the state machine ───────────────────────────────────────
+
+  #gate(plan: MigrationPlan, share: number): GateResult {
+    return evaluateGate({
+      pool: plan.to,
+      share,
+      currentRps: this.#rates.current(plan.route),
+      peakRps: this.#rates.peak(plan.route, this.#clock.now()),
+      expectedPeakRps: plan.expectedPeakRps,
+      capacity: this.#capacity(plan.to),
+      headroom: plan.headroom,
+    });
+  }
+
+  #capacity(pool: string): CapacityCertificate | null {
+    const notBefore = this.#clock.now() - this.#cfg.capacityMaxAge;
+    return latestCapacity(this.#journal.query({ kinds: ['capacity.result'], since: notBefore, limit: 10_000 }), pool, notBefore);
+  }
+
+  #journalGateRefused(plan: MigrationPlan, gate: GateResult, actor: string, id: string | null): void {
+    this.#journal.append({
+      kind: 'migration.gate_refused',
+      source: 'rollout',
+      subject: plan.route,
+      actor,
+      data: { migration: id, ...gateFacts(plan, gate), plan, gate },
+    });
+  }
+
+  #newJudge(state: MigrationState): StepJudge {
+    const j = this.#cfg.judge;
+    const settings: JudgeSettings = {
+      maxErrorRatio: j.maxErrorRatio,
+      hardMinFailures: j.hardMinFailures,
+      consecutiveFailures: j.consecutiveFailures,
+      noDataWindows: j.noDataWindows,
+      // Bonferroni over the steps: the whole healthy migration's false-rollback chance stays within alpha.
+      alpha: j.alpha / state.plan.steps.length,
+      errorMargin: j.errorMargin,
+      latencyMargin: j.latencyMargin,
+      latencyThresholdMs: this.#routes.find((r) => r.name === state.plan.route)?.slo.latency.threshold ?? DEFAULT_LATENCY_THRESHOLD_MS,
+      minSamples: 10,
+    };
+    return new StepJudge(settings, this.#slow);
+  }
+
+  #nextId(): string {
+    const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
+    let max = 0;
+    for (const e of started) max = Math.max(max, Number(e.data.migration) || 0);
+    return String(max + 1);
+  }
+
+  #runtime(id: string, phases: readonly MigrationState['phase'][]): Runtime {
+    const rt = this.#active.get(id);
+    if (rt === undefined) {
+      const state = this.#journal.getState(stateKey(id)) as MigrationState | undefined;
+      if (state === undefined) throw notFound(id);
+      throw invalidTransition(id, state.phase, phases);
+    }
+    if (!phases.includes(rt.state.phase)) throw invalidTransition(id, rt.state.phase, phases);
+    return rt;
+  }
+
+  #viewOf(id: string): MigrationView | null {
+    const rt = this.#active.get(id);
+    const state = rt?.state ?? this.#ended.get(id) ?? (this.#journal.getState(stateKey(id)) as MigrationState | undefined);
+    if (state === undefined) return null;
+    const decisions = rt?.decisions ?? [];
+    return {
+      ...state,
+      split: splitFor(state.plan, state.targetPercent),
+      gate: rt?.gate ?? null,
+      judge: decisions.at(-1) ?? null,
+      recentDecisions: decisions.slice(-10),
+      stepEndsAt: state.phase === 'running' && state.stepIndex >= 0 ? state.stepStartedAt + state.plan.stepDurationMs : null,
+    };
+  }
+
+  #retire(rt: Runtime): void {
+    this.#active.delete(rt.state.id);
+    this.#ended.set(rt.state.id, rt.state);
+    if (this.#ended.size > RECENT_DECISIONS) this.#ended.delete(this.#ended.keys().next().value as string);
+  }
+
+  /** Runs state-machine work one piece at a time, in arrival order. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.then(
+      () => undefined,
+      (err: unknown) => {
+        if (!isExpected(err)) this.#log.error({ err }, 'migration controller step failed');
+      },
+    );
+    return run;
+  }
+}
+
+/** The headline figures of a gate verdict, flat, for the journal's summaries and postmortems. */
+function gateFacts(plan: MigrationPlan, gate: GateResult): Record<string, unknown> {
+  return {
+    route: plan.route,
+    from: plan.from,
+    to: plan.to,
+    capacityRps: gate.capacityRps,
+    requiredRps: Math.round(gate.projectedRps * gate.headroom * 1000) / 1000,
+    projectedRps: gate.projectedRps,
+    headroom: gate.headroom,
+  };
+}

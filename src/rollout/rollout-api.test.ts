@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { defaultConfig } from '../config/index.ts';
+import { ManualClock, sendError } from '../core/index.ts';
+import { Journal } from '../journal/index.ts';
+import { InMemoryDataPlane } from './in-memory-data-plane.ts';
+import { MigrationController } from './migration-controller.ts';
+import { createRolloutApi } from './rollout-api.ts';
+import { RolloutClient } from './rollout-client.ts';
+import { syntheticWindow } from './synthetic-window.ts';
+
+describe('rollout API', () => {
+  const clock = new ManualClock();
+  const journal = Journal.open({ path: ':memory:', clock });
+  const dp = new InMemoryDataPlane(clock, { web: { vendor: 100 }, api: { vendor: 100 } }, ['vendor', 'inhouse']);
+  const controller = new MigrationController({
+    dataPlane: dp,
+    journal,
+    clock,
+    migration: { ...defaultConfig().migration, stepDuration: 60_000 },
+  });
+  const api = createRolloutApi({ controller, journal });
+  let server: Server;
+  let base: string;
+  let client: RolloutClient;
+
+  async function post(path: string, body: unknown, type = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  }
+
+  before(async () => {
+    await controller.start();
+    server = createServer((req, res) => {
+      void api(req, res, new URL(req.url ?? '/', 'http://x')).then((handled) => {
+        if (!handled) sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'not found');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = new RolloutClient({ apiUrl: base, clock });
+    dp.push(syntheticWindow(clock.now() - 1000, 'web', { vendor: { requests: 500 } }));
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await controller.close();
+    dp.close();
+    journal.close();
+  });
+
+  it('answers 409 with the gate figures when the target has no certified capacity', async () => {
+    const r = await post('/api/v1/migrations', { route: 'web', to: 'inhouse', stepDuration: '2s' });
+    assert.equal(r.status, 409);
+    assert.equal((r.json.error as { code: string }).code, 'PIPER_ROLLOUT_GATE_REFUSED');
+    assert.equal((r.json.gate as { reason: string; projectedRps: number }).reason, 'no_capacity_result');
+    assert.equal((r.json.gate as { projectedRps: number }).projectedRps, 500);
+    await assert.rejects(client.start({ route: 'web', to: 'inhouse' }), (err: Error & { code?: string; details?: { gate?: unknown } }) => {
+      assert.equal(err.code, 'PIPER_ROLLOUT_GATE_REFUSED');
+      assert.ok(err.details?.gate);
+      return true;
+    });
+  });
+
+  it('starts, shows, pauses, resumes, promotes and aborts a migration', async () => {
+    journal.append({
+      kind: 'capacity.result',
+      source: 'loadgen',
+      subject: 'inhouse',
+      data: { pool: 'inhouse', capacityRps: 2000, certifiedAt: clock.now() },
+    });
+    const started = await client.start({ route: 'web', to: 'inhouse', stepDuration: '2s', actor: 'monica' });
+    assert.equal(started.targetPercent, 1);
+    assert.equal(started.plan.stepDurationMs, 2000);
+    const one = await client.get(started.id);
+    assert.deepEqual(
+      one.events.map((e) => e.kind),
+      ['migration.started', 'migration.step'],
+    );
+    assert.equal((await client.list())[0]?.id, started.id);
+    assert.equal((await client.action(started.id, 'pause', 'monica', 'coffee')).phase, 'paused');
+    assert.equal((await client.action(started.id, 'resume', 'monica', 'back')).phase, 'running');
+    assert.equal((await client.promote(started.id, false, 'monica')).targetPercent, 5);
+    const aborted = await client.action(started.id, 'abort', 'monica', 'enough');
+    assert.equal(aborted.phase, 'aborted');
+    const r = await post(`/api/v1/migrations/${started.id}/pause`, {});
+    assert.equal(r.status, 409);
+    assert.equal((r.json.error as { code: string }).code, 'PIPER_ROLLOUT_INVALID_TRANSITION');
+  });
+
+  it('refuses malformed requests with 400 and a code, and unknown ids with 404', async () => {
+    const cases: [string, unknown, string?][] = [
+      ['/api/v1/migrations', { route: 'web' }],
+      ['/api/v1/migrations', { route: 'web', to: 'inhouse', surprise: 1 }],
+      ['/api/v1/migrations', { route: 'web', to: 'inhouse', stepDuration: 'soon' }],
+      ['/api/v1/migrations', { route: 'web', to: 'inhouse', steps: [5, 1, 100] }],
+      ['/api/v1/migrations', '{not json'],
+      ['/api/v1/migrations', { route: 'web', to: 'inhouse' }, 'text/plain'],
+    ];
+    for (const [path, body, type] of cases) {
+      const r = await post(path, body, type);
+      assert.ok(r.status === 400 || r.status === 415, `${JSON.stringify(body)} → ${r.status}`);
+      assert.match((r.json.error as { code: string }).code, /^PIPER_/);
+    }
+    const missing = await fetch(`${base}/api/v1/migrations/404`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'PIPER_ROLLOUT_NOT_FOUND');
+    const wrong = await fetch(`${base}/api/v1/migrations`, { method: 'DELETE' });
+    assert.equal(wrong.status, 405);
+    await wrong.body?.cancel();
+  });
+});
