@@ -47,7 +47,19 @@ describe('piper loadtest and piper capacity (CLI)', () => {
   });
 
   it('exits 99 when a threshold fails and prints the bookkeeping table', async () => {
-    const r = await runPiper(['loadtest', `${origin}/fail`, '--rate', '100/s', '--duration', '1s', '--threshold', 'errors<1%']);
+    // The undici sender here; the other runs use the default (raw) one.
+    const r = await runPiper([
+      'loadtest',
+      `${origin}/fail`,
+      '--rate',
+      '100/s',
+      '--duration',
+      '1s',
+      '--threshold',
+      'errors<1%',
+      '--sender',
+      'undici',
+    ]);
     assert.equal(r.code, 99, r.stderr);
     assert.match(r.stdout, /scheduled\s+completed\s+failed\s+timed out\s+unsent/);
     assert.match(r.stdout, /errors<1%\s+100\.000%\s+FAIL/);
@@ -85,6 +97,9 @@ describe('piper loadtest and piper capacity (CLI)', () => {
     const s = await runPiper(['capacity', origin, '--slo', 'p99<200ms']);
     assert.equal(s.code, 2);
     assert.match(s.stderr, /slo: .*needs both parts/);
+    const t = await runPiper(['loadtest', origin, '--sender', 'curl']);
+    assert.equal(t.code, 2);
+    assert.match(t.stderr, /--sender: expected raw or undici, got "curl"/);
   });
 
   it('certifies headroom, writes the capacity.result event and journals it with the token', async () => {

@@ -1,5 +1,6 @@
 // One generator run in its own process, timed by its own CPU clock: node generator-run.ts TOOL URL SECONDS CONNECTIONS
-// TOOL is `piper` (runLoad, closed model: the worker's maximum rate) or `autocannon` (its library, no pipelining).
+// TOOL is `piper-raw` or `piper-undici` (runLoad with that sender, closed model: the worker's maximum rate) or
+// `autocannon` (its library, no pipelining).
 // Prints one JSON line: requests per second and CPU microseconds per request of this process.
 import { createRequire } from 'node:module';
 import { SeededRandom, SystemClock } from '../../src/core/index.ts';
@@ -13,7 +14,9 @@ type Autocannon = (o: { url: string; connections: number; pipelining: number; du
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const [tool, url, secondsText, connectionsText] = process.argv.slice(2);
-if (tool === undefined || url === undefined) throw new Error('usage: generator-run.ts piper|autocannon URL SECONDS CONNECTIONS');
+if (tool === undefined || url === undefined) {
+  throw new Error('usage: generator-run.ts piper-raw|piper-undici|autocannon URL SECONDS CONNECTIONS');
+}
 const seconds = Number(secondsText ?? '5');
 const connections = Number(connectionsText ?? '50');
 
@@ -21,7 +24,7 @@ const cpu0 = process.cpuUsage();
 let requests: number;
 let elapsedS: number;
 let p99Ms: number;
-if (tool === 'piper') {
+if (tool === 'piper-raw' || tool === 'piper-undici') {
   const u = new URL(url);
   const keepAlive = setInterval(() => {}, 1000);
   const r = await runLoad({
@@ -31,6 +34,7 @@ if (tool === 'piper') {
     clock: new SystemClock(),
     random: new SeededRandom(1),
     connections,
+    httpSender: tool === 'piper-raw' ? 'raw' : 'undici',
   });
   clearInterval(keepAlive);
   requests = r.counts.completed;

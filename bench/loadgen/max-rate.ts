@@ -42,7 +42,9 @@ interface GeneratorFigures {
   p99Ms: number;
 }
 
-function generator(tool: 'piper' | 'autocannon'): GeneratorFigures {
+type Tool = 'piper-raw' | 'piper-undici' | 'autocannon';
+
+function generator(tool: Tool): GeneratorFigures {
   const out = execFileSync(process.execPath, [join(here, 'generator-run.ts'), tool, url, String(seconds), String(connections)], {
     encoding: 'utf8',
   });
@@ -56,13 +58,16 @@ function wrk(): number {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const results: { piper: GeneratorFigures[]; autocannon: GeneratorFigures[]; wrk: number[] } = { piper: [], autocannon: [], wrk: [] };
+const results: Record<Tool, GeneratorFigures[]> & { wrk: number[] } = { 'piper-raw': [], 'piper-undici': [], autocannon: [], wrk: [] };
 try {
-  generator('piper'); // warm-up of the file cache and nginx, discarded
+  generator('piper-raw'); // warm-up of the file cache and nginx, discarded
   for (let i = 0; i < rounds; i++) {
-    // Interleaved, so a noisy neighbour hits every tool alike.
-    results.piper.push(generator('piper'));
-    results.autocannon.push(generator('autocannon'));
+    // Interleaved, so a noisy neighbour hits every tool alike; the order rotates each round.
+    const order: Tool[] = ['piper-raw', 'autocannon', 'piper-undici'];
+    for (let k = 0; k < order.length; k++) {
+      const tool = order[(k + i) % order.length] as Tool;
+      results[tool].push(generator(tool));
+    }
     results.wrk.push(wrk());
   }
 } finally {
@@ -70,7 +75,8 @@ try {
   await new Promise((r) => setTimeout(r, 200));
   rmSync(dir, { recursive: true, force: true });
 }
-const p = median(results.piper.map((r) => r.rps));
+const raw = median(results['piper-raw'].map((r) => r.rps));
+const und = median(results['piper-undici'].map((r) => r.rps));
 const a = median(results.autocannon.map((r) => r.rps));
 const w = median(results.wrk);
 const row = (name: string, rps: number, cpu: string, ratio: string) =>
@@ -78,8 +84,19 @@ const row = (name: string, rps: number, cpu: string, ratio: string) =>
 console.error(`one nginx worker on loopback, ${connections} connections, ${seconds}s runs, median of ${rounds} interleaved rounds`);
 console.error(row('tool', 0, 'CPU µs/req', 'ratio to autocannon').replace(/ +0 /, '   req/s '));
 console.error(
-  row('piper loadtest (1 worker, closed)', p, median(results.piper.map((r) => r.cpuUsPerRequest)).toFixed(1), (p / a).toFixed(2)),
+  row('piper, 1 worker, raw sender', raw, median(results['piper-raw'].map((r) => r.cpuUsPerRequest)).toFixed(1), (raw / a).toFixed(2)),
+);
+console.error(
+  row(
+    'piper, 1 worker, undici sender',
+    und,
+    median(results['piper-undici'].map((r) => r.cpuUsPerRequest)).toFixed(1),
+    (und / a).toFixed(2),
+  ),
 );
 console.error(row('autocannon 9 (pipelining 1)', a, median(results.autocannon.map((r) => r.cpuUsPerRequest)).toFixed(1), '1.00'));
 console.error(row('wrk -t1 (ceiling)', w, '-', (w / a).toFixed(2)));
+// Each round's own ratio too: the tools ran seconds apart there, so the ratio is steadier than the medians.
+const perRound = results['piper-raw'].map((r, i) => (r.rps / (results.autocannon[i] as GeneratorFigures).rps).toFixed(2));
+console.error(`raw sender ÷ autocannon per round: ${perRound.join(', ')}`);
 console.error(`all rounds: ${JSON.stringify(results)}`);

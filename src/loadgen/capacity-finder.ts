@@ -1,5 +1,6 @@
 import { type Clock, PiperError, type Random } from '../core/index.ts';
 import { CapacitySearch, type SearchPhase, type SearchStep } from './capacity-search.ts';
+import type { HttpSenderKind } from './http-sender.ts';
 import type { LoadProgress, RunLoadOptions } from './load-run.ts';
 import { runLoad } from './load-run.ts';
 import { constantPlan } from './rate-plan.ts';
@@ -44,6 +45,8 @@ export interface FindCapacityOptions {
   maxTrials?: number;
   workers?: number;
   connections?: number;
+  /** HTTP client of the trials (see {@link RunLoadOptions.httpSender}). */
+  httpSender?: HttpSenderKind;
   signal?: AbortSignal;
   onProgress?: (event: CapacityProgress) => void;
   /** Runs a trial (tests may replace the HTTP run). Default {@link runLoad}. */
@@ -124,6 +127,7 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     abortAfterMs: 2000,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
+    ...(options.httpSender === undefined ? {} : { httpSender: options.httpSender }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const interrupted = (): PiperError =>

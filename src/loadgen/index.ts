@@ -18,6 +18,7 @@ export {
 export { CapacitySearch, type CapacitySearchOptions, type SearchPhase, type SearchStep, type TrialOutcome } from './capacity-search.ts';
 export { EventLoopProbe, type GeneratorProbe, type GeneratorSample, IdleProbe } from './generator-probe.ts';
 export { renderHtmlReport } from './html-report.ts';
+export { createHttpSender, HTTP_SENDER_KINDS, type HttpSenderKind } from './http-sender.ts';
 export type { IntervalReport } from './interval-report.ts';
 export type { LoadCounts, TimelinePoint } from './load-aggregate.ts';
 export type { GeneratorHealth, LoadResult, SaturationSignals } from './load-result.ts';
@@ -26,6 +27,7 @@ export { type LoadTargetInput, resolveLoadTarget } from './load-target.ts';
 export { formatCapacityProgress, formatLoadProgress } from './progress-line.ts';
 export { parseRateCurve, type RatePoint } from './rate-curve-file.ts';
 export { constantPlan, parseSpike, type ReplayOptions, replayPlan, type SpikeSpec, stagesPlan, withSpike } from './rate-plan.ts';
+export { RawHttpSender, type RawHttpSenderOptions, serializeRequest } from './raw-http-sender.ts';
 export { parseScenario, RequestMix, type RequestSpec, type Scenario } from './request-mix.ts';
 export type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './request-sender.ts';
 export { parseSlo, type Slo } from './slo.ts';

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { type Clock, PiperError, type Random } from '../core/index.ts';
 import { planDurationMs, type RatePlan } from './arrival-schedule.ts';
 import { EventLoopProbe, type GeneratorProbe } from './generator-probe.ts';
+import { createHttpSender, type HttpSenderKind } from './http-sender.ts';
 import type { IntervalReport } from './interval-report.ts';
 import { LoadAggregate, type LoadCounts, type TimelinePoint } from './load-aggregate.ts';
 import { LoadLoop, type WorkloadModel } from './load-loop.ts';
@@ -10,7 +11,6 @@ import type { FromWorker, LoadWorkerData, ToWorker } from './load-worker.ts';
 import { RequestMix, type RequestSpec } from './request-mix.ts';
 import type { RequestSender } from './request-sender.ts';
 import { errorRatio, evaluateThresholds, type Threshold } from './threshold.ts';
-import { UndiciSender } from './undici-sender.ts';
 
 /** The workload of a run, before it is split across workers. */
 export type LoadModel = { kind: 'open'; plan: RatePlan } | { kind: 'closed'; concurrency: number; durationMs: number };
@@ -50,6 +50,8 @@ export interface RunLoadOptions {
   intervalMs?: number;
   signal?: AbortSignal;
   onProgress?: (progress: LoadProgress) => void;
+  /** HTTP client: `raw` (default for http://) or `undici` (default for https://). */
+  httpSender?: HttpSenderKind;
   /** In-process only: a sender other than HTTP (tests). */
   sender?: RequestSender;
   /** In-process only: a generator probe other than the event loop's (tests on a ManualClock). */
@@ -154,7 +156,7 @@ async function runInProcess(
   const clock = options.clock;
   const sender =
     options.sender ??
-    new UndiciSender({
+    createHttpSender(options.httpSender, {
       origin: options.target,
       requests: options.requests,
       connections,
@@ -201,6 +203,7 @@ async function runInWorkers(
         : { kind: 'closed', concurrency: share(options.model.concurrency, workers, i), durationMs: options.model.durationMs };
     const data: LoadWorkerData = {
       target: options.target,
+      ...(options.httpSender === undefined ? {} : { httpSender: options.httpSender }),
       requests: [...options.requests],
       model,
       connections: Math.max(1, share(connections, workers, i)),

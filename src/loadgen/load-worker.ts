@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SeededRandom, SystemClock } from '../core/index.ts';
 import { EventLoopProbe } from './generator-probe.ts';
+import { createHttpSender, type HttpSenderKind } from './http-sender.ts';
 import { LoadLoop, type WorkloadModel } from './load-loop.ts';
 import { RequestMix, type RequestSpec } from './request-mix.ts';
-import { UndiciSender } from './undici-sender.ts';
 
 /** What the coordinator hands each worker thread. */
 export interface LoadWorkerData {
   target: string;
+  httpSender?: HttpSenderKind;
   requests: RequestSpec[];
   model: WorkloadModel;
   connections: number;
@@ -29,7 +30,7 @@ if (parentPort !== null) {
   const port = parentPort;
   const data = workerData as LoadWorkerData;
   const clock = new SystemClock();
-  const sender = new UndiciSender({
+  const sender = createHttpSender(data.httpSender, {
     origin: data.target,
     requests: data.requests,
     connections: data.connections,

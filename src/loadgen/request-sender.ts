@@ -29,7 +29,8 @@ export interface SendSink {
 }
 
 /**
- * Sends requests of a mix to one target. Implementations: {@link UndiciSender} (HTTP over an
+ * Sends requests of a mix to one target. Implementations: `RawHttpSender` (HTTP/1.1 on sockets,
+ * the default for http://), `UndiciSender` (HTTP over an
  * undici Pool); tests use in-memory ones to check the runner's bookkeeping.
  */
 export interface RequestSender {

@@ -12,7 +12,7 @@ import {
 } from '../../loadgen/index.ts';
 import { type CliContext, type Command, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
-import { positiveInt } from './loadtest.ts';
+import { positiveInt, senderFlag } from './loadtest.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -110,6 +110,11 @@ export const capacityCommand: Command = {
     header: { type: 'string', multiple: true, valueName: 'NAME:VALUE', description: 'request header' },
     workers: { type: 'string', valueName: 'N', description: 'generator threads (default 1)' },
     connections: { type: 'string', valueName: 'N', description: 'keep-alive connections in total (default 128)' },
+    sender: {
+      type: 'string',
+      valueName: 'raw|undici',
+      description: 'HTTP client: raw (own HTTP/1.1 on sockets; default for http://) or undici (default for https://)',
+    },
     json: { type: 'boolean', description: 'print the full result as JSON' },
     seed: { type: 'string', valueName: 'N', description: 'seed of the request-mix picks (default 1)' },
   },
@@ -192,6 +197,7 @@ export const capacityCommand: Command = {
         confirmations: wholeNumber('confirm', values.confirm, 2),
         workers: positiveInt('workers', values.workers, 1),
         connections: positiveInt('connections', values.connections, 128),
+        ...optional('httpSender', senderFlag(values.sender)),
         signal: ctx.signal,
         onProgress: (e) => {
           if (values.json === true) return;

@@ -4,6 +4,8 @@ import { formatDuration, PiperError, parseDuration, parseRate, SeededRandom, Sys
 import {
   constantPlan,
   formatLoadProgress,
+  HTTP_SENDER_KINDS,
+  type HttpSenderKind,
   type LoadModel,
   type LoadResult,
   parseRateCurve,
@@ -32,6 +34,15 @@ export function positiveInt(name: string, v: unknown, fallback: number): number 
       source: 'config',
     });
   return n;
+}
+
+/** Parses `--sender`: undefined (the default for the target's scheme), `raw` or `undici`. */
+export function senderFlag(v: unknown): HttpSenderKind | undefined {
+  if (v === undefined) return undefined;
+  const kind = HTTP_SENDER_KINDS.find((k) => k === v);
+  if (kind === undefined)
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--sender: expected raw or undici, got "${String(v)}"`, { source: 'config' });
+  return kind;
 }
 
 function positiveNumber(name: string, v: unknown, fallback: number): number {
@@ -200,6 +211,11 @@ export const loadtestCommand: Command = {
     body: { type: 'string', description: 'request body for URL mode' },
     workers: { type: 'string', valueName: 'N', description: 'generator threads; HDR histograms merged across them (default 1)' },
     connections: { type: 'string', valueName: 'N', description: 'keep-alive connections in total (default 128)' },
+    sender: {
+      type: 'string',
+      valueName: 'raw|undici',
+      description: 'HTTP client: raw (own HTTP/1.1 on sockets, fastest; default for http://) or undici (default for https://)',
+    },
     'max-in-flight': {
       type: 'string',
       valueName: 'N',
@@ -260,6 +276,7 @@ export const loadtestCommand: Command = {
         random: new SeededRandom(positiveInt('seed', values.seed, 1)),
         workers: positiveInt('workers', values.workers, 1),
         connections: positiveInt('connections', values.connections, 128),
+        ...(senderFlag(values.sender) === undefined ? {} : { httpSender: senderFlag(values.sender) as HttpSenderKind }),
         maxInFlight: positiveInt('max-in-flight', values['max-in-flight'], 10_000),
         timeoutMs: parsed('timeout', () => parseDuration(str(values.timeout) ?? '10s')),
         thresholds,
