@@ -22,8 +22,10 @@ export interface PiperUpProcess {
 export async function startPiperUp(config: Record<string, unknown>, extraArgs: string[] = []): Promise<PiperUpProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'piper-up-'));
   const configFile = join(dir, 'piper.yaml');
-  writeFileSync(configFile, stringify(config));
-  const child = spawn(process.execPath, [bin, 'up', '--config', configFile, '--port', '0', '--admin-port', '0', ...extraArgs], {
+  // The journal goes into the test's own folder unless the test chose a place.
+  writeFileSync(configFile, stringify({ storage: { path: join(dir, 'piper.db') }, ...config }));
+  const args = ['up', '--config', configFile, '--port', '0', '--admin-port', '0', '--dashboard-port', '0', ...extraArgs];
+  const child = spawn(process.execPath, [bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });

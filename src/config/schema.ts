@@ -162,14 +162,28 @@ export const migrationSchema = z
     capacityMaxAge: duration().default(7 * 86_400_000),
     /** The data plane reverts to the source pool when the controller is silent this long. */
     deadMan: duration().default(10_000),
+    /** How far back the gate looks for the route's recent peak rate. */
+    peakWindow: duration().default(300_000),
+    /** Time between stages of a staged rollback (when the source cannot absorb all traffic at once). */
+    rollbackStageDuration: duration().default(5_000),
     judge: z
       .strictObject({
         /** Error ratio on the target that rolls back at once. */
         maxErrorRatio: percent().default(0.2),
-        /** Consecutive failing windows before a soft rollback. */
+        /** Failed target requests a window needs before the error-ratio guard fires. */
+        hardMinFailures: z.number().int().min(1).default(2),
+        /** Consecutive windows with the target's p99 over the route's SLO before rolling back. */
         consecutiveFailures: z.number().int().min(1).default(3),
-        /** Windows with no target data before the judge holds and alerts. */
+        /** Target requests a step needs before it may advance; fewer means hold and alert. */
         minRequests: z.number().int().min(1).default(20),
+        /** Consecutive windows with traffic on the route but none on the target before holding and alerting. */
+        noDataWindows: z.number().int().min(1).default(3),
+        /** False-rollback probability of a whole healthy migration (split over its steps). */
+        alpha: z.number().gt(0).lt(0.5).default(0.01),
+        /** Tolerated increase of the target's error ratio over the source's. */
+        errorMargin: percent().default(0.01),
+        /** Tolerated increase of the target's share of requests slower than the SLO threshold. */
+        latencyMargin: percent().default(0.02),
       })
       .prefault({}),
   })
@@ -179,6 +193,10 @@ export const storageSchema = z
   .strictObject({
     /** SQLite file of the journal and rollout state. */
     path: z.string().min(1).default('piper.db'),
+    /** Largest journal file; writes beyond it fail with PIPER_JOURNAL_DISK_FULL instead of filling the disk. */
+    maxSize: size().optional(),
+    /** How long per-second route traffic samples are kept (at least the longest SLO alert window, 3 days). */
+    sampleRetention: duration().default(3 * 86_400_000),
   })
   .prefault({});
 
@@ -203,6 +221,8 @@ export const webhookSchema = z.strictObject({
 export const notificationsSchema = z
   .strictObject({
     webhooks: z.array(webhookSchema).default([]),
+    /** An incident resolves (and its webhooks say so) once its page alerts have stayed clear this long. */
+    resolveAfter: duration().default(300_000),
   })
   .prefault({});
 
@@ -231,6 +251,31 @@ export const platformSchema = z
     maxConcurrency: z.number().int().min(1).default(256),
     /** Emulates smaller hardware: the most requests per second served, the rest queue then fail. */
     capacityRps: z.number().positive().optional(),
+    /** Requests that may wait for a slot past maxConcurrency or capacityRps; the rest get 503 at once. */
+    queueSize: z.number().int().min(0).default(64),
+    /** Longest wait in that queue before a 503. */
+    queueTimeout: duration().default(200),
+    /** Time for a client to send all request headers (slowloris guard). */
+    headersTimeout: duration().default(10_000),
+    /** A connection silent this long (between body chunks, or idle) is closed. */
+    bodyTimeout: duration().default(30_000),
+    /** Largest request header block; more is answered 431. */
+    maxHeaderSize: size().default(16 * 1024),
+    /** Longest wait for requests in flight at shutdown before connections are cut. */
+    drainTimeout: duration().default(10_000),
+    /** How `codec=auto` chooses (docs/platform.md). */
+    auto: z
+      .strictObject({
+        /** `ratio`: best ratio within the speed budget; `speed`: the fastest that reaches minRatio. */
+        objective: z.enum(['ratio', 'speed']).default('ratio'),
+        /** Speed budget: compression at least this multiple of gzip level 6's speed, measured on the same sample. */
+        minRelativeSpeed: z.number().positive().default(1),
+        /** Below this ratio the input is stored as identity (already compressed, random). */
+        minRatio: z.number().min(1).default(1.05),
+        /** Bytes of the start of the input that are sampled. */
+        sampleSize: size().default(256 * 1024),
+      })
+      .prefault({}),
   })
   .prefault({});
 

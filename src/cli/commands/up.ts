@@ -25,6 +25,7 @@ export const upCommand: Command = {
     config: { type: 'string', short: 'c', valueName: 'FILE', description: 'the piper.yaml to run (default: built-in defaults, no routes)' },
     port: { type: 'string', valueName: 'PORT', description: "replace the first public listener's port (0 = any free port)" },
     'admin-port': { type: 'string', valueName: 'PORT', description: "replace the admin listener's port (0 = any free port)" },
+    'dashboard-port': { type: 'string', valueName: 'PORT', description: "replace the dashboard listener's port (0 = any free port)" },
     'log-level': {
       type: 'string',
       valueName: 'LEVEL',
@@ -34,6 +35,7 @@ export const upCommand: Command = {
   async run(ctx, { values }) {
     const port = parsePort(values.port, '--port');
     const adminPort = parsePort(values['admin-port'], '--admin-port');
+    const dashboardPort = parsePort(values['dashboard-port'], '--dashboard-port');
     const configFile = typeof values.config === 'string' ? resolve(ctx.cwd, values.config) : null;
     const level = values['log-level'];
     if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
@@ -50,10 +52,12 @@ export const upCommand: Command = {
       ...(typeof level === 'string' ? { logLevel: level } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(adminPort !== undefined ? { adminPort } : {}),
+      ...(dashboardPort !== undefined ? { dashboardPort } : {}),
     });
     const logger = up.logger;
     for (const a of up.publicAddresses) ctx.stdout.write(`listening ${a.name} ${a.url}\n`);
     ctx.stdout.write(`listening admin ${up.adminUrl}\n`);
+    if (up.dashboardUrl !== null) ctx.stdout.write(`listening dashboard ${up.dashboardUrl}\n`);
     const onHup = (): void => {
       up.reload('signal:SIGHUP').catch((err: unknown) => logger.error({ err }, 'reload failed; the previous config stays'));
     };

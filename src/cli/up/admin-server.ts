@@ -12,6 +12,7 @@ export class AdminServer {
   #closed: Promise<void> | null = null;
 
   constructor(handlers: () => readonly ApiHandler[], tokens: AdminTokens, logger: Logger) {
+    const handle = createAdminHandler(handlers, tokens, logger);
     this.server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
       let url: URL;
       try {
@@ -20,26 +21,7 @@ export class AdminServer {
         sendError(res, 400, 'PIPER_BALANCER_BAD_API_REQUEST', 'malformed request target');
         return;
       }
-      const denied = authorize(req, tokens);
-      if (denied !== null) {
-        sendError(
-          res,
-          denied.status,
-          denied.code,
-          denied.message,
-          denied.status === 401 ? { 'www-authenticate': 'Bearer realm="piper"' } : {},
-        );
-        return;
-      }
-      void (async () => {
-        for (const handler of handlers()) {
-          if (await handler(req, res, url)) return;
-        }
-        sendError(res, 404, 'PIPER_BALANCER_API_NOT_FOUND', `no API at ${req.method} ${url.pathname}`);
-      })().catch((err: unknown) => {
-        logger.error({ err }, 'admin request failed');
-        sendError(res, 500, 'PIPER_BALANCER_INTERNAL', 'internal error');
-      });
+      void handle(req, res, url);
     });
   }
 
@@ -66,4 +48,34 @@ export class AdminServer {
     });
     return this.#closed;
   }
+}
+
+/**
+ * Authentication, then each part's ApiHandler in turn (the first that answers wins, else 404).
+ * The admin listener and the dashboard (which forwards with the session's token) share it.
+ */
+export function createAdminHandler(handlers: () => readonly ApiHandler[], tokens: AdminTokens, logger: Logger): ApiHandler {
+  return async (req, res, url) => {
+    const denied = authorize(req, tokens);
+    if (denied !== null) {
+      sendError(
+        res,
+        denied.status,
+        denied.code,
+        denied.message,
+        denied.status === 401 ? { 'www-authenticate': 'Bearer realm="piper"' } : {},
+      );
+      return true;
+    }
+    try {
+      for (const handler of handlers()) {
+        if (await handler(req, res, url)) return true;
+      }
+      sendError(res, 404, 'PIPER_BALANCER_API_NOT_FOUND', `no API at ${req.method} ${url.pathname}`);
+    } catch (err) {
+      logger.error({ err }, 'admin request failed');
+      sendError(res, 500, 'PIPER_BALANCER_INTERNAL', 'internal error');
+    }
+    return true;
+  };
 }

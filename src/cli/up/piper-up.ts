@@ -1,9 +1,13 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
 import type { ApiHandler, Clock, Logger, Random } from '../../core/index.ts';
+import { createDashboardHandler, type DashboardHandler } from '../../dashboard/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
-import { AdminServer } from './admin-server.ts';
+import { AdminServer, createAdminHandler } from './admin-server.ts';
+import { type ControlPlane, startControlPlane } from './control-plane.ts';
 
 export interface PiperUpOptions {
   /** Path of piper.yaml; null runs on the defaults. */
@@ -18,6 +22,8 @@ export interface PiperUpOptions {
   port?: number;
   /** Replaces the admin listener's port (0 = any free port). */
   adminPort?: number;
+  /** Replaces the dashboard listener's port (0 = any free port). */
+  dashboardPort?: number;
 }
 
 /** A running `piper up`: the balancer, the admin listener and what they are bound to. */
@@ -27,6 +33,9 @@ export interface PiperUp {
   registry: MetricsRegistry;
   publicAddresses: readonly ListeningAddress[];
   adminUrl: string;
+  /** Null when `dashboard.enabled` is false. */
+  dashboardUrl: string | null;
+  controlPlane: ControlPlane;
   /**
    * The admin API, in the order tried. The balancer's slice is first; the journal's and the
    * rollout controller's ApiHandlers are appended here by the composition that owns them.
@@ -63,17 +72,31 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
 
   const apiHandlers: ApiHandler[] = [createBalancerApi({ balancer, clock: o.clock, registry, reload })];
   const admin = new AdminServer(() => apiHandlers, tokens, log);
+  let controlPlane: ControlPlane | null = null;
+  let dashboard: { handler: DashboardHandler; server: Server } | null = null;
   let publicAddresses: ListeningAddress[] = [];
   let adminUrl: string;
+  let dashboardUrl: string | null = null;
   try {
+    controlPlane = await startControlPlane({ config, balancer, clock: o.clock, logger: log });
+    apiHandlers.push(...controlPlane.apiHandlers);
     publicAddresses = await balancer.listen(o.port);
     adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);
+    if (config.dashboard.enabled) {
+      // The dashboard forwards API calls with the signed-in session's token, through the same
+      // authentication and handlers as the admin listener.
+      const handler = createDashboardHandler({ api: createAdminHandler(() => apiHandlers, tokens, log), tokens, clock: o.clock });
+      dashboard = { handler, server: createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, handler) };
+      dashboardUrl = await listenOn(dashboard.server, o.dashboardPort ?? config.dashboard.port, config.dashboard.address);
+    }
   } catch (err) {
-    await Promise.all([balancer.close(0), admin.close()]);
+    await Promise.all([balancer.close(0), admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
+    await controlPlane?.close();
     windowMetrics.close();
     proc.close();
     throw err;
   }
+  const cp = controlPlane;
   let closing: Promise<void> | null = null;
   return {
     balancer,
@@ -81,12 +104,16 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
     registry,
     publicAddresses,
     adminUrl,
+    dashboardUrl,
+    controlPlane: cp,
     apiHandlers,
     reload,
     close(graceMs = 10_000) {
       closing ??= (async () => {
         await balancer.close(graceMs);
-        await admin.close();
+        dashboard?.handler.close();
+        await Promise.all([admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
+        await cp.close();
         windowMetrics.close();
         proc.close();
       })();
@@ -98,4 +125,26 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
 async function readConfig(o: PiperUpOptions): Promise<PiperConfig> {
   if (o.configFile === null) return defaultConfig();
   return loadConfigFile(o.configFile, { env: o.env });
+}
+
+function listenOn(server: Server, port: number, address: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => {
+      server.off('error', reject);
+      const info = server.address() as AddressInfo;
+      resolve(`http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

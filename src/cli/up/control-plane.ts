@@ -1,0 +1,118 @@
+import type { Balancer } from '../../balancer/index.ts';
+import type { PiperConfig } from '../../config/index.ts';
+import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
+import { createJournalApi, Journal, type JournalEventInput, OnCall, type TrafficSample } from '../../journal/index.ts';
+import { createRolloutApi, histogramSlowCounter, MigrationController } from '../../rollout/index.ts';
+import type { TelemetryWindow } from '../../telemetry/index.ts';
+
+/** The control plane of one `piper up`: journal, on-call (alerts, incidents), migration controller. */
+export interface ControlPlane {
+  journal: Journal;
+  onCall: OnCall;
+  controller: MigrationController;
+  apiHandlers: ApiHandler[];
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  config: PiperConfig;
+  balancer: Balancer;
+  clock: Clock;
+  logger: Logger;
+  dashboardUrl?: string;
+}
+
+/**
+ * Wires the parts the way DESIGN.md's data flow draws them: the balancer's events into the
+ * journal, its 1-second windows into the SLO monitor as per-route samples, and the controller
+ * driving the balancer through the DataPlane port.
+ */
+export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  const { config, balancer, clock } = o;
+  const log = o.logger.child({ part: 'control-plane' });
+  const journal = Journal.open({
+    path: config.storage.path,
+    clock,
+    logger: log,
+    ...(config.storage.maxSize !== undefined ? { maxSizeBytes: config.storage.maxSize } : {}),
+  });
+  const onCall = new OnCall({
+    journal,
+    clock,
+    logger: log,
+    config: { routes: config.routes, notifications: config.notifications },
+    sampleRetentionMs: config.storage.sampleRetention,
+    ...(o.dashboardUrl !== undefined ? { dashboardUrl: o.dashboardUrl } : {}),
+  });
+  // Balancer events are recorded off the traffic path (batched); split changes made by the
+  // controller are appended durably by the controller itself.
+  const offEvents = balancer.onEvent((e) => {
+    const event: JournalEventInput = {
+      kind: e.kind,
+      source: 'balancer',
+      subject: e.subject,
+      data: { ...e.data },
+      actor: e.actor,
+      time: e.time,
+    };
+    journal.record(event);
+  });
+  const thresholds = new Map(config.routes.map((r) => [r.name, r.slo.latency.threshold]));
+  const offWindows = balancer.telemetry.onWindow((w) => {
+    for (const sample of trafficSamples(w, thresholds)) onCall.observe(sample);
+  });
+  const controller = new MigrationController({
+    dataPlane: balancer,
+    journal,
+    clock,
+    migration: config.migration,
+    routes: config.routes,
+    logger: log,
+  });
+  await controller.start();
+  let closing: Promise<void> | null = null;
+  return {
+    journal,
+    onCall,
+    controller,
+    apiHandlers: [createJournalApi({ journal, onCall, clock }), createRolloutApi({ controller, journal })],
+    close() {
+      closing ??= (async () => {
+        offWindows();
+        offEvents();
+        await controller.close();
+        onCall.close();
+        journal.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** One sample per route per window, with the route's pools and its requests over the SLO threshold. */
+export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<string, number>): TrafficSample[] {
+  const samples: TrafficSample[] = [];
+  for (const [route, stats] of Object.entries(w.routes)) {
+    const pools: TrafficSample['pools'] = {};
+    for (const f of w.flows ?? []) {
+      if (f.route !== route) continue;
+      const p = (pools[f.pool] ??= { requests: 0, failed: 0, shed: 0 });
+      p.requests += f.requests;
+      // Telemetry counts shed requests among the failed; the journal keeps them apart.
+      const shed = f.errors.shed ?? 0;
+      p.failed += f.failed - shed;
+      p.shed += shed;
+    }
+    samples.push({
+      time: w.start,
+      route,
+      pools,
+      requests: stats.requests,
+      failed: stats.failed - stats.shed,
+      shed: stats.shed,
+      slow: histogramSlowCounter(stats, thresholds.get(route) ?? 500),
+      p99Ms: stats.latency.p99,
+    });
+  }
+  return samples;
+}
