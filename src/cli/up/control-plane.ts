@@ -96,7 +96,8 @@ export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<strin
     const pools: TrafficSample['pools'] = {};
     for (const f of w.flows ?? []) {
       if (f.route !== route) continue;
-      const p = (pools[f.pool] ??= { requests: 0, failed: 0, shed: 0 });
+      const p = pools[f.pool] ?? { requests: 0, failed: 0, shed: 0 };
+      pools[f.pool] = p;
       p.requests += f.requests;
       // Telemetry counts shed requests among the failed; the journal keeps them apart.
       const shed = f.errors.shed ?? 0;
