@@ -188,7 +188,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
       await new Promise<void>((done) => (o.signal.aborted ? done() : o.signal.addEventListener('abort', () => done(), { once: true })));
     }
     const exits = await group.close();
-    return { facts, postmortemFile, incidentId: incident.id, migrationId: final.id, exits };
+    const outcome: DemoOutcome = { facts, postmortemFile, incidentId: incident.id, migrationId: final.id, exits };
+    // Kept with the data (when --data-dir is given) so a run can be checked against its journal.
+    await writeFile(join(dir, 'summary.json'), `${JSON.stringify(outcome, null, 2)}\n`);
+    return outcome;
   } finally {
     traffic.abort(new Error('demo stopped'));
     o.signal.removeEventListener('abort', abortTraffic);

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { POSTMORTEM_SECTIONS } from '../../src/journal/index.ts';
+import { runPiper } from '../cli-run.ts';
+
+interface Summary {
+  facts: { failedRequests: number; totalRequests: number; rollbackMs: number; detectMs: number };
+  postmortemFile: string;
+  incidentId: number;
+  migrationId: string;
+  exits: Record<string, number | string>;
+}
+
+interface EventRow {
+  id: number;
+  time: number;
+  kind: string;
+  data: string;
+}
+
+test('npm start --fast --exit replays the afternoon: gate refusals, rollback within 2 s, postmortem from the journal, every process stopped', {
+  timeout: 240_000,
+}, async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'piper-demo-test-'));
+  t.after(() => rm(cwd, { recursive: true, force: true }));
+  const dataDir = join(cwd, 'data');
+  const run = await runPiper(['demo', '--fast', '--exit', '--data-dir', dataDir, '--seed', '7'], { cwd });
+  assert.equal(run.code, 0, `demo failed:\n${run.stdout}\n${run.stderr}`);
+  for (const act of [1, 2, 3, 4, 5]) assert.match(run.stdout, new RegExp(`Act ${act}:`));
+  assert.match(run.stdout, /dashboard: http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(run.stdout, /31 March 2017\s+with piper/);
+
+  const summary = JSON.parse(await readFile(join(dataDir, 'summary.json'), 'utf8')) as Summary;
+  const db = new DatabaseSync(join(dataDir, 'piper.db'), { readOnly: true });
+  t.after(() => db.close());
+  const events = (kind: string): EventRow[] =>
+    db.prepare('SELECT id, time, kind, data FROM events WHERE kind = ? ORDER BY id').all(kind) as unknown as EventRow[];
+
+  // Act 2 and 3: the gate refused twice (no proof, then a proof below twice the peak) and the override was journaled.
+  const refusals = events('migration.gate_refused');
+  assert.equal(refusals.length, 2, 'two gate refusals');
+  const capacity = events('capacity.result');
+  assert.equal(capacity.length, 1);
+  const certified = (JSON.parse(capacity[0]?.data ?? '{}') as { capacityRps: number }).capacityRps;
+  const second = JSON.parse(refusals[1]?.data ?? '{}') as { capacityRps: number; requiredRps: number };
+  assert.ok(certified < second.requiredRps, `certified ${certified}/s is below the required ${second.requiredRps}/s`);
+  assert.equal(events('migration.gate_overridden').length, 1);
+
+  // Act 4: rolled back, all traffic off the target within 2 s of the first failing window.
+  const rolledBack = events('migration.rolled_back');
+  assert.equal(rolledBack.length, 1, 'one rollback');
+  const rb = JSON.parse(rolledBack[0]?.data ?? '{}') as { firstFailureAt: number; completedAt: number };
+  assert.ok(rb.completedAt - rb.firstFailureAt <= 2_000, `rollback took ${rb.completedAt - rb.firstFailureAt} ms`);
+  assert.equal(summary.facts.rollbackMs, rb.completedAt - rb.firstFailureAt);
+
+  // The cost to users stays small: under 3% of the run's requests failed (2017: all of them, for 6 h).
+  assert.ok(summary.facts.totalRequests > 1000, `traffic ran (${summary.facts.totalRequests} requests)`);
+  assert.ok(
+    summary.facts.failedRequests / summary.facts.totalRequests < 0.03,
+    `${summary.facts.failedRequests} of ${summary.facts.totalRequests} failed`,
+  );
+
+  // Act 5: the incident opened and resolved by itself; the postmortem has the seed's eleven sections
+  // and is the one the journal gives for that incident.
+  assert.equal(events('incident.opened').length, 1);
+  assert.equal(events('incident.resolved').length, 1);
+  const postmortem = await readFile(summary.postmortemFile, 'utf8');
+  const headings = [...postmortem.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(headings, [...POSTMORTEM_SECTIONS]);
+  const again = await runPiper(
+    ['postmortem', String(summary.incidentId), '--db', join(dataDir, 'piper.db'), '--config', join(dataDir, 'piper.yaml')],
+    { cwd },
+  );
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.trim(), postmortem.trim());
+
+  // Every process the demo started has exited, and cleanly.
+  for (const [name, code] of Object.entries(summary.exits)) assert.ok(code === 0 || code === 'SIGTERM', `${name} exited with ${code}`);
+  const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(dataDir));
+  assert.deepEqual(left, []);
+});
