@@ -11,6 +11,8 @@ export interface PiperUpProcess {
   child: ChildProcess;
   publicUrl: string;
   adminUrl: string;
+  /** Null when the config disables the dashboard. */
+  dashboardUrl: string | null;
   configFile: string;
   /** Everything the process wrote to stderr (logs). */
   stderr(): string;
@@ -34,12 +36,16 @@ export async function startPiperUp(config: Record<string, unknown>, extraArgs: s
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d;
   });
-  const urls = await new Promise<{ publicUrl: string; adminUrl: string }>((resolve, reject) => {
+  const wantsDashboard = (config.dashboard as { enabled?: boolean } | undefined)?.enabled !== false;
+  const urls = await new Promise<{ publicUrl: string; adminUrl: string; dashboardUrl: string | null }>((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const pub = /listening public (\S+)/.exec(out);
       const adm = /listening admin (\S+)/.exec(out);
-      if (pub && adm) resolve({ publicUrl: pub[1] as string, adminUrl: adm[1] as string });
+      const dash = /listening dashboard (\S+)/.exec(out);
+      if (pub && adm && (dash || !wantsDashboard)) {
+        resolve({ publicUrl: pub[1] as string, adminUrl: adm[1] as string, dashboardUrl: dash ? (dash[1] as string) : null });
+      }
     });
     child.once('exit', (code) => reject(new Error(`piper up exited with ${code}: ${err}`)));
   });

@@ -1,101 +1,26 @@
 // The dashboard in a real browser against real processes: `piper up` with four real backends and
-// live traffic serves the balancer's slice of the API (state, splits, drains, telemetry windows and
-// their stream); `piper migrate controller` drives that balancer and serves the rollout slice
-// (migrations). The journal's paths, not yet served by `piper up`, come from the recorded control
-// plane. Proves the page works on the real shapes: a split, a drain, and a migration started past a
-// real capacity gate and aborted from the UI, each seen on the real balancer.
+// live traffic serves the whole control plane (balancer, journal, migration controller) and the
+// dashboard itself. Proves the page works on the real shapes: a split, a drain, and a migration
+// started past a real capacity gate and aborted from the UI, each seen on the real balancer.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BrowserContext, chromium } from 'playwright-core';
-import { createDashboardHandler, type DashboardHandler } from '../../src/dashboard/index.ts';
 import { FixtureBackend } from '../backend-fixture.ts';
 import { type PiperUpProcess, startPiperUp } from '../balancer-process.ts';
-import { createRecordedApi, type RecordedApi } from './dashboard-recorded-api.ts';
 
 const ADMIN = 'admin-token-for-the-balancer-test';
 const READ = 'read-token-for-the-balancer-test';
 const shots = join(new URL('../..', import.meta.url).pathname, 'test-results', 'dashboard');
-const ROLLOUT_PATHS = /^\/api\/v1\/migrations(\/|$)/;
-const BALANCER_PATHS =
-  /^\/api\/v1\/(state|windows(\/stream)?|routes\/[^/]+\/(split|heartbeat)|pools\/[^/]+\/backends\/[^/]+\/(drain|undrain)|reload)$/;
 
 const backends = ['v1', 'v2', 'h1', 'h2'].map((name) => new FixtureBackend(name));
 let up: PiperUpProcess;
-let controller: ReturnType<typeof spawn> | undefined;
-let rolloutUrl: string;
-let recorded: RecordedApi;
-let dashboard: Server;
-let handler: DashboardHandler;
 let dashboardUrl: string;
 let context: BrowserContext;
 let userDataDir: string;
 let traffic: ReturnType<typeof setInterval> | undefined;
-
-/** Streams a request to the real admin API, answer included (SSE as it comes). */
-function forward(adminUrl: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const upstream = request(new URL(url.pathname + url.search, adminUrl), { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-      answer.on('end', () => resolve(true));
-    });
-    upstream.on('error', reject);
-    res.on('close', () => {
-      upstream.destroy();
-      resolve(true);
-    });
-    req.pipe(upstream);
-  });
-}
-
-/** Starts `piper migrate controller` over the balancer's admin API; resolves its rollout API URL. */
-async function startController(adminUrl: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'piper-dashboard-rollout-'));
-  const bin = new URL('../../src/cli/bin.ts', import.meta.url).pathname;
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'migrate',
-      'controller',
-      '--admin',
-      adminUrl,
-      '--token',
-      ADMIN,
-      '--db',
-      join(dir, 'rollout.db'),
-      '--port',
-      '0',
-      '--log-level',
-      'warn',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  );
-  controller = child;
-  let out = '';
-  let err = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening rollout (\S+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`piper migrate controller exited with ${code}: ${err}`)));
-  });
-}
 
 before(async () => {
   await mkdir(shots, { recursive: true });
@@ -103,7 +28,6 @@ before(async () => {
   up = await startPiperUp({
     listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
     admin: { address: '127.0.0.1', port: 0, token: ADMIN, readToken: READ },
-    dashboard: { enabled: false },
     pools: {
       vendor: {
         backends: [
@@ -130,18 +54,7 @@ before(async () => {
         () => undefined,
       );
   }, 100);
-  rolloutUrl = await startController(up.adminUrl);
-  recorded = createRecordedApi(() => Date.now());
-  const api = (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
-    if (BALANCER_PATHS.test(url.pathname)) return forward(up.adminUrl, req, res, url);
-    if (ROLLOUT_PATHS.test(url.pathname)) return forward(rolloutUrl, req, res, url);
-    return recorded.api(req, res, url);
-  };
-  handler = createDashboardHandler({ api, tokens: { admin: ADMIN, read: READ } });
-  dashboard = createServer(handler);
-  dashboard.listen(0, '127.0.0.1');
-  await once(dashboard, 'listening');
-  dashboardUrl = `http://127.0.0.1:${(dashboard.address() as AddressInfo).port}`;
+  dashboardUrl = up.dashboardUrl as string;
   userDataDir = await mkdtemp(join(tmpdir(), 'piper-dashboard-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
@@ -162,21 +75,12 @@ before(async () => {
 after(async () => {
   clearInterval(traffic);
   await context?.close();
-  recorded?.close();
-  handler?.close();
-  dashboard?.closeAllConnections();
-  dashboard?.close();
-  if (controller && controller.exitCode === null) {
-    const exited = once(controller, 'exit');
-    controller.kill('SIGTERM');
-    await exited;
-  }
   await up?.stop();
   await Promise.all(backends.map((b) => b.close()));
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 });
 
-test('the dashboard follows a real piper up and drives a real migration controller', { timeout: 90_000 }, async () => {
+test('the dashboard served by a real piper up follows its balancer and drives its migration controller', { timeout: 90_000 }, async () => {
   const errors: string[] = [];
   const page = await context.newPage();
   page.on('console', (msg) => {
@@ -218,7 +122,7 @@ test('the dashboard follows a real piper up and drives a real migration controll
   await page.screenshot({ path: join(shots, 'balancer-pool.png'), fullPage: true });
 
   // A migration through the real controller: its capacity gate refuses (no capacity result for
-  // inhouse in its journal), an override with a reason starts it, the UI aborts it. A migration
+  // inhouse in the journal), an override with a reason starts it, the UI aborts it. A migration
   // starts from a route that is all on its source, so the split goes back first.
   const reset = await fetch(`${up.adminUrl}/api/v1/routes/web/split`, {
     method: 'PUT',
