@@ -28,6 +28,17 @@ export interface Command {
   run(ctx: CliContext, input: CommandInput): Promise<number>;
 }
 
+/**
+ * A command as the registry lists it: name and summary for `piper --help`, and the module loaded
+ * only when the command runs, so `piper serve` does not carry the balancer, the dashboard and the
+ * load generator in its memory.
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
 export interface CommandInput {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];

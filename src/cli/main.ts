@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isPiperError } from '../core/index.ts';
-import { type CliContext, type Command, ExitCode, type OptionSpec } from './command.ts';
+import { type CliContext, type Command, type CommandEntry, ExitCode, type OptionSpec } from './command.ts';
 import { commands } from './commands/index.ts';
 
 /** The package version, read from package.json (two levels up in src/ and in dist/ alike). */
@@ -11,11 +11,15 @@ export function piperVersion(): string {
 }
 
 /** Runs `piper ARGS...` and returns the exit code; never calls process.exit itself. */
-export async function main(args: readonly string[], ctx: CliContext, registry: readonly Command[] = commands): Promise<number> {
+export async function main(
+  args: readonly string[],
+  ctx: CliContext,
+  registry: readonly (Command | CommandEntry)[] = commands,
+): Promise<number> {
   const first = args[0];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? findCommand(args.slice(1), registry) : undefined;
-    ctx.stdout.write(topic ? commandHelp(topic.command) : globalHelp(registry));
+    ctx.stdout.write(topic ? commandHelp(await load(topic.command)) : globalHelp(registry));
     return ExitCode.ok;
   }
   if (first === '--version' || first === '-v') {
@@ -32,7 +36,8 @@ export async function main(args: readonly string[], ctx: CliContext, registry: r
     }
     return ExitCode.usage;
   }
-  const { command, rest } = found;
+  const { rest } = found;
+  const command = await load(found.command);
   if (rest.includes('--help') || rest.includes('-h')) {
     ctx.stdout.write(commandHelp(command));
     return ExitCode.ok;
@@ -56,8 +61,15 @@ export async function main(args: readonly string[], ctx: CliContext, registry: r
   }
 }
 
-function findCommand(args: readonly string[], registry: readonly Command[]): { command: Command; rest: string[] } | undefined {
-  let best: { command: Command; rest: string[] } | undefined;
+function load(entry: Command | CommandEntry): Promise<Command> {
+  return 'run' in entry ? Promise.resolve(entry) : entry.load();
+}
+
+function findCommand<T extends { name: string }>(
+  args: readonly string[],
+  registry: readonly T[],
+): { command: T; rest: string[] } | undefined {
+  let best: { command: T; rest: string[] } | undefined;
   for (const command of registry) {
     const words = command.name.split(' ');
     if (words.every((w, i) => args[i] === w) && (best === undefined || words.length > best.command.name.split(' ').length)) {
@@ -73,7 +85,7 @@ function stripDescriptions(options: Record<string, OptionSpec>): NonNullable<Par
   return out as NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 }
 
-function globalHelp(registry: readonly Command[]): string {
+function globalHelp(registry: readonly { name: string; summary: string }[]): string {
   const width = Math.max(...registry.map((c) => c.name.length));
   const lines = registry.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
