@@ -7,9 +7,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { FixtureBackend } from '../backend-fixture.ts';
 import { type PiperUpProcess, startPiperUp } from '../balancer-process.ts';
+import { launchChromium } from './chromium.ts';
 
 const ADMIN = 'admin-token-for-the-balancer-test';
 const READ = 'read-token-for-the-balancer-test';
@@ -56,20 +57,7 @@ before(async () => {
   }, 100);
   dashboardUrl = up.dashboardUrl as string;
   userDataDir = await mkdtemp(join(tmpdir(), 'piper-dashboard-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(userDataDir);
 });
 
 after(async () => {

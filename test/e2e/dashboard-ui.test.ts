@@ -13,8 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createDashboardHandler, type DashboardHandler } from '../../src/dashboard/index.ts';
+import { launchChromium } from './chromium.ts';
 import { createRecordedApi, type RecordedApi } from './dashboard-recorded-api.ts';
 
 const ADMIN = 'admin-token-for-the-browser-test';
@@ -57,21 +58,7 @@ before(async () => {
   dashboardUrl = await listen(dashboard);
   adminUrl = await listen(admin);
   userDataDir = await mkdtemp(join(tmpdir(), 'piper-dashboard-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(userDataDir);
 });
 
 after(async () => {

@@ -8,8 +8,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type PlatformFixture, sampleText, startFixture } from '../platform-fixture.ts';
+import { launchChromium } from './chromium.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const shots = join(root, 'test-results', 'platform');
@@ -28,22 +29,7 @@ before(async () => {
   await mkdir(shots, { recursive: true });
   fx = await startFixture();
   work = await mkdtemp(join(tmpdir(), 'piper-platform-chromium-'));
-  context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(join(work, 'profile'));
   page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);

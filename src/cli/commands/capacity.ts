@@ -12,28 +12,7 @@ import {
 } from '../../loadgen/index.ts';
 import { type CliContext, type Command, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
-import { positiveInt, senderFlag } from './loadtest.ts';
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-function flag<T>(name: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: ${(err as Error).message}`, { source: 'config', cause: err });
-  }
-}
-
-function wholeNumber(name: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: expected a whole number ≥ 0, got "${String(v)}"`, {
-      source: 'config',
-    });
-  return n;
-}
+import { parsed, positiveInt, readScenarioFlag, senderFlag, str, strs } from './load-flags.ts';
 
 function parseFactor(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*x?\s*$/.exec(text);
@@ -125,20 +104,7 @@ export const capacityCommand: Command = {
       return ExitCode.usage;
     }
     const slo = parseSlo(sloText);
-    const scenarioPath = str(values.scenario);
-    const scenario =
-      scenarioPath === undefined
-        ? undefined
-        : {
-            source: scenarioPath,
-            text: await readFile(resolve(ctx.cwd, scenarioPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
-              throw new PiperError(
-                'PIPER_LOADGEN_INVALID_SCENARIO',
-                `--scenario: cannot read ${scenarioPath}: ${err.code ?? err.message}`,
-                { source: 'config' },
-              );
-            }),
-          };
+    const scenario = await readScenarioFlag(ctx, str(values.scenario));
     const { target, requests } = resolveLoadTarget({
       url: positionals[0],
       ...(scenario === undefined ? {} : { scenario }),
@@ -152,7 +118,7 @@ export const capacityCommand: Command = {
     }
     const requirement =
       requireText !== undefined && peakText !== undefined
-        ? { factor: flag('require', () => parseFactor(requireText)), peakRps: flag('peak', () => parseRate(peakText)) }
+        ? { factor: parsed('require', () => parseFactor(requireText)), peakRps: parsed('peak', () => parseRate(peakText)) }
         : undefined;
     const controlPlane = str(values['control-plane']);
     const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
@@ -162,15 +128,15 @@ export const capacityCommand: Command = {
     }
     const duration = (name: string) => {
       const v = str(values[name]);
-      return v === undefined ? undefined : flag(name, () => parseDuration(v));
+      return v === undefined ? undefined : parsed(name, () => parseDuration(v));
     };
     const rate = (name: string) => {
       const v = str(values[name]);
-      return v === undefined ? undefined : flag(name, () => parseRate(v));
+      return v === undefined ? undefined : parsed(name, () => parseRate(v));
     };
     const percent = (name: string) => {
       const v = str(values[name]);
-      return v === undefined ? undefined : flag(name, () => parsePercent(v));
+      return v === undefined ? undefined : parsed(name, () => parsePercent(v));
     };
     const optional = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
     const live = ctx.isTty && values.json !== true;
@@ -194,7 +160,7 @@ export const capacityCommand: Command = {
         ...optional('warmupMs', duration('warmup')),
         ...optional('precision', percent('precision')),
         ...optional('confidence', percent('confidence')),
-        confirmations: wholeNumber('confirm', values.confirm, 2),
+        confirmations: positiveInt('confirm', values.confirm, 2, 0),
         workers: positiveInt('workers', values.workers, 1),
         connections: positiveInt('connections', values.connections, 128),
         ...optional('httpSender', senderFlag(values.sender)),

@@ -21,50 +21,7 @@ import {
 } from '../../loadgen/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-/** Parses a positive whole number flag, naming the flag when it is not one. */
-export function positiveInt(name: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: expected a whole number ≥ 1, got "${String(v)}"`, {
-      source: 'config',
-    });
-  return n;
-}
-
-/** Parses `--sender`: undefined (the default for the target's scheme), `raw` or `undici`. */
-export function senderFlag(v: unknown): HttpSenderKind | undefined {
-  if (v === undefined) return undefined;
-  const kind = HTTP_SENDER_KINDS.find((k) => k === v);
-  if (kind === undefined)
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--sender: expected raw or undici, got "${String(v)}"`, { source: 'config' });
-  return kind;
-}
-
-function positiveNumber(name: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!(n > 0))
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${name}: expected a number above 0, got "${String(v)}"`, { source: 'config' });
-  return n;
-}
-
-function flagError(flag: string, err: unknown): PiperError {
-  return new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `--${flag}: ${(err as Error).message}`, { source: 'config', cause: err });
-}
-
-function parsed<T>(flag: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof PiperError && err.code !== 'PIPER_CORE_INVALID_UNIT') throw err;
-    throw flagError(flag, err);
-  }
-}
+import { parsed, positiveInt, positiveNumber, readScenarioFlag, senderFlag, str, strs } from './load-flags.ts';
 
 async function buildModel(ctx: CliContext, values: CommandInput['values']): Promise<LoadModel> {
   const durationMs = parsed('duration', () => parseDuration(str(values.duration) ?? '10s'));
@@ -238,20 +195,7 @@ export const loadtestCommand: Command = {
     seed: { type: 'string', valueName: 'N', description: 'seed of the request-mix picks (default 1)' },
   },
   async run(ctx, { values, positionals }) {
-    const scenarioPath = str(values.scenario);
-    const scenario =
-      scenarioPath === undefined
-        ? undefined
-        : {
-            source: scenarioPath,
-            text: await readFile(resolve(ctx.cwd, scenarioPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
-              throw new PiperError(
-                'PIPER_LOADGEN_INVALID_SCENARIO',
-                `--scenario: cannot read ${scenarioPath}: ${err.code ?? err.message}`,
-                { source: 'config' },
-              );
-            }),
-          };
+    const scenario = await readScenarioFlag(ctx, str(values.scenario));
     const { target, requests } = resolveLoadTarget({
       url: positionals[0],
       ...(scenario === undefined ? {} : { scenario }),

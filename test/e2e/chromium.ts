@@ -1,0 +1,23 @@
+import { type BrowserContext, chromium } from 'playwright-core';
+
+/**
+ * Debian's Chromium, headless, in a fresh profile. The flags keep it off the network: this
+ * machine's closed network refuses Chromium's background connections, many at a time.
+ */
+export function launchChromium(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
