@@ -42,6 +42,6 @@ export {
 } from './postmortem-document.ts';
 export { objectiveOf, type RouteObjective, type RouteSloStatus, type RuleBurn, type Sli, SloMonitor } from './slo-monitor.ts';
 export { SqliteJournalStore, type SqliteStoreOptions, storageError, validateEventInput } from './sqlite-journal-store.ts';
-export { buildStatusPage, type ServiceStatus, type StatusPage } from './status-page.ts';
+export { buildStatusPage, renderStatusPageHtml, type ServiceStatus, type StatusPage } from './status-page.ts';
 export type { PoolCounts, TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 export { jsonPayload, slackPayload, WebhookNotifier, type WebhookSender, type WebhookTarget } from './webhook-notifier.ts';

@@ -50,3 +50,47 @@ export function buildStatusPage(
     })),
   };
 }
+
+const STATUS_TEXT: Record<ServiceStatus, string> = {
+  operational: 'Operational',
+  degraded: 'Degraded performance',
+  major_outage: 'Major outage',
+};
+
+const STATUS_COLOUR: Record<ServiceStatus, string> = { operational: '#2e9e5b', degraded: '#c98a1b', major_outage: '#c9372c' };
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The public status page as a self-contained HTML document (no scripts, no external assets). */
+export function renderStatusPageHtml(page: StatusPage, title = 'Status'): string {
+  const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  const overall = page.status === 'operational' ? 'All systems operational' : STATUS_TEXT[page.status];
+  const services = page.services
+    .map((s) => `<li><span>${escapeHtml(s.name)}</span><b style="color:${STATUS_COLOUR[s.status]}">${STATUS_TEXT[s.status]}</b></li>`)
+    .join('\n');
+  const incidents =
+    page.incidents.length === 0
+      ? '<p>No incidents recorded.</p>'
+      : `<ul>${page.incidents
+          .map(
+            (i) =>
+              `<li><b>${escapeHtml(i.title)}</b> — ${escapeHtml(i.status)}, from ${iso(i.startedAt)} UTC${
+                i.resolvedAt !== null ? ` to ${iso(i.resolvedAt)} UTC` : ''
+              }</li>`,
+          )
+          .join('\n')}</ul>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="30"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1d2430}
+.banner{padding:1rem;border-radius:6px;color:#fff;background:${STATUS_COLOUR[page.status]};font-weight:600}
+ul{list-style:none;padding:0}li{display:flex;justify-content:space-between;gap:1rem;padding:.5rem 0;border-bottom:1px solid #e3e6ea}
+footer{color:#5b6472;font-size:.875rem}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p class="banner">${overall}</p>
+<h2>Services</h2><ul>${services}</ul>
+<h2>Incident history</h2>${incidents}
+<footer>Updated ${iso(page.updatedAt)} UTC</footer></body></html>
+`;
+}

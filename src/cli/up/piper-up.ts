@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import type { ApiHandler, Clock, Logger, Random } from '../../core/index.ts';
+import { type ApiHandler, type Clock, type Logger, type Random, sendJson } from '../../core/index.ts';
 import { createDashboardHandler, type DashboardHandler } from '../../dashboard/index.ts';
+import { renderStatusPageHtml } from '../../journal/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
 import { AdminServer, createAdminHandler } from './admin-server.ts';
@@ -86,7 +87,27 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
       // The dashboard forwards API calls with the signed-in session's token, through the same
       // authentication and handlers as the admin listener.
       const handler = createDashboardHandler({ api: createAdminHandler(() => apiHandlers, tokens, log), tokens, clock: o.clock });
-      dashboard = { handler, server: createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, handler) };
+      const onCall = controlPlane.onCall;
+      // The public status page needs no sign-in: it shows states and incident titles, no numbers.
+      const serve = (req: IncomingMessage, res: ServerResponse): void => {
+        const path = (req.url ?? '/').split('?')[0];
+        if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/status' || path === '/status.json')) {
+          const page = onCall.statusPage();
+          if (path === '/status.json') sendJson(res, 200, page, { 'cache-control': 'no-store' });
+          else {
+            const html = renderStatusPageHtml(page, 'piper status');
+            res.writeHead(200, {
+              'content-type': 'text/html; charset=utf-8',
+              'content-length': Buffer.byteLength(html),
+              'cache-control': 'no-store',
+            });
+            res.end(req.method === 'HEAD' ? undefined : html);
+          }
+          return;
+        }
+        handler(req, res);
+      };
+      dashboard = { handler, server: createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, serve) };
       dashboardUrl = await listenOn(dashboard.server, o.dashboardPort ?? config.dashboard.port, config.dashboard.address);
     }
   } catch (err) {
