@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { type PiperConfig, unwrapConfig, validateConfig } from '../config/index.ts';
 import { isPiperError, ManualClock, SeededRandom, silentLogger } from '../core/index.ts';
 import { Balancer } from './balancer.ts';
-import type { DataPlaneEvent } from './data-plane.ts';
+import type { DataPlane, DataPlaneEvent } from './data-plane.ts';
 
 function config(overrides: Record<string, unknown> = {}): PiperConfig {
   return unwrapConfig(
@@ -38,6 +38,19 @@ describe('Balancer as a DataPlane', () => {
     assert.deepEqual(events[0]?.data.from, { vendor: 100, inhouse: 0 });
     assert.deepEqual(events[0]?.data.to, { vendor: 90, inhouse: 10 });
     assert.equal(events[0]?.data.reason, 'step 1');
+    await balancer.close(0);
+  });
+
+  it('offers the open telemetry window on the port (inProgress) for the rollout fast path', async () => {
+    const { clock, balancer } = setup();
+    const dp: DataPlane = balancer;
+    const outcome = { route: 'web', pool: 'inhouse', backend: 'i1', latencyMs: 3, bytesIn: 0, bytesOut: 10, retries: 0 };
+    balancer.telemetry.record({ ...outcome, status: 200, errorKind: null });
+    clock.advance(120);
+    balancer.telemetry.record({ ...outcome, status: 502, errorKind: 'connect' });
+    const open = dp.inProgress?.();
+    assert.equal(open?.start, Math.floor(clock.now() / 1000) * 1000);
+    assert.deepEqual(open?.pools.inhouse, { requests: 2, failed: 1, connectFailures: 1, firstFailureAt: clock.now() });
     await balancer.close(0);
   });
 

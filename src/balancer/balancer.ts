@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PiperConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, type Random } from '../core/index.ts';
-import { type TelemetryProbe, type TelemetryWindow, WindowAggregator } from '../telemetry/index.ts';
+import { type InProgressWindow, type TelemetryProbe, type TelemetryWindow, WindowAggregator } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import { BalancerEventKind, type DataPlaneEventListener, EventFanout } from './balancer-events.ts';
 import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
@@ -171,6 +171,11 @@ export class Balancer implements DataPlane {
 
   windows(signal?: AbortSignal): AsyncIterable<TelemetryWindow> {
     return this.#telemetry.windows(signal);
+  }
+
+  /** The open telemetry window's per-pool counts so far (the rollout's fast path reads it every 250 ms). */
+  inProgress(): InProgressWindow {
+    return this.#telemetry.inProgress();
   }
 
   /** Stops sending new requests to a backend (in-flight ones finish). */

@@ -1,4 +1,6 @@
-import type { TelemetryWindow } from '../telemetry/index.ts';
+import type { InProgressWindow, TelemetryWindow } from '../telemetry/index.ts';
+
+export type { InProgressCounts, InProgressWindow } from '../telemetry/index.ts';
 
 /** A route's traffic split: weight by pool name (integers; shares are proportional). */
 export type Split = Readonly<Record<string, number>>;
@@ -76,4 +78,10 @@ export interface DataPlane {
   heartbeat(route: string): void;
   /** One window per second, as they close. Ends when the data plane closes or the signal aborts. */
   windows(signal?: AbortSignal): AsyncIterable<TelemetryWindow>;
+  /**
+   * Optional: the open window's per-pool counts so far (cheap, synchronous). A controller that
+   * finds it polls it several times a window to roll back a hard failure before the window
+   * closes; without it, it acts on closed windows only (e.g. over a remote admin API).
+   */
+  inProgress?(): InProgressWindow;
 }

@@ -7,6 +7,8 @@ export type {
   DataPlane,
   DataPlaneEvent,
   DataPlaneSnapshot,
+  InProgressCounts,
+  InProgressWindow,
   PoolState,
   RouteState,
   SetSplitOptions,

@@ -159,7 +159,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
     const rollbackMs = final.rollback?.firstFailureAt != null ? final.updatedAt - final.rollback.firstFailureAt : Number.NaN;
     if (final.phase === 'rolled_back') {
       n.good(
-        `rolled back: all traffic on the vendor pool again ${formatDuration(rollbackMs)} after the first failing window (${final.rollback?.reason ?? ''})`,
+        `rolled back: all traffic on the vendor pool again ${formatDuration(rollbackMs)} after the first failing response (${final.rollback?.reason ?? ''})`,
       );
     } else {
       n.warn(`migration ended ${final.phase}`);

@@ -1,6 +1,17 @@
-import type { DataPlane, DataPlaneSnapshot, PoolState, RouteState, SetSplitOptions, Split } from '../balancer/index.ts';
+import type {
+  DataPlane,
+  DataPlaneSnapshot,
+  InProgressCounts,
+  InProgressWindow,
+  PoolState,
+  RouteState,
+  SetSplitOptions,
+  Split,
+} from '../balancer/index.ts';
 import type { Clock, TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
+
+const OPEN_WINDOW_MS = 1000;
 
 /** A split change the data plane was asked for, as recorded by {@link InMemoryDataPlane}. */
 export interface SplitCall {
@@ -28,6 +39,10 @@ export class InMemoryDataPlane implements DataPlane {
   readonly #guards = new Map<string, TimerHandle>();
   readonly #subscribers = new Set<(w: TelemetryWindow | null) => void>();
   heartbeats = 0;
+  /** Times `inProgress()` was read. */
+  inProgressReads = 0;
+  /** The open window's per-pool counts, as the caller sets them (see {@link recordOpen}). */
+  #open: InProgressWindow = { start: 0, pools: {} };
 
   constructor(clock: Clock, routes: Record<string, Split>, pools: readonly string[]) {
     this.#clock = clock;
@@ -63,6 +78,33 @@ export class InMemoryDataPlane implements DataPlane {
       this.#routes.set(route, { ...r, deadMan: { ...r.deadMan, lastHeartbeat: this.#clock.now() } });
       this.#arm(route);
     }
+  }
+
+  /**
+   * Counts outcomes in the open window that `inProgress()` reports, as a balancer's telemetry
+   * would: a new window (aligned to the second) starts from zero; a failure stamps `firstFailureAt`
+   * with the clock's time when it is the window's first.
+   */
+  recordOpen(pool: string, outcome: { requests?: number; failed?: number; connectFailures?: number }): void {
+    const now = this.#clock.now();
+    const start = Math.floor(now / OPEN_WINDOW_MS) * OPEN_WINDOW_MS;
+    if (start !== this.#open.start) this.#open = { start, pools: {} };
+    const prev: InProgressCounts = this.#open.pools[pool] ?? { requests: 0, failed: 0, connectFailures: 0, firstFailureAt: null };
+    const failed = outcome.failed ?? 0;
+    const next: InProgressCounts = {
+      requests: prev.requests + (outcome.requests ?? 0),
+      failed: prev.failed + failed,
+      connectFailures: prev.connectFailures + (outcome.connectFailures ?? 0),
+      firstFailureAt: prev.firstFailureAt ?? (failed > 0 ? now : null),
+    };
+    this.#open = { start, pools: { ...this.#open.pools, [pool]: next } };
+  }
+
+  /** The open window as {@link recordOpen} filled it (empty once the clock passes into a new window). */
+  inProgress(): InProgressWindow {
+    this.inProgressReads++;
+    const start = Math.floor(this.#clock.now() / OPEN_WINDOW_MS) * OPEN_WINDOW_MS;
+    return this.#open.start === start ? this.#open : { start, pools: {} };
   }
 
   /** Delivers a closed window to every reader of {@link windows}. */

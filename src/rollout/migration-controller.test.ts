@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { defaultConfig, type MigrationConfig } from '../config/index.ts';
 import { ManualClock, SeededRandom } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
+import type { PoolWindowStats } from '../telemetry/index.ts';
 import { InMemoryDataPlane } from './in-memory-data-plane.ts';
 import { MigrationController } from './migration-controller.ts';
 import { shareOf } from './migration-state.ts';
@@ -420,5 +421,203 @@ describe('MigrationController', () => {
     // The statistical tests hold alpha = 1% per migration; the hard guard (2+ failures and >= 20%) adds a little at 1% steps.
     assert.ok(falseRollbacks <= 1, `false rollbacks: ${falseRollbacks} of ${outcomes.length}`);
     assert.equal(outcomes.filter((p) => p === 'completed').length, outcomes.length - falseRollbacks);
+  });
+});
+
+/**
+ * Like `drive`, with the open window filled as traffic arrives: each second's counts go into the
+ * data plane's in-progress window a quarter every 250 ms, then the closed window is pushed.
+ */
+async function driveOpen(h: Harness, seconds: number, traffic: Traffic, until?: () => boolean): Promise<void> {
+  for (let s = 0; s < seconds; s++) {
+    const share = shareOf(h.dp.snapshot().routes[0]?.split ?? {}, 'inhouse');
+    const t = traffic(s, share);
+    const onTarget = Math.round(t.rps * share);
+    const sides = {
+      inhouse: { requests: onTarget, failed: t.target?.failed ?? 0 },
+      vendor: { requests: t.rps - onTarget, failed: t.source?.failed ?? 0 },
+    };
+    const start = h.clock.now();
+    for (let q = 0; q < 4; q++) {
+      for (const [pool, c] of Object.entries(sides)) {
+        h.dp.recordOpen(pool, { requests: quarter(c.requests, q), failed: quarter(c.failed, q) });
+      }
+      await h.clock.tick(250);
+      await settle();
+      if (until?.()) return;
+    }
+    h.dp.push(
+      syntheticWindow(start, 'web', {
+        inhouse: { ...t.target, ...sides.inhouse },
+        vendor: { ...t.source, ...sides.vendor },
+      }),
+    );
+    await settle();
+    if (until?.()) return;
+  }
+}
+
+/** The q-th of four near-equal parts of n. */
+function quarter(n: number, q: number): number {
+  return Math.floor((n * (q + 1)) / 4) - Math.floor((n * q) / 4);
+}
+
+/** Advances in 50 ms steps (letting the controller's work run) until `done` or `ms` have passed. */
+async function stepUntil(h: Harness, ms: number, done: () => boolean): Promise<void> {
+  for (let t = 0; t < ms && !done(); t += 50) {
+    await h.clock.tick(50);
+    await settle();
+  }
+}
+
+describe('MigrationController fast path (the open window)', () => {
+  it('rolls back a hard failure mid-window within 250 ms of crossing the threshold, with the exact first failure', async () => {
+    const h = await harness();
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await driveOpen(h, 3, steady);
+    const view = h.controller.get(m.id);
+    assert.equal(view.phase, 'running');
+    assert.ok(view.targetPercent >= 5);
+    const windowStart = h.clock.now();
+    assert.equal(windowStart % 1000, 0);
+    const pushedBefore = h.dp.calls.length;
+
+    h.dp.recordOpen('inhouse', { requests: 10 });
+    await stepUntil(h, 300, () => false);
+    h.dp.recordOpen('inhouse', { requests: 1, failed: 1 }); // the first failing response: 1 of 11, not hard
+    const firstFailure = h.clock.now();
+    await stepUntil(h, 100, () => false);
+    assert.equal(h.controller.get(m.id).phase, 'running', 'one failure is not a hard failure');
+    h.dp.recordOpen('inhouse', { requests: 3, failed: 2 }); // 3 of 14 failed: 21 % ≥ 20 %, 3 ≥ 2 failures
+    const crossedAt = h.clock.now();
+    await stepUntil(h, 1000, () => h.controller.get(m.id).phase === 'rolled_back');
+
+    assert.equal(h.controller.get(m.id).phase, 'rolled_back');
+    assert.ok(h.clock.now() - crossedAt <= 250, `rolled back ${h.clock.now() - crossedAt} ms after the threshold was crossed`);
+    assert.ok(h.clock.now() < windowStart + 1000, 'before the window closed');
+    const back = h.dp.calls.slice(pushedBefore).at(-1);
+    assert.deepEqual(back?.split, { vendor: 10_000, inhouse: 0 });
+    assert.ok((back?.at as number) - crossedAt <= 250);
+
+    const rolling = h.journal.query({ kinds: ['migration.rolling_back'] })[0];
+    const rolled = h.journal.query({ kinds: ['migration.rolled_back'] })[0];
+    assert.ok(rolling !== undefined && rolled !== undefined);
+    assert.equal(rolled.data.hard, true);
+    assert.equal(rolling.data.staged, false);
+    assert.match(String(rolled.data.reason), /^fast path: error_ratio in the open window \(3 of 14 target requests failed/);
+    assert.equal(rolled.data.firstFailureAt, firstFailure, 'the first failing response, not the window start');
+    assert.ok((rolled.data.completedAt as number) - firstFailure <= 400);
+    const decision = h.journal.query({ kinds: ['migration.decision'] }).at(-1);
+    assert.ok(decision !== undefined);
+    assert.equal(decision.data.action, 'rollback');
+    assert.deepEqual((decision.data.fastPath as { counts: unknown }).counts, {
+      requests: 14,
+      failed: 3,
+      connectFailures: 0,
+      firstFailureAt: firstFailure,
+    });
+    assert.deepEqual(
+      kinds(h.journal).slice(-2),
+      ['migration.rolling_back', 'migration.rolled_back'],
+      'the same events as the judge’s hard rollback, once',
+    );
+
+    // The closed window arrives afterwards: nothing more happens, and the checks have stopped.
+    h.dp.push(syntheticWindow(windowStart, 'web', { inhouse: { requests: 14, failed: 3 }, vendor: { requests: 500 } }));
+    await settle();
+    const reads = h.dp.inProgressReads;
+    await stepUntil(h, 1000, () => false);
+    assert.equal(h.dp.inProgressReads, reads, 'the 250 ms check is cancelled when no migration is active');
+    assert.equal(h.journal.query({ kinds: ['migration.rolled_back'] }).length, 1);
+  });
+
+  it('rolls back on connection failures in the open window', async () => {
+    const h = await harness();
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await driveOpen(h, 1, steady);
+    h.dp.recordOpen('inhouse', { requests: 40 });
+    await stepUntil(h, 200, () => false);
+    h.dp.recordOpen('inhouse', { requests: 2, failed: 2, connectFailures: 2 }); // 2 of 42: 5 %, but 2 refused connections
+    const crossedAt = h.clock.now();
+    await stepUntil(h, 1000, () => h.controller.get(m.id).phase === 'rolled_back');
+    assert.equal(h.controller.get(m.id).phase, 'rolled_back');
+    assert.ok(h.clock.now() - crossedAt <= 250);
+    const rolled = h.journal.query({ kinds: ['migration.rolled_back'] })[0];
+    assert.match(String(rolled?.data.reason), /^fast path: connection_failures in the open window/);
+    assert.equal(rolled?.data.firstFailureAt, crossedAt);
+  });
+
+  it('never fires on healthy traffic (1 % errors on both pools) through a whole migration', async () => {
+    const h = await harness();
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await driveOpen(
+      h,
+      40,
+      (_s, share) => {
+        const onTarget = Math.round(1000 * share);
+        return { rps: 1000, target: { failed: Math.round(onTarget * 0.01) }, source: { failed: Math.round((1000 - onTarget) * 0.01) } };
+      },
+      () => h.controller.get(m.id).phase !== 'running',
+    );
+    assert.equal(h.controller.get(m.id).phase, 'completed');
+    assert.equal(h.journal.query({ kinds: ['migration.rolling_back'] }).length, 0);
+    assert.ok(h.dp.inProgressReads >= 40, `the open window was checked (${h.dp.inProgressReads} reads)`);
+    const reads = h.dp.inProgressReads;
+    await stepUntil(h, 1000, () => false);
+    assert.equal(h.dp.inProgressReads, reads, 'checks stop when the migration completes');
+  });
+
+  it('never fires on a single failure, even when it is the window’s only request', async () => {
+    const h = await harness();
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await driveOpen(h, 1, steady);
+    h.dp.recordOpen('inhouse', { requests: 1, failed: 1 }); // 100 % of one request
+    const reads = h.dp.inProgressReads;
+    await stepUntil(h, 950, () => false);
+    h.dp.recordOpen('inhouse', { requests: 1, failed: 1, connectFailures: 1 }); // the next window: one refused connection
+    await stepUntil(h, 950, () => false);
+    assert.ok(h.dp.inProgressReads >= reads + 6, 'the open window was checked throughout');
+    assert.equal(h.controller.get(m.id).phase, 'running');
+    assert.equal(h.journal.query({ kinds: ['migration.rolling_back'] }).length, 0);
+    assert.equal(h.journal.query({ kinds: ['migration.decision'] }).filter((e) => e.data.fastPath !== undefined).length, 0);
+  });
+
+  it('closes cleanly: close() cancels the 250 ms check', async () => {
+    const h = await harness();
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await stepUntil(h, 500, () => false);
+    await h.controller.close();
+    const reads = h.dp.inProgressReads;
+    assert.ok(reads > 0);
+    await stepUntil(h, 1000, () => false);
+    assert.equal(h.dp.inProgressReads, reads);
+  });
+
+  it('on the closed-window path journals the window’s exact first failure, not its start', async () => {
+    const h = await harness();
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await drive(h, 3, steady);
+    const start = h.clock.now();
+    await h.clock.tick(1000);
+    const w = syntheticWindow(start, 'web', { inhouse: { requests: 50, failed: 12 }, vendor: { requests: 950 } });
+    const inhouse = w.pools.inhouse as PoolWindowStats;
+    h.dp.push({ ...w, pools: { ...w.pools, inhouse: { ...inhouse, firstFailureAt: start + 640 } } });
+    await settle();
+    assert.equal(h.controller.get(m.id).phase, 'rolled_back');
+    const rolled = h.journal.query({ kinds: ['migration.rolled_back'] })[0];
+    assert.match(String(rolled?.data.reason), /^judge: /);
+    assert.equal(rolled?.data.firstFailureAt, start + 640);
   });
 });

@@ -1,4 +1,4 @@
-import type { DataPlane, RouteState, Split } from '../balancer/index.ts';
+import type { DataPlane, InProgressCounts, InProgressWindow, RouteState, Split } from '../balancer/index.ts';
 import type { MigrationConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { Journal } from '../journal/index.ts';
@@ -40,13 +40,17 @@ interface Runtime {
   judge: StepJudge;
   gate: GateResult | null;
   decisions: JudgeDecision[];
-  /** Start of the first window with target failures in the current run of failing windows. */
+  /** First failing target response (or, without that figure, its window's start) in the current run of failing windows. */
   failureSince: number | null;
+  /** A fast-path rollback is queued: later polls must not queue another. */
+  fastPending: boolean;
   lastAppliedAt: number;
   needsApply: boolean;
 }
 
 const TICK_MS = 1000;
+/** How often the open window is checked for a hard failure (the fast path), when the data plane offers it. */
+const FAST_CHECK_MS = 250;
 const STALE_TELEMETRY_MS = 3000;
 const DATA_GRACE_MS = 2000;
 const SAFETY_KINDS = new Set(['migration.rolling_back', 'migration.rollback_stage', 'migration.rolled_back', 'migration.aborted']);
@@ -76,6 +80,7 @@ export class MigrationController {
   readonly #abort = new AbortController();
   #queue: Promise<void> = Promise.resolve();
   #tick: TimerHandle | undefined;
+  #fastCheck: TimerHandle | null = null;
   #lastWindowAt: number;
   #closed = false;
 
@@ -188,6 +193,8 @@ export class MigrationController {
     if (this.#closed) return;
     this.#closed = true;
     this.#tick?.cancel();
+    this.#fastCheck?.cancel();
+    this.#fastCheck = null;
     this.#abort.abort(new Error('controller closed'));
     await this.#queue;
   }
@@ -251,10 +258,12 @@ export class MigrationController {
       gate,
       decisions: [],
       failureSince: null,
+      fastPending: false,
       lastAppliedAt: now,
       needsApply: false,
     };
     this.#active.set(id, rt);
+    this.#armFastCheck();
     this.#commit(rt, state, 'migration.started', { plan, gate, override }, actor);
     await this.#advance(rt, actor);
     return this.get(id);
@@ -436,7 +445,8 @@ export class MigrationController {
     const d = rt.judge.observe(w.start, w.pools[to], w.pools[from], expectTarget);
     rt.decisions.push(d);
     if (rt.decisions.length > RECENT_DECISIONS) rt.decisions.shift();
-    if (d.target.failed > 0) rt.failureSince ??= w.start;
+    // The window's own first-failure time is exact; its start (up to a window early) only stands in for old data planes.
+    if (d.target.failed > 0) rt.failureSince ??= w.pools[to]?.firstFailureAt ?? w.start;
     else if (d.verdict === 'pass') rt.failureSince = null;
 
     let action = 'none';
@@ -459,22 +469,7 @@ export class MigrationController {
     });
 
     if (action === 'rollback') {
-      const reason = `judge: ${d.reasons.join(', ')}`;
-      if (s.phase === 'rolling_back') {
-        // Already stepping back gently, but the target now fails hard: everything goes back now.
-        rt.state = { ...s, rollback: s.rollback === null ? null : { ...s.rollback, stages: [] } };
-        this.#commit(rt, { ...rt.state, targetPercent: 0 }, 'migration.rollback_stage', { toPercent: 0, reason }, ACTOR);
-        await this.#apply(rt, `migration ${s.id}: hard failure during staged rollback`);
-        await this.#finishRollback(rt);
-      } else {
-        await this.#rollback(rt, {
-          reason,
-          hard: d.hard,
-          firstFailureAt: rt.failureSince ?? w.start,
-          actor: ACTOR,
-          endPhase: 'rolled_back',
-        });
-      }
+      await this.#rollbackOnFailure(rt, `judge: ${d.reasons.join(', ')}`, d.hard, rt.failureSince ?? w.start);
     } else if (action === 'hold') {
       this.#hold(rt, {
         reason: 'no_target_data',
@@ -490,6 +485,131 @@ export class MigrationController {
         detail: `backed off: ${gate.projectedRps}/s projected over ${gate.allowedRps ?? 0}/s allowed`,
       });
     }
+  }
+
+  /**
+   * Rolls back on a failure the judge or the fast path saw. During a staged rollback only a hard
+   * failure gets here, and then everything goes back at once.
+   */
+  async #rollbackOnFailure(rt: Runtime, reason: string, hard: boolean, firstFailureAt: number): Promise<void> {
+    const s = rt.state;
+    if (s.phase === 'rolling_back') {
+      // Already stepping back gently, but the target now fails hard: everything goes back now.
+      rt.state = { ...s, rollback: s.rollback === null ? null : { ...s.rollback, stages: [] } };
+      this.#commit(rt, { ...rt.state, targetPercent: 0 }, 'migration.rollback_stage', { toPercent: 0, reason }, ACTOR);
+      await this.#apply(rt, `migration ${s.id}: hard failure during staged rollback`);
+      await this.#finishRollback(rt);
+    } else {
+      await this.#rollback(rt, { reason, hard, firstFailureAt, actor: ACTOR, endPhase: 'rolled_back' });
+    }
+  }
+
+  // ── the fast path: hard failures in the open window ─────────────────────
+
+  /** Starts the 250 ms check of the open window while any migration is active (when the data plane offers one). */
+  #armFastCheck(): void {
+    if (this.#closed || this.#fastCheck !== null || this.#dp.inProgress === undefined) return;
+    this.#fastCheck = this.#clock.setInterval(() => this.#onFastCheck(), FAST_CHECK_MS);
+  }
+
+  #disarmFastCheck(): void {
+    if (this.#active.size > 0) return;
+    this.#fastCheck?.cancel();
+    this.#fastCheck = null;
+  }
+
+  /**
+   * A hard failure (the judge's hard guards, counted in the window still open) rolls back at once,
+   * not when the window closes: from the first failing response to traffic off the target then
+   * takes about the time to see `hardMinFailures` failures plus ≤ 250 ms, instead of up to a window more.
+   */
+  #onFastCheck(): void {
+    if (this.#closed) return;
+    let open: InProgressWindow | undefined;
+    try {
+      open = this.#dp.inProgress?.();
+    } catch (err) {
+      this.#log.warn({ err }, 'reading the open telemetry window failed');
+      return;
+    }
+    if (open === undefined) return;
+    for (const rt of this.#active.values()) {
+      const s = rt.state;
+      if (rt.fastPending || !this.#fastCheckApplies(s)) continue;
+      const counts = open.pools[s.plan.to];
+      if (counts === undefined) continue;
+      const rules = this.#hardRules(counts);
+      if (rules.length === 0) continue;
+      rt.fastPending = true;
+      const windowStart = open.start;
+      void this.#serial(async () => {
+        try {
+          await this.#fastRollback(rt, counts, rules, windowStart);
+        } finally {
+          rt.fastPending = false;
+        }
+      });
+    }
+  }
+
+  /** Running or paused with traffic on the target, or a staged rollback still sending some there. */
+  #fastCheckApplies(s: MigrationState): boolean {
+    return s.targetPercent > 0 && ACTIVE_PHASES.includes(s.phase);
+  }
+
+  /** The judge's hard guards on open-window counts; the failure count floor applies to both (one failure is not a trend). */
+  #hardRules(c: InProgressCounts): string[] {
+    const j = this.#cfg.judge;
+    const rules: string[] = [];
+    if (c.connectFailures >= j.hardMinFailures) rules.push('connection_failures');
+    if (c.requests > 0 && c.failed >= j.hardMinFailures && c.failed / c.requests >= j.maxErrorRatio) rules.push('error_ratio');
+    return rules;
+  }
+
+  async #fastRollback(rt: Runtime, c: InProgressCounts, rules: string[], windowStart: number): Promise<void> {
+    const s = rt.state;
+    // The queue may have run a closed-window rollback (or a step) first: act only if still due.
+    if (this.#active.get(s.id) !== rt || !this.#fastCheckApplies(s)) return;
+    const now = this.#clock.now();
+    const pct = Math.round((c.failed / c.requests) * 1000) / 10;
+    const reason =
+      `fast path: ${rules.join(', ')} in the open window ` +
+      `(${c.failed} of ${c.requests} target requests failed, ${pct}%; ${c.connectFailures} connection failures)`;
+    this.#log.warn(
+      { migration: s.id, route: s.plan.route, pool: s.plan.to, counts: c, rules, windowStart },
+      'hard failure in the open window',
+    );
+    const j = this.#cfg.judge;
+    // Recorded like every judged window, with its inputs; `judge` is null (no closed window was judged).
+    // A failed write must not delay moving traffic back to safety.
+    try {
+      this.#journal.append({
+        kind: 'migration.decision',
+        source: 'rollout',
+        subject: s.plan.route,
+        actor: ACTOR,
+        data: {
+          migration: s.id,
+          stepIndex: s.stepIndex,
+          targetPercent: s.targetPercent,
+          action: 'rollback',
+          judge: null,
+          gate: null,
+          fastPath: {
+            windowStart,
+            checkedAt: now,
+            pool: s.plan.to,
+            counts: c,
+            rules,
+            thresholds: { maxErrorRatio: j.maxErrorRatio, hardMinFailures: j.hardMinFailures },
+          },
+        },
+      });
+    } catch (err) {
+      this.#log.error({ err, migration: s.id }, 'journaling the fast-path decision failed; rolling back anyway');
+    }
+    const firstFailureAt = rt.failureSince ?? c.firstFailureAt ?? windowStart;
+    await this.#rollbackOnFailure(rt, reason, true, Math.min(firstFailureAt, now));
   }
 
   #onTick(): void {
@@ -593,10 +713,12 @@ export class MigrationController {
         gate: null,
         decisions: [],
         failureSince: null,
+        fastPending: false,
         lastAppliedAt: 0,
         needsApply: false,
       };
       this.#active.set(state.id, rt);
+      this.#armFastCheck();
       const route = snap.routes.find((r) => r.name === state.plan.route);
       const observed = route?.split ?? null;
       const wanted = splitFor(state.plan, state.targetPercent);
@@ -733,6 +855,7 @@ export class MigrationController {
 
   #retire(rt: Runtime): void {
     this.#active.delete(rt.state.id);
+    this.#disarmFastCheck();
     this.#ended.set(rt.state.id, rt.state);
     if (this.#ended.size > RECENT_DECISIONS) this.#ended.delete(this.#ended.keys().next().value as string);
   }

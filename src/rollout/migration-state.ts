@@ -29,7 +29,10 @@ export interface RollbackInfo {
   reason: string;
   /** True for a hard failure: traffic goes back at once, never staged. */
   hard: boolean;
-  /** Start of the first window with failures on the target (a lower bound of the first failing response). */
+  /**
+   * When the first failing target response ended (the balancer's clock), from telemetry's exact
+   * `firstFailureAt`; the start of the first failing window only when a data plane does not report it.
+   */
   firstFailureAt: number | null;
   startedAt: number;
   actor: string;

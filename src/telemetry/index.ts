@@ -13,6 +13,8 @@ export type {
   BackendWindowStats,
   ErrorKind,
   FlowWindowStats,
+  InProgressCounts,
+  InProgressWindow,
   LatencySummary,
   PoolWindowStats,
   RequestOutcome,

@@ -58,6 +58,12 @@ export interface WindowStats {
    * Always set by WindowAggregator.
    */
   latencyBuckets?: readonly number[];
+  /**
+   * `clock.now()` when the window's first failed request (as counted in `failed`) ended, or null
+   * when none failed: the exact start of a failure, where the window's start is up to a window early.
+   * Set by WindowAggregator for routes, pools and backends.
+   */
+  firstFailureAt?: number | null;
 }
 
 export interface PoolWindowStats extends WindowStats {
@@ -99,4 +105,25 @@ export interface TelemetryWindow {
   backends: Readonly<Record<string, BackendWindowStats>>;
   /** Every (route, pool, backend) path that had traffic in the window (WindowAggregator always fills it). */
   flows?: readonly FlowWindowStats[];
+}
+
+/** A pool's counts so far in the open window (see {@link InProgressWindow}). */
+export interface InProgressCounts {
+  requests: number;
+  /** As `WindowStats.failed`. */
+  failed: number;
+  /** Client-visible failures to reach the pool at all: connect errors, resets, no live backend. */
+  connectFailures: number;
+  /** `clock.now()` of the first failed request in the open window, or null. */
+  firstFailureAt: number | null;
+}
+
+/**
+ * The open window's counts so far, per pool: what a closed window will say, before it closes.
+ * Lets a reader react to a hard failure within a fraction of a window (the rollout's fast path).
+ */
+export interface InProgressWindow {
+  /** Start of the open window, epoch ms. */
+  start: number;
+  pools: Readonly<Record<string, InProgressCounts>>;
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/index.ts';
 import { DURATION_BUCKETS_SECONDS } from './histogram.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { ErrorKind, FlowWindowStats, RequestOutcome, WindowStats } from './telemetry-window.ts';
@@ -14,6 +15,8 @@ const KIND_INDEX: Readonly<Record<ErrorKind, number>> = Object.freeze({
 });
 /** By kind index: 1 for kinds that are failures from the client's view whatever the status (client_abort is not). */
 const FAILURE_KIND = Uint8Array.from(KINDS, (k) => (k === 'client_abort' ? 0 : 1));
+/** Kinds that mean the pool could not be reached at all (the rollout's connection-failure guard). */
+const CONNECT_KINDS: readonly number[] = [KIND_INDEX.connect, KIND_INDEX.reset, KIND_INDEX.no_backend];
 
 let emptyLatency: LatencyHistogram | undefined;
 const BOUNDS_MS: readonly number[] = DURATION_BUCKETS_SECONDS.map((s) => s * 1000);
@@ -32,12 +35,24 @@ export class WindowAccumulator {
   ejections = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** `clock.now()` of the window's first failed outcome, or null (only with a clock). */
+  firstFailureAt: number | null = null;
   /** Windows in a row with no traffic and no mention by the probe (to forget entities that left). */
   idleWindows = 0;
   readonly latency: LatencyHistogram | null;
+  readonly #clock: Clock | null;
 
-  constructor(withLatency: boolean) {
+  /** `clock`: stamps the first failure of each window (read once per window, on that failure). */
+  constructor(withLatency: boolean, clock: Clock | null = null) {
     this.latency = withLatency ? new LatencyHistogram() : null;
+    this.#clock = clock;
+  }
+
+  /** Connect errors, resets and no-backend refusals so far (the judge's "connection failures"). */
+  get connectFailures(): number {
+    let n = 0;
+    for (const i of CONNECT_KINDS) n += this.errors[i] as number;
+    return n;
   }
 
   get active(): boolean {
@@ -56,7 +71,10 @@ export class WindowAccumulator {
       if (kind === 'shed') this.shed++;
       if (FAILURE_KIND[i] === 1) failed = true;
     }
-    if (failed) this.failed++;
+    if (failed) {
+      this.failed++;
+      if (this.firstFailureAt === null && this.#clock !== null) this.firstFailureAt = this.#clock.now();
+    }
     this.retries += o.retries;
     this.bytesIn += o.bytesIn;
     this.bytesOut += o.bytesOut;
@@ -81,6 +99,7 @@ export class WindowAccumulator {
       latency: latency.summary(),
       histogram: latency.encode(),
       latencyBuckets: Object.freeze(latency.countsAtOrBelow(BOUNDS_MS)),
+      firstFailureAt: this.firstFailureAt,
     };
   }
 
@@ -100,6 +119,7 @@ export class WindowAccumulator {
   reset(): void {
     this.requests = 0;
     this.failed = 0;
+    this.firstFailureAt = null;
     this.status.fill(0);
     this.errors.fill(0);
     this.shed = 0;

@@ -153,6 +153,7 @@ describe('WindowAggregator', () => {
       {
         requests: 0,
         failed: 0,
+        firstFailureAt: null,
         errors: {},
         shed: 0,
         retries: 0,
@@ -317,6 +318,72 @@ describe('WindowAggregator', () => {
     assert.deepEqual(await pending, { done: true, value: undefined });
     agg.close();
     assert.deepEqual(await agg.windows()[Symbol.asyncIterator]().next(), { done: true, value: undefined });
+  });
+
+  test('stamps each window with the clock time of its first failure, per route, pool and backend', () => {
+    const { clock, agg, windows } = setup();
+    clock.advance(100);
+    agg.record(outcome({ status: 200 }));
+    agg.record(outcome({ status: 404 }));
+    agg.record(outcome({ status: 0, backend: null, errorKind: 'client_abort' }));
+    assert.equal(agg.inProgress().pools.vendor?.firstFailureAt, null, '4xx and client aborts are not failures');
+    clock.advance(250);
+    agg.record(outcome({ pool: 'inhouse', backend: 'i1', status: 502 }));
+    clock.advance(100);
+    agg.record(outcome({ status: 0, errorKind: 'connect' }));
+    clock.advance(200);
+    agg.record(outcome({ status: 500 }));
+    agg.record(outcome({ pool: 'inhouse', backend: 'i2', status: 503 }));
+    clock.advance(350);
+    const w = windows[0] as TelemetryWindow;
+    assert.equal(w.start, T0);
+    assert.equal(w.routes.web?.firstFailureAt, T0 + 350);
+    assert.equal(w.pools.inhouse?.firstFailureAt, T0 + 350);
+    assert.equal(w.pools.vendor?.firstFailureAt, T0 + 450);
+    assert.equal(w.backends['vendor/v1']?.firstFailureAt, T0 + 450);
+    assert.equal(w.backends['inhouse/i1']?.firstFailureAt, T0 + 350);
+    assert.equal(w.backends['inhouse/i2']?.firstFailureAt, T0 + 650);
+    // The next window starts afresh.
+    clock.advance(300);
+    agg.record(outcome({ status: 200 }));
+    clock.advance(200);
+    agg.record(outcome({ status: 504, errorKind: 'timeout' }));
+    clock.advance(500);
+    assert.equal(windows[1]?.pools.vendor?.firstFailureAt, T0 + 1500);
+    clock.advance(1000);
+    agg.record(outcome());
+    clock.advance(1000);
+    assert.equal(windows[3]?.pools.vendor?.failed, 0);
+    assert.equal(windows[3]?.pools.vendor?.firstFailureAt, null);
+    agg.close();
+  });
+
+  test('inProgress() counts the open window so far, per pool, and starts afresh with each window', () => {
+    const { clock, agg, windows } = setup({ start: T0 + 100 });
+    assert.deepEqual(agg.inProgress(), { start: T0, pools: {} });
+    agg.record(outcome({ pool: 'inhouse', backend: 'i1' }));
+    clock.advance(200);
+    agg.record(outcome({ pool: 'inhouse', backend: 'i1', status: 500 }));
+    clock.advance(100);
+    agg.record(outcome({ pool: 'inhouse', backend: 'i1', status: 0, errorKind: 'connect' }));
+    agg.record(outcome({ pool: 'inhouse', backend: null, status: 503, errorKind: 'no_backend' }));
+    agg.record(outcome({ pool: 'inhouse', backend: 'i1', status: 0, errorKind: 'reset' }));
+    agg.record(outcome({ pool: 'inhouse', backend: 'i1', status: 504, errorKind: 'timeout' }));
+    agg.record(outcome({ pool: 'vendor', status: 200 }));
+    assert.deepEqual(agg.inProgress(), {
+      start: T0,
+      pools: {
+        inhouse: { requests: 6, failed: 5, connectFailures: 3, firstFailureAt: T0 + 300 },
+        vendor: { requests: 1, failed: 0, connectFailures: 0, firstFailureAt: null },
+      },
+    });
+    assert.equal(windows.length, 0, 'reading it closes nothing');
+    clock.advance(600);
+    assert.equal(windows[0]?.pools.inhouse?.failed, 5, 'the closed window holds what was in progress');
+    assert.deepEqual(agg.inProgress(), { start: T0 + 1000, pools: {} });
+    agg.record(outcome({ status: 500 }));
+    assert.deepEqual(agg.inProgress().pools, { vendor: { requests: 1, failed: 1, connectFailures: 0, firstFailureAt: T0 + 1000 } });
+    agg.close();
   });
 
   test('record() after close() is ignored', () => {

@@ -3,6 +3,8 @@ import { EMPTY_PROBE, type TelemetryProbe } from './telemetry-probe.ts';
 import type {
   BackendWindowStats,
   FlowWindowStats,
+  InProgressCounts,
+  InProgressWindow,
   PoolWindowStats,
   RequestOutcome,
   TelemetryWindow,
@@ -63,9 +65,10 @@ export class WindowAggregator {
   /** Counts one finished request in the open window. */
   record(o: RequestOutcome): void {
     if (this.#closed) return;
-    entity(this.#routes, o.route, true).add(o);
-    entity(this.#pools, o.pool, true).add(o);
-    if (o.backend !== null) entity(nested(this.#backends, o.pool), o.backend, true).add(o);
+    const clock = this.#clock;
+    entity(this.#routes, o.route, clock).add(o);
+    entity(this.#pools, o.pool, clock).add(o);
+    if (o.backend !== null) entity(nested(this.#backends, o.pool), o.backend, clock).add(o);
     const byPool = nested(this.#flows, o.route);
     let byBackend = byPool.get(o.pool);
     if (byBackend === undefined) {
@@ -83,8 +86,26 @@ export class WindowAggregator {
   /** Counts one ejection of `backend` in the open window (on the backend and its pool). */
   recordEjection(pool: string, backend: string): void {
     if (this.#closed) return;
-    entity(nested(this.#backends, pool), backend, true).ejections++;
-    entity(this.#pools, pool, true).ejections++;
+    entity(nested(this.#backends, pool), backend, this.#clock).ejections++;
+    entity(this.#pools, pool, this.#clock).ejections++;
+  }
+
+  /**
+   * The open window's counts so far, per pool (pools with requests in it): a few numbers each, no
+   * histogram work, so it can be read several times a window (the rollout's fast path does, every 250 ms).
+   */
+  inProgress(): InProgressWindow {
+    const pools: Record<string, InProgressCounts> = {};
+    for (const [name, acc] of this.#pools) {
+      if (acc.requests === 0) continue;
+      pools[name] = {
+        requests: acc.requests,
+        failed: acc.failed,
+        connectFailures: acc.connectFailures,
+        firstFailureAt: acc.firstFailureAt,
+      };
+    }
+    return { start: this.#start, pools };
   }
 
   /** Calls `fn` with each window as it closes; returns the unsubscribe function. */
@@ -167,11 +188,11 @@ export class WindowAggregator {
 
   #closeWindow(start: number, end: number): TelemetryWindow {
     const probe = this.#readProbe();
-    for (const name in probe.routes) entity(this.#routes, name, true);
-    for (const name in probe.pools) entity(this.#pools, name, true);
+    for (const name in probe.routes) entity(this.#routes, name, this.#clock);
+    for (const name in probe.pools) entity(this.#pools, name, this.#clock);
     for (const key in probe.backends) {
       const b = probe.backends[key];
-      if (b !== undefined) entity(nested(this.#backends, b.pool), backendName(key, b.pool), true);
+      if (b !== undefined) entity(nested(this.#backends, b.pool), backendName(key, b.pool), this.#clock);
     }
 
     const routes: Record<string, WindowStats> = {};
@@ -250,10 +271,11 @@ function nested<T>(map: Nested<Nested<T>>, key: string): Nested<T> {
   return inner;
 }
 
-function entity(map: Nested<WindowAccumulator>, key: string, withLatency: boolean): WindowAccumulator {
+/** A route, pool or backend accumulator: with a latency histogram, and the clock that stamps first failures. */
+function entity(map: Nested<WindowAccumulator>, key: string, clock: Clock): WindowAccumulator {
   let acc = map.get(key);
   if (acc === undefined) {
-    acc = new WindowAccumulator(withLatency);
+    acc = new WindowAccumulator(true, clock);
     map.set(key, acc);
   }
   return acc;
