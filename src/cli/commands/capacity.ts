@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PiperError, parseDuration, parsePercent, parseRate, SeededRandom, SystemClock } from '../../core/index.ts';
+import { parseDuration, parsePercent, parseRate, SeededRandom, SystemClock } from '../../core/index.ts';
 import {
   type CapacityResult,
   capacityEvent,

@@ -4,7 +4,6 @@ import { formatDuration, PiperError, parseDuration, parseRate, SeededRandom, Sys
 import {
   constantPlan,
   formatLoadProgress,
-  HTTP_SENDER_KINDS,
   type HttpSenderKind,
   type LoadModel,
   type LoadResult,
