@@ -33,6 +33,8 @@ export class Exchange extends EventEmitter {
   clientGone = false;
   /** A 502/503/504 from a backend that is being discarded in favour of a retry. */
   discardedStatus = 0;
+  /** The current attempt's Retry-After from the backend, if it sent one. */
+  upstreamRetryAfter: string | null = null;
   /** Whether the current attempt may be replaced by a retry (decided before the attempt). */
   mayRetry = false;
   /** True while an upstream attempt is running (an `abort` then cancels it). */

@@ -44,6 +44,19 @@ describe('OutlierDetector', () => {
     assert.deepEqual(log, ['ejected b0 30000 5 consecutive 5xx', 'readmitted b0']);
   });
 
+  it('never ejects a backend for 503s with Retry-After (it is shedding load, not broken), and they do not reset the count', () => {
+    const { backends, detector, log } = setup(4);
+    const b = backends[0] as BackendRuntime;
+    for (let i = 0; i < 50; i++) detector.observe(b, 'overloaded', 503);
+    assert.equal(b.routable, true);
+    assert.deepEqual(log, []);
+    detector.observe(b, '5xx', 502);
+    detector.observe(b, 'overloaded', 503);
+    detector.observe(b, '5xx', 502);
+    detector.observe(b, '5xx', 502);
+    assert.equal(b.health, 'ejected');
+  });
+
   it('a success in between resets the count', () => {
     const { backends, detector } = setup(4);
     const b = backends[0] as BackendRuntime;

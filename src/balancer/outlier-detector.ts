@@ -2,7 +2,13 @@ import type { Clock, TimerHandle } from '../core/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 
 /** How one forwarded attempt ended, as passive outlier detection sees it. */
-export type AttemptResult = 'success' | '5xx' | 'gateway' | 'connect' | 'timeout' | 'reset';
+/**
+ * `overloaded`: a 503 with Retry-After, the backend shedding load on purpose. It is a load signal
+ * (admission sees the latency), not a health failure: ejecting an overloaded backend moves its load
+ * onto the rest of the pool and collapses it (bench/balancer/overload.ts: goodput 0.5–0.75 C with
+ * those ejections, 1.0 C without).
+ */
+export type AttemptResult = 'success' | '5xx' | 'overloaded' | 'gateway' | 'connect' | 'timeout' | 'reset';
 
 export interface OutlierDetectionOptions {
   enabled: boolean;
@@ -53,6 +59,8 @@ export class OutlierDetector {
 
   /** Records one attempt's result; ejects the backend when a threshold is reached. */
   observe(backend: BackendRuntime, result: AttemptResult, status = 0): void {
+    // Neither proof of health nor of failure: the counts stay as they are.
+    if (result === 'overloaded') return;
     if (result === 'success') {
       if (backend.consecutive5xx !== 0 || backend.consecutiveGatewayErrors !== 0 || backend.consecutiveConnectFailures !== 0) {
         backend.resetCounters();

@@ -172,7 +172,13 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
   if (ex.discardedStatus !== 0) {
     // The retry was not possible after all; the backend's own 5xx is the truthful answer.
     ex.errorKind = null;
-    sendError(ex.res, ex.discardedStatus, 'PIPER_BALANCER_UPSTREAM_UNAVAILABLE', `the backend answered ${ex.discardedStatus}`);
+    sendError(
+      ex.res,
+      ex.discardedStatus,
+      'PIPER_BALANCER_UPSTREAM_UNAVAILABLE',
+      `the backend answered ${ex.discardedStatus}`,
+      ex.upstreamRetryAfter !== null ? { 'retry-after': ex.upstreamRetryAfter } : {},
+    );
     return;
   }
   ex.errorKind = lastKind;
@@ -193,6 +199,7 @@ async function attemptOnce(
 ): Promise<ErrorKind | null> {
   const dispatcher = backend.dispatcher as Dispatcher;
   ex.discardedStatus = 0;
+  ex.upstreamRetryAfter = null;
   ex.attempting = true;
   backend.inFlight++;
   try {
@@ -208,7 +215,8 @@ async function attemptOnce(
       streamFactory,
     );
     const status = ex.discardedStatus !== 0 ? ex.discardedStatus : ex.res.statusCode;
-    pool.outliers.observe(backend, status >= 500 ? '5xx' : 'success', status);
+    const result = status === 503 && ex.upstreamRetryAfter !== null ? 'overloaded' : status >= 500 ? '5xx' : 'success';
+    pool.outliers.observe(backend, result, status);
     return ex.discardedStatus !== 0 ? 'protocol' : null;
   } catch (err) {
     if (ex.clientGone) {
@@ -233,6 +241,8 @@ async function attemptOnce(
 function streamFactory(data: Dispatcher.StreamFactoryData<Exchange>): Writable {
   const ex = data.opaque;
   const status = data.statusCode;
+  const retryAfter = data.headers['retry-after'];
+  ex.upstreamRetryAfter = typeof retryAfter === 'string' ? retryAfter : null;
   if (ex.mayRetry && (status === 502 || status === 503 || status === 504)) {
     ex.discardedStatus = status;
     return new Writable({ write: (_c, _e, cb) => cb() });
