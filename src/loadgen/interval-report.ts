@@ -14,9 +14,8 @@ export function histogramOf(payload: HistogramPayload): LatencyHistogram {
  * Counts follow the bookkeeping rule: every scheduled request ends in exactly one of
  * completed, failed, timedOut or unsent (possibly in a later interval than it was scheduled).
  */
-export interface IntervalReport {
-  /** Interval number since the run's start (0-based). */
-  interval: number;
+/** Bookkeeping counts of a run: scheduled = completed + failed + timedOut + unsent once it ends. */
+export interface LoadCounts {
   scheduled: number;
   /** Handed to the HTTP client. */
   sent: number;
@@ -30,6 +29,11 @@ export interface IntervalReport {
   /** Responses by status class (`2xx`, …) and failures by kind (`connect`, `reset`, …). */
   statuses: Record<string, number>;
   errors: Record<string, number>;
+}
+
+export interface IntervalReport extends LoadCounts {
+  /** Interval number since the run's start (0-based). */
+  interval: number;
   /** Requests in flight at the end of the interval. */
   inFlight: number;
   /**

@@ -1,17 +1,7 @@
 import { LatencyHistogram } from '../telemetry/index.ts';
-import { histogramOf, type IntervalReport } from './interval-report.ts';
+import { histogramOf, type IntervalReport, type LoadCounts } from './interval-report.ts';
 
-/** Bookkeeping counts of a run: scheduled = completed + failed + timedOut + unsent once it ends. */
-export interface LoadCounts {
-  scheduled: number;
-  sent: number;
-  completed: number;
-  failed: number;
-  timedOut: number;
-  unsent: number;
-  statuses: Record<string, number>;
-  errors: Record<string, number>;
-}
+export type { LoadCounts } from './interval-report.ts';
 
 /** One point of the run's timeline (one interval, or several once a long run is coarsened). */
 export interface TimelinePoint {

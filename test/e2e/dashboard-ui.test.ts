@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createDashboardHandler, type DashboardHandler } from '../../src/dashboard/index.ts';
+import { POSTMORTEM_SECTIONS } from '../../src/journal/index.ts';
 import { launchChromium } from './chromium.ts';
 import { createRecordedApi, type RecordedApi } from './dashboard-recorded-api.ts';
 
@@ -159,19 +160,7 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   await page.screenshot({ path: join(shots, 'incident.png'), fullPage: true });
   await page.getByRole('link', { name: 'Postmortem' }).click();
   const article = page.getByRole('article', { name: 'Postmortem' });
-  for (const section of [
-    'Summary',
-    'Affected Services',
-    'Impact',
-    'Outage Duration',
-    'Cause',
-    'Resolution',
-    'Timeline of events',
-    'Problems with our response',
-    'Preventative measures to take',
-    'Detection Method',
-    'Changes to make in future outage responses',
-  ]) {
+  for (const section of POSTMORTEM_SECTIONS) {
     await article.getByRole('heading', { name: section, exact: true }).waitFor();
   }
   assert.equal(await article.locator('table td', { hasText: '391 of 433' }).count(), 1);
