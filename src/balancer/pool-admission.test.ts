@@ -47,6 +47,32 @@ describe('PoolAdmission', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('refuses at once a request whose wait would pass the queue timeout, by the measured drain rate', async () => {
+    const { clock, admission } = setup(1, 100, 250);
+    assert.equal(admission.acquire(), true);
+    // Learn the drain rate: one queued request admitted every 50 ms.
+    for (let i = 0; i < 8; i++) {
+      const waiter = admission.acquire() as Promise<boolean>;
+      clock.advance(50);
+      admission.release(50, 1);
+      assert.equal(await waiter, true);
+    }
+    // At 50 ms per admission, 5 waiters take 250 ms: the fifth may still wait, the sixth may not.
+    const waiters = [1, 2, 3, 4].map(() => admission.acquire());
+    assert.ok(waiters.every((w) => w instanceof Promise));
+    assert.equal(admission.queued, 4);
+    assert.ok(admission.acquire() instanceof Promise, 'the fifth waits: 5 × 50 ms = 250 ms is not over the timeout');
+    assert.equal(admission.acquire(), false, 'the sixth is refused now, not after 250 ms');
+    assert.equal(admission.predictedSheds, 1);
+  });
+
+  it('without enough drain samples, a request queues rather than being refused by a guess', () => {
+    const { admission } = setup(1, 100, 10);
+    admission.acquire();
+    for (let i = 0; i < 20; i++) assert.ok(admission.acquire() instanceof Promise);
+    assert.equal(admission.predictedSheds, 0);
+  });
+
   it('close() refuses waiters and new requests', async () => {
     const { clock, admission } = setup(1, 4);
     admission.acquire();

@@ -6,10 +6,17 @@ interface Waiter {
   timer: TimerHandle;
 }
 
+/** Queue drains measured before the wait estimate is trusted. */
+const MIN_DRAIN_SAMPLES = 8;
+/** Weight of the newest drain interval in the moving average. */
+const DRAIN_EWMA_WEIGHT = 0.2;
+
 /**
  * Admission for one pool: a request runs when in-flight is under the adaptive limit, else waits
- * in a bounded FIFO queue for at most `queueTimeout`; when the queue is full it is refused at
- * once, so shedding costs no more than a comparison.
+ * in a bounded FIFO queue for at most `queueTimeout`. It is refused at once, at the cost of a
+ * comparison, when the queue is full or when the measured drain rate says its wait would pass
+ * `queueTimeout` anyway: a request that would only time out in the queue is told so now, and the
+ * client gets its 503 + Retry-After in microseconds instead of after the timeout.
  */
 export class PoolAdmission {
   readonly #clock: Clock;
@@ -19,6 +26,12 @@ export class PoolAdmission {
   readonly #queue: Waiter[] = [];
   #inFlight = 0;
   #closed = false;
+  /** Moving average of the time between two queued requests being admitted (ms). */
+  #drainInterval = 0;
+  #drainSamples = 0;
+  #lastDrainAt = -1;
+  /** Refused at once because the estimated wait was longer than the queue timeout. */
+  predictedSheds = 0;
 
   constructor(clock: Clock, limiter: GradientLimiter, queueSize: number, queueTimeout: number) {
     this.#clock = clock;
@@ -50,6 +63,11 @@ export class PoolAdmission {
       return true;
     }
     if (this.#queue.length >= this.#queueSize) return false;
+    if (this.#drainSamples >= MIN_DRAIN_SAMPLES && (this.#queue.length + 1) * this.#drainInterval > this.#queueTimeout) {
+      this.predictedSheds++;
+      return false;
+    }
+    if (this.#queue.length === 0) this.#lastDrainAt = this.#clock.monotonic();
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
         resolve,
@@ -71,8 +89,18 @@ export class PoolAdmission {
       const waiter = this.#queue.shift() as Waiter;
       waiter.timer.cancel();
       this.#inFlight++;
+      this.#sampleDrain();
       waiter.resolve(true);
     }
+  }
+
+  /** Measures the time between admissions from the queue: only while there is a queue, so idle time never counts. */
+  #sampleDrain(): void {
+    const now = this.#clock.monotonic();
+    const interval = Math.min(now - this.#lastDrainAt, this.#queueTimeout);
+    this.#drainInterval = this.#drainSamples === 0 ? interval : this.#drainInterval + DRAIN_EWMA_WEIGHT * (interval - this.#drainInterval);
+    this.#drainSamples++;
+    this.#lastDrainAt = now;
   }
 
   /** Refuses everything queued and everything new. Idempotent. */
