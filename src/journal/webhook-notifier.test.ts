@@ -94,3 +94,34 @@ test('the Slack payload has text and blocks', () => {
   assert.match(String(p.text), /:white_check_mark: \*incident\.resolved\*/);
   assert.equal((p.blocks as unknown[]).length, 2);
 });
+
+test("by default a webhook hears of incidents and of a migration's start, steps, rollback and completion, not of other events", async () => {
+  const clock = new ManualClock();
+  const journal = Journal.open({ path: ':memory:', clock });
+  const kinds: string[] = [];
+  const notifier = new WebhookNotifier({
+    journal,
+    clock,
+    logger: silentLogger(),
+    webhooks: [{ url: 'http://127.0.0.1:1/hook', format: 'json' }],
+    send: async (_url, body) => {
+      kinds.push(String((JSON.parse(body) as { event: { kind: string } }).event.kind));
+      return 200;
+    },
+  });
+  for (const kind of [
+    'migration.started',
+    'migration.step',
+    'migration.decision',
+    'split.changed',
+    'migration.rolled_back',
+    'migration.completed',
+    'incident.opened',
+  ]) {
+    journal.append({ kind, source: 'rollout', subject: 'web' });
+  }
+  await notifier.idle();
+  assert.deepEqual(kinds, ['migration.started', 'migration.step', 'migration.rolled_back', 'migration.completed', 'incident.opened']);
+  notifier.close();
+  journal.close();
+});

@@ -7,7 +7,7 @@ import type { JournalEvent } from './journal-event.ts';
 export interface WebhookTarget {
   url: string;
   format: 'json' | 'slack';
-  /** Event kinds sent; incident open, acknowledge and resolve when absent. */
+  /** Event kinds sent; when absent, incidents (open, acknowledge, resolve) and migrations (start, step, rollback, completion). */
   events?: readonly string[] | undefined;
 }
 
@@ -31,7 +31,16 @@ export interface WebhookNotifierOptions {
   dashboardUrl?: string;
 }
 
-const DEFAULT_EVENTS = ['incident.opened', 'incident.acknowledged', 'incident.resolved'];
+// Incidents, and a migration's start, steps, rollback and completion (issue 7 asks for those).
+const DEFAULT_EVENTS = [
+  'incident.opened',
+  'incident.acknowledged',
+  'incident.resolved',
+  'migration.started',
+  'migration.step',
+  'migration.rolled_back',
+  'migration.completed',
+];
 
 /** The generic JSON body: the event as recorded, plus a one-line text. */
 export function jsonPayload(e: JournalEvent): Record<string, unknown> {
