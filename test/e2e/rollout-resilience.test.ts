@@ -73,6 +73,8 @@ describe('migration controller: A/A, kill -9, silence, organic growth', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const m = await first.api.start({ route: 'web', to: 'inhouse' });
     await waitFor('step 2', async () => ((await first.api.get(m.id)).stepIndex >= 1 ? true : undefined));
+    // The controller journals a step before it tells the balancer: kill it once the balancer has it.
+    await waitFor('step 2 on the balancer', async () => (share((await routeState(rig)).split, 'inhouse') === 0.5 ? true : undefined));
     first.ctl.child.kill('SIGKILL');
     await first.ctl.exited;
     // The balancer keeps the last split while the controller is gone.
