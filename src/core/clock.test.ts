@@ -45,3 +45,13 @@ test('sleep resolves when the clock passes its time and rejects when aborted', a
   await assert.rejects(aborted, /stop/);
   assert.equal(clock.pending, 0);
 });
+
+test('a system-clock sleep keeps the process alive until it ends (a drain loop must not end the process)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `import { SystemClock } from ${JSON.stringify(new URL('./clock.ts', import.meta.url).href)};
+await new SystemClock().sleep(50);
+console.log('slept');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'slept');
+});

@@ -40,9 +40,19 @@ export class SystemClock implements Clock {
     return { cancel: () => globalThis.clearInterval(t) };
   }
 
+  /**
+   * Unlike the timers above, an awaited sleep keeps the process alive: it is work in progress
+   * (a drain loop, a backoff). Unref'd, a process whose last handle closed mid-drain would end
+   * with its top-level await unsettled (exit code 13).
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepOn(this, ms, signal);
+    return sleepOn({ setTimeout: refTimeout }, ms, signal);
   }
+}
+
+function refTimeout(fn: () => void, ms: number): TimerHandle {
+  const t = globalThis.setTimeout(fn, ms);
+  return { cancel: () => globalThis.clearTimeout(t) };
 }
 
 interface ManualTimer {
@@ -139,7 +149,7 @@ export class ManualClock implements Clock {
   }
 }
 
-function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+function sleepOn(clock: Pick<Clock, 'setTimeout'>, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);

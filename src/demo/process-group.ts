@@ -86,8 +86,11 @@ export class ProcessGroup {
     this.#started.find((p) => p.name === name)?.child.kill('SIGKILL');
   }
 
-  /** Stops every process: SIGTERM, then SIGKILL after `graceMs`. Idempotent. Returns exit codes by name. */
-  async close(graceMs = 5_000): Promise<Record<string, number | string>> {
+  /**
+   * Stops every process: SIGTERM, then SIGKILL after `graceMs` (longer than a server's 10 s drain).
+   * Idempotent. Returns exit codes by name.
+   */
+  async close(graceMs = 15_000): Promise<Record<string, number | string>> {
     if (!this.#closing) {
       this.#closing = true;
       for (const p of this.#started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
