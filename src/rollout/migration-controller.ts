@@ -621,25 +621,30 @@ export class MigrationController {
     }
   }
 
+  /** The dead-man guard put the route back on the source: hold there, never fight the revert. */
+  #pauseAfterRevert(rt: Runtime, now: number, why: string): void {
+    this.#commit(
+      rt,
+      {
+        ...rt.state,
+        phase: 'paused',
+        stepIndex: -1,
+        targetPercent: 0,
+        paused: { reason: 'dead-man guard reverted the route', actor: ACTOR, at: now },
+      },
+      'migration.paused',
+      { reason: why },
+      ACTOR,
+    );
+  }
+
   async #progress(rt: Runtime): Promise<void> {
     const s = rt.state;
     if (this.#active.get(s.id) !== rt || !ACTIVE_PHASES.includes(s.phase)) return;
     const now = this.#clock.now();
     if (rt.needsApply) await this.#apply(rt, `migration ${s.id}: retrying the recorded split`);
     if (this.#deadManFired(rt)) {
-      this.#commit(
-        rt,
-        {
-          ...s,
-          phase: 'paused',
-          stepIndex: -1,
-          targetPercent: 0,
-          paused: { reason: 'dead-man guard reverted the route', actor: ACTOR, at: now },
-        },
-        'migration.paused',
-        { reason: 'the data plane reverted the route to the source on its own (controller silent too long)' },
-        ACTOR,
-      );
+      this.#pauseAfterRevert(rt, now, 'the data plane reverted the route to the source on its own (controller silent too long)');
       return;
     }
     if (s.phase === 'rolling_back') {
@@ -741,20 +746,7 @@ export class MigrationController {
       });
       this.#log.info({ migration: state.id, phase: state.phase, targetPercent: state.targetPercent }, 'migration recovered');
       if (route !== undefined && this.#revertedWhileAway(route, state)) {
-        const now = this.#clock.now();
-        this.#commit(
-          rt,
-          {
-            ...state,
-            phase: 'paused',
-            stepIndex: -1,
-            targetPercent: 0,
-            paused: { reason: 'dead-man guard reverted the route', actor: ACTOR, at: now },
-          },
-          'migration.paused',
-          { reason: 'the data plane reverted the route to the source while the controller was away' },
-          ACTOR,
-        );
+        this.#pauseAfterRevert(rt, this.#clock.now(), 'the data plane reverted the route to the source while the controller was away');
         continue;
       }
       // Same split or not, re-apply: it re-arms the dead-man guard, and setSplit is idempotent.
