@@ -40,6 +40,29 @@ describe('GradientLimiter', () => {
     assert.ok(limiter.limit <= before / 2, `limit ${limiter.limit} after sustained 100x latency (was ${before})`);
   });
 
+  it('halves the limit per window while latency is past the tolerance', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { ...options, initialLimit: 64 });
+    feed(clock, limiter, 10, 10, 20);
+    assert.equal(limiter.limit, 64, 'app-limited at the baseline: unchanged');
+    // feed() closes each window at the first sample of the next batch: the second batch's window is all 40 ms.
+    feed(clock, limiter, 2, 40);
+    assert.equal(limiter.limit, 32);
+    feed(clock, limiter, 3, 40);
+    assert.equal(limiter.limit, 4, 'at minLimit after four windows of queueing');
+  });
+
+  it('keeps the limit down through a minute of overload (the baseline does not drift up to the queued latency)', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, options);
+    feed(clock, limiter, 50, 10);
+    // 60 s of windows whose latency stays 4x the baseline, as a saturated backend's queue makes it.
+    feed(clock, limiter, 600, 40);
+    assert.equal(limiter.limit, 4);
+    // Still under 40 ms ÷ the 1.5 tolerance: the 40 ms windows still read as a queue.
+    assert.ok(limiter.longRttMs < 40 / 1.5, `baseline ${limiter.longRttMs.toFixed(1)} ms`);
+  });
+
   it('recovers after a latency spike ends', () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, options);

@@ -73,6 +73,63 @@ describe('PoolAdmission', () => {
     assert.equal(admission.predictedSheds, 0);
   });
 
+  it('a queue that does not empty for an interval stands: waits drop to the target, newest first', async () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { adaptive: false, initialLimit: 1, minLimit: 1, maxLimit: 1 });
+    const admission = new PoolAdmission(clock, limiter, 100, 250, { target: 5, interval: 100 });
+    assert.equal(admission.acquire(), true);
+    const outcomes: string[] = [];
+    const track = (name: string, p: boolean | Promise<boolean>) => {
+      assert.ok(p instanceof Promise);
+      void p.then((ok) => outcomes.push(`${name}:${ok ? 'run' : 'shed'}`));
+    };
+    track('a', admission.acquire());
+    assert.equal(admission.standing, false, 'a fresh queue is a burst');
+    // One slot frees every 40 ms and a new request arrives each time: the queue never empties.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(40);
+      track(`r${i}`, admission.acquire());
+      admission.release(40, 1);
+      await Promise.resolve();
+    }
+    // At 120 ms the queue has not emptied for more than the interval: r1, waiting 40 ms, is past
+    // the 5 ms target and refused; the slot goes to r2, the newest.
+    assert.equal(admission.standing, true, 'emptied by a refusal, not caught up: still standing');
+    track('x', admission.acquire());
+    track('y', admission.acquire());
+    clock.advance(3);
+    admission.release(40, 1);
+    await new Promise((r) => setImmediate(r));
+    // Still standing (refusals in the last interval): y, the newest, runs before x.
+    assert.deepEqual(outcomes, ['a:run', 'r0:run', 'r1:shed', 'r2:run', 'y:run']);
+    assert.equal(admission.standingSheds, 1);
+    // A waiter in a standing queue is refused after the target, not after the 250 ms timeout.
+    clock.advance(5);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(outcomes.slice(5), ['x:shed']);
+    assert.equal(admission.queued, 0);
+  });
+
+  it('a burst that drains within the interval keeps FIFO order and the long timeout', async () => {
+    const { clock, admission } = setup(1, 10, 250);
+    assert.equal(admission.acquire(), true);
+    const first = admission.acquire() as Promise<boolean>;
+    const second = admission.acquire() as Promise<boolean>;
+    clock.advance(60);
+    admission.release(60, 1);
+    assert.equal(await first, true, 'oldest first');
+    clock.advance(30);
+    admission.release(30, 1);
+    assert.equal(await second, true, 'waited 90 ms: under the timeout, still admitted');
+    assert.equal(admission.standing, false);
+    // The queue emptied by admissions: the next wait is a new burst, not a standing queue.
+    clock.advance(200);
+    const third = admission.acquire() as Promise<boolean>;
+    clock.advance(50);
+    admission.release(50, 1);
+    assert.equal(await third, true);
+  });
+
   it('close() refuses waiters and new requests', async () => {
     const { clock, admission } = setup(1, 4);
     admission.acquire();

@@ -77,7 +77,7 @@ export class PoolRuntime {
       minLimit: a.minLimit,
       maxLimit: a.maxLimit,
     });
-    this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout);
+    this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout, { target: a.queueTarget, interval: a.queueInterval });
     this.outliers = new OutlierDetector(o.clock, o.config.outlierDetection, this.backends, o.onEjection);
     this.#probe = o.probe ?? httpProbe(o.config.healthCheck.path, o.config.healthCheck.timeout);
     this.#health = new HealthChecker(o.clock, o.config.healthCheck, this.#probe, o.onHealthChange);

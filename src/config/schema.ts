@@ -79,6 +79,10 @@ export const admissionSchema = z.strictObject({
   /** Requests that may wait for a slot; the rest are shed at once. */
   queueSize: z.number().int().min(0).default(128),
   queueTimeout: duration().default(250),
+  /** Longest wait once the queue stands (has not emptied for `queueInterval`): CoDel's target. */
+  queueTarget: duration().default(5),
+  /** A queue that has not emptied for this long is overload, not a burst: CoDel's interval. */
+  queueInterval: duration().default(100),
 });
 
 export const backendSchema = z.strictObject({
