@@ -56,6 +56,7 @@ describe('loadgen bookkeeping over real sockets', () => {
     assert.ok(r.counts.unsent > 0, 'hung requests fill the cap of 20, so some arrivals go unsent');
     assert.ok((r.counts.statuses['5xx'] ?? 0) > 0 && r.counts.completed > 0);
     assert.equal(LatencyHistogram.decode(r.histograms.latency).count, r.counts.completed + (r.counts.statuses['5xx'] ?? 0));
+    assert.equal(LatencyHistogram.decode(r.histograms.completedLatency).count, r.counts.completed, 'completed latency: 2xx/3xx only');
   });
 
   it('balances exactly when every connection is refused', async () => {

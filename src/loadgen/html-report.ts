@@ -50,6 +50,7 @@ export function renderHtmlReport(result: LoadResult, title = 'piper loadtest'): 
   const c = result.counts;
   const row = (k: string, v: string) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`;
   const l = result.latency;
+  const k = result.completedLatency;
   const s = result.service;
   const thresholds = result.thresholds
     .map(
@@ -73,6 +74,7 @@ ${row('offered / answered', `${result.offeredRps.toFixed(1)} / ${result.achieved
 </table>
 <h2>Latency</h2><table><tr><th></th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 <tr><th>from intended send</th><td>${ms(l.p50)}</td><td>${ms(l.p90)}</td><td>${ms(l.p99)}</td><td>${ms(l.p999)}</td><td>${ms(l.max)}</td></tr>
+<tr><th>completed (2xx/3xx) only</th><td>${ms(k.p50)}</td><td>${ms(k.p90)}</td><td>${ms(k.p99)}</td><td>${ms(k.p999)}</td><td>${ms(k.max)}</td></tr>
 <tr><th>service time</th><td>${ms(s.p50)}</td><td>${ms(s.p90)}</td><td>${ms(s.p99)}</td><td>${ms(s.p999)}</td><td>${ms(s.max)}</td></tr></table>
 ${thresholds ? `<h2>Thresholds</h2><table><tr><th>threshold</th><th>measured</th><th>verdict</th></tr>${thresholds}</table>` : ''}
 <h2>Generator</h2><table>${row('send lag p99', ms(result.generator.sendLagP99Ms))}${row('event-loop delay p99 (worst second)', ms(result.generator.loopDelayP99MaxMs))}${row('event-loop utilization (worst second)', `${(result.generator.utilizationMax * 100).toFixed(0)}%`)}</table>

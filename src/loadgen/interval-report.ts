@@ -41,6 +41,8 @@ export interface IntervalReport extends LoadCounts {
    * report crosses threads; the histogram itself in process (encoding costs ~ms per interval).
    */
   latency: HistogramPayload;
+  /** Latency (from intended send) of completed answers only: 2xx and 3xx. */
+  completedLatency: HistogramPayload;
   service: HistogramPayload;
   sendLag: HistogramPayload;
   /** For saturation checks: requests due at or after the tail start, and completions there. */
@@ -61,7 +63,7 @@ export interface IntervalReport extends LoadCounts {
 }
 
 /** A report with every count at zero, for merging into. */
-export function emptyIntervalCounts(): Omit<IntervalReport, 'latency' | 'service' | 'sendLag'> {
+export function emptyIntervalCounts(): Omit<IntervalReport, 'latency' | 'completedLatency' | 'service' | 'sendLag'> {
   return {
     interval: 0,
     scheduled: 0,

@@ -32,6 +32,7 @@ interface OpenInterval {
   reports: number;
   counts: IntervalReport;
   latency: LatencyHistogram;
+  completedLatency: LatencyHistogram;
   service: LatencyHistogram;
   sendLag: LatencyHistogram;
 }
@@ -49,6 +50,8 @@ export class LoadAggregate {
   readonly #open = new Map<number, OpenInterval>();
   readonly counts: LoadCounts = { scheduled: 0, sent: 0, completed: 0, failed: 0, timedOut: 0, unsent: 0, statuses: {}, errors: {} };
   readonly latency = new LatencyHistogram();
+  /** Whole-run latency of completed (2xx/3xx) answers. */
+  readonly completedLatency = new LatencyHistogram();
   readonly service = new LatencyHistogram();
   readonly sendLag = new LatencyHistogram();
   readonly timeline: TimelinePoint[] = [];
@@ -90,6 +93,7 @@ export class LoadAggregate {
           inFlight: 0,
         },
         latency: new LatencyHistogram(),
+        completedLatency: new LatencyHistogram(),
         service: new LatencyHistogram(),
         sendLag: new LatencyHistogram(),
       };
@@ -122,6 +126,7 @@ export class LoadAggregate {
     addInto(c.statuses, report.statuses);
     addInto(c.errors, report.errors);
     open.latency.merge(histogramOf(report.latency));
+    open.completedLatency.merge(histogramOf(report.completedLatency));
     open.service.merge(histogramOf(report.service));
     open.sendLag.merge(histogramOf(report.sendLag));
     open.reports++;
@@ -161,6 +166,7 @@ export class LoadAggregate {
     this.utilizationMax = Math.max(this.utilizationMax, c.utilization);
     this.inFlight = c.inFlight;
     this.latency.merge(open.latency);
+    this.completedLatency.merge(open.completedLatency);
     this.service.merge(open.service);
     this.sendLag.merge(open.sendLag);
     const spanS = this.#intervalMs / 1000;

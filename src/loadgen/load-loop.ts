@@ -65,6 +65,7 @@ export class LoadLoop implements SendSink {
   #resolve: () => void = () => {};
   #c = freshCounts();
   #latency = new LatencyHistogram();
+  #completedLatency = new LatencyHistogram();
   #service = new LatencyHistogram();
   #sendLag = new LatencyHistogram();
 
@@ -124,8 +125,12 @@ export class LoadLoop implements SendSink {
       c.statuses[cls] = (c.statuses[cls] ?? 0) + 1;
       this.#latency.record(now - req.intendedAt);
       if (!Number.isNaN(req.startedAt)) this.#service.record(now - req.startedAt);
-      if (status >= 200 && status < 400) c.completed++;
-      else c.failed++;
+      if (status >= 200 && status < 400) {
+        c.completed++;
+        this.#completedLatency.record(now - req.intendedAt);
+      } else {
+        c.failed++;
+      }
       // Any answer counts for saturation: a target failing fast is not falling behind.
       const at = now - this.#t0;
       if (at >= this.#tailFrom && at < this.#tailUntil) c.tailAnswered++;
@@ -270,6 +275,7 @@ export class LoadLoop implements SendSink {
       ...c,
       inFlight: this.#inFlight,
       latency: encode ? this.#latency.encode() : this.#latency,
+      completedLatency: encode ? this.#completedLatency.encode() : this.#completedLatency,
       service: encode ? this.#service.encode() : this.#service,
       sendLag: encode ? this.#sendLag.encode() : this.#sendLag,
       loopDelayP99Ms: health.loopDelayP99Ms,
@@ -279,11 +285,13 @@ export class LoadLoop implements SendSink {
     // counts belongs to the next interval, never to this one twice.
     if (encode) {
       this.#latency.reset();
+      this.#completedLatency.reset();
       this.#service.reset();
       this.#sendLag.reset();
     } else {
       // The report owns the handed-over histograms now.
       this.#latency = new LatencyHistogram();
+      this.#completedLatency = new LatencyHistogram();
       this.#service = new LatencyHistogram();
       this.#sendLag = new LatencyHistogram();
     }

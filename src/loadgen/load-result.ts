@@ -39,6 +39,11 @@ export interface LoadResult {
   achievedRps: number;
   /** Latency from the intended send time (includes any wait caused by the target). */
   latency: LatencySummary;
+  /**
+   * Latency of completed answers (2xx/3xx) only, from intended send: what the users who were
+   * served saw (k6's http_req_duration{expected_response:true}).
+   */
+  completedLatency: LatencySummary;
   /** Time from the write on a connection to the last byte (what an actual-send timer sees). */
   service: LatencySummary;
   errorRatio: number;
@@ -49,5 +54,5 @@ export interface LoadResult {
   aborted: string | null;
   timeline: TimelinePoint[];
   /** Raw HDR histograms (µs, compressed base64) of the whole run. */
-  histograms: { latency: string; service: string };
+  histograms: { latency: string; completedLatency: string; service: string };
 }

@@ -290,6 +290,7 @@ function buildResult(
     offeredRps: plannedS > 0 ? c.scheduled / Math.min(plannedS, answeredS) : 0,
     achievedRps: answeredS > 0 ? (c.completed + c.failed) / answeredS : 0,
     latency: agg.latency.summary(),
+    completedLatency: agg.completedLatency.summary(),
     service: agg.service.summary(),
     errorRatio: errorRatio(c),
     generator,
@@ -297,7 +298,7 @@ function buildResult(
     thresholds: evaluateThresholds(run.thresholds, c, agg.latency),
     aborted: run.aborted,
     timeline: agg.timeline,
-    histograms: { latency: agg.latency.encode(), service: agg.service.encode() },
+    histograms: { latency: agg.latency.encode(), completedLatency: agg.completedLatency.encode(), service: agg.service.encode() },
   };
 }
 

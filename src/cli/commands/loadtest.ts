@@ -75,6 +75,14 @@ function printSummary(ctx: CliContext, r: LoadResult): void {
       ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
       [
         ['from intended send', ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p99), ms(r.latency.p999), ms(r.latency.max)],
+        [
+          'completed (2xx/3xx) only',
+          ms(r.completedLatency.p50),
+          ms(r.completedLatency.p90),
+          ms(r.completedLatency.p99),
+          ms(r.completedLatency.p999),
+          ms(r.completedLatency.max),
+        ],
         ['service time', ms(r.service.p50), ms(r.service.p90), ms(r.service.p99), ms(r.service.p999), ms(r.service.max)],
       ],
     ),
