@@ -3,84 +3,131 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../core/index.ts';
 import { GradientLimiter } from './gradient-limiter.ts';
 
-/** Feeds `windows` windows of 20 samples at `rttMs`, with `inFlight` in flight, 100 ms apart. */
-function feed(clock: ManualClock, limiter: GradientLimiter, windows: number, rttMs: number, inFlight = limiter.limit) {
+/**
+ * Feeds `windows` windows of 20 samples at `rttMs`, 100 ms apart. `inFlight` defaults to the
+ * current limit (a pool using all of it); while the limit is pinned for a measurement the samples
+ * report that pinned concurrency, as requests admitted under it would.
+ */
+function feed(clock: ManualClock, limiter: GradientLimiter, windows: number, rttMs: number, inFlight?: number) {
   for (let w = 0; w < windows; w++) {
     clock.advance(100);
-    for (let i = 0; i < 20; i++) limiter.sample(rttMs, inFlight);
+    for (let i = 0; i < 20; i++) limiter.sample(rttMs, inFlight ?? limiter.limit);
   }
+}
+
+/** A limiter that has measured a 10 ms minimum RTT, with `limit` restored afterwards. */
+function measured(limit = 20) {
+  const clock = new ManualClock();
+  const limiter = new GradientLimiter(clock, { adaptive: true, initialLimit: limit, minLimit: 4, maxLimit: 200 });
+  // Busy at the baseline: the window closes at its 10th sample and the measurement starts; the
+  // batch's other 10 samples, under the pinned limit, are its first.
+  feed(clock, limiter, 1, 10);
+  assert.equal(limiter.measuring, true);
+  for (let i = 0; i < 40; i++) limiter.sample(10, 4);
+  assert.equal(limiter.measuring, false);
+  assert.equal(limiter.minRttMs, 10);
+  return { clock, limiter };
 }
 
 describe('GradientLimiter', () => {
   const options = { adaptive: true, initialLimit: 20, minLimit: 4, maxLimit: 200 };
 
-  it('grows the limit while latency holds and the pool uses it', () => {
+  it('does not move, nor measure, while the pool is app-limited and has no baseline', () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, options);
-    feed(clock, limiter, 30, 10);
-    assert.ok(limiter.limit > 30, `limit ${limiter.limit}`);
+    feed(clock, limiter, 30, 500, 5);
+    assert.equal(limiter.limit, 20);
+    assert.equal(limiter.measurements, 0);
+  });
+
+  it('measures the minimum RTT with the limit pinned to minLimit, from requests that started under it', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, options);
+    feed(clock, limiter, 1, 10, 20);
+    assert.equal(limiter.measuring, true);
+    assert.equal(limiter.limit, 4, 'pinned');
+    // Requests admitted before the pin (in flight 20) do not count; 50 under it do.
+    for (let i = 0; i < 100; i++) limiter.sample(80, 20);
+    assert.equal(limiter.measuring, true);
+    for (let i = 0; i < 49; i++) limiter.sample(i < 25 ? 11 : 13, 4);
+    assert.equal(limiter.measuring, true);
+    limiter.sample(12, 3);
+    assert.equal(limiter.measuring, false);
+    assert.equal(limiter.minRttMs, 12, 'the median');
+    assert.equal(limiter.measurements, 1);
+  });
+
+  it('grows while latency stays within the buffer and the pool uses the limit', () => {
+    const { clock, limiter } = measured();
+    feed(clock, limiter, 10, 12);
+    assert.ok(limiter.limit > 40, `limit ${limiter.limit}`);
   });
 
   it('does not grow when the pool is app-limited (uses under half of the limit)', () => {
-    const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, options);
+    const { clock, limiter } = measured();
     feed(clock, limiter, 30, 10, 5);
     assert.equal(limiter.limit, 20);
   });
 
-  it('shrinks the limit when latency rises, and never below minLimit', () => {
-    const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, options);
-    feed(clock, limiter, 20, 10);
-    const before = limiter.limit;
-    feed(clock, limiter, 5, 100);
-    assert.ok(limiter.limit < before, `${limiter.limit} < ${before}`);
-    feed(clock, limiter, 200, 1000);
-    assert.ok(limiter.limit >= 4);
-    assert.ok(limiter.limit <= before / 2, `limit ${limiter.limit} after sustained 100x latency (was ${before})`);
+  it('halves the limit per window while latency is far past the buffer, never below minLimit', () => {
+    const { clock, limiter } = measured(64);
+    clock.advance(100);
+    for (let i = 0; i < 10; i++) limiter.sample(40, 64);
+    assert.equal(limiter.limit, 32, 'gradient 12.5 / 40 clamped at 0.5');
+    feed(clock, limiter, 4, 40);
+    assert.equal(limiter.limit, 4);
   });
 
-  it('halves the limit per window while latency is past the tolerance', () => {
+  it('starting in an overload, the first measurement sets the limit by Little\'s law at once', () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, { ...options, initialLimit: 64 });
-    feed(clock, limiter, 10, 10, 20);
-    assert.equal(limiter.limit, 64, 'app-limited at the baseline: unchanged');
-    // feed() closes each window at the first sample of the next batch: the second batch's window is all 40 ms.
-    feed(clock, limiter, 2, 40);
-    assert.equal(limiter.limit, 32);
-    feed(clock, limiter, 3, 40);
-    assert.equal(limiter.limit, 4, 'at minLimit after four windows of queueing');
+    // 64 in flight, 200 ms each: deep in a backend's queue; no baseline yet.
+    feed(clock, limiter, 1, 200, 64);
+    assert.equal(limiter.measuring, true);
+    // Pinned to 4, the backend answers in 8 ms: the ideal is 8 × 1.25 = 10 ms, 20× under 200 ms.
+    feed(clock, limiter, 3, 8);
+    assert.equal(limiter.minRttMs, 8);
+    assert.equal(limiter.limit, 4, '64 × 10 / 200 = 3.2, floored at minLimit');
   });
 
-  it('keeps the limit down through a minute of overload (the baseline does not drift up to the queued latency)', () => {
-    const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, options);
-    feed(clock, limiter, 50, 10);
-    // 60 s of windows whose latency stays 4x the baseline, as a saturated backend's queue makes it.
-    feed(clock, limiter, 600, 40);
-    assert.equal(limiter.limit, 4);
-    // Still under 40 ms ÷ the 1.5 tolerance: the 40 ms windows still read as a queue.
-    assert.ok(limiter.longRttMs < 40 / 1.5, `baseline ${limiter.longRttMs.toFixed(1)} ms`);
+  it('keeps the limit down through 70 s of overload (re-measured at the pinned concurrency)', () => {
+    const { clock, limiter } = measured();
+    // A saturated backend: latency grows with concurrency, 2.5 ms per request in flight (10 ms at
+    // the pinned 4, so every new measurement finds the same ideal).
+    let highest = 0;
+    for (let w = 0; w < 700; w++) {
+      clock.advance(100);
+      for (let i = 0; i < 20; i++) limiter.sample(2.5 * limiter.limit, limiter.limit);
+      if (w >= 10) highest = Math.max(highest, limiter.limit);
+    }
+    assert.ok(highest <= 8, `highest limit after the first second: ${highest}`);
+    assert.equal(limiter.minRttMs, 10, 'the baseline did not drift up to the queued latency');
+    assert.ok(limiter.measurements >= 2, 'measured again after the 60 s interval');
   });
 
-  it('recovers after a latency spike ends', () => {
+  it('measures again every interval, and a backend that became slower raises the baseline', () => {
     const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, options);
-    feed(clock, limiter, 20, 10);
-    feed(clock, limiter, 30, 200);
-    const low = limiter.limit;
-    feed(clock, limiter, 100, 10);
-    assert.ok(limiter.limit > low, `${limiter.limit} > ${low}`);
+    const limiter = new GradientLimiter(clock, { ...options, minRttIntervalMs: 10_000 });
+    feed(clock, limiter, 4, 10);
+    assert.equal(limiter.minRttMs, 10);
+    // Now every request takes 30 ms at any concurrency: the limit drops to its minimum, sits there,
+    // and the next measurement finds 30 ms; from then on the limit can grow again.
+    feed(clock, limiter, 30, 30);
+    assert.equal(limiter.minRttMs, 30);
+    feed(clock, limiter, 30, 30);
+    assert.ok(limiter.limit > 10, `limit ${limiter.limit}`);
   });
 
-  it('waits for a full window (time and samples) before moving', () => {
+  it('bounds a measurement in time once it has minSamples samples', () => {
     const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, options);
-    for (let i = 0; i < 1000; i++) limiter.sample(10, 20);
-    assert.equal(limiter.longRttMs, 0, 'no time passed: the window is still open');
-    clock.advance(100);
-    limiter.sample(10, 20);
-    assert.equal(limiter.longRttMs, 10);
+    const limiter = new GradientLimiter(clock, { ...options, minRttMaxMs: 1_000 });
+    feed(clock, limiter, 1, 10, 20);
+    for (let i = 0; i < 10; i++) limiter.sample(9, 2);
+    assert.equal(limiter.measuring, true);
+    clock.advance(1_000);
+    limiter.sample(9, 2);
+    assert.equal(limiter.measuring, false);
+    assert.equal(limiter.minRttMs, 9);
   });
 
   it('stays fixed when adaptive is off', () => {
@@ -89,5 +136,6 @@ describe('GradientLimiter', () => {
     feed(clock, limiter, 50, 10);
     feed(clock, limiter, 50, 500);
     assert.equal(limiter.limit, 20);
+    assert.equal(limiter.measurements, 0);
   });
 });

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/index.ts';
+import type { Clock, Random } from '../core/index.ts';
 
 export interface GradientLimiterOptions {
   initialLimit: number;
@@ -10,93 +10,128 @@ export interface GradientLimiterOptions {
   sampleWindowMs?: number;
   /** Fewest samples a window needs to move the limit. */
   minSamples?: number;
-  /** Latency growth tolerated before the limit shrinks (Gradient2's rttTolerance). */
-  tolerance?: number;
-  /** Weight of a new estimate (Gradient2's smoothing). */
-  smoothing?: number;
-  /** Length of the long-term latency average, in windows (Gradient2's longWindow). */
-  longWindow?: number;
+  /** Latency over the minimum RTT tolerated before the limit shrinks (Envoy's min_rtt_buffer). */
+  buffer?: number;
+  /** Time between two measurements of the minimum RTT (Envoy's min_rtt_calc_interval). */
+  minRttIntervalMs?: number;
+  /** Samples a minimum-RTT measurement takes (Envoy's request_count). */
+  minRttSamples?: number;
+  /** Longest a measurement pins the limit once it has `minSamples` samples. */
+  minRttMaxMs?: number;
+  /** Random share of the interval added to it, so pools do not measure in step (Envoy's jitter). */
+  jitter?: number;
+  /** For the jitter; without it the interval is exact. */
+  random?: Random;
 }
 
-/** How much more slowly a window showing a queue moves the latency baseline. */
-const QUEUED_WINDOW_SLOWDOWN = 10;
+/** Windows in a row at the minimum limit that make the minimum RTT suspect (Envoy: 5). */
+const WINDOWS_AT_MIN_BEFORE_REMEASURE = 5;
 
 /**
- * Adaptive concurrency limit after Netflix concurrency-limits' Gradient2 (and Envoy's gradient
- * controller): the ratio of long-term to short-term latency says whether a queue is forming. While
- * latency holds, the limit grows by a queue allowance (√limit), smoothed; when it rises, the limit
- * shrinks in proportion at once, at most by half per window, as Envoy's controller does: every
- * window spent above capacity adds a window of queueing to every admitted request. Samples are
- * folded per window so one slow request does not move it, and the limit only grows when the pool
- * was actually using half of it.
+ * Adaptive concurrency limit after Envoy's gradient controller. The ideal latency (minimum RTT)
+ * is measured by pinning the pool's concurrency to `minLimit` and taking the median of the
+ * latencies of requests that started with at most that many in flight; then, per window,
+ * `gradient = clamp(minRtt × (1 + buffer) / windowRtt, 0.5, 2)`. Below 1 a queue is forming and the
+ * limit shrinks at once (`limit × gradient`, at most by half a window); at or above 1 it grows
+ * (`limit × gradient + √limit`), but only while the pool used at least half of it, as latency
+ * says nothing about a limit that is not reached.
  *
- * The long-term latency is the baseline that says "no queue". Gradient2 folds every window into it,
- * so under sustained overload it drifts up to the queued latency within its long window and the
- * limit climbs back, queueing again. Here a window that shows a queue (short latency over the
- * tolerance) moves the baseline ten times more slowly than one that does not: an overload of
- * minutes keeps its limit, while a backend that really became slower still raises the baseline.
+ * Why a measured minimum and not a long average of live latency (Netflix's Gradient2): under
+ * sustained overload a long average drifts up to the queued latency and the limit climbs back into
+ * queueing, and a balancer that starts during an overload never sees the unqueued latency at all.
+ * The measurement is repeated every `minRttIntervalMs` (jittered) and whenever the limit has sat at
+ * its minimum for five windows (a backend that truly became slower), as Envoy does. The first one
+ * runs when the pool is first busy (in flight ≥ half the limit); until then the limit does not move.
+ * The cost, known from Envoy (envoy#8337): while pinned, requests queue (the admission queue
+ * absorbs a short measurement; `minRttMaxMs` bounds a long one).
  */
 export class GradientLimiter {
   readonly #clock: Clock;
-  readonly #o: Required<GradientLimiterOptions>;
+  readonly #o: Required<Omit<GradientLimiterOptions, 'random'>>;
+  readonly #random: Random | undefined;
   #limit: number;
-  #longRtt = 0;
-  #longCount = 0;
+  /** Median latency of the last measurement; 0 before the first. */
+  #minRtt = 0;
+  /** Set while the limit is pinned to measure the minimum RTT. */
+  #measuring = false;
+  #measureStart = 0;
+  #measured: number[] = [];
+  #limitBeforeMeasure = 0;
+  /** The last window's latency and peak in-flight before a measurement (0 when unknown). */
+  #rttBeforeMeasure = 0;
+  #inFlightBeforeMeasure = 0;
+  #nextMeasureAt = Number.POSITIVE_INFINITY;
+  #windowsAtMin = 0;
   #windowStart: number;
   #sum = 0;
   #count = 0;
   #maxInFlight = 0;
+  /** Minimum-RTT measurements taken so far. */
+  measurements = 0;
 
   constructor(clock: Clock, options: GradientLimiterOptions) {
     this.#clock = clock;
-    this.#o = { sampleWindowMs: 100, minSamples: 10, tolerance: 1.5, smoothing: 0.2, longWindow: 600, ...options };
+    this.#random = options.random;
+    const { random: _random, ...rest } = options;
+    this.#o = {
+      sampleWindowMs: 100,
+      minSamples: 10,
+      buffer: 0.25,
+      minRttIntervalMs: 60_000,
+      minRttSamples: 50,
+      minRttMaxMs: 1_000,
+      jitter: 0.15,
+      ...rest,
+    };
     // A fixed cap is exactly initialLimit; an adaptive one starts inside [minLimit, maxLimit].
     this.#limit = options.adaptive ? Math.min(Math.max(options.initialLimit, options.minLimit), options.maxLimit) : options.initialLimit;
     this.#windowStart = clock.monotonic();
   }
 
-  /** The current limit, an integer ≥ minLimit. */
+  /** The current limit, an integer ≥ minLimit (exactly minLimit while the minimum RTT is measured). */
   get limit(): number {
-    return Math.floor(this.#limit);
+    return this.#measuring ? this.#o.minLimit : Math.floor(this.#limit);
   }
 
-  /** The long-term latency estimate in ms (0 before the first window). */
-  get longRttMs(): number {
-    return this.#longRtt;
+  /** The last measured minimum RTT in ms (0 before the first measurement). */
+  get minRttMs(): number {
+    return this.#minRtt;
   }
 
-  /** Records one admitted request's latency and how many were in flight when it started. */
+  /** Whether the limit is pinned to measure the minimum RTT. */
+  get measuring(): boolean {
+    return this.#measuring;
+  }
+
+  /** Records one admitted request's latency and how many were in flight when it started (itself included). */
   sample(rttMs: number, inFlight: number): void {
     if (!this.#o.adaptive) return;
+    const now = this.#clock.monotonic();
+    if (this.#measuring) {
+      this.#measure(rttMs, inFlight, now);
+      return;
+    }
     this.#sum += rttMs;
     this.#count++;
     if (inFlight > this.#maxInFlight) this.#maxInFlight = inFlight;
-    const now = this.#clock.monotonic();
     if (now - this.#windowStart < this.#o.sampleWindowMs || this.#count < this.#o.minSamples) return;
-    const shortRtt = this.#sum / this.#count;
+    const windowRtt = this.#sum / this.#count;
     const maxInFlight = this.#maxInFlight;
-    this.#windowStart = now;
-    this.#sum = 0;
-    this.#count = 0;
-    this.#maxInFlight = 0;
-    this.#update(shortRtt, maxInFlight);
+    this.#resetWindow(now);
+    if (this.#minRtt === 0) {
+      // No baseline yet: measure once the pool is busy enough for the limit to matter.
+      if (maxInFlight >= this.#limit / 2) this.#startMeasuring(now, windowRtt, maxInFlight);
+      return;
+    }
+    this.#update(windowRtt, maxInFlight);
+    if (this.#limit <= this.#o.minLimit) this.#windowsAtMin++;
+    else this.#windowsAtMin = 0;
+    if (this.#windowsAtMin >= WINDOWS_AT_MIN_BEFORE_REMEASURE || now >= this.#nextMeasureAt) this.#startMeasuring(now, 0, 0);
   }
 
-  #update(shortRtt: number, maxInFlight: number): void {
+  #update(windowRtt: number, maxInFlight: number): void {
     const o = this.#o;
-    const queueing = this.#longCount > 0 && shortRtt > o.tolerance * this.#longRtt;
-    // Exponential average with a warm-up where it is a plain mean, as Gradient2's ExpAvgMeasurement.
-    if (this.#longCount < 10) {
-      this.#longCount++;
-      this.#longRtt += (shortRtt - this.#longRtt) / this.#longCount;
-    } else {
-      const factor = 2 / ((queueing ? QUEUED_WINDOW_SLOWDOWN : 1) * o.longWindow + 1);
-      this.#longRtt = this.#longRtt * (1 - factor) + shortRtt * factor;
-    }
-    // After a spike the long average lags far above the short one; pull it down so the limit
-    // does not stay inflated (Gradient2 decays it the same way).
-    if (this.#longRtt / shortRtt > 2) this.#longRtt *= 0.95;
-    const gradient = Math.max(0.5, Math.min(1, (o.tolerance * this.#longRtt) / Math.max(shortRtt, 1e-3)));
+    const gradient = Math.max(0.5, Math.min(2, (this.#minRtt * (1 + o.buffer)) / Math.max(windowRtt, 1e-3)));
     let next: number;
     if (gradient < 1) {
       // A queue is forming: shrink now (a shrink needs no evidence that the limit was in use).
@@ -104,8 +139,52 @@ export class GradientLimiter {
     } else {
       // App-limited: the pool never came near the limit, so latency says nothing about it.
       if (maxInFlight < this.#limit / 2) return;
-      next = this.#limit * (1 - o.smoothing) + (this.#limit + Math.sqrt(this.#limit)) * o.smoothing;
+      next = this.#limit * gradient + Math.sqrt(this.#limit);
     }
     this.#limit = Math.min(Math.max(next, o.minLimit), o.maxLimit);
+  }
+
+  #startMeasuring(now: number, windowRtt: number, maxInFlight: number): void {
+    this.#rttBeforeMeasure = windowRtt;
+    this.#inFlightBeforeMeasure = maxInFlight;
+    this.#measuring = true;
+    this.#measureStart = now;
+    this.#measured = [];
+    this.#limitBeforeMeasure = this.#limit;
+    this.#windowsAtMin = 0;
+  }
+
+  #measure(rttMs: number, inFlight: number, now: number): void {
+    const o = this.#o;
+    // Only requests that started under the pinned concurrency saw the backend unqueued (by us).
+    if (inFlight <= o.minLimit) this.#measured.push(rttMs);
+    const n = this.#measured.length;
+    const done = n >= o.minRttSamples || (n >= o.minSamples && now - this.#measureStart >= o.minRttMaxMs);
+    if (!done) return;
+    this.#measured.sort((a, b) => a - b);
+    this.#minRtt = this.#measured[Math.floor(n / 2)] as number;
+    this.#measured = [];
+    this.#measuring = false;
+    this.measurements++;
+    // Back to where it was: a limit that was right stays right; a wrong one moves from there. The
+    // first measurement, taken because the pool got busy with no baseline, may find it deep in a
+    // queue: by Little's law the concurrency that keeps the same throughput at the ideal latency is
+    // the busy concurrency scaled by ideal ÷ measured latency, so the limit starts there at once.
+    this.#limit = this.#limitBeforeMeasure;
+    const ideal = this.#minRtt * (1 + o.buffer);
+    if (this.#rttBeforeMeasure > ideal) {
+      const scaled = Math.min(this.#limit, this.#inFlightBeforeMeasure) * (ideal / this.#rttBeforeMeasure);
+      this.#limit = Math.min(Math.max(scaled, o.minLimit), o.maxLimit);
+    }
+    const jitter = this.#random === undefined ? 0 : this.#random.next() * o.jitter;
+    this.#nextMeasureAt = now + o.minRttIntervalMs * (1 + jitter);
+    this.#resetWindow(now);
+  }
+
+  #resetWindow(now: number): void {
+    this.#windowStart = now;
+    this.#sum = 0;
+    this.#count = 0;
+    this.#maxInFlight = 0;
   }
 }

@@ -74,8 +74,9 @@ export class PoolRuntime {
     this.limiter = new GradientLimiter(o.clock, {
       adaptive: a.adaptive,
       initialLimit: a.initialLimit,
-      minLimit: a.minLimit,
+      minLimit: a.minLimit ?? o.config.backends.length,
       maxLimit: a.maxLimit,
+      random: o.random,
     });
     this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout, { target: a.queueTarget, interval: a.queueInterval });
     this.outliers = new OutlierDetector(o.clock, o.config.outlierDetection, this.backends, o.onEjection);

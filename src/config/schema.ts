@@ -74,7 +74,11 @@ export const admissionSchema = z.strictObject({
   /** Gradient-based adaptive concurrency limit per pool. */
   adaptive: z.boolean().default(true),
   initialLimit: z.number().int().min(1).default(64),
-  minLimit: z.number().int().min(1).default(4),
+  /**
+   * Floor of the limit, and the concurrency the minimum RTT is measured at. Default: one per
+   * backend of the pool, the least concurrency that keeps every backend busy.
+   */
+  minLimit: z.number().int().min(1).optional(),
   maxLimit: z.number().int().min(1).default(1000),
   /** Requests that may wait for a slot; the rest are shed at once. */
   queueSize: z.number().int().min(0).default(128),
@@ -335,7 +339,7 @@ export const piperConfigSchema = z
         }
         seen.add(b.name);
       });
-      if (pool.admission.minLimit > pool.admission.maxLimit) {
+      if ((pool.admission.minLimit ?? pool.backends.length) > pool.admission.maxLimit) {
         ctx.addIssue({ code: 'custom', path: ['pools', poolName, 'admission', 'minLimit'], message: 'must not exceed maxLimit' });
       }
     }
