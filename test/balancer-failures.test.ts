@@ -58,7 +58,8 @@ describe('piper up: failing backends', () => {
   // One balancer for all cases (a process start costs seconds on a busy machine); each case
   // has its own route (by path prefix) and pools.
   before(async () => {
-    slow.slowMs = 400;
+    // Slower than the tight pool's queue timeout (100 ms), faster than the upstream headers timeout (300 ms).
+    slow.slowMs = 150;
     const [g, h, f, sp, ua, ub, sl] = await Promise.all(fixtures.map((x) => x.listen()));
     up = await startPiperUp({
       listeners: [{ name: 'public', port: 0 }],

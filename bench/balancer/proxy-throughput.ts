@@ -16,6 +16,10 @@ const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'piper-bench-'));
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const children: ChildProcess[] = [];
+// A failed run (a proxy that never answers) must not leave backends or proxies behind.
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+});
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -71,9 +75,11 @@ interface Result {
   p99: number;
   cpu: number;
   perCpu: number;
+  /** Answers other than 2xx/3xx in the measured run (a shed 503 is cheaper than a proxied answer). */
+  non2xx: number;
 }
 
-function wrk(port: number, secs: number): { rps: number; p50: number; p99: number } {
+function wrk(port: number, secs: number, phase: string): { rps: number; p50: number; p99: number; non2xx: number } {
   const out = execFileSync('taskset', [
     '-c',
     '0',
@@ -91,18 +97,19 @@ function wrk(port: number, secs: number): { rps: number; p50: number; p99: numbe
     return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
   };
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
-  if (errors) process.stderr.write(`  wrk reported: ${errors[0]}\n`);
-  return { rps, p50: ms('50%'), p99: ms('99%') };
+  for (const m of out.matchAll(/Non-2xx or 3xx responses: \d+|Socket errors: .*/g))
+    process.stderr.write(`  wrk reported (${phase}): ${m[0]}\n`);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p50: ms('50%'), p99: ms('99%'), non2xx };
 }
 
 async function measure(name: string, port: number, pid: number): Promise<Result> {
   await waitForPort(port);
-  wrk(port, 2); // warm-up: JIT, connection pools
+  wrk(port, 2, `${name} warm-up`); // JIT, connection pools
   const before = cpuSeconds(pid);
-  const { rps, p50, p99 } = wrk(port, seconds);
+  const { rps, p50, p99, non2xx } = wrk(port, seconds, name);
   const cpu = cpuSeconds(pid) - before;
-  const result = { name, rps, p50, p99, cpu, perCpu: (rps * seconds) / cpu };
+  const result = { name, rps, p50, p99, cpu, perCpu: (rps * seconds) / cpu, non2xx };
   process.stderr.write(`${name}: ${Math.round(rps)} req/s, ${cpu.toFixed(2)} CPU-s\n`);
   return result;
 }
@@ -132,6 +139,7 @@ const results: Result[] = [];
     join(dir, 'piper.yaml'),
     `listeners: [{ name: public, port: ${port} }]
 admin: { port: ${await freePort()} }
+dashboard: { port: ${await freePort()} }
 logging: { level: warn }
 pools:
   p:
@@ -203,11 +211,11 @@ const piper = by('piper up');
 const k = (v: number): string => `${(v / 1000).toFixed(1)} k`;
 process.stdout.write(`\nwrk -t1 -c${connections} -d${seconds}s, 100-byte GET, two nginx backends; each proxy pinned to CPU 1\n\n`);
 process.stdout.write(
-  '| proxy | req/s | p50 ms | p99 ms | proxy CPU-s | req per proxy CPU-s | per-CPU ÷ nginx |\n|---|---|---|---|---|---|---|\n',
+  '| proxy | req/s | non-2xx | p50 ms | p99 ms | proxy CPU-s | req per proxy CPU-s | per-CPU ÷ nginx |\n|---|---|---|---|---|---|---|---|\n',
 );
 for (const r of results) {
   process.stdout.write(
-    `| ${r.name} | ${k(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpu.toFixed(2)} | ${k(r.perCpu)} | ${(r.perCpu / nginx.perCpu).toFixed(2)} |\n`,
+    `| ${r.name} | ${k(r.rps)} | ${r.non2xx} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpu.toFixed(2)} | ${k(r.perCpu)} | ${(r.perCpu / nginx.perCpu).toFixed(2)} |\n`,
   );
 }
 process.stdout.write(

@@ -1,5 +1,5 @@
-import type { Pool } from 'undici';
 import type { BackendHealth, BackendState } from './data-plane.ts';
+import type { UpstreamPool } from './upstream-pool.ts';
 
 /** What active health checks last concluded about a backend. */
 export type ActiveHealth = 'healthy' | 'unhealthy' | 'unknown';
@@ -15,7 +15,7 @@ export class BackendRuntime {
   readonly url: string;
   readonly weight: number;
   /** The upstream connection pool; null in unit tests that never forward. */
-  dispatcher: Pool | null = null;
+  upstream: UpstreamPool | null = null;
   inFlight = 0;
   activeHealth: ActiveHealth = 'unknown';
   draining = false;
@@ -73,9 +73,9 @@ export class BackendRuntime {
   }
 
   snapshot(): BackendState {
-    const stats = this.dispatcher?.stats;
+    const stats = this.upstream?.stats;
     return {
-      ...(stats ? { upstream: { connected: stats.connected, running: stats.running, pending: stats.pending } } : {}),
+      ...(stats ? { upstream: stats } : {}),
       name: this.name,
       url: this.url,
       weight: this.weight,

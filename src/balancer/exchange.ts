@@ -1,17 +1,24 @@
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
+import { downstreamResponseHeaders } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
+import type { UpstreamBodySink, UpstreamCall, UpstreamCancel } from './upstream-call.ts';
+import type { UpstreamPool } from './upstream-pool.ts';
+import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
+import type { UpstreamHeaders } from './upstream-response-parser.ts';
+
+const NO_HEADERS: UpstreamRequestHeaders = {};
 
 /**
- * Everything one client request carries through the pipeline's phases; also undici's `opaque`
- * and its abort `signal`: it emits `abort` when the client goes away mid-attempt. An emitter is
- * much cheaper per request than an AbortController, and undici accepts either.
+ * Everything one client request carries through the pipeline's phases. It is also the upstream
+ * call of each attempt (the pool calls back into it), so forwarding a request allocates no
+ * handler objects of its own.
  */
-export class Exchange extends EventEmitter {
+export class Exchange implements UpstreamCall {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly start: number;
@@ -37,16 +44,72 @@ export class Exchange extends EventEmitter {
   upstreamRetryAfter: string | null = null;
   /** Whether the current attempt may be replaced by a retry (decided before the attempt). */
   mayRetry = false;
-  /** True while an upstream attempt is running (an `abort` then cancels it). */
+  /** True while an upstream attempt is running (the client leaving then cancels it). */
   attempting = false;
+  /** Set once a backend's response head was handed to the client (`writeHead`). */
+  responseStarted = false;
+
+  // UpstreamCall: what every attempt sends.
+  readonly method: string;
+  readonly path: string;
+  headers: UpstreamRequestHeaders = NO_HEADERS;
+  body: Readable | null = null;
+  readonly callTimeouts = null;
+  upstream: UpstreamCancel | null = null;
+  #resolve: () => void = noop;
+  #reject: (err: Error) => void = noop;
 
   constructor(req: IncomingMessage, res: ServerResponse, start: number) {
-    super();
     this.req = req;
     this.res = res;
     this.start = start;
     this.socket = req.socket;
     this.bytesReadStart = req.socket.bytesRead;
     this.bytesWrittenStart = req.socket.bytesWritten;
+    this.method = req.method ?? 'GET';
+    this.path = req.url ?? '/';
+  }
+
+  /** Runs one attempt on a backend's pool: resolves once the response was delivered (or discarded). */
+  attempt(pool: UpstreamPool): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      pool.dispatch(this);
+    });
+  }
+
+  /** The client left: the running attempt's upstream connection is dropped. */
+  abortUpstream(): void {
+    this.upstream?.cancel(this);
+  }
+
+  onUpstreamHead(status: number, headers: UpstreamHeaders): UpstreamBodySink | null {
+    const retryAfter = headers['retry-after'];
+    this.upstreamRetryAfter = typeof retryAfter === 'string' ? retryAfter : null;
+    if (this.mayRetry && (status === 502 || status === 503 || status === 504)) {
+      // Another backend gets the request; this answer is read and dropped.
+      this.discardedStatus = status;
+      return null;
+    }
+    this.res.writeHead(status, downstreamResponseHeaders(headers));
+    this.responseStarted = true;
+    return this.res;
+  }
+
+  onUpstreamEnd(): void {
+    const resolve = this.#resolve;
+    this.#resolve = noop;
+    this.#reject = noop;
+    resolve();
+  }
+
+  onUpstreamError(err: Error): void {
+    const reject = this.#reject;
+    this.#resolve = noop;
+    this.#reject = noop;
+    reject(err);
   }
 }
+
+function noop(): void {}

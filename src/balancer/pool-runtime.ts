@@ -1,4 +1,3 @@
-import { Pool } from 'undici';
 import type { PoolConfig } from '../config/index.ts';
 import type { Clock, Random } from '../core/index.ts';
 import { BackendRuntime } from './backend-runtime.ts';
@@ -8,6 +7,7 @@ import { type HealthChangeListener, HealthChecker, type HealthProbe } from './he
 import { LeastRequestPicker } from './least-request-picker.ts';
 import { type EjectionListener, OutlierDetector } from './outlier-detector.ts';
 import { PoolAdmission } from './pool-admission.ts';
+import { UpstreamPool } from './upstream-pool.ts';
 
 /** Upstream timeouts every backend connection pool gets (ms). */
 export interface UpstreamTimeouts {
@@ -26,7 +26,7 @@ export interface PoolRuntimeOptions {
   previous?: ReadonlyMap<string, BackendRuntime>;
   /** False when upstream timeouts changed: kept backends then get new connection pools. */
   keepConnections?: boolean;
-  /** When false, backends get no undici pool (unit tests that never forward). */
+  /** When false, backends get no upstream pool (unit tests that never forward). */
   connect?: boolean;
   onEjection: EjectionListener;
   onHealthChange: HealthChangeListener;
@@ -35,6 +35,8 @@ export interface PoolRuntimeOptions {
 
 /** Most upstream connections per backend: bounded like everything else. */
 const CONNECTIONS_PER_BACKEND = 256;
+/** Idle time of a kept-alive upstream connection (ms). */
+const KEEP_ALIVE_TIMEOUT = 4_000;
 
 /**
  * One pool at run time: its backends with their connection pools, the P2C picker, admission
@@ -66,7 +68,7 @@ export class PoolRuntime {
         weight: b.weight,
         admittedAt: now - o.config.slowStart,
       });
-      if (o.connect !== false) backend.dispatcher = createUpstreamPool(b.url, o.timeouts);
+      if (o.connect !== false) backend.upstream = createUpstreamPool(b.url, o.timeouts, o.clock);
       return backend;
     });
     this.picker = new LeastRequestPicker({ random: o.random, now: () => o.clock.monotonic(), slowStartMs: o.config.slowStart });
@@ -78,7 +80,10 @@ export class PoolRuntime {
       maxLimit: a.maxLimit,
       random: o.random,
     });
-    this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout, { target: a.queueTarget, interval: a.queueInterval });
+    this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout, {
+      target: a.queueTarget,
+      interval: a.queueInterval,
+    });
     this.outliers = new OutlierDetector(o.clock, o.config.outlierDetection, this.backends, o.onEjection);
     this.#probe = o.probe ?? httpProbe(o.config.healthCheck.path, o.config.healthCheck.timeout);
     this.#health = new HealthChecker(o.clock, o.config.healthCheck, this.#probe, o.onHealthChange);
@@ -126,37 +131,34 @@ export class PoolRuntime {
     this.outliers.close();
     // On reload, requests queued here still run on this generation; only a final close refuses them.
     if (final) this.admission.close();
-    await Promise.all(this.backends.filter((b) => !keep.has(b)).map((b) => b.dispatcher?.close().catch(() => undefined)));
+    // A final close cuts running requests (the listeners drained them first); a reload lets them finish.
+    await Promise.all(this.backends.filter((b) => !keep.has(b)).map((b) => b.upstream?.close(final)));
   }
 }
 
-/** An undici Pool for one backend: keep-alive, bounded connections, the configured timeouts. */
-export function createUpstreamPool(url: string, t: UpstreamTimeouts): Pool {
-  return new Pool(new URL(url).origin, {
+/**
+ * The connection pool of one backend: keep-alive (4 s idle, under Node's 5 s server default so the
+ * backend does not close a socket as it is reused), bounded connections, the configured timeouts.
+ */
+export function createUpstreamPool(url: string, t: UpstreamTimeouts, clock: Clock): UpstreamPool {
+  return new UpstreamPool({
+    url,
+    clock,
     connections: CONNECTIONS_PER_BACKEND,
-    pipelining: 1,
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 30_000,
-    headersTimeout: t.upstreamHeaders,
-    bodyTimeout: t.upstreamBody,
-    connect: { timeout: t.connect },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
+    connect: t.connect,
+    timeouts: { headers: t.upstreamHeaders, body: t.upstreamBody },
   });
 }
 
 /** The default probe: GET the check path on the backend's own pool; 2xx/3xx is healthy. */
 export function httpProbe(path: string, timeoutMs: number): HealthProbe {
+  // The check's own timeout governs (the checker aborts at it), not the traffic timeouts.
+  const timeouts = { headers: timeoutMs + 1_000, body: timeoutMs + 1_000 };
+  const headers = { 'user-agent': 'piper-health-check' };
   return async (backend, signal) => {
-    if (backend.dispatcher === null) return 'no upstream connection pool';
-    const { statusCode, body } = await backend.dispatcher.request({
-      path,
-      method: 'GET',
-      headers: { 'user-agent': 'piper-health-check' },
-      signal,
-      // The check's own timeout governs (the checker aborts at it), not the traffic timeouts.
-      headersTimeout: timeoutMs + 1_000,
-      bodyTimeout: timeoutMs + 1_000,
-    });
-    await body.dump();
+    if (backend.upstream === null) return 'no upstream connection pool';
+    const { statusCode } = await backend.upstream.request({ path, headers, signal, timeouts });
     return statusCode >= 200 && statusCode < 400 ? null : `status ${statusCode}`;
   };
 }

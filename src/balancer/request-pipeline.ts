@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, pipeline, Writable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { type Clock, type Logger, type Random, sendError } from '../core/index.ts';
 import type { ErrorKind, RequestOutcome } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
@@ -9,7 +7,7 @@ import { Exchange } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
 import type { AttemptResult } from './outlier-detector.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
-import { downstreamResponseHeaders, upstreamRequestHeaders, validRequestId } from './proxy-headers.ts';
+import { upstreamRequestHeaders, validRequestId } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import type { RoutingState } from './routing-state.ts';
 import { pickPool, readCookie } from './split-picker.ts';
@@ -125,15 +123,15 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
     req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
   const safe = !hasBody && IDEMPOTENT.has(req.method ?? '');
   const requestId = validRequestId(req.headers['x-request-id']) ?? newRequestId(ctx.random);
-  const headers = upstreamRequestHeaders(req.headers, {
+  ex.headers = upstreamRequestHeaders(req.headers, {
     clientIp: req.socket.remoteAddress ?? 'unknown',
     host: req.headers.host ?? '',
     proto: 'http',
     requestId,
   });
-  // The body goes through a PassThrough so that undici destroying it on failure does not tear
-  // down the client's socket; the client still gets a proper 502.
-  const body = hasBody ? pipeline(req, new PassThrough(), () => undefined) : null;
+  // Streamed straight from the client (never retried, so read once); a failed attempt only
+  // detaches from it, so the client still gets a proper 502.
+  ex.body = hasBody ? req : null;
   const maxAttempts = 1 + (safe ? route.config.retries.attempts : 0);
   let previous: BackendRuntime | null = null;
   let lastKind: ErrorKind | null = null;
@@ -152,17 +150,17 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
     }
     ex.backend = backend;
     ex.mayRetry = safe && attempt + 1 < maxAttempts && pool.routableBackends > 1;
-    const result = await attemptOnce(ex, pool, backend, headers, body);
+    const result = await attemptOnce(ex, pool, backend);
     if (retrySlot) {
       route.retryBudget.release();
       retrySlot = false;
     }
     if (result === null) return;
     lastKind = result;
-    if (ex.clientGone || ex.res.headersSent) return;
+    if (ex.clientGone || ex.responseStarted) return;
     previous = backend;
   }
-  if (ex.res.headersSent || ex.clientGone) return;
+  if (ex.responseStarted || ex.clientGone) return;
   if (lastKind === null) {
     ex.errorKind = 'no_backend';
     ctx.noHealthyBackend(route);
@@ -190,42 +188,29 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
  * One attempt on one backend. Returns null when a response was (or is being) delivered, else the
  * error kind of a failure that happened before any response byte reached the client.
  */
-async function attemptOnce(
-  ex: Exchange,
-  pool: PoolRuntime,
-  backend: BackendRuntime,
-  headers: Record<string, string | string[]>,
-  body: PassThrough | null,
-): Promise<ErrorKind | null> {
-  const dispatcher = backend.dispatcher as Dispatcher;
+async function attemptOnce(ex: Exchange, pool: PoolRuntime, backend: BackendRuntime): Promise<ErrorKind | null> {
+  const upstream = backend.upstream;
+  if (upstream === null) return 'connect';
   ex.discardedStatus = 0;
   ex.upstreamRetryAfter = null;
   ex.attempting = true;
   backend.inFlight++;
   try {
-    await dispatcher.stream<Exchange>(
-      {
-        path: ex.req.url ?? '/',
-        method: (ex.req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers,
-        body,
-        signal: ex,
-        opaque: ex,
-      },
-      streamFactory,
-    );
+    await ex.attempt(upstream);
     const status = ex.discardedStatus !== 0 ? ex.discardedStatus : ex.res.statusCode;
     const result = status === 503 && ex.upstreamRetryAfter !== null ? 'overloaded' : status >= 500 ? '5xx' : 'success';
     pool.outliers.observe(backend, result, status);
     return ex.discardedStatus !== 0 ? 'protocol' : null;
   } catch (err) {
-    if (ex.clientGone) {
+    const kind = classifyUpstreamError(err);
+    if (ex.clientGone || kind === 'client_abort') {
+      // The client left (or its request body broke off): no fault of the backend's.
       ex.errorKind = 'client_abort';
+      if (!ex.clientGone) ex.res.destroy();
       return null;
     }
-    const kind = classifyUpstreamError(err);
     pool.outliers.observe(backend, kind as AttemptResult);
-    if (ex.res.headersSent) {
+    if (ex.responseStarted) {
       // Failed mid-body: nothing can be retried; the client sees a truncated response.
       ex.errorKind = kind;
       ex.res.destroy();
@@ -238,19 +223,6 @@ async function attemptOnce(
   }
 }
 
-function streamFactory(data: Dispatcher.StreamFactoryData<Exchange>): Writable {
-  const ex = data.opaque;
-  const status = data.statusCode;
-  const retryAfter = data.headers['retry-after'];
-  ex.upstreamRetryAfter = typeof retryAfter === 'string' ? retryAfter : null;
-  if (ex.mayRetry && (status === 502 || status === 503 || status === 504)) {
-    ex.discardedStatus = status;
-    return new Writable({ write: (_c, _e, cb) => cb() });
-  }
-  ex.res.writeHead(status, downstreamResponseHeaders(data.headers as Record<string, string | string[] | undefined>));
-  return ex.res;
-}
-
 function shed(ctx: PipelineContext, ex: Exchange, why: string): void {
   ex.errorKind = 'shed';
   sendError(ex.res, 503, 'PIPER_BALANCER_OVERLOADED', `${why}; retry later`, { 'retry-after': String(ctx.retryAfterSeconds()) });
@@ -261,7 +233,7 @@ function finish(ctx: PipelineContext, ex: Exchange): void {
   const { res } = ex;
   if (!res.writableFinished) {
     ex.clientGone = true;
-    if (ex.attempting) ex.emit('abort');
+    if (ex.attempting) ex.abortUpstream();
     if (ex.errorKind === null) ex.errorKind = 'client_abort';
   }
   const latencyMs = ctx.clock.monotonic() - ex.start;

@@ -1,26 +1,53 @@
+import { PiperError } from '../core/index.ts';
 import type { ErrorKind } from '../telemetry/index.ts';
 
-/** How an upstream attempt failed, from undici's and Node's error codes. */
+/** Codes of the errors the upstream client raises itself (Node's errno codes pass through as they are). */
+export const UpstreamErrorCode = {
+  connectTimeout: 'PIPER_BALANCER_UPSTREAM_CONNECT_TIMEOUT',
+  headersTimeout: 'PIPER_BALANCER_UPSTREAM_HEADERS_TIMEOUT',
+  bodyTimeout: 'PIPER_BALANCER_UPSTREAM_BODY_TIMEOUT',
+  badResponse: 'PIPER_BALANCER_UPSTREAM_BAD_RESPONSE',
+  closed: 'PIPER_BALANCER_UPSTREAM_CLOSED',
+  poolClosed: 'PIPER_BALANCER_UPSTREAM_POOL_CLOSED',
+  aborted: 'PIPER_BALANCER_UPSTREAM_ABORTED',
+} as const;
+
+export type UpstreamErrorCode = (typeof UpstreamErrorCode)[keyof typeof UpstreamErrorCode];
+
+/** An error of the upstream client, with where it happened (the backend's origin). */
+export function upstreamError(code: UpstreamErrorCode, message: string, origin: string, cause?: unknown): PiperError {
+  return new PiperError(code, message, {
+    source: 'upstream',
+    // Whether a retry may help is decided by the pipeline (method, body, budget); these all may.
+    retryable: code !== UpstreamErrorCode.badResponse && code !== UpstreamErrorCode.aborted,
+    ...(cause === undefined ? {} : { cause }),
+    details: { origin },
+  });
+}
+
+/** How an upstream attempt failed, from the upstream client's codes and Node's errno codes. */
 export function classifyUpstreamError(err: unknown): ErrorKind {
   const code = (err as { code?: unknown } | null)?.code;
   switch (code) {
     case 'ECONNREFUSED':
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case UpstreamErrorCode.connectTimeout:
     case 'ENOTFOUND':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EAI_AGAIN':
     case 'EADDRNOTAVAIL':
       return 'connect';
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case UpstreamErrorCode.headersTimeout:
+    case UpstreamErrorCode.bodyTimeout:
     case 'ETIMEDOUT':
       return 'timeout';
     case 'ECONNRESET':
     case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
+    case UpstreamErrorCode.closed:
+    case UpstreamErrorCode.poolClosed:
       return 'reset';
+    case UpstreamErrorCode.aborted:
+      return 'client_abort';
     default:
       return 'protocol';
   }

@@ -1,0 +1,47 @@
+import type { Readable } from 'node:stream';
+import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
+import type { UpstreamHeaders } from './upstream-response-parser.ts';
+
+/** Upstream timeouts in ms (0: none). */
+export interface UpstreamCallTimeouts {
+  /** From the request written (or its body's last progress) to the response head. */
+  headers: number;
+  /** Longest silence between response body chunks. */
+  body: number;
+}
+
+/** Where a response body goes: the client's `ServerResponse` (or anything with its backpressure). */
+export interface UpstreamBodySink {
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+  removeListener(event: 'drain', listener: () => void): unknown;
+}
+
+/** Cancels a call that is queued or running: a running one loses its connection (never reused). */
+export interface UpstreamCancel {
+  cancel(call: UpstreamCall): void;
+}
+
+/**
+ * One request to send upstream and the one who gets its response. The pipeline's `Exchange`
+ * implements it, so a request costs no extra objects; callbacks come in order: `onUpstreamHead`
+ * once, then `onUpstreamEnd` or `onUpstreamError` once.
+ */
+export interface UpstreamCall {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: UpstreamRequestHeaders;
+  /** Streamed after the head with backpressure; sent chunked unless `headers` has `content-length`. */
+  readonly body: Readable | null;
+  /** This call's timeouts; null: the pool's. */
+  readonly callTimeouts: UpstreamCallTimeouts | null;
+  /** Set by the pool while the call is queued or running: the way to abort it. */
+  upstream: UpstreamCancel | null;
+  /** The final response head (status ≥ 200). Returns where the body goes, or null to drop it. */
+  onUpstreamHead(status: number, headers: UpstreamHeaders): UpstreamBodySink | null;
+  /** The response was read in full and its sink ended. */
+  onUpstreamEnd(): void;
+  /** The call failed (before or during the response), or was cancelled. */
+  onUpstreamError(err: Error): void;
+}

@@ -1,0 +1,36 @@
+/** Request headers as the pipeline hands them over: names lower-case, repeats as arrays. */
+export type UpstreamRequestHeaders = Readonly<Record<string, string | string[]>>;
+
+/**
+ * The request head as one latin1 string, written with one `socket.write`: request line, the
+ * pipeline's headers (Node's parser already refused CR, LF and NUL in them, and latin1 gives the
+ * bytes back as the client sent them), `host` when none is given, and the framing: a body
+ * without `content-length` goes chunked (RFC 9112 §6.1).
+ */
+export function requestHead(method: string, path: string, headers: UpstreamRequestHeaders, chunked: boolean, host: string): string {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  for (const name in headers) {
+    const value = headers[name] as string | string[];
+    if (name === 'host') hasHost = true;
+    if (typeof value === 'string') {
+      head += `${name}: ${value}\r\n`;
+    } else {
+      for (const v of value) head += `${name}: ${v}\r\n`;
+    }
+  }
+  if (!hasHost) head += `host: ${host}\r\n`;
+  if (chunked) head += 'transfer-encoding: chunked\r\n';
+  return `${head}\r\n`;
+}
+
+/** Whether a request head says the connection closes after this exchange. */
+export function requestWantsClose(headers: UpstreamRequestHeaders): boolean {
+  const c = headers.connection;
+  if (c === undefined) return false;
+  const text = typeof c === 'string' ? c : c.join(',');
+  return text
+    .toLowerCase()
+    .split(',')
+    .some((t) => t.trim() === 'close');
+}
