@@ -131,6 +131,15 @@ async function backendAlone(): Promise<Outcome> {
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+/**
+ * Means of the first, middle and last third of the RSS samples. The first third holds the warm-up
+ * (code paged in, JIT, heap sized to the load); growth that goes on from the middle to the last
+ * third is what a leak looks like.
+ */
+const thirds = (xs: number[]): number[] => {
+  const n = Math.max(1, Math.floor(xs.length / 3));
+  return [mean(xs.slice(0, n)), mean(xs.slice(n, xs.length - n)), mean(xs.slice(-n))];
+};
 const f = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 
 function report(o: Outcome, unloadedP99: number): Record<string, string> {
@@ -138,9 +147,7 @@ function report(o: Outcome, unloadedP99: number): Record<string, string> {
   const goodput = perSecond(r, '2xx');
   const shed = o.probe.filter((s) => s.status === 503 && s.retryAfter);
   const ok = o.probe.filter((s) => s.status >= 200 && s.status < 300);
-  const third = Math.max(1, Math.floor(o.rss.length / 3));
-  const rssFirst = mean(o.rss.slice(0, third));
-  const rssLast = mean(o.rss.slice(-third));
+  const rss = thirds(o.rss);
   // Whatever ended without an HTTP answer: connection errors, time-outs, unsent.
   const answered = Object.values(r.counts.statuses).reduce((x, y) => x + y, 0);
   return {
@@ -163,7 +170,7 @@ function report(o: Outcome, unloadedP99: number): Record<string, string> {
       ),
       2,
     ),
-    'RSS MiB first→last third': `${f(rssFirst / 1024)}→${f(rssLast / 1024)}`,
+    'RSS MiB by third of the run': rss.map((v) => f(v / 1024)).join('→'),
     'no answer': String(r.counts.scheduled - answered),
   };
 }
@@ -197,9 +204,7 @@ try {
     const k = `${s.status} ${s.code ?? ''}${s.status === 503 ? (s.retryAfter ? ' +Retry-After' : ' no Retry-After') : ''}`.trim();
     codes.set(k, (codes.get(k) ?? 0) + 1);
   }
-  const third = Math.max(1, Math.floor(balancer.rss.length / 3));
-  const rssFirst = mean(balancer.rss.slice(0, third));
-  const rssLast = mean(balancer.rss.slice(-third));
+  const [rssFirst, rssMid, rssLast] = thirds(balancer.rss) as [number, number, number];
   const sum = (pick: (w: TelemetryWindow) => number): number => balancer.windows.reduce((a, w) => a + pick(w), 0);
   const limits = balancer.windows.map((w) => w.pools.p?.concurrencyLimit ?? Number.NaN).filter(Number.isFinite);
   out('');
@@ -234,7 +239,8 @@ try {
     `  balancer windows: ${sum((w) => w.pools.p?.requests ?? 0)} requests, ${sum((w) => w.pools.p?.shed ?? 0)} shed by admission, ${sum((w) => w.pools.p?.status['5xx'] ?? 0)} 5xx, ${sum((w) => w.pools.p?.retries ?? 0)} retries, ${sum((w) => w.pools.p?.ejections ?? 0)} ejections; concurrency limit ${Math.min(...limits)}–${Math.max(...limits)}; windows ejected: ${['b1', 'b2'].map((k) => `${k} ${balancer.windows.filter((w) => w.backends[`p/${k}`]?.health === 'ejected').length}/${balancer.windows.length}`).join(', ')}`,
   );
   out(
-    `  RSS every 1 s: ${balancer.rss.length} samples, ${f(Math.min(...balancer.rss) / 1024)}–${f(Math.max(...balancer.rss) / 1024)} MiB; first-third mean ${f(rssFirst / 1024)} MiB, last-third ${f(rssLast / 1024)} MiB (${f((100 * (rssLast - rssFirst)) / rssFirst)} %: ${Math.abs(rssLast - rssFirst) <= 0.1 * rssFirst ? 'flat' : 'NOT flat'})`,
+    `  RSS every 1 s: ${balancer.rss.length} samples, ${f(Math.min(...balancer.rss) / 1024)}–${f(Math.max(...balancer.rss) / 1024)} MiB; means by third ${f(rssFirst / 1024)} → ${f(rssMid / 1024)} → ${f(rssLast / 1024)} MiB; ` +
+      `warm-up (first → middle) ${f((100 * (rssMid - rssFirst)) / rssFirst)} %, then (middle → last) ${f((100 * (rssLast - rssMid)) / rssMid)} %: ${Math.abs(rssLast - rssMid) <= 0.1 * rssMid ? 'flat' : 'NOT flat'} (flat: the last third within 10 % of the middle one)`,
   );
   out(
     `  generator: send-lag p99 ${f(b.generator.sendLagP99Ms, 2)} ms, bottleneck ${b.generator.bottleneck}${b.generator.reasons.length ? ` (${b.generator.reasons.join('; ')})` : ''}`,
