@@ -251,6 +251,7 @@ export class Balancer implements DataPlane {
           random: this.#random,
           connect: this.#connect,
           keepConnections: sameTimeouts,
+          saturated: () => this.#guard.saturated,
           ...(prior ? { previous: new Map(prior.backends.map((b) => [b.name, b])) } : {}),
           ...(this.#healthProbe ? { probe: this.#healthProbe } : {}),
           onEjection: {

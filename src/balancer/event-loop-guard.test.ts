@@ -25,4 +25,24 @@ describe('EventLoopGuard', () => {
     guard.close();
     assert.equal(clock.pending, 0);
   });
+
+  it('reports the loop saturated after a tick spent busy, and not after an idle one', async () => {
+    // Event-loop utilization reads 0 until the loop has turned once.
+    await new Promise((r) => setImmediate(r));
+    const clock = new ManualClock();
+    const guard = new EventLoopGuard(clock, 200);
+    guard.start();
+    clock.advance(100); // first tick: takes the reference reading
+    // Busy for the whole of the next tick (a synchronous loop stands for a process at full CPU).
+    const until = performance.now() + 60;
+    while (performance.now() < until) {
+      // spin
+    }
+    clock.advance(100);
+    assert.equal(guard.saturated, true, `utilization ${guard.utilization.toFixed(2)}`);
+    await new Promise((r) => setTimeout(r, 60));
+    clock.advance(100);
+    assert.equal(guard.saturated, false, `utilization ${guard.utilization.toFixed(2)}`);
+    guard.close();
+  });
 });

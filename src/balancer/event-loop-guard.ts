@@ -1,4 +1,8 @@
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../core/index.ts';
+
+/** Busy share of the event loop over a tick at or above which the process is its own bottleneck. */
+const SATURATED_UTILIZATION = 0.9;
 
 /**
  * Sheds load while the event loop lags: a timer due every `intervalMs` measures how late it runs.
@@ -13,6 +17,8 @@ export class EventLoopGuard {
   #last: number;
   #lagMs = 0;
   #previousLagMs = 0;
+  #elu: EventLoopUtilization | null = null;
+  #utilization = 0;
 
   constructor(clock: Clock, thresholdMs: number, intervalMs = 100) {
     this.#clock = clock;
@@ -28,6 +34,9 @@ export class EventLoopGuard {
       const now = this.#clock.monotonic();
       this.observe(Math.max(0, now - this.#last - this.#intervalMs));
       this.#last = now;
+      const elu = performance.eventLoopUtilization();
+      if (this.#elu !== null) this.#utilization = performance.eventLoopUtilization(elu, this.#elu).utilization;
+      this.#elu = elu;
     }, this.#intervalMs);
   }
 
@@ -39,6 +48,19 @@ export class EventLoopGuard {
 
   get lagMs(): number {
     return this.#lagMs;
+  }
+
+  /** Busy share (0..1) of the event loop over the last tick. */
+  get utilization(): number {
+    return this.#utilization;
+  }
+
+  /**
+   * Whether the process itself is the bottleneck (the loop busy ≥ 90 % of the last tick): latency
+   * then grows with the work this process does, not with a backend's queue.
+   */
+  get saturated(): boolean {
+    return this.#utilization >= SATURATED_UTILIZATION;
   }
 
   /**

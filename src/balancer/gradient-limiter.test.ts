@@ -78,7 +78,7 @@ describe('GradientLimiter', () => {
     assert.equal(limiter.limit, 4);
   });
 
-  it('starting in an overload, the first measurement sets the limit by Little\'s law at once', () => {
+  it("starting in an overload, the first measurement sets the limit by Little's law at once", () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, { ...options, initialLimit: 64 });
     // 64 in flight, 200 ms each: deep in a backend's queue; no baseline yet.
@@ -116,6 +116,22 @@ describe('GradientLimiter', () => {
     assert.equal(limiter.minRttMs, 30);
     feed(clock, limiter, 30, 30);
     assert.ok(limiter.limit > 10, `limit ${limiter.limit}`);
+  });
+
+  it('does not shrink for latency the process adds itself (event loop saturated)', () => {
+    const { clock, limiter } = measured(64);
+    let saturated = true;
+    const held = new GradientLimiter(clock, { ...options, initialLimit: 64, saturated: () => saturated });
+    feed(clock, held, 1, 10);
+    for (let i = 0; i < 40; i++) held.sample(10, 4);
+    assert.equal(held.minRttMs, 10);
+    feed(clock, held, 5, 40);
+    assert.ok(held.limit >= 64, `saturated: not shrunk (${held.limit}); it may grow while used, so it never binds`);
+    feed(clock, limiter, 5, 40);
+    assert.ok(limiter.limit < 16, 'the same latency shrinks a limiter whose process is not saturated');
+    saturated = false;
+    feed(clock, held, 5, 40);
+    assert.ok(held.limit < 16, `then shrinks: ${held.limit}`);
   });
 
   it('bounds a measurement in time once it has minSamples samples', () => {

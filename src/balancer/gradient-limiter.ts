@@ -22,6 +22,12 @@ export interface GradientLimiterOptions {
   jitter?: number;
   /** For the jitter; without it the interval is exact. */
   random?: Random;
+  /**
+   * Whether this process is its own bottleneck (event loop saturated). Latency then grows with
+   * the balancer's own work, and a smaller limit would only move the wait into the admission
+   * queue and shed: the limit does not shrink for it.
+   */
+  saturated?: () => boolean;
 }
 
 /** Windows in a row at the minimum limit that make the minimum RTT suspect (Envoy: 5). */
@@ -47,8 +53,9 @@ const WINDOWS_AT_MIN_BEFORE_REMEASURE = 5;
  */
 export class GradientLimiter {
   readonly #clock: Clock;
-  readonly #o: Required<Omit<GradientLimiterOptions, 'random'>>;
+  readonly #o: Required<Omit<GradientLimiterOptions, 'random' | 'saturated'>>;
   readonly #random: Random | undefined;
+  readonly #saturated: () => boolean;
   #limit: number;
   /** Median latency of the last measurement; 0 before the first. */
   #minRtt = 0;
@@ -72,7 +79,8 @@ export class GradientLimiter {
   constructor(clock: Clock, options: GradientLimiterOptions) {
     this.#clock = clock;
     this.#random = options.random;
-    const { random: _random, ...rest } = options;
+    this.#saturated = options.saturated ?? (() => false);
+    const { random: _random, saturated: _saturated, ...rest } = options;
     this.#o = {
       sampleWindowMs: 100,
       minSamples: 10,
@@ -131,7 +139,9 @@ export class GradientLimiter {
 
   #update(windowRtt: number, maxInFlight: number): void {
     const o = this.#o;
-    const gradient = Math.max(0.5, Math.min(2, (this.#minRtt * (1 + o.buffer)) / Math.max(windowRtt, 1e-3)));
+    let gradient = Math.max(0.5, Math.min(2, (this.#minRtt * (1 + o.buffer)) / Math.max(windowRtt, 1e-3)));
+    // Latency this process adds itself is no backend queue (the event-loop guard sheds for that).
+    if (gradient < 1 && this.#saturated()) gradient = 1;
     let next: number;
     if (gradient < 1) {
       // A queue is forming: shrink now (a shrink needs no evidence that the limit was in use).
@@ -172,7 +182,7 @@ export class GradientLimiter {
     // the busy concurrency scaled by ideal ÷ measured latency, so the limit starts there at once.
     this.#limit = this.#limitBeforeMeasure;
     const ideal = this.#minRtt * (1 + o.buffer);
-    if (this.#rttBeforeMeasure > ideal) {
+    if (this.#rttBeforeMeasure > ideal && !this.#saturated()) {
       const scaled = Math.min(this.#limit, this.#inFlightBeforeMeasure) * (ideal / this.#rttBeforeMeasure);
       this.#limit = Math.min(Math.max(scaled, o.minLimit), o.maxLimit);
     }

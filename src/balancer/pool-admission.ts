@@ -166,6 +166,9 @@ export class PoolAdmission {
   }
 
   #isStanding(now: number): boolean {
+    // While the limiter pins the limit to measure the minimum RTT, the queue is of its making and
+    // short-lived: it waits out the measurement under the burst bound instead of shedding.
+    if (this.#limiter.measuring) return false;
     return !this.#drained && now - this.#waitingSince >= this.#standing.interval;
   }
 

@@ -31,6 +31,8 @@ export interface PoolRuntimeOptions {
   onEjection: EjectionListener;
   onHealthChange: HealthChangeListener;
   probe?: HealthProbe;
+  /** Whether this process is its own bottleneck (see GradientLimiterOptions.saturated). */
+  saturated?: () => boolean;
 }
 
 /** Most upstream connections per backend: bounded like everything else. */
@@ -79,6 +81,7 @@ export class PoolRuntime {
       minLimit: a.minLimit ?? o.config.backends.length,
       maxLimit: a.maxLimit,
       random: o.random,
+      ...(o.saturated !== undefined ? { saturated: o.saturated } : {}),
     });
     this.admission = new PoolAdmission(o.clock, this.limiter, a.queueSize, a.queueTimeout, {
       target: a.queueTarget,
