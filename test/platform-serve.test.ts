@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +17,15 @@ after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function serve(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stderr: () => string }> {
+async function serve(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stderr: () => string }> {
   const dir = await mkdtemp(join(tmpdir(), 'piper-serve-'));
   dirs.push(dir);
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env,
   });
   children.push(child);
   let err = '';
@@ -120,4 +124,25 @@ test('piper serve --help describes every option', async () => {
   assert.equal(r.code, 0);
   for (const flag of ['--port', '--data-dir', '--capacity-rps', '--max-concurrency', '--config', '--address'])
     assert.match(r.stdout, new RegExp(flag));
+});
+
+test('piper serve re-executes itself in the same pid with a 1 MiB young generation and 2 malloc arenas; operator settings are kept', {
+  skip: process.platform !== 'linux' && 'reads /proc',
+}, async () => {
+  const cmdline = async (pid: number | undefined) => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+  const environ = async (pid: number | undefined) => (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  const { MALLOC_ARENA_MAX: _, ...inherited } = process.env;
+  const small = await serve([], inherited);
+  // The pid we spawned is the server that printed the listening line and answers requests.
+  assert.ok((await cmdline(small.child.pid)).includes('--max-semi-space-size=1'));
+  assert.ok((await environ(small.child.pid)).includes('MALLOC_ARENA_MAX=2'));
+  assert.equal((await fetch(`${small.url}/healthz`)).status, 200);
+  small.child.kill('SIGTERM');
+  assert.equal((await once(small.child, 'exit'))[0], 0);
+
+  const own = await serve([], { ...inherited, NODE_OPTIONS: '--max-semi-space-size=8' });
+  assert.ok(!(await cmdline(own.child.pid)).some((a) => a.startsWith('--max-semi-space-size')));
+  assert.ok(!(await environ(own.child.pid)).some((e) => e.startsWith('MALLOC_ARENA_MAX=')));
+  own.child.kill('SIGTERM');
+  assert.equal((await once(own.child, 'exit'))[0], 0);
 });

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
-/** The CLI run by default: the TypeScript sources (type stripping costs ~60 MB of RSS; pass dist/cli/bin.js to measure the package). */
+/** The CLI run by default: the TypeScript sources (type stripping costs ~16 MiB of RSS; pass dist/cli/bin.js to measure the package). */
 export const SOURCE_BIN = new URL('../../src/cli/bin.ts', import.meta.url).pathname;
 
 export interface ServeProcess {
@@ -12,6 +12,8 @@ export interface ServeProcess {
   peakRss(): Promise<number>;
   /** Current resident memory (VmRSS), in bytes. */
   rss(): Promise<number>;
+  /** The server's command line as it runs, with MALLOC_ARENA_MAX when set (after `piper serve` re-executed itself with its heap settings). */
+  commandLine(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,11 @@ export async function startServe(dataDir: string, extra: string[] = [], bin = SO
     pid,
     peakRss: () => status(pid, 'VmHWM'),
     rss: () => status(pid, 'VmRSS'),
+    commandLine: async () => {
+      const arenas = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').find((e) => e.startsWith('MALLOC_ARENA_MAX='));
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+      return arenas === undefined ? argv : `${arenas} ${argv}`;
+    },
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-import { main } from './main.ts';
+import { reexecForServe } from './commands/serve-heap.ts';
+
+// First, before anything else is loaded: `piper serve` re-executes itself (same pid) with a small
+// young generation and two malloc arenas, which V8 and glibc only take at start
+// (src/cli/commands/serve-heap.ts).
+reexecForServe(process);
+const { main } = await import('./main.ts');
 
 // The composition root: the only place that reads process.argv, process.env and the TTY state.
 const controller = new AbortController();

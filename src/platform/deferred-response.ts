@@ -43,29 +43,43 @@ export class DeferredResponse extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (!this.#committed) {
-      this.#held.push(chunk);
-      this.#heldBytes += chunk.length;
-      if (this.#heldBytes < this.#holdBytes) {
-        done();
-        return;
-      }
-      this.#commit(undefined);
-      this.#send(Buffer.concat(this.#held.splice(0)), done);
-      return;
-    }
-    this.#send(chunk, done);
+    this.#take([chunk], done);
+  }
+
+  /** Chunks that queued while the socket was full go out together, in one writev. */
+  override _writev(chunks: { chunk: Buffer }[], done: (err?: Error | null) => void): void {
+    this.#take(
+      chunks.map((c) => c.chunk),
+      done,
+    );
   }
 
   override _final(done: (err?: Error | null) => void): void {
     if (!this.#committed) {
-      const body = Buffer.concat(this.#held.splice(0));
-      this.#commit(body.length);
-      this.sent += body.length;
-      this.#res.end(body, () => done());
-      return;
+      // The whole body was held: an exact Content-Length, and the held chunks go out as they are
+      // (no copy into one Buffer), in one writev with the headers.
+      this.#commit(this.#heldBytes);
+      this.sent += this.#heldBytes;
+      for (const chunk of this.#held.splice(0)) this.#res.write(chunk);
     }
     this.#res.end(() => done());
+  }
+
+  #take(chunks: Buffer[], done: (err?: Error | null) => void): void {
+    if (this.#committed) {
+      this.#send(chunks, done);
+      return;
+    }
+    for (const chunk of chunks) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+    }
+    if (this.#heldBytes < this.#holdBytes) {
+      done();
+      return;
+    }
+    this.#commit(undefined);
+    this.#send(this.#held.splice(0), done);
   }
 
   #commit(length: number | undefined): void {
@@ -74,9 +88,14 @@ export class DeferredResponse extends Writable {
     this.#res.writeHead(this.#status, headers);
   }
 
-  #send(chunk: Buffer, done: (err?: Error | null) => void): void {
-    this.sent += chunk.length;
-    if (this.#res.write(chunk)) done();
+  #send(chunks: Buffer[], done: (err?: Error | null) => void): void {
+    // Writes in one tick already leave in one writev: the HTTP layer corks the socket until the next tick.
+    let ok = true;
+    for (const chunk of chunks) {
+      ok = this.#res.write(chunk);
+      this.sent += chunk.length;
+    }
+    if (ok) done();
     else this.#res.once('drain', () => done());
   }
 }

@@ -19,6 +19,10 @@ export const serveCommand: Command = {
     '--capacity-rps and --max-concurrency emulate smaller hardware for demos and tests: past\n' +
     'either limit requests wait in a bounded queue (platform.queueSize, platform.queueTimeout)\n' +
     'and then fail with 503 PIPER_PLATFORM_OVERLOADED, as an overloaded server would.\n\n' +
+    'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=1\n' +
+    'and MALLOC_ARENA_MAX=2, so the Buffers of streamed bodies are freed every few MB instead of\n' +
+    'piling up (docs/platform.md, "Memory"). To run with your own heap settings instead:\n' +
+    'NODE_OPTIONS=--max-semi-space-size=N piper serve ...\n\n' +
     'Examples:\n' +
     '  piper serve --port 8081 --data-dir ./piper-data\n' +
     '  piper serve --port 0 --data-dir /tmp/inhouse --capacity-rps 200 --max-concurrency 16\n' +

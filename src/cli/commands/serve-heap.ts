@@ -1,0 +1,68 @@
+/**
+ * The size, in MiB, of each of V8's two young-generation semi-spaces in `piper serve`.
+ *
+ * Why: a streaming server turns every socket read, codec output and file read (up to 64 KiB each)
+ * into a Buffer whose bytes live outside the JavaScript heap. V8 frees them only when the small
+ * Buffer object dies in a garbage collection, and with its default young generation (semi-spaces
+ * growing from 1 MiB to 16 MiB and more) collections come so rarely that V8's external-memory
+ * trigger (~64 MiB of dead Buffers) fires first: a 1 GiB upload held ~70 MiB of garbage. With
+ * 1 MiB a scavenge runs every few MB of streamed data and frees them, at no measurable CPU cost
+ * (docs/platform.md, "Memory").
+ */
+export const SERVE_SEMI_SPACE_MIB = 1;
+
+/**
+ * glibc's malloc arenas for `piper serve` (MALLOC_ARENA_MAX, mallopt(3)). By default every thread
+ * that allocates (libuv's threadpool running the codecs, V8's helpers) may get an arena of its own
+ * that keeps what it freed; two shared arenas measured 9 MiB less idle and 14 MiB less at peak, at
+ * no measurable CPU cost. Other C libraries ignore the variable.
+ */
+export const SERVE_MALLOC_ARENA_MAX = 2;
+
+/** Whether a node option sets the semi-space size (`--max-semi-space-size=N`, V8's `_` spelling too). */
+function setsSemiSpace(option: string): boolean {
+  return /^--max[-_]semi[-_]space[-_]size(=|$)/.test(option);
+}
+
+/** How to re-execute `piper serve`: node options first, and the environment. */
+export interface ServeRestart {
+  options: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * How to re-run `piper ARGS`, or undefined when nothing needs to change: the command is not
+ * `serve` (or only asks for help), or the semi-space size is already set, by an earlier
+ * re-execution or by the operator (`node --max-semi-space-size=16 ... serve` or NODE_OPTIONS),
+ * whose choice wins; a MALLOC_ARENA_MAX already in the environment wins too.
+ */
+export function serveRestart(args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): ServeRestart | undefined {
+  if (args[0] !== 'serve' || args.includes('--help') || args.includes('-h')) return undefined;
+  if (execArgv.some(setsSemiSpace) || (env.NODE_OPTIONS ?? '').split(/\s+/).some(setsSemiSpace)) return undefined;
+  return {
+    options: [`--max-semi-space-size=${SERVE_SEMI_SPACE_MIB}`, ...execArgv],
+    env: { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? String(SERVE_MALLOC_ARENA_MAX) },
+  };
+}
+
+/** What {@link reexecForServe} needs of `process` (injected so tests need not replace the process). */
+export interface ReexecTarget {
+  readonly argv: readonly string[];
+  readonly execArgv: readonly string[];
+  readonly execPath: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly execve?: ((file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never) | undefined;
+}
+
+/**
+ * For `piper serve`, replaces the process (same pid, same stdio, nothing else loaded yet) with one
+ * running the same command with {@link serveRestart}'s settings: V8 sizes its heap, and glibc its
+ * arenas, when the process starts, so neither can be set from inside. Returns (does nothing) for
+ * other commands, when the settings are already there, and where `process.execve` does not exist
+ * (Windows).
+ */
+export function reexecForServe(target: ReexecTarget): void {
+  const restart = serveRestart(target.argv.slice(2), target.execArgv, target.env);
+  if (restart === undefined || typeof target.execve !== 'function') return;
+  target.execve(target.execPath, [target.execPath, ...restart.options, ...target.argv.slice(1)], restart.env);
+}
