@@ -4,9 +4,9 @@
 // CPU-second and ratios. Usage: node bench/balancer/proxy-throughput.ts [SECONDS] [CONNECTIONS]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, waitForPort, writeNginxBackends } from './nginx-backends.ts';
 
 const seconds = Number(process.argv[2] ?? '8');
 const connections = Number(process.argv[3] ?? '50');
@@ -21,33 +21,12 @@ process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function start(cmd: string, args: string[], cpu: string): ChildProcess {
   const child = spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.on('data', () => undefined);
   child.stdout?.on('data', () => undefined);
   children.push(child);
   return child;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing answered on port ${port}`);
 }
 
 /** CPU seconds (user + system) used so far by a process and all its descendants. */
@@ -116,17 +95,7 @@ async function measure(name: string, port: number, pid: number): Promise<Result>
 
 // Backends: one nginx, worker on CPU 0, two ports, 100-byte answers.
 const [b1, b2] = [await freePort(), await freePort()];
-const body = 'x'.repeat(99);
-writeFileSync(
-  join(dir, 'backends.conf'),
-  `worker_processes 1; daemon off; pid ${dir}/b.pid; error_log stderr error;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:${b1}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } }
-  server { listen 127.0.0.1:${b2}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } } }
-`,
-);
-start('nginx', ['-p', dir, '-c', join(dir, 'backends.conf')], '0');
+start('nginx', ['-p', dir, '-c', writeNginxBackends(dir, [b1, b2])], '0');
 await waitForPort(b1);
 await waitForPort(b2);
 const urls = [`http://127.0.0.1:${b1}`, `http://127.0.0.1:${b2}`];

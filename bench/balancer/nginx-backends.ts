@@ -1,0 +1,46 @@
+// The backends of the balancer benchmarks: one nginx worker serving 100-byte answers on two
+// loopback ports (and /healthz), so the backend side costs next to nothing next to the proxy.
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A loopback port free at the time of the call. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until `GET /` on the port answers 200 (at most 20 s). */
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answered on port ${port}`);
+}
+
+/** Writes `backends.conf` in `dir` for nginx (`nginx -p DIR -c FILE`, foreground) on `ports`; returns its path. */
+export function writeNginxBackends(dir: string, ports: number[]): string {
+  const body = 'x'.repeat(99);
+  const servers = ports
+    .map((p) => `  server { listen 127.0.0.1:${p}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } }`)
+    .join('\n');
+  const file = join(dir, 'backends.conf');
+  writeFileSync(
+    file,
+    `worker_processes 1; daemon off; pid ${dir}/b.pid; error_log stderr error;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+${servers} }
+`,
+  );
+  return file;
+}
