@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { reexecForServe } from './commands/serve-heap.ts';
+import { reexecForServer } from './commands/server-heap.ts';
 
-// First, before anything else is loaded: `piper serve` re-executes itself (same pid) with a small
+// First, before anything else is loaded: `piper serve` and `piper up` re-execute themselves (same pid) with a small
 // young generation and two malloc arenas, which V8 and glibc only take at start
-// (src/cli/commands/serve-heap.ts).
-reexecForServe(process);
+// (src/cli/commands/server-heap.ts).
+reexecForServer(process);
 const { main } = await import('./main.ts');
 
 // The composition root: the only place that reads process.argv, process.env and the TTY state.

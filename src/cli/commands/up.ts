@@ -17,7 +17,10 @@ export const upCommand: Command = {
     '  listening admin http://127.0.0.1:9901\n' +
     'SIGHUP (or POST /api/v1/reload) re-reads the config without dropping connections;\n' +
     'SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s), then exit.\n' +
-    'Refuses to start when admin.address is not loopback and admin.token is not set.\n\n' +
+    'Refuses to start when admin.address is not loopback and admin.token is not set.\n' +
+    'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=8\n' +
+    'and MALLOC_ARENA_MAX=2, so RSS stays flat under load (docs/balancer.md, "Overload"). To run\n' +
+    'with your own heap settings instead: NODE_OPTIONS=--max-semi-space-size=N piper up ...\n\n' +
     'Examples:\n' +
     '  piper up --config examples/piper.yaml\n' +
     '  piper up --config piper.yaml --port 0 --admin-port 0   # any free ports (tests)',

@@ -1,6 +1,7 @@
 /**
- * The size, in MiB, of each of V8's two young-generation semi-spaces in `piper serve`.
+ * The size, in MiB, of each of V8's two young-generation semi-spaces, per long-running command.
  *
+ * `piper serve`: 1 MiB.
  * Why: a streaming server turns every socket read, codec output and file read (up to 64 KiB each)
  * into a Buffer whose bytes live outside the JavaScript heap. V8 frees them only when the small
  * Buffer object dies in a garbage collection, and with its default young generation (semi-spaces
@@ -12,7 +13,18 @@
 export const SERVE_SEMI_SPACE_MIB = 1;
 
 /**
- * glibc's malloc arenas for `piper serve` (MALLOC_ARENA_MAX, mallopt(3)). By default every thread
+ * `piper up`: 8 MiB. The balancer streams small answers at thousands a second; its default young
+ * generation (semi-spaces growing to 64 MiB on a machine with this much memory) took RSS from
+ * ~125 to ~280 MiB over a minute under 3x overload, growth a leak would look like. 8 MiB keeps
+ * RSS at ~130 MiB for ~4 % fewer requests per CPU-second than the default (1 MiB: ~12 % fewer),
+ * measured with `bench/balancer/proxy-throughput.ts` (docs/benchmarks.md).
+ */
+export const UP_SEMI_SPACE_MIB = 8;
+
+const SEMI_SPACE_MIB: Record<string, number> = { serve: SERVE_SEMI_SPACE_MIB, up: UP_SEMI_SPACE_MIB };
+
+/**
+ * glibc's malloc arenas for `piper serve` and `piper up` (MALLOC_ARENA_MAX, mallopt(3)). By default every thread
  * that allocates (libuv's threadpool running the codecs, V8's helpers) may get an arena of its own
  * that keeps what it freed; two shared arenas measured 9 MiB less idle and 14 MiB less at peak, at
  * no measurable CPU cost. Other C libraries ignore the variable.
@@ -24,28 +36,29 @@ function setsSemiSpace(option: string): boolean {
   return /^--max[-_]semi[-_]space[-_]size(=|$)/.test(option);
 }
 
-/** How to re-execute `piper serve`: node options first, and the environment. */
-export interface ServeRestart {
+/** How to re-execute a server command: node options first, and the environment. */
+export interface ServerRestart {
   options: string[];
   env: NodeJS.ProcessEnv;
 }
 
 /**
- * How to re-run `piper ARGS`, or undefined when nothing needs to change: the command is not
- * `serve` (or only asks for help), or the semi-space size is already set, by an earlier
- * re-execution or by the operator (`node --max-semi-space-size=16 ... serve` or NODE_OPTIONS),
- * whose choice wins; a MALLOC_ARENA_MAX already in the environment wins too.
+ * How to re-run `piper ARGS`, or undefined when nothing needs to change: the command is not a
+ * server (`serve`, `up`), or only asks for help, or the semi-space size is already set, by an
+ * earlier re-execution or by the operator (`node --max-semi-space-size=16 ... serve` or
+ * NODE_OPTIONS), whose choice wins; a MALLOC_ARENA_MAX already in the environment wins too.
  */
-export function serveRestart(args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): ServeRestart | undefined {
-  if (args[0] !== 'serve' || args.includes('--help') || args.includes('-h')) return undefined;
+export function serverRestart(args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): ServerRestart | undefined {
+  const semiSpace = SEMI_SPACE_MIB[args[0] ?? ''];
+  if (semiSpace === undefined || args.includes('--help') || args.includes('-h')) return undefined;
   if (execArgv.some(setsSemiSpace) || (env.NODE_OPTIONS ?? '').split(/\s+/).some(setsSemiSpace)) return undefined;
   return {
-    options: [`--max-semi-space-size=${SERVE_SEMI_SPACE_MIB}`, ...execArgv],
+    options: [`--max-semi-space-size=${semiSpace}`, ...execArgv],
     env: { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? String(SERVE_MALLOC_ARENA_MAX) },
   };
 }
 
-/** What {@link reexecForServe} needs of `process` (injected so tests need not replace the process). */
+/** What {@link reexecForServer} needs of `process` (injected so tests need not replace the process). */
 export interface ReexecTarget {
   readonly argv: readonly string[];
   readonly execArgv: readonly string[];
@@ -55,14 +68,14 @@ export interface ReexecTarget {
 }
 
 /**
- * For `piper serve`, replaces the process (same pid, same stdio, nothing else loaded yet) with one
- * running the same command with {@link serveRestart}'s settings: V8 sizes its heap, and glibc its
+ * For `piper serve` and `piper up`, replaces the process (same pid, same stdio, nothing else loaded
+ * yet) with one running the same command with {@link serverRestart}'s settings: V8 sizes its heap, and glibc its
  * arenas, when the process starts, so neither can be set from inside. Returns (does nothing) for
  * other commands, when the settings are already there, and where `process.execve` does not exist
  * (Windows).
  */
-export function reexecForServe(target: ReexecTarget): void {
-  const restart = serveRestart(target.argv.slice(2), target.execArgv, target.env);
+export function reexecForServer(target: ReexecTarget): void {
+  const restart = serverRestart(target.argv.slice(2), target.execArgv, target.env);
   if (restart === undefined || typeof target.execve !== 'function') return;
   target.execve(target.execPath, [target.execPath, ...restart.options, ...target.argv.slice(1)], restart.env);
 }

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  type ReexecTarget,
+  reexecForServer,
+  SERVE_MALLOC_ARENA_MAX,
+  SERVE_SEMI_SPACE_MIB,
+  serverRestart,
+  UP_SEMI_SPACE_MIB,
+} from './server-heap.ts';
+
+const FLAG = `--max-semi-space-size=${SERVE_SEMI_SPACE_MIB}`;
+const ARENAS = String(SERVE_MALLOC_ARENA_MAX);
+
+test('serve gets the small young generation ahead of its other node options, and shared malloc arenas', () => {
+  assert.deepEqual(serverRestart(['serve', '--port', '0'], [], { HOME: '/root' }), {
+    options: [FLAG],
+    env: { HOME: '/root', MALLOC_ARENA_MAX: ARENAS },
+  });
+  assert.deepEqual(serverRestart(['serve'], ['--inspect', '--trace-gc'], {})?.options, [FLAG, '--inspect', '--trace-gc']);
+  // The operator's MALLOC_ARENA_MAX is kept.
+  assert.equal(serverRestart(['serve'], [], { MALLOC_ARENA_MAX: '8' })?.env.MALLOC_ARENA_MAX, '8');
+});
+
+test('piper up gets its own young-generation size', () => {
+  assert.deepEqual(serverRestart(['up', '--config', 'p.yaml'], [], {})?.options, [`--max-semi-space-size=${UP_SEMI_SPACE_MIB}`]);
+});
+
+test('other commands, and serve --help, run as they are', () => {
+  assert.equal(serverRestart(['loadtest'], [], {}), undefined);
+  assert.equal(serverRestart(['up', '--help'], [], {}), undefined);
+  assert.equal(serverRestart(['compress', 'serve'], [], {}), undefined);
+  assert.equal(serverRestart([], [], {}), undefined);
+  assert.equal(serverRestart(['serve', '--help'], [], {}), undefined);
+  assert.equal(serverRestart(['serve', '-h'], [], {}), undefined);
+});
+
+test('a semi-space size already set (by the re-execution itself or by the operator) is kept: no loop, operator wins', () => {
+  assert.equal(serverRestart(['serve'], [FLAG], {}), undefined);
+  assert.equal(serverRestart(['serve'], ['--max-semi-space-size=16'], {}), undefined);
+  assert.equal(serverRestart(['serve'], ['--max_semi_space_size=8'], {}), undefined);
+  assert.equal(serverRestart(['serve'], [], { NODE_OPTIONS: '--max-semi-space-size=32 --trace-gc' }), undefined);
+  // A different flag with a similar name does not count.
+  assert.deepEqual(serverRestart(['serve'], ['--max-semi-space-size-foo'], {})?.options, [FLAG, '--max-semi-space-size-foo']);
+});
+
+function target(argv: string[], execve: ReexecTarget['execve'], execArgv: string[] = []): ReexecTarget {
+  return { argv, execArgv, execPath: '/usr/bin/node', env: { HOME: '/root' }, execve };
+}
+
+test('reexecForServer replaces the process with the same script and arguments, and the environment plus the arena limit', () => {
+  const calls: unknown[][] = [];
+  const execve = ((...args: unknown[]) => {
+    calls.push(args);
+  }) as unknown as ReexecTarget['execve'];
+  reexecForServer(target(['/usr/bin/node', '/app/bin.js', 'serve', '--port', '0'], execve, ['--trace-gc']));
+  assert.deepEqual(calls, [
+    [
+      '/usr/bin/node',
+      ['/usr/bin/node', FLAG, '--trace-gc', '/app/bin.js', 'serve', '--port', '0'],
+      { HOME: '/root', MALLOC_ARENA_MAX: ARENAS },
+    ],
+  ]);
+  calls.length = 0;
+  reexecForServer(target(['/usr/bin/node', '/app/bin.js', 'validate'], execve));
+  assert.equal(calls.length, 0);
+});
+
+test('without process.execve (Windows) serve runs with the defaults instead of failing', () => {
+  assert.doesNotThrow(() => reexecForServer(target(['/usr/bin/node', '/app/bin.js', 'serve'], undefined)));
+});
