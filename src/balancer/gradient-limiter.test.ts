@@ -100,7 +100,8 @@ describe('GradientLimiter', () => {
       for (let i = 0; i < 20; i++) limiter.sample(2.5 * limiter.limit, limiter.limit);
       if (w >= 10) highest = Math.max(highest, limiter.limit);
     }
-    assert.ok(highest <= 8, `highest limit after the first second: ${highest}`);
+    // Ideal 10 × 1.25 + 2 ms slack = 14.5 ms, reached at a limit of 5.8: it hovers there.
+    assert.ok(highest <= 10, `highest limit after the first second: ${highest}`);
     assert.equal(limiter.minRttMs, 10, 'the baseline did not drift up to the queued latency');
     assert.ok(limiter.measurements >= 2, 'measured again after the 60 s interval');
   });
@@ -132,6 +133,18 @@ describe('GradientLimiter', () => {
     saturated = false;
     feed(clock, held, 5, 40);
     assert.ok(held.limit < 16, `then shrinks: ${held.limit}`);
+  });
+
+  it('tolerates a couple of milliseconds over a sub-millisecond minimum RTT (event-loop noise, not a queue)', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, options);
+    feed(clock, limiter, 1, 0.2);
+    for (let i = 0; i < 40; i++) limiter.sample(0.2, 4);
+    assert.equal(limiter.minRttMs, 0.2);
+    feed(clock, limiter, 20, 1.5);
+    assert.ok(limiter.limit >= 20, `limit ${limiter.limit}`);
+    feed(clock, limiter, 10, 20);
+    assert.equal(limiter.limit, 4, 'a real queue (20 ms) still shrinks it, by half a window');
   });
 
   it('bounds a measurement in time once it has minSamples samples', () => {

@@ -12,6 +12,13 @@ export interface GradientLimiterOptions {
   minSamples?: number;
   /** Latency over the minimum RTT tolerated before the limit shrinks (Envoy's min_rtt_buffer). */
   buffer?: number;
+  /**
+   * Latency tolerated on top of the buffer, in ms. Below a couple of milliseconds, latency growth
+   * is the balancer's own event loop batching socket events, not a backend's queue: with backends
+   * answering in 0.2 ms, 25 % is 50 µs, and without this the limit fell to 1 and shed at half
+   * the balancer's maximum rate.
+   */
+  slackMs?: number;
   /** Time between two measurements of the minimum RTT (Envoy's min_rtt_calc_interval). */
   minRttIntervalMs?: number;
   /** Samples a minimum-RTT measurement takes (Envoy's request_count). */
@@ -37,7 +44,7 @@ const WINDOWS_AT_MIN_BEFORE_REMEASURE = 5;
  * Adaptive concurrency limit after Envoy's gradient controller. The ideal latency (minimum RTT)
  * is measured by pinning the pool's concurrency to `minLimit` and taking the median of the
  * latencies of requests that started with at most that many in flight; then, per window,
- * `gradient = clamp(minRtt × (1 + buffer) / windowRtt, 0.5, 2)`. Below 1 a queue is forming and the
+ * `gradient = clamp((minRtt × (1 + buffer) + slack) / windowRtt, 0.5, 2)`. Below 1 a queue is forming and the
  * limit shrinks at once (`limit × gradient`, at most by half a window); at or above 1 it grows
  * (`limit × gradient + √limit`), but only while the pool used at least half of it, as latency
  * says nothing about a limit that is not reached.
@@ -85,6 +92,7 @@ export class GradientLimiter {
       sampleWindowMs: 100,
       minSamples: 10,
       buffer: 0.25,
+      slackMs: 2,
       minRttIntervalMs: 60_000,
       minRttSamples: 50,
       minRttMaxMs: 1_000,
@@ -109,6 +117,11 @@ export class GradientLimiter {
   /** Whether the limit is pinned to measure the minimum RTT. */
   get measuring(): boolean {
     return this.#measuring;
+  }
+
+  /** Monotonic ms when the current (or last) minimum-RTT measurement began. */
+  get measureStartedAt(): number {
+    return this.#measureStart;
   }
 
   /** Records one admitted request's latency and how many were in flight when it started (itself included). */
@@ -139,7 +152,7 @@ export class GradientLimiter {
 
   #update(windowRtt: number, maxInFlight: number): void {
     const o = this.#o;
-    let gradient = Math.max(0.5, Math.min(2, (this.#minRtt * (1 + o.buffer)) / Math.max(windowRtt, 1e-3)));
+    let gradient = Math.max(0.5, Math.min(2, this.#ideal() / Math.max(windowRtt, 1e-3)));
     // Latency this process adds itself is no backend queue (the event-loop guard sheds for that).
     if (gradient < 1 && this.#saturated()) gradient = 1;
     let next: number;
@@ -152,6 +165,11 @@ export class GradientLimiter {
       next = this.#limit * gradient + Math.sqrt(this.#limit);
     }
     this.#limit = Math.min(Math.max(next, o.minLimit), o.maxLimit);
+  }
+
+  /** The latency at or under which the pool is taken to have no queue. */
+  #ideal(): number {
+    return this.#minRtt * (1 + this.#o.buffer) + this.#o.slackMs;
   }
 
   #startMeasuring(now: number, windowRtt: number, maxInFlight: number): void {
@@ -181,7 +199,7 @@ export class GradientLimiter {
     // queue: by Little's law the concurrency that keeps the same throughput at the ideal latency is
     // the busy concurrency scaled by ideal ÷ measured latency, so the limit starts there at once.
     this.#limit = this.#limitBeforeMeasure;
-    const ideal = this.#minRtt * (1 + o.buffer);
+    const ideal = this.#ideal();
     if (this.#rttBeforeMeasure > ideal && !this.#saturated()) {
       const scaled = Math.min(this.#limit, this.#inFlightBeforeMeasure) * (ideal / this.#rttBeforeMeasure);
       this.#limit = Math.min(Math.max(scaled, o.minLimit), o.maxLimit);

@@ -147,6 +147,22 @@ describe('PoolAdmission', () => {
     assert.equal(await waiter, true, 'waited 150 ms: admitted under the 250 ms bound');
   });
 
+  it('a queue that stood before a minimum-RTT measurement keeps standing through it', async () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { adaptive: true, initialLimit: 2, minLimit: 1, maxLimit: 2 });
+    const admission = new PoolAdmission(clock, limiter, 100, 250, { target: 5, interval: 100 });
+    assert.equal(admission.acquire(), true);
+    assert.equal(admission.acquire(), true);
+    const old = admission.acquire() as Promise<boolean>;
+    // The queue has been waiting 100 ms when the busy window closes and the measurement begins.
+    clock.advance(100);
+    for (let i = 0; i < 10; i++) limiter.sample(10, 2);
+    assert.equal(limiter.measuring, true);
+    assert.equal(admission.standing, true, 'overload from before the pin: still standing');
+    admission.release(10, 2);
+    assert.equal(await old, false, 'waited 100 ms in a standing queue: refused, not admitted');
+  });
+
   it('close() refuses waiters and new requests', async () => {
     const { clock, admission } = setup(1, 4);
     admission.acquire();

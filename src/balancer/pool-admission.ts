@@ -166,9 +166,10 @@ export class PoolAdmission {
   }
 
   #isStanding(now: number): boolean {
-    // While the limiter pins the limit to measure the minimum RTT, the queue is of its making and
-    // short-lived: it waits out the measurement under the burst bound instead of shedding.
-    if (this.#limiter.measuring) return false;
+    // A queue that began while the limiter pins the limit to measure the minimum RTT is of the
+    // pin's making and short-lived: it waits out the measurement under the burst bound instead of
+    // shedding. A queue that stood before the measurement is overload, pinned or not.
+    if (this.#limiter.measuring && this.#waitingSince >= this.#limiter.measureStartedAt) return false;
     return !this.#drained && now - this.#waitingSince >= this.#standing.interval;
   }
 
