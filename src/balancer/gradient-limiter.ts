@@ -119,11 +119,6 @@ export class GradientLimiter {
     return this.#measuring;
   }
 
-  /** Monotonic ms when the current (or last) minimum-RTT measurement began. */
-  get measureStartedAt(): number {
-    return this.#measureStart;
-  }
-
   /** Records one admitted request's latency and how many were in flight when it started (itself included). */
   sample(rttMs: number, inFlight: number): void {
     if (!this.#o.adaptive) return;

@@ -130,23 +130,6 @@ describe('PoolAdmission', () => {
     assert.equal(await third, true);
   });
 
-  it('a queue formed while the limiter measures its minimum RTT waits under the burst bound, not the standing one', async () => {
-    const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, { adaptive: true, initialLimit: 4, minLimit: 1, maxLimit: 4 });
-    const admission = new PoolAdmission(clock, limiter, 100, 250, { target: 5, interval: 100 });
-    // A busy window (4 in flight) starts the measurement: the limit is pinned to 1.
-    for (let i = 0; i < 4; i++) assert.equal(admission.acquire(), true);
-    clock.advance(100);
-    for (let i = 0; i < 10; i++) limiter.sample(10, 4);
-    assert.equal(limiter.measuring, true);
-    const waiter = admission.acquire() as Promise<boolean>;
-    for (let i = 0; i < 3; i++) admission.release(10, 4);
-    clock.advance(150);
-    assert.equal(admission.standing, false, 'the pin made this queue');
-    admission.release(10, 1);
-    assert.equal(await waiter, true, 'waited 150 ms: admitted under the 250 ms bound');
-  });
-
   it('a queue that stood before a minimum-RTT measurement keeps standing through it', async () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, { adaptive: true, initialLimit: 2, minLimit: 1, maxLimit: 2 });

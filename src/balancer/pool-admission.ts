@@ -166,10 +166,6 @@ export class PoolAdmission {
   }
 
   #isStanding(now: number): boolean {
-    // A queue that began while the limiter pins the limit to measure the minimum RTT is of the
-    // pin's making and short-lived: it waits out the measurement under the burst bound instead of
-    // shedding. A queue that stood before the measurement is overload, pinned or not.
-    if (this.#limiter.measuring && this.#waitingSince >= this.#limiter.measureStartedAt) return false;
     return !this.#drained && now - this.#waitingSince >= this.#standing.interval;
   }
 
