@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { reexecForServer } from './commands/server-heap.ts';
 
-// First, before anything else is loaded: `piper serve` and `piper up` re-execute themselves (same pid) with a small
-// young generation and two malloc arenas, which V8 and glibc only take at start
-// (src/cli/commands/server-heap.ts).
+// First, before anything else is loaded: the long-running commands (serve, up, loadtest, capacity)
+// re-execute themselves (same pid) with a small young generation and two malloc arenas, which V8
+// and glibc only take at start (src/cli/commands/server-heap.ts).
 reexecForServer(process);
 const { main } = await import('./main.ts');
 

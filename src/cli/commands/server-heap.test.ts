@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  GENERATOR_SEMI_SPACE_MIB,
   type ReexecTarget,
   reexecForServer,
   SERVE_MALLOC_ARENA_MAX,
@@ -26,8 +27,14 @@ test('piper up gets its own young-generation size', () => {
   assert.deepEqual(serverRestart(['up', '--config', 'p.yaml'], [], {})?.options, [`--max-semi-space-size=${UP_SEMI_SPACE_MIB}`]);
 });
 
+test('the load generators get theirs', () => {
+  for (const cmd of ['loadtest', 'capacity']) {
+    assert.deepEqual(serverRestart([cmd, 'http://127.0.0.1:1/'], [], {})?.options, [`--max-semi-space-size=${GENERATOR_SEMI_SPACE_MIB}`]);
+  }
+});
+
 test('other commands, and serve --help, run as they are', () => {
-  assert.equal(serverRestart(['loadtest'], [], {}), undefined);
+  assert.equal(serverRestart(['events'], [], {}), undefined);
   assert.equal(serverRestart(['up', '--help'], [], {}), undefined);
   assert.equal(serverRestart(['compress', 'serve'], [], {}), undefined);
   assert.equal(serverRestart([], [], {}), undefined);

@@ -21,7 +21,19 @@ export const SERVE_SEMI_SPACE_MIB = 1;
  */
 export const UP_SEMI_SPACE_MIB = 8;
 
-const SEMI_SPACE_MIB: Record<string, number> = { serve: SERVE_SEMI_SPACE_MIB, up: UP_SEMI_SPACE_MIB };
+/**
+ * `piper loadtest` and `piper capacity`: 8 MiB too. A load generator's pauses are its send lag:
+ * at ~7.5 k requests/s its p99 send lag was 5–15 ms with the default young generation and
+ * 4.4–4.9 ms with 8 MiB (bench/balancer/added-latency.ts, docs/benchmarks.md).
+ */
+export const GENERATOR_SEMI_SPACE_MIB = 8;
+
+const SEMI_SPACE_MIB: Record<string, number> = {
+  serve: SERVE_SEMI_SPACE_MIB,
+  up: UP_SEMI_SPACE_MIB,
+  loadtest: GENERATOR_SEMI_SPACE_MIB,
+  capacity: GENERATOR_SEMI_SPACE_MIB,
+};
 
 /**
  * glibc's malloc arenas for `piper serve` and `piper up` (MALLOC_ARENA_MAX, mallopt(3)). By default every thread
@@ -44,7 +56,7 @@ export interface ServerRestart {
 
 /**
  * How to re-run `piper ARGS`, or undefined when nothing needs to change: the command is not a
- * server (`serve`, `up`), or only asks for help, or the semi-space size is already set, by an
+ * long-running one (`serve`, `up`, `loadtest`, `capacity`), or only asks for help, or the semi-space size is already set, by an
  * earlier re-execution or by the operator (`node --max-semi-space-size=16 ... serve` or
  * NODE_OPTIONS), whose choice wins; a MALLOC_ARENA_MAX already in the environment wins too.
  */
@@ -68,7 +80,7 @@ export interface ReexecTarget {
 }
 
 /**
- * For `piper serve` and `piper up`, replaces the process (same pid, same stdio, nothing else loaded
+ * For `piper serve`, `up`, `loadtest` and `capacity`, replaces the process (same pid, same stdio, nothing else loaded
  * yet) with one running the same command with {@link serverRestart}'s settings: V8 sizes its heap, and glibc its
  * arenas, when the process starts, so neither can be set from inside. Returns (does nothing) for
  * other commands, when the settings are already there, and where `process.execve` does not exist
