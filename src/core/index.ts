@@ -1,5 +1,14 @@
 export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
+export {
+  CHUNK_SIZE_TOO_LARGE,
+  MALFORMED_CHUNK_SIZE,
+  MALFORMED_STATUS_CODE,
+  MALFORMED_STATUS_LINE,
+  parseChunkSize,
+  parseStatusLine,
+  trimCr,
+} from './http1-wire.ts';
 export { sendError, sendJson, statusOf } from './json-response.ts';
 export { createLogger, type Logger, type LoggerFactoryOptions, REDACTED_PATHS, silentLogger } from './logger.ts';
 export { type ErrorSource, isPiperError, PiperError, type PiperErrorOptions } from './piper-error.ts';

@@ -1,3 +1,5 @@
+import { CHUNK_SIZE_TOO_LARGE, MALFORMED_STATUS_LINE, parseChunkSize, parseStatusLine, trimCr } from '../core/index.ts';
+
 /** Where {@link HttpResponseParser} stands after a call to `execute`. */
 export type ParseState = 'more' | 'done' | 'error';
 
@@ -14,11 +16,9 @@ const DONE = 8;
 const ERROR = 9;
 
 const LF = 10;
-const CR = 13;
 const SP = 32;
 const TAB = 9;
 const COLON = 58;
-const SEMICOLON = 59;
 
 /** Longest response head (status line, headers, or trailers) accepted, in bytes. */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -171,31 +171,12 @@ export class HttpResponseParser {
   }
 
   #statusLine(b: Buffer, s: number, e: number): void {
-    // "HTTP/1.x NNN reason": the version must be 1.0 or 1.1, the status three digits.
-    if (
-      e - s < 12 ||
-      b[s] !== 0x48 ||
-      b[s + 1] !== 0x54 ||
-      b[s + 2] !== 0x54 ||
-      b[s + 3] !== 0x50 ||
-      b[s + 4] !== 0x2f ||
-      b[s + 5] !== 0x31 ||
-      b[s + 6] !== 0x2e ||
-      (b[s + 7] !== 0x31 && b[s + 7] !== 0x30) ||
-      b[s + 8] !== SP ||
-      (e - s > 12 && b[s + 12] !== SP)
-    ) {
-      this.#fail('malformed status line');
+    const status = parseStatusLine(b, s, e);
+    if (status < 0) {
+      this.#fail(status === MALFORMED_STATUS_LINE ? 'malformed status line' : 'malformed status code');
       return;
     }
-    const d0 = (b[s + 9] as number) - 48;
-    const d1 = (b[s + 10] as number) - 48;
-    const d2 = (b[s + 11] as number) - 48;
-    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) {
-      this.#fail('malformed status code');
-      return;
-    }
-    this.status = d0 * 100 + d1 * 10 + d2;
+    this.status = status;
     this.#http10 = b[s + 7] === 0x30;
     this.keepAlive = !this.#http10;
     this.#state = HEADER_LINE;
@@ -269,25 +250,9 @@ export class HttpResponseParser {
   }
 
   #chunkSize(b: Buffer, s: number, e: number): void {
-    let n = 0;
-    let i = s;
-    for (; i < e; i++) {
-      const d = hexDigit(b[i] as number);
-      if (d < 0) break;
-      n = n * 16 + d;
-      if (i - s >= 13) {
-        this.#fail('chunk size too large');
-        return;
-      }
-    }
-    if (i === s) {
-      this.#fail('malformed chunk size');
-      return;
-    }
-    while (i < e && (b[i] === SP || b[i] === TAB)) i++;
-    // Anything after the size must be extensions (";name=value"), which are skipped.
-    if (i < e && b[i] !== SEMICOLON) {
-      this.#fail('malformed chunk size');
+    const n = parseChunkSize(b, s, e);
+    if (n < 0) {
+      this.#fail(n === CHUNK_SIZE_TOO_LARGE ? 'chunk size too large' : 'malformed chunk size');
       return;
     }
     if (n === 0) {
@@ -297,10 +262,6 @@ export class HttpResponseParser {
       this.#state = CHUNK_DATA;
     }
   }
-}
-
-function trimCr(b: Buffer, s: number, e: number): number {
-  return e > s && b[e - 1] === CR ? e - 1 : e;
 }
 
 /** Whether `b[s..e)` equals `lower` ignoring ASCII case. */
@@ -322,11 +283,4 @@ function parseDecimal(b: Buffer, s: number, e: number): number {
     n = n * 10 + d;
   }
   return n;
-}
-
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  const l = c | 0x20;
-  if (l >= 97 && l <= 102) return l - 87;
-  return -1;
 }
