@@ -1,6 +1,18 @@
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as HdrLibrary from 'hdr-histogram-js';
 import { PiperError } from '../core/index.ts';
 import type { LatencySummary } from './telemetry-window.ts';
+
+type Histogram = HdrLibrary.Histogram;
+
+// hdr-histogram-js is loaded on the first histogram, not with the part: processes that import
+// telemetry only for Prometheus metrics (`piper serve`) never need it, and it costs ~6 MiB of RSS.
+const requireCjs = createRequire(import.meta.url);
+let hdrLibrary: typeof HdrLibrary | undefined;
+function hdr(): typeof HdrLibrary {
+  hdrLibrary ??= requireCjs('hdr-histogram-js') as typeof HdrLibrary;
+  return hdrLibrary;
+}
 
 const LOWEST_US = 1;
 /** One hour in microseconds: the largest latency kept; longer ones are recorded as one hour. */
@@ -34,7 +46,7 @@ function countAtPercentile(p: number, total: number): number {
 
 function newHdr(): Histogram {
   // The pure-JS build: no WebAssembly to instantiate, and nothing native to build against the wrong Node.
-  return build({
+  return hdr().build({
     bitBucketSize: 32,
     autoResize: false,
     lowestDiscernibleValue: LOWEST_US,
@@ -159,19 +171,19 @@ export class LatencyHistogram {
   /** The HDR "compressed base64" form (V2 encoding, as HdrHistogram's other ports read it). */
   encode(): string {
     if (this.#hdr.totalCount === 0) {
-      emptyEncoding ??= encodeIntoCompressedBase64(this.#hdr, 1);
+      emptyEncoding ??= hdr().encodeIntoCompressedBase64(this.#hdr, 1);
       return emptyEncoding;
     }
     // Level 1: the same size within ~5 % on HDR's already compact payload, for a third of the CPU
     // (this runs once per entity per window, on the event loop).
-    return encodeIntoCompressedBase64(this.#hdr, 1);
+    return hdr().encodeIntoCompressedBase64(this.#hdr, 1);
   }
 
   /** Reads what {@link encode} wrote; throws PIPER_TELEMETRY_BAD_HISTOGRAM on anything else. */
   static decode(encoded: string): LatencyHistogram {
     const out = new LatencyHistogram();
     try {
-      out.#hdr.add(decodeFromCompressedBase64(encoded, 32, false));
+      out.#hdr.add(hdr().decodeFromCompressedBase64(encoded, 32, false));
     } catch (err) {
       throw new PiperError('PIPER_TELEMETRY_BAD_HISTOGRAM', 'not an HDR histogram in compressed base64 form, or values over 1 h', {
         source: 'internal',
