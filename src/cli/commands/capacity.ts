@@ -62,7 +62,9 @@ export const capacityCommand: Command = {
     'an open-model constant-rate run: p99 judged by a binomial test, errors by an exact upper confidence bound, and\n' +
     'saturation (answers behind the offered rate, in-flight growing) fails it. Trials are lengthened until a clean\n' +
     'trial holds enough samples to pass at the chosen confidence (up to --max-trial).\n' +
-    'Exit code 0 when the requirement passes (or none is given), 99 when it fails.\n\n' +
+    'Exit code 0 when the requirement passes (or none is given), 99 when it fails.\n' +
+    'The process re-executes itself at start (same pid) with node --max-semi-space-size=8 and\n' +
+    'MALLOC_ARENA_MAX=2, as piper loadtest does (docs/loadgen.md).\n\n' +
     'Examples:\n' +
     "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<0.1%'\n" +
     "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<1%' --require 2x --peak 300/s --pool inhouse -o capacity.json\n" +

@@ -138,7 +138,10 @@ export const loadtestCommand: Command = {
   description:
     'Sends requests on a fixed arrival schedule whatever the target does (open model), timing each from its intended\n' +
     'send time, with the service time beside it. Every scheduled request ends as completed, failed, timed out or\n' +
-    'unsent (in-flight cap reached). Thresholds fail the run with exit code 99.\n\n' +
+    'unsent (in-flight cap reached). Thresholds fail the run with exit code 99.\n' +
+    'The process re-executes itself at start (same pid) with node --max-semi-space-size=8 and\n' +
+    'MALLOC_ARENA_MAX=2: shorter garbage-collection pauses, less send lag (docs/loadgen.md). Your own\n' +
+    'NODE_OPTIONS=--max-semi-space-size=N wins.\n\n' +
     'Examples:\n' +
     '  piper loadtest http://127.0.0.1:8080/ --rate 500/s --duration 30s\n' +
     "  piper loadtest http://127.0.0.1:8080/ --stages '10s:100/s,30s:800/s,10s:0/s'\n" +
