@@ -64,6 +64,13 @@ describe('HttpResponseParser', () => {
     assertAll(text, { state: 'done', status: 404, keepAlive: true, rest: 0 });
   });
 
+  it('bounds each chunk-size line, not their sum: a body of 30,000 small chunks parses', () => {
+    const chunks = '1\r\nx\r\n'.repeat(30_000);
+    const o = feed([Buffer.from(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`)]);
+    assert.equal(o.state, 'done', o.error);
+    assert.equal(o.rest, 0);
+  });
+
   it('stops right after the final response and says how much is left', () => {
     const o = feed([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n')]);
     assert.equal(o.state, 'done');

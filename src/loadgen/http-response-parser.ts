@@ -144,6 +144,9 @@ export class HttpResponseParser {
     } else {
       this.#onLine(buf, i, trimCr(buf, i, lineEnd));
     }
+    // Within a chunked body the limit bounds each size line, not the sum of them.
+    const st = this.#state;
+    if (st === CHUNK_SIZE || st === CHUNK_DATA) this.#headBytes = 0;
     return lineEnd + 1;
   }
 
