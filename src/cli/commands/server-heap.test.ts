@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   GENERATOR_SEMI_SPACE_MIB,
+  MALLOC_ARENAS,
   type ReexecTarget,
   reexecForServer,
-  SERVE_MALLOC_ARENA_MAX,
   SERVE_SEMI_SPACE_MIB,
   serverRestart,
   UP_SEMI_SPACE_MIB,
 } from './server-heap.ts';
 
 const FLAG = `--max-semi-space-size=${SERVE_SEMI_SPACE_MIB}`;
-const ARENAS = String(SERVE_MALLOC_ARENA_MAX);
+const ARENAS = String(MALLOC_ARENAS);
 
 test('serve gets the small young generation ahead of its other node options, and shared malloc arenas', () => {
   assert.deepEqual(serverRestart(['serve', '--port', '0'], [], { HOME: '/root' }), {

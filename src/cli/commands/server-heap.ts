@@ -36,12 +36,12 @@ const SEMI_SPACE_MIB: Record<string, number> = {
 };
 
 /**
- * glibc's malloc arenas for `piper serve` and `piper up` (MALLOC_ARENA_MAX, mallopt(3)). By default every thread
+ * glibc's malloc arenas for every command re-executed here (MALLOC_ARENA_MAX, mallopt(3)). By default every thread
  * that allocates (libuv's threadpool running the codecs, V8's helpers) may get an arena of its own
  * that keeps what it freed; two shared arenas measured 9 MiB less idle and 14 MiB less at peak, at
  * no measurable CPU cost. Other C libraries ignore the variable.
  */
-export const SERVE_MALLOC_ARENA_MAX = 2;
+export const MALLOC_ARENAS = 2;
 
 /** Whether a node option sets the semi-space size (`--max-semi-space-size=N`, V8's `_` spelling too). */
 function setsSemiSpace(option: string): boolean {
@@ -66,7 +66,7 @@ export function serverRestart(args: readonly string[], execArgv: readonly string
   if (execArgv.some(setsSemiSpace) || (env.NODE_OPTIONS ?? '').split(/\s+/).some(setsSemiSpace)) return undefined;
   return {
     options: [`--max-semi-space-size=${semiSpace}`, ...execArgv],
-    env: { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? String(SERVE_MALLOC_ARENA_MAX) },
+    env: { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? String(MALLOC_ARENAS) },
   };
 }
 
