@@ -3,13 +3,13 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
+import type { UpstreamHeaders } from './http1-parser.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { downstreamResponseHeaders } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCancel } from './upstream-call.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
 import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
-import type { UpstreamHeaders } from './upstream-response-parser.ts';
 
 const NO_HEADERS: UpstreamRequestHeaders = {};
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { UpstreamHeaders } from './http1-parser.ts';
 import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
-import type { UpstreamHeaders } from './upstream-response-parser.ts';
 
 /** Upstream timeouts in ms (0: none). */
 export interface UpstreamCallTimeouts {

@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../core/index.ts';
+import { Http1Parser, type Http1ParserHandler, type UpstreamHeaders } from './http1-parser.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCallTimeouts, UpstreamCancel } from './upstream-call.ts';
 import { UpstreamErrorCode, upstreamError } from './upstream-error.ts';
 import { requestHead, requestWantsClose } from './upstream-request-head.ts';
-import { type ResponseParserHandler, type UpstreamHeaders, UpstreamResponseParser } from './upstream-response-parser.ts';
 
 /** What a connection needs from its pool. */
 export interface ConnectionOwner {
@@ -41,14 +41,14 @@ const KEEP_ALIVE_MAX = 30_000;
  * per request. The response body goes to the sink as slices of the socket's buffers; the last
  * slice of a response is passed to `end()` so a small answer costs one write downstream.
  */
-export class UpstreamConnection implements ResponseParserHandler, UpstreamCancel {
+export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
   readonly socket: Socket;
   phase = CONNECTING;
   /** Monotonic ms when the current phase times out; 0: never. */
   deadline = 0;
   isConnected = false;
   readonly #owner: ConnectionOwner;
-  readonly #parser: UpstreamResponseParser;
+  readonly #parser: Http1Parser;
   #call: UpstreamCall | null = null;
   #sink: UpstreamBodySink | null = null;
   /** The latest body slice, held back so the response's last one goes out with `end()`. */
@@ -69,7 +69,7 @@ export class UpstreamConnection implements ResponseParserHandler, UpstreamCancel
 
   constructor(owner: ConnectionOwner, host: string, port: number) {
     this.#owner = owner;
-    this.#parser = new UpstreamResponseParser(this);
+    this.#parser = new Http1Parser(this, 'response');
     this.#idleTimeout = owner.keepAliveTimeout;
     this.socket = connect({ host, port, noDelay: true });
     this.deadline = owner.connectTimeout > 0 ? owner.clock.monotonic() + owner.connectTimeout : 0;
@@ -150,14 +150,14 @@ export class UpstreamConnection implements ResponseParserHandler, UpstreamCancel
 
   // --- parser callbacks (synchronous, inside #onData) ---
 
-  onResponseHead(status: number, headers: UpstreamHeaders): void {
+  onMessageHead(headers: UpstreamHeaders): void {
     const call = this.#call as UpstreamCall;
     const hint = headers['keep-alive'];
     if (hint !== undefined) this.#applyKeepAliveHint(hint);
     this.phase = READING_BODY;
     this.deadline = this.#bodyTimeout > 0 ? this.#now + this.#bodyTimeout : 0;
     try {
-      this.#sink = call.onUpstreamHead(status, headers);
+      this.#sink = call.onUpstreamHead(this.#parser.status, headers);
     } catch (err) {
       // The head could not be passed on (a header Node refuses to write): nothing sane can follow.
       this.#fail(
@@ -167,14 +167,14 @@ export class UpstreamConnection implements ResponseParserHandler, UpstreamCancel
     }
   }
 
-  onResponseBody(buf: Buffer, start: number, end: number): void {
+  onMessageBody(buf: Buffer, start: number, end: number): void {
     if (this.#sink === null) return;
     const piece = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     if (this.#piece !== null) this.#write(this.#piece);
     this.#piece = piece;
   }
 
-  onResponseComplete(): void {
+  onMessageComplete(): void {
     this.#responseDone = true;
   }
 

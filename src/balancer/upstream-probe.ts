@@ -1,6 +1,6 @@
+import type { UpstreamHeaders } from './http1-parser.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCallTimeouts, UpstreamCancel } from './upstream-call.ts';
 import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
-import type { UpstreamHeaders } from './upstream-response-parser.ts';
 
 /** A request whose body is read and dropped (health checks). */
 export interface UpstreamProbeOptions {

@@ -2,12 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   CHUNK_SIZE_TOO_LARGE,
+  isTokenChar,
+  isValidHost,
   MALFORMED_CHUNK_SIZE,
+  MALFORMED_REQUEST_LINE,
+  MALFORMED_REQUEST_TARGET,
   MALFORMED_STATUS_CODE,
   MALFORMED_STATUS_LINE,
   parseChunkSize,
+  parseRequestLine,
   parseStatusLine,
   trimCr,
+  UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';
 
 const line = (text: string): [Buffer, number, number] => {
@@ -57,5 +63,79 @@ describe('HTTP/1.1 wire pieces', () => {
     assert.equal(trimCr(b, 0, 3), 2);
     assert.equal(trimCr(b, 0, 2), 2);
     assert.equal(trimCr(b, 0, 0), 0);
+  });
+
+  it('reads request lines: the method ends where it returns, the target up to the version, HTTP/1.0 from the last digit', () => {
+    for (const [text, method, target, http10] of [
+      ['GET / HTTP/1.1', 'GET', '/', false],
+      ['X * HTTP/1.0', 'X', '*', true],
+      ["M-SEARCH!#$%&'*+.^_`|~ /a?b=%20&c HTTP/1.1", "M-SEARCH!#$%&'*+.^_`|~", '/a?b=%20&c', false],
+      ['CONNECT h:443 HTTP/1.1', 'CONNECT', 'h:443', false],
+    ] as const) {
+      const [b, s, e] = line(text);
+      const m = parseRequestLine(b, s, e);
+      assert.ok(m > s, text);
+      assert.equal(b.toString('latin1', s, m), method);
+      assert.equal(b.toString('latin1', m + 1, e - 9), target);
+      assert.equal(b[e - 1] === 0x30, http10);
+    }
+  });
+
+  it('refuses malformed request lines, bad targets and other versions, each with its own code', () => {
+    for (const bad of [
+      '',
+      'GET',
+      'GET /',
+      'GET / HTTP/1.1 ',
+      ' GET / HTTP/1.1',
+      'GET\t/ HTTP/1.1',
+      'GE(T / HTTP/1.1',
+      'GET / http/1.1',
+      'GET / HTTP/11',
+      'GET / HTTP/1.x',
+      'GET / HTTP/1.10',
+      'GET / \tHTTP/1.1',
+    ]) {
+      assert.equal(parseRequestLine(...line(bad)), MALFORMED_REQUEST_LINE, JSON.stringify(bad));
+    }
+    for (const bad of [
+      'GET  HTTP/1.1',
+      'GET  / HTTP/1.1',
+      'GET /a b HTTP/1.1',
+      'GET /\x7f HTTP/1.1',
+      'GET /\xe9 HTTP/1.1',
+      'GET /\x00 HTTP/1.1',
+    ]) {
+      assert.equal(parseRequestLine(...line(bad)), MALFORMED_REQUEST_TARGET, JSON.stringify(bad));
+    }
+    for (const other of ['GET / HTTP/2.0', 'GET / HTTP/1.2', 'GET / HTTP/0.9', 'GET / HTTP/9.1']) {
+      assert.equal(parseRequestLine(...line(other)), UNSUPPORTED_HTTP_VERSION, other);
+    }
+  });
+
+  it('tells token characters (RFC 9110 §5.6.2)', () => {
+    for (const c of "aZ09!#$%&'*+-.^_`|~") assert.equal(isTokenChar(c.charCodeAt(0)), true, c);
+    for (const c of ' \t"(),/:;<=>?@[\\]{}\x7f\x80\xff\x00') assert.equal(isTokenChar(c.charCodeAt(0)), false, JSON.stringify(c));
+  });
+
+  it('accepts Host values of uri-host and an optional port, and nothing else', () => {
+    for (const ok of [
+      '',
+      'example.com',
+      'example.com:8080',
+      'a_b-c~d.e',
+      'h:',
+      '127.0.0.1:80',
+      '[::1]',
+      '[::1]:443',
+      '[v1.x]',
+      'xn--bcher-kva.example',
+      '%41',
+    ]) {
+      assert.equal(isValidHost(ok), true, ok);
+    }
+    for (const bad of [':80', 'a b', 'a/b', 'a@b', 'a:80x', 'a:8:0', '[::1', '[]', '[::1]x', '[::1]:a', 'caf\xe9', 'a?b', 'a#b']) {
+      assert.equal(isValidHost(bad), false, bad);
+    }
   });
 });

@@ -1,11 +1,23 @@
-// The pieces of HTTP/1.1 response framing (RFC 9112) that the balancer's upstream parser and the
-// load generator's counting parser share: both parse in place from socket Buffers, one line at a
-// time, and must agree on what a valid status line or chunk size is.
+// The pieces of HTTP/1.1 framing (RFC 9112) that the balancer's parser (both directions) and the
+// load generator's counting parser share: they parse in place from socket Buffers, one line at a
+// time, and must agree on what a valid start line, token or chunk size is.
 
 const SP = 32;
 const TAB = 9;
 const CR = 13;
 const SEMICOLON = 59;
+
+// RFC 9110 §5.6.2 token characters (header names, methods, transfer codings).
+const TOKEN = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
+for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
+for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
+
+/** Whether byte `c` may appear in a token (RFC 9110 §5.6.2): a header name, a method. */
+export function isTokenChar(c: number): boolean {
+  return TOKEN[c] === 1;
+}
 
 /** A status line that is not `HTTP/1.0` or `HTTP/1.1`, a space, three digits and a space or end. */
 export const MALFORMED_STATUS_LINE = -1;
@@ -39,6 +51,84 @@ export function parseStatusLine(b: Buffer, s: number, e: number): number {
   return d0 * 100 + d1 * 10 + d2;
 }
 
+/** A request line that is not a token method, a space, a target, a space and `HTTP/d.d`. */
+export const MALFORMED_REQUEST_LINE = -1;
+/** The request-target is empty or holds a byte outside visible ASCII (RFC 9112 §3.2; obs-text refused too). */
+export const MALFORMED_REQUEST_TARGET = -2;
+/** A well-formed `HTTP/d.d` other than 1.0 and 1.1: answered with 505 (RFC 9110 §15.6.6). */
+export const UNSUPPORTED_HTTP_VERSION = -3;
+
+/**
+ * Parses the request line `method SP request-target SP HTTP-version` in `b[s..e)` (CR already
+ * trimmed; RFC 9112 §3). Returns the end of the method (the offset of the space after it): the
+ * target runs from there + 1 to `e - 9`, and `b[e - 1] === 0x30` tells HTTP/1.0. Or, on failure,
+ * {@link MALFORMED_REQUEST_LINE}, {@link MALFORMED_REQUEST_TARGET} or {@link UNSUPPORTED_HTTP_VERSION}.
+ * Methods and the version are case-sensitive; no white space other than the two single spaces.
+ */
+export function parseRequestLine(b: Buffer, s: number, e: number): number {
+  // The shortest valid line, `X / HTTP/1.1`, has 12 bytes.
+  if (e - s < 12) return MALFORMED_REQUEST_LINE;
+  const v = e - 8;
+  if (
+    b[v - 1] !== SP ||
+    b[v] !== 0x48 ||
+    b[v + 1] !== 0x54 ||
+    b[v + 2] !== 0x54 ||
+    b[v + 3] !== 0x50 ||
+    b[v + 4] !== 0x2f ||
+    !isDigit(b[v + 5] as number) ||
+    b[v + 6] !== 0x2e ||
+    !isDigit(b[v + 7] as number)
+  ) {
+    return MALFORMED_REQUEST_LINE;
+  }
+  let m = s;
+  while (m < v && TOKEN[b[m] as number] === 1) m++;
+  if (m === s || b[m] !== SP) return MALFORMED_REQUEST_LINE;
+  const targetEnd = v - 1;
+  if (m + 1 >= targetEnd) return MALFORMED_REQUEST_TARGET;
+  for (let k = m + 1; k < targetEnd; k++) {
+    const c = b[k] as number;
+    if (c < 0x21 || c > 0x7e) return MALFORMED_REQUEST_TARGET;
+  }
+  if (b[v + 5] !== 0x31 || (b[v + 7] !== 0x31 && b[v + 7] !== 0x30)) return UNSUPPORTED_HTTP_VERSION;
+  return m;
+}
+
+// RFC 3986 §3.2.2 reg-name characters: unreserved, sub-delims and '%' of pct-encoded.
+const REG_NAME = new Uint8Array(128);
+for (const c of "-._~!$&'()*+,;=%") REG_NAME[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) REG_NAME[c] = 1;
+for (let c = 65; c <= 90; c++) REG_NAME[c] = 1;
+for (let c = 97; c <= 122; c++) REG_NAME[c] = 1;
+
+/**
+ * Whether a `Host` field value is `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2): a
+ * reg-name or a bracketed IP literal, then optional digits after a colon. Empty is valid (a target
+ * without authority); a server must answer 400 to anything else.
+ */
+export function isValidHost(value: string): boolean {
+  const n = value.length;
+  let i = 0;
+  if (n > 0 && value.charCodeAt(0) === 0x5b) {
+    const close = value.indexOf(']');
+    if (close < 2) return false;
+    // IPv6 and IPvFuture literals use only reg-name characters and ':'.
+    for (i = 1; i < close; i++) {
+      const c = value.charCodeAt(i);
+      if (c !== 0x3a && (c > 127 || REG_NAME[c] !== 1 || c === 0x25)) return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < n && value.charCodeAt(i) < 128 && REG_NAME[value.charCodeAt(i)] === 1) i++;
+    if (i === 0 && n > 0) return false;
+  }
+  if (i === n) return true;
+  if (value.charCodeAt(i) !== 0x3a) return false;
+  for (i++; i < n; i++) if (!isDigit(value.charCodeAt(i))) return false;
+  return true;
+}
+
 /** A chunk-size line that is not hex digits, optional white space and optional extensions. */
 export const MALFORMED_CHUNK_SIZE = -1;
 /** A chunk size of more than 13 hex digits (past 2^52): refused rather than trusted. */
@@ -66,6 +156,10 @@ export function parseChunkSize(b: Buffer, s: number, e: number): number {
 /** The end of the line `b[s..e)` without its CR, if it has one. */
 export function trimCr(b: Buffer, s: number, e: number): number {
   return e > s && b[e - 1] === CR ? e - 1 : e;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 function hexDigit(c: number): number {

@@ -2,12 +2,18 @@ export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
 export {
   CHUNK_SIZE_TOO_LARGE,
+  isTokenChar,
+  isValidHost,
   MALFORMED_CHUNK_SIZE,
+  MALFORMED_REQUEST_LINE,
+  MALFORMED_REQUEST_TARGET,
   MALFORMED_STATUS_CODE,
   MALFORMED_STATUS_LINE,
   parseChunkSize,
+  parseRequestLine,
   parseStatusLine,
   trimCr,
+  UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';
 export { sendError, sendJson, statusOf } from './json-response.ts';
 export { createLogger, type Logger, type LoggerFactoryOptions, REDACTED_PATHS, silentLogger } from './logger.ts';
