@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PiperConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, type Random } from '../core/index.ts';
 import { type InProgressWindow, type TelemetryProbe, type TelemetryWindow, WindowAggregator } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import { BalancerEventKind, type DataPlaneEventListener, EventFanout } from './balancer-events.ts';
 import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
+import type { RequestHandler } from './downstream-connection.ts';
 import { EventLoopGuard } from './event-loop-guard.ts';
 import type { HealthProbe } from './health-checker.ts';
 import { PoolRuntime } from './pool-runtime.ts';
@@ -55,8 +55,8 @@ export class Balancer implements DataPlane {
   #state: RoutingState;
   #started = false;
   #closing: Promise<void> | null = null;
-  /** The node:http request listener of the public listeners (also usable in-process). */
-  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The request handler of the public listeners. */
+  readonly handler: RequestHandler;
 
   constructor(o: BalancerOptions) {
     this.#clock = o.clock;
@@ -110,7 +110,7 @@ export class Balancer implements DataPlane {
     this.start();
     const out: ListeningAddress[] = [];
     for (const [i, l] of this.#config.listeners.entries()) {
-      const listener = new PublicListener(l.name, this.handler, this.#config.timeouts, this.#config.overload.maxConnections);
+      const listener = new PublicListener(l.name, this.handler, this.#config.timeouts, this.#config.overload.maxConnections, this.#clock);
       this.#listeners.push(listener);
       out.push(await listener.listen(i === 0 && portOverride !== undefined ? portOverride : l.port, l.address));
     }

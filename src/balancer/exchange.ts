@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
+import type { DownstreamRequest } from './downstream-request.ts';
+import type { DownstreamResponse } from './downstream-response.ts';
 import type { UpstreamHeaders } from './http1-parser.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { downstreamResponseHeaders } from './proxy-headers.ts';
@@ -19,8 +20,8 @@ const NO_HEADERS: UpstreamRequestHeaders = {};
  * handler objects of its own.
  */
 export class Exchange implements UpstreamCall {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
   readonly start: number;
   readonly socket: Socket;
   readonly bytesReadStart: number;
@@ -59,15 +60,15 @@ export class Exchange implements UpstreamCall {
   #resolve: () => void = noop;
   #reject: (err: Error) => void = noop;
 
-  constructor(req: IncomingMessage, res: ServerResponse, start: number) {
+  constructor(req: DownstreamRequest, res: DownstreamResponse, start: number) {
     this.req = req;
     this.res = res;
     this.start = start;
     this.socket = req.socket;
     this.bytesReadStart = req.socket.bytesRead;
     this.bytesWrittenStart = req.socket.bytesWritten;
-    this.method = req.method ?? 'GET';
-    this.path = req.url ?? '/';
+    this.method = req.method;
+    this.path = req.url;
   }
 
   /** Runs one attempt on a backend's pool: resolves once the response was delivered (or discarded). */
@@ -87,6 +88,8 @@ export class Exchange implements UpstreamCall {
   onUpstreamHead(status: number, headers: UpstreamHeaders): UpstreamBodySink | null {
     const retryAfter = headers['retry-after'];
     this.upstreamRetryAfter = typeof retryAfter === 'string' ? retryAfter : null;
+    // The client already has an answer (the balancer's own, e.g. a 408): this one is dropped.
+    if (this.finished) return null;
     if (this.mayRetry && (status === 502 || status === 503 || status === 504)) {
       // Another backend gets the request; this answer is read and dropped.
       this.discardedStatus = status;

@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 // RFC 9110 §7.6.1: connection-specific fields never travel past one hop.
 const HOP_BY_HOP = new Set([
   'connection',
@@ -38,7 +36,10 @@ export interface ForwardedFor {
  * Headers to send upstream: hop-by-hop removed; Host kept as the client sent it; X-Forwarded-For
  * appended, X-Forwarded-Proto/-Host set, Via appended (RFC 9110 §7.6.3), X-Request-Id set.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, fwd: ForwardedFor): Record<string, string | string[]> {
+export function upstreamRequestHeaders(
+  incoming: Readonly<Record<string, string | string[] | undefined>>,
+  fwd: ForwardedFor,
+): Record<string, string | string[]> {
   const extra = connectionTokens(incoming.connection);
   const out: Record<string, string | string[]> = {};
   for (const key in incoming) {

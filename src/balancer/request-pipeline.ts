@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, type Logger, type Random, sendError } from '../core/index.ts';
+import type { Clock, Logger, Random } from '../core/index.ts';
 import type { ErrorKind, RequestOutcome } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
+import type { RequestHandler } from './downstream-connection.ts';
+import type { DownstreamRequest } from './downstream-request.ts';
 import type { EventLoopGuard } from './event-loop-guard.ts';
 import { Exchange } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
@@ -34,15 +35,15 @@ export interface PipelineContext {
 // RFC 9110 §9.2.2. Retried only without a body: a streamed body cannot be replayed.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** The node:http request listener of the public listeners: accept → admit → route → forward. */
-export function createRequestPipeline(ctx: PipelineContext): (req: IncomingMessage, res: ServerResponse) => void {
+/** The request handler of the public listeners: accept → admit → route → forward. */
+export function createRequestPipeline(ctx: PipelineContext): RequestHandler {
   return (req, res) => {
     const ex = new Exchange(req, res, ctx.clock.monotonic());
-    res.once('close', () => finish(ctx, ex));
+    res.onClose = () => finish(ctx, ex);
     handle(ctx, ex).catch((err: unknown) => {
       ctx.logger.error({ err }, 'request pipeline failed');
       ex.errorKind ??= 'protocol';
-      sendError(res, 500, 'PIPER_BALANCER_INTERNAL', 'internal error in the balancer');
+      res.sendError(500, 'PIPER_BALANCER_INTERNAL', 'internal error in the balancer');
     });
   };
 }
@@ -50,16 +51,16 @@ export function createRequestPipeline(ctx: PipelineContext): (req: IncomingMessa
 async function handle(ctx: PipelineContext, ex: Exchange): Promise<void> {
   const { req, res } = ex;
   // Phase: route.
-  const host = parseHostHeader(req.headers.host);
+  const host = parseHostHeader(req.headers.host as string | undefined);
   if (host === null) {
     ex.errorKind = 'protocol';
-    sendError(res, 400, 'PIPER_BALANCER_BAD_HOST', 'missing or malformed Host header');
+    res.sendError(400, 'PIPER_BALANCER_BAD_HOST', 'missing or malformed Host header');
     return;
   }
   const state = ctx.state();
-  const route = state.match(host, req.url ?? '/');
+  const route = state.match(host, req.url);
   if (route === undefined) {
-    sendError(res, 404, 'PIPER_BALANCER_NO_ROUTE', `no route matches ${host}${req.url ?? ''}`);
+    res.sendError(404, 'PIPER_BALANCER_NO_ROUTE', `no route matches ${host}${req.url}`);
     return;
   }
   ex.route = route;
@@ -68,7 +69,7 @@ async function handle(ctx: PipelineContext, ex: Exchange): Promise<void> {
   if (pool === null) {
     ex.errorKind = 'no_backend';
     ctx.noHealthyBackend(route);
-    sendError(res, 503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `route "${route.name}" has no pool with a healthy backend`);
+    res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `route "${route.name}" has no pool with a healthy backend`);
     return;
   }
   ex.pool = pool;
@@ -96,7 +97,7 @@ async function handle(ctx: PipelineContext, ex: Exchange): Promise<void> {
   await forward(ctx, ex, route, pool);
 }
 
-function choosePool(ctx: PipelineContext, state: RoutingState, route: RouteRuntime, req: IncomingMessage): PoolRuntime | null {
+function choosePool(ctx: PipelineContext, state: RoutingState, route: RouteRuntime, req: DownstreamRequest): PoolRuntime | null {
   const sticky = route.config.sticky;
   let key: string | null = null;
   if (sticky !== undefined) {
@@ -104,7 +105,8 @@ function choosePool(ctx: PipelineContext, state: RoutingState, route: RouteRunti
       const v = req.headers[sticky.header.toLowerCase()];
       key = typeof v === 'string' ? v : null;
     } else {
-      key = readCookie(req.headers.cookie, sticky.cookie);
+      const cookie = req.headers.cookie;
+      key = readCookie(typeof cookie === 'string' ? cookie : cookie?.join('; '), sticky.cookie);
     }
   }
   const usable = (name: string): boolean => state.pools.get(name)?.hasRoutable() ?? false;
@@ -119,19 +121,18 @@ function choosePool(ctx: PipelineContext, state: RoutingState, route: RouteRunti
 
 async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): Promise<void> {
   const { req } = ex;
-  const hasBody =
-    req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-  const safe = !hasBody && IDEMPOTENT.has(req.method ?? '');
+  const hasBody = req.body !== null;
+  const safe = !hasBody && IDEMPOTENT.has(req.method);
   const requestId = validRequestId(req.headers['x-request-id']) ?? newRequestId(ctx.random);
   ex.headers = upstreamRequestHeaders(req.headers, {
     clientIp: req.socket.remoteAddress ?? 'unknown',
-    host: req.headers.host ?? '',
+    host: (req.headers.host as string | undefined) ?? '',
     proto: 'http',
     requestId,
   });
   // Streamed straight from the client (never retried, so read once); a failed attempt only
   // detaches from it, so the client still gets a proper 502.
-  ex.body = hasBody ? req : null;
+  ex.body = req.body;
   const maxAttempts = 1 + (safe ? route.config.retries.attempts : 0);
   let previous: BackendRuntime | null = null;
   let lastKind: ErrorKind | null = null;
@@ -164,14 +165,13 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
   if (lastKind === null) {
     ex.errorKind = 'no_backend';
     ctx.noHealthyBackend(route);
-    sendError(ex.res, 503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `pool "${pool.name}" has no healthy backend`);
+    ex.res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `pool "${pool.name}" has no healthy backend`);
     return;
   }
   if (ex.discardedStatus !== 0) {
     // The retry was not possible after all; the backend's own 5xx is the truthful answer.
     ex.errorKind = null;
-    sendError(
-      ex.res,
+    ex.res.sendError(
       ex.discardedStatus,
       'PIPER_BALANCER_UPSTREAM_UNAVAILABLE',
       `the backend answered ${ex.discardedStatus}`,
@@ -181,7 +181,7 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
   }
   ex.errorKind = lastKind;
   const failure = upstreamFailureResponse(lastKind);
-  sendError(ex.res, failure.status, failure.code, failure.message);
+  ex.res.sendError(failure.status, failure.code, failure.message);
 }
 
 /**
@@ -225,7 +225,7 @@ async function attemptOnce(ex: Exchange, pool: PoolRuntime, backend: BackendRunt
 
 function shed(ctx: PipelineContext, ex: Exchange, why: string): void {
   ex.errorKind = 'shed';
-  sendError(ex.res, 503, 'PIPER_BALANCER_OVERLOADED', `${why}; retry later`, { 'retry-after': String(ctx.retryAfterSeconds()) });
+  ex.res.sendError(503, 'PIPER_BALANCER_OVERLOADED', `${why}; retry later`, { 'retry-after': String(ctx.retryAfterSeconds()) });
 }
 
 function finish(ctx: PipelineContext, ex: Exchange): void {
