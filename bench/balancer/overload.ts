@@ -130,6 +130,12 @@ async function backendAlone(): Promise<Outcome> {
   return { ...m, windows: [] };
 }
 
+/** How many times each value occurs, by value. */
+const tally = (xs: number[]): Map<number, number> => {
+  const m = new Map<number, number>();
+  for (const x of [...xs].sort((a, b) => a - b)) m.set(x, (m.get(x) ?? 0) + 1);
+  return m;
+};
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 /**
  * Means of the first, middle and last third of the RSS samples. The first third holds the warm-up
@@ -236,7 +242,7 @@ try {
     )} ms (probe, ${probeShed.length} samples)`,
   );
   out(
-    `  balancer windows: ${sum((w) => w.pools.p?.requests ?? 0)} requests, ${sum((w) => w.pools.p?.shed ?? 0)} shed by admission, ${sum((w) => w.pools.p?.status['5xx'] ?? 0)} 5xx, ${sum((w) => w.pools.p?.retries ?? 0)} retries, ${sum((w) => w.pools.p?.ejections ?? 0)} ejections; concurrency limit ${Math.min(...limits)}–${Math.max(...limits)}; windows ejected: ${['b1', 'b2'].map((k) => `${k} ${balancer.windows.filter((w) => w.backends[`p/${k}`]?.health === 'ejected').length}/${balancer.windows.length}`).join(', ')}`,
+    `  balancer windows: ${sum((w) => w.pools.p?.requests ?? 0)} requests, ${sum((w) => w.pools.p?.shed ?? 0)} shed by admission, ${sum((w) => w.pools.p?.status['5xx'] ?? 0)} 5xx, ${sum((w) => w.pools.p?.retries ?? 0)} retries, ${sum((w) => w.pools.p?.ejections ?? 0)} ejections; concurrency limit ${Math.min(...limits)}–${Math.max(...limits)} (at the end of each 1-s window: ${[...tally(limits)].map(([v, n]) => `${v}×${n}`).join(', ')}); windows ejected: ${['b1', 'b2'].map((k) => `${k} ${balancer.windows.filter((w) => w.backends[`p/${k}`]?.health === 'ejected').length}/${balancer.windows.length}`).join(', ')}`,
   );
   out(
     `  RSS every 1 s: ${balancer.rss.length} samples, ${f(Math.min(...balancer.rss) / 1024)}–${f(Math.max(...balancer.rss) / 1024)} MiB; means by third ${f(rssFirst / 1024)} → ${f(rssMid / 1024)} → ${f(rssLast / 1024)} MiB; ` +

@@ -32,12 +32,35 @@ function measured(limit = 20) {
 describe('GradientLimiter', () => {
   const options = { adaptive: true, initialLimit: 20, minLimit: 4, maxLimit: 200 };
 
-  it('does not move, nor measure, while the pool is app-limited and has no baseline', () => {
+  it('an unused limit decays, by at most half a window, toward twice the recent peak in flight; then it measures', () => {
     const clock = new ManualClock();
-    const limiter = new GradientLimiter(clock, options);
-    feed(clock, limiter, 30, 500, 5);
-    assert.equal(limiter.limit, 20);
-    assert.equal(limiter.measurements, 0);
+    const limiter = new GradientLimiter(clock, { ...options, initialLimit: 64 });
+    const limits: number[] = [];
+    for (let w = 0; w < 4; w++) {
+      feed(clock, limiter, 1, 500, 2);
+      limits.push(limiter.limit);
+    }
+    assert.deepEqual(limits, [32, 16, 8, 5], 'halved per window down to max(minLimit, 2 × peak 2 + 1)');
+    feed(clock, limiter, 10, 500, 2);
+    assert.equal(limiter.limit, 5);
+    assert.equal(limiter.measurements, 0, 'the same peak stays app-limited: nothing measured');
+    // A window reaching half of the decayed limit is busy (an overload's onset meets 5, not 64):
+    // the baseline is measured now.
+    feed(clock, limiter, 1, 10, 3);
+    assert.equal(limiter.measuring, true);
+  });
+
+  it('an unused limit decays no lower than twice the peak of the last ten windows', () => {
+    const { clock, limiter } = measured(64);
+    feed(clock, limiter, 11, 10, 30);
+    assert.equal(limiter.limit, 61);
+    // (feed's batches straddle windows: the first window of the 3s still peaks at 30.)
+    feed(clock, limiter, 10, 10, 3);
+    assert.equal(limiter.limit, 61, 'a peak of 30 ten windows ago still counts');
+    feed(clock, limiter, 1, 10, 3);
+    assert.equal(limiter.limit, 30, 'it left the ten windows: halved toward twice the new peak');
+    feed(clock, limiter, 5, 10, 3);
+    assert.equal(limiter.limit, 7);
   });
 
   it('measures the minimum RTT with the limit pinned to minLimit, from requests that started under it', () => {
@@ -66,7 +89,75 @@ describe('GradientLimiter', () => {
   it('does not grow when the pool is app-limited (uses under half of the limit)', () => {
     const { clock, limiter } = measured();
     feed(clock, limiter, 30, 10, 5);
-    assert.equal(limiter.limit, 20);
+    assert.equal(limiter.limit, 11, 'decayed to twice the 5 in flight + 1, never grown');
+  });
+
+  it('undoes a growth that bought no throughput (a backend serving a fixed rate) and holds it until the next measurement', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { ...options, initialLimit: 8, minLimit: 2, minRttIntervalMs: 10_000 });
+    // Two backends serving 100 requests/s each (a token bucket): with n in flight a request takes
+    // 5 ms × n, so past one per backend concurrency buys latency, never throughput.
+    const rate = () => 5 * limiter.limit;
+    feed(clock, limiter, 1, 40, 8);
+    assert.equal(limiter.measuring, true);
+    feed(clock, limiter, 3, 10, 2);
+    assert.equal(limiter.minRttMs, 10);
+    assert.equal(limiter.limit, 2, "Little's law from the busy window: 8 × 14.5 / 40 = 2.9");
+    // The gradient asks for growth (10 ms is within 14.5): one trial, found full, then held at 2.
+    const limits: number[] = [];
+    for (let w = 0; w < 60; w++) {
+      clock.advance(100);
+      for (let i = 0; i < 20; i++) limiter.sample(rate(), limiter.limit);
+      limits.push(limiter.limit);
+    }
+    assert.equal(limiter.fullPipes, 1);
+    assert.equal(limiter.ceiling, 2);
+    assert.equal(limits.filter((l) => l > 2).length, 1, `one window over 2 (the trial): ${limits.join(',')}`);
+    // The next measurement (every 10 s here) clears the ceiling: one more trial, held again.
+    for (let w = 0; w < 120; w++) {
+      clock.advance(100);
+      for (let i = 0; i < 20; i++) limiter.sample(rate(), limiter.limit);
+    }
+    assert.ok(limiter.measurements >= 2);
+    assert.equal(limiter.fullPipes, 2);
+    assert.equal(limiter.limit, 2);
+  });
+
+  it('keeps a growth that bought throughput, judged on the requests that ran above the old limit', () => {
+    const { clock, limiter } = measured(8);
+    // Requests that start above the old limit of 8 answer in 10 ms too: the backend had room.
+    feed(clock, limiter, 1, 10);
+    assert.ok(limiter.limit > 8, `grew: ${limiter.limit}`);
+    clock.advance(100);
+    for (let i = 0; i < 20; i++) limiter.sample(10, 12);
+    feed(clock, limiter, 5, 10);
+    assert.equal(limiter.fullPipes, 0);
+    assert.equal(limiter.ceiling, Number.POSITIVE_INFINITY);
+    assert.ok(limiter.limit > 40, `kept growing: ${limiter.limit}`);
+  });
+
+  it('sets no ceiling for a latency rise within the slack, nor while the process is saturated', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, options);
+    feed(clock, limiter, 1, 0.2);
+    for (let i = 0; i < 40; i++) limiter.sample(0.2, 4);
+    // Latency triples with concurrency but stays under 2 ms: event-loop batching, not a queue.
+    for (let w = 0; w < 20; w++) {
+      clock.advance(100);
+      for (let i = 0; i < 20; i++) limiter.sample(Math.min(1.9, 0.05 * limiter.limit), limiter.limit);
+    }
+    assert.equal(limiter.ceiling, Number.POSITIVE_INFINITY);
+    assert.ok(limiter.limit > 20, `limit ${limiter.limit}`);
+
+    const held = new GradientLimiter(clock, { ...options, initialLimit: 8, minLimit: 2, saturated: () => true });
+    feed(clock, held, 1, 10, 8);
+    for (let i = 0; i < 50; i++) held.sample(10, 2);
+    for (let w = 0; w < 5; w++) {
+      clock.advance(100);
+      for (let i = 0; i < 20; i++) held.sample(5 * held.limit, held.limit);
+    }
+    assert.equal(held.fullPipes, 0, 'a saturated process slows every request: no verdict on the backends');
+    assert.ok(held.limit > 2, `held ${held.limit}`);
   });
 
   it('halves the limit per window while latency is far past the buffer, never below minLimit', () => {

@@ -39,6 +39,24 @@ export interface GradientLimiterOptions {
 
 /** Windows in a row at the minimum limit that make the minimum RTT suspect (Envoy: 5). */
 const WINDOWS_AT_MIN_BEFORE_REMEASURE = 5;
+/** Windows a growth trial waits for its samples before it is dropped undecided (the growth stays). */
+const TRIAL_MAX_WINDOWS = 10;
+/** Windows whose peak in-flight an unused limit decays toward (twice the highest of them, plus one). */
+const PEAK_WINDOWS = 10;
+
+/** A growth of the limit on trial: it stays only if the added concurrency bought throughput. */
+interface GrowthTrial {
+  /** The limit before the growth (an integer). */
+  from: number;
+  /** Mean latency and mean in-flight (at start) of the window before the growth. */
+  rtt: number;
+  inFlight: number;
+  /** Sums over the requests that started above `from` (those the growth let in). */
+  rttSum: number;
+  inFlightSum: number;
+  n: number;
+  windows: number;
+}
 
 /**
  * Adaptive concurrency limit after Envoy's gradient controller. The ideal latency (minimum RTT)
@@ -48,6 +66,21 @@ const WINDOWS_AT_MIN_BEFORE_REMEASURE = 5;
  * limit shrinks at once (`limit × gradient`, at most by half a window); at or above 1 it grows
  * (`limit × gradient + √limit`), but only while the pool used at least half of it, as latency
  * says nothing about a limit that is not reached.
+ *
+ * Two additions keep the limit where concurrency still buys throughput, which the gradient alone
+ * cannot see: its tolerance (buffer + slack, ~45 % over a 10 ms minimum) and its growth headroom
+ * (√limit) are each worth a whole request on a pool of a few slots, so on a backend that serves a
+ * fixed rate the limit kept overshooting into the backend's queue.
+ * - Growth is a trial (TCP BBR's full-pipe test; Vegas's expected-versus-actual throughput): when
+ *   the limit grows, the requests that start above the old limit are compared with the window
+ *   before. By Little's law throughput = in-flight ÷ latency: if the added concurrency delivered
+ *   less than half of its share of throughput, and latency rose by more than the slack, the pipe
+ *   was full and the growth only queued. The limit goes back, and the old one becomes a ceiling
+ *   for growth until the next minimum-RTT measurement (the periodic re-check, as BBR re-probes).
+ * - An unused limit decays (TCP's congestion-window validation, RFC 7661): in a window where the
+ *   pool used under half of it, the limit falls, by at most half, toward twice the highest
+ *   in-flight of the last ten windows (plus one), so an idle pool does not meet a sudden overload
+ *   with a limit it never tested, all of which would land in the backends' queues at once.
  *
  * Why a measured minimum and not a long average of live latency (Netflix's Gradient2): under
  * sustained overload a long average drifts up to the queued latency and the limit climbs back into
@@ -79,9 +112,18 @@ export class GradientLimiter {
   #windowStart: number;
   #sum = 0;
   #count = 0;
+  #inFlightSum = 0;
   #maxInFlight = 0;
+  /** Growth held to this limit: past it, growth bought no throughput (reset by each measurement). */
+  #ceiling = Number.POSITIVE_INFINITY;
+  #trial: GrowthTrial | null = null;
+  /** Peak in-flight of the last PEAK_WINDOWS windows (ring). */
+  readonly #peaks: number[] = [];
+  #peakAt = 0;
   /** Minimum-RTT measurements taken so far. */
   measurements = 0;
+  /** Growth trials that found the pipe full (the growth bought no throughput and was undone). */
+  fullPipes = 0;
 
   constructor(clock: Clock, options: GradientLimiterOptions) {
     this.#clock = clock;
@@ -119,6 +161,11 @@ export class GradientLimiter {
     return this.#measuring;
   }
 
+  /** The limit growth is held to (Infinity when none): the last growth trial found the pipe full above it. */
+  get ceiling(): number {
+    return this.#ceiling;
+  }
+
   /** Records one admitted request's latency and how many were in flight when it started (itself included). */
   sample(rttMs: number, inFlight: number): void {
     if (!this.#o.adaptive) return;
@@ -129,37 +176,95 @@ export class GradientLimiter {
     }
     this.#sum += rttMs;
     this.#count++;
+    this.#inFlightSum += inFlight;
     if (inFlight > this.#maxInFlight) this.#maxInFlight = inFlight;
+    const trial = this.#trial;
+    if (trial !== null && inFlight > trial.from) {
+      trial.rttSum += rttMs;
+      trial.inFlightSum += inFlight;
+      trial.n++;
+    }
     if (now - this.#windowStart < this.#o.sampleWindowMs || this.#count < this.#o.minSamples) return;
     const windowRtt = this.#sum / this.#count;
+    const meanInFlight = this.#inFlightSum / this.#count;
     const maxInFlight = this.#maxInFlight;
     this.#resetWindow(now);
+    this.#peaks[this.#peakAt] = maxInFlight;
+    this.#peakAt = (this.#peakAt + 1) % PEAK_WINDOWS;
     if (this.#minRtt === 0) {
       // No baseline yet: measure once the pool is busy enough for the limit to matter.
       if (maxInFlight >= this.#limit / 2) this.#startMeasuring(now, windowRtt, maxInFlight);
+      else this.#decay();
       return;
     }
-    this.#update(windowRtt, maxInFlight);
-    if (this.#limit <= this.#o.minLimit) this.#windowsAtMin++;
+    this.#judgeTrial();
+    const shrunk = this.#update(windowRtt, maxInFlight, meanInFlight);
+    // Only latency holding the limit at its minimum makes the baseline suspect, not a ceiling.
+    if (shrunk && this.#limit <= this.#o.minLimit) this.#windowsAtMin++;
     else this.#windowsAtMin = 0;
     if (this.#windowsAtMin >= WINDOWS_AT_MIN_BEFORE_REMEASURE || now >= this.#nextMeasureAt) this.#startMeasuring(now, 0, 0);
   }
 
-  #update(windowRtt: number, maxInFlight: number): void {
+  /** Moves the limit after a window; true when latency said shrink. */
+  #update(windowRtt: number, maxInFlight: number, meanInFlight: number): boolean {
     const o = this.#o;
     let gradient = Math.max(0.5, Math.min(2, this.#ideal() / Math.max(windowRtt, 1e-3)));
     // Latency this process adds itself is no backend queue (the event-loop guard sheds for that).
     if (gradient < 1 && this.#saturated()) gradient = 1;
-    let next: number;
     if (gradient < 1) {
       // A queue is forming: shrink now (a shrink needs no evidence that the limit was in use).
-      next = this.#limit * gradient;
-    } else {
-      // App-limited: the pool never came near the limit, so latency says nothing about it.
-      if (maxInFlight < this.#limit / 2) return;
-      next = this.#limit * gradient + Math.sqrt(this.#limit);
+      this.#limit = Math.min(Math.max(this.#limit * gradient, o.minLimit), o.maxLimit);
+      return true;
     }
-    this.#limit = Math.min(Math.max(next, o.minLimit), o.maxLimit);
+    // App-limited: the pool never came near the limit, so latency says nothing about it.
+    if (maxInFlight < this.#limit / 2) {
+      this.#decay();
+      return false;
+    }
+    // One growth on trial at a time: the next waits for its verdict.
+    if (this.#trial !== null) return false;
+    const next = Math.min(this.#limit * gradient + Math.sqrt(this.#limit), this.#ceiling, o.maxLimit);
+    if (Math.floor(next) > Math.floor(this.#limit)) {
+      const from = Math.floor(this.#limit);
+      this.#trial = { from, rtt: windowRtt, inFlight: meanInFlight, rttSum: 0, inFlightSum: 0, n: 0, windows: 0 };
+    }
+    this.#limit = Math.max(next, this.#limit);
+    return false;
+  }
+
+  /**
+   * Decides the growth on trial once enough requests ran above the old limit. Full pipe: their
+   * throughput (in-flight ÷ latency, Little's law) rose by under half of what the added
+   * concurrency would give if it were all served, and latency rose by more than the slack.
+   */
+  #judgeTrial(): void {
+    const t = this.#trial;
+    if (t === null) return;
+    t.windows++;
+    if (t.n < this.#o.minSamples) {
+      // Demand never filled the growth: nothing to judge, the growth stays.
+      if (t.windows >= TRIAL_MAX_WINDOWS) this.#trial = null;
+      return;
+    }
+    this.#trial = null;
+    const rtt = t.rttSum / t.n;
+    const inFlight = t.inFlightSum / t.n;
+    const expectedGain = inFlight / t.inFlight - 1;
+    const gain = inFlight / Math.max(rtt, 1e-3) / (t.inFlight / Math.max(t.rtt, 1e-3)) - 1;
+    // A process that is its own bottleneck slows everything down: no verdict on the backends.
+    if (expectedGain <= 0 || this.#saturated()) return;
+    if (gain < expectedGain / 2 && rtt - t.rtt > this.#o.slackMs) {
+      this.#ceiling = Math.max(t.from, this.#o.minLimit);
+      this.#limit = Math.min(this.#limit, this.#ceiling);
+      this.fullPipes++;
+    }
+  }
+
+  /** An unused limit falls, by at most half a window, toward twice the recent peak in-flight (+1). */
+  #decay(): void {
+    // Just over twice the peak, so that the same peak again still reads as app-limited.
+    const target = Math.max(this.#o.minLimit, 2 * Math.max(...this.#peaks) + 1);
+    if (this.#limit > target) this.#limit = Math.max(target, this.#limit / 2);
   }
 
   /** The latency at or under which the pool is taken to have no queue. */
@@ -189,6 +294,9 @@ export class GradientLimiter {
     this.#measured = [];
     this.#measuring = false;
     this.measurements++;
+    // A new baseline: the pipe may have changed, so growth may be tried again.
+    this.#ceiling = Number.POSITIVE_INFINITY;
+    this.#trial = null;
     // Back to where it was: a limit that was right stays right; a wrong one moves from there. The
     // first measurement, taken because the pool got busy with no baseline, may find it deep in a
     // queue: by Little's law the concurrency that keeps the same throughput at the ideal latency is
@@ -208,6 +316,7 @@ export class GradientLimiter {
     this.#windowStart = now;
     this.#sum = 0;
     this.#count = 0;
+    this.#inFlightSum = 0;
     this.#maxInFlight = 0;
   }
 }
