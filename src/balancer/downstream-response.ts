@@ -68,26 +68,33 @@ export class DownstreamResponse implements UpstreamBodySink {
 
   /**
    * Sets the status and headers (names lower-case; arrays repeat the field). The framing headers
-   * `connection` and `transfer-encoding` are the balancer's to decide and are ignored here.
+   * `connection`, `keep-alive` and `transfer-encoding` are the balancer's to decide and are ignored.
    */
   writeHead(status: number, headers: Readonly<Record<string, string | string[] | undefined>>): void {
+    let block = '';
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
+      if (typeof value === 'string') {
+        block += `${name}: ${value}\r\n`;
+      } else {
+        for (const v of value) block += `${name}: ${v}\r\n`;
+      }
+    }
+    this.writeHeadBlock(status, block, headers['content-length'] !== undefined);
+  }
+
+  /**
+   * Sets the status and the header lines already serialized (`name: value\r\n` each, without
+   * framing fields); `hasLength` when they hold a `content-length`.
+   */
+  writeHeadBlock(status: number, block: string, hasLength: boolean): void {
     if (this.headersSent) throw new Error('response head already sent');
     this.statusCode = status;
     this.headersSent = true;
     this.#noBody = this.#noBodyRequest || status < 200 || status === 204 || status === 304;
-    let head = statusLine(status);
-    let length = false;
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined || name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
-      if (name === 'content-length') length = true;
-      if (typeof value === 'string') {
-        head += `${name}: ${value}\r\n`;
-      } else {
-        for (const v of value) head += `${name}: ${v}\r\n`;
-      }
-    }
-    if (!length && !this.#noBody) {
+    let head = statusLine(status) + block;
+    if (!hasLength && !this.#noBody) {
       if (this.#http10) this.keepAlive = false;
       else this.#chunked = true;
     }

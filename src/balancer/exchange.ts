@@ -6,7 +6,7 @@ import type { DownstreamRequest } from './downstream-request.ts';
 import type { DownstreamResponse } from './downstream-response.ts';
 import type { UpstreamHeaders } from './http1-parser.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
-import { downstreamResponseHeaders } from './proxy-headers.ts';
+import { downstreamResponseHeaderBlock } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCancel } from './upstream-call.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
@@ -54,6 +54,7 @@ export class Exchange implements UpstreamCall {
   readonly method: string;
   readonly path: string;
   headers: UpstreamRequestHeaders = NO_HEADERS;
+  headerBlock: string | null = null;
   body: Readable | null = null;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
@@ -95,7 +96,7 @@ export class Exchange implements UpstreamCall {
       this.discardedStatus = status;
       return null;
     }
-    this.res.writeHead(status, downstreamResponseHeaders(headers));
+    this.res.writeHeadBlock(status, downstreamResponseHeaderBlock(headers), headers['content-length'] !== undefined);
     this.responseStarted = true;
     return this.res;
   }

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostMatches, parseHostHeader } from './host-match.ts';
-import { downstreamResponseHeaders, upstreamRequestHeaders, validRequestId } from './proxy-headers.ts';
+import { downstreamResponseHeaderBlock, upstreamRequestHeaderBlock, validRequestId } from './proxy-headers.ts';
 
 describe('proxy headers', () => {
   it('removes hop-by-hop headers, including those named in Connection, and appends forwarding headers', () => {
-    const out = upstreamRequestHeaders(
+    const out = upstreamRequestHeaderBlock(
       {
         host: 'shop.test',
+        'x-request-id': 'from-client',
+        'x-forwarded-proto': 'https',
         connection: 'keep-alive, x-private',
         'x-private': 'secret',
         'keep-alive': 'timeout=5',
@@ -21,30 +23,30 @@ describe('proxy headers', () => {
       },
       { clientIp: '192.0.2.7', host: 'shop.test', proto: 'http', requestId: 'abc' },
     );
-    assert.deepEqual(out, {
-      host: 'shop.test',
-      accept: 'text/html',
-      'x-forwarded-for': '10.0.0.1, 192.0.2.7',
-      'x-forwarded-proto': 'http',
-      'x-forwarded-host': 'shop.test',
-      via: '1.0 edge, 1.1 piper',
-      'x-request-id': 'abc',
-    });
+    assert.equal(
+      out,
+      'host: shop.test\r\naccept: text/html\r\nx-forwarded-for: 10.0.0.1, 192.0.2.7\r\nx-forwarded-proto: http\r\n' +
+        'x-forwarded-host: shop.test\r\nvia: 1.0 edge, 1.1 piper\r\nx-request-id: abc\r\n',
+    );
+    // Repeated fields stay separate lines.
+    assert.equal(
+      upstreamRequestHeaderBlock({ host: 'a', cookie: ['x=1', 'y=2'] }, { clientIp: '::1', host: 'a', proto: 'http', requestId: 'r' }),
+      'host: a\r\ncookie: x=1\r\ncookie: y=2\r\nx-forwarded-for: ::1\r\nx-forwarded-proto: http\r\nx-forwarded-host: a\r\nvia: 1.1 piper\r\nx-request-id: r\r\n',
+    );
   });
 
   it('cleans response headers and appends Via', () => {
-    assert.deepEqual(
-      downstreamResponseHeaders({
+    assert.equal(
+      downstreamResponseHeaderBlock({
         'content-type': 'text/plain',
-        connection: 'close',
+        connection: 'close, x-hop',
+        'x-hop': '1',
+        'keep-alive': 'timeout=5',
         'transfer-encoding': 'chunked',
         'set-cookie': ['a=1', 'b=2'],
+        via: '1.1 origin',
       }),
-      {
-        'content-type': 'text/plain',
-        'set-cookie': ['a=1', 'b=2'],
-        via: '1.1 piper',
-      },
+      'content-type: text/plain\r\nset-cookie: a=1\r\nset-cookie: b=2\r\nvia: 1.1 origin, 1.1 piper\r\n',
     );
   });
 

@@ -33,43 +33,54 @@ export interface ForwardedFor {
 }
 
 /**
- * Headers to send upstream: hop-by-hop removed; Host kept as the client sent it; X-Forwarded-For
- * appended, X-Forwarded-Proto/-Host set, Via appended (RFC 9110 §7.6.3), X-Request-Id set.
+ * The header lines to send upstream, serialized in one pass (`name: value\r\n` each, no framing
+ * fields: the upstream connection adds those): Host first, as the client sent it; hop-by-hop
+ * fields removed; X-Forwarded-For appended, X-Forwarded-Proto/-Host set, Via appended (RFC 9110
+ * §7.6.3), X-Request-Id set. Names and values come from the request parser, which refused CR, LF
+ * and NUL in them, so they are written as they are.
  */
-export function upstreamRequestHeaders(
-  incoming: Readonly<Record<string, string | string[] | undefined>>,
-  fwd: ForwardedFor,
-): Record<string, string | string[]> {
+export function upstreamRequestHeaderBlock(incoming: Readonly<Record<string, string | string[] | undefined>>, fwd: ForwardedFor): string {
   const extra = connectionTokens(incoming.connection);
-  const out: Record<string, string | string[]> = {};
+  let block = `host: ${fwd.host}\r\n`;
   for (const key in incoming) {
-    if (HOP_BY_HOP.has(key) || (extra?.has(key) ?? false)) continue;
+    if (HOP_BY_HOP.has(key) || REPLACED.has(key) || (extra?.has(key) ?? false)) continue;
     const value = incoming[key];
-    if (value !== undefined) out[key] = value;
+    if (typeof value === 'string') block += `${key}: ${value}\r\n`;
+    else if (value !== undefined) for (const v of value) block += `${key}: ${v}\r\n`;
   }
-  out.host = fwd.host;
   const xff = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = xff === undefined ? fwd.clientIp : `${Array.isArray(xff) ? xff.join(', ') : xff}, ${fwd.clientIp}`;
-  out['x-forwarded-proto'] = fwd.proto;
-  out['x-forwarded-host'] = fwd.host;
-  const via = incoming.via;
-  out.via = via === undefined ? '1.1 piper' : `${Array.isArray(via) ? via.join(', ') : via}, 1.1 piper`;
-  out['x-request-id'] = fwd.requestId;
-  return out;
+  block += `x-forwarded-for: ${xff === undefined ? fwd.clientIp : `${joined(xff)}, ${fwd.clientIp}`}\r\n`;
+  block += `x-forwarded-proto: ${fwd.proto}\r\nx-forwarded-host: ${fwd.host}\r\n`;
+  block += `via: ${appendVia(incoming.via)}\r\nx-request-id: ${fwd.requestId}\r\n`;
+  return block;
 }
 
-/** Response headers to send to the client: hop-by-hop removed, Via appended. */
-export function downstreamResponseHeaders(incoming: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+/**
+ * A backend's response header lines for the client, serialized in one pass: hop-by-hop fields
+ * (and those named in Connection) removed, Via appended. The response writer adds the framing.
+ */
+export function downstreamResponseHeaderBlock(incoming: Readonly<Record<string, string | string[] | undefined>>): string {
   const extra = connectionTokens(incoming.connection);
-  const out: Record<string, string | string[]> = {};
+  let block = '';
   for (const key in incoming) {
-    if ((HOP_BY_HOP.has(key) && key !== 'host') || (extra?.has(key) ?? false)) continue;
+    if ((HOP_BY_HOP.has(key) && key !== 'host') || key === 'via' || (extra?.has(key) ?? false)) continue;
     const value = incoming[key];
-    if (value !== undefined) out[key] = value;
+    if (typeof value === 'string') block += `${key}: ${value}\r\n`;
+    else if (value !== undefined) for (const v of value) block += `${key}: ${v}\r\n`;
   }
-  const via = incoming.via;
-  out.via = via === undefined ? '1.1 piper' : `${Array.isArray(via) ? via.join(', ') : via}, 1.1 piper`;
-  return out;
+  return `${block}via: ${appendVia(incoming.via)}\r\n`;
+}
+
+// Set by the balancer on the way upstream, whatever the client sent (X-Forwarded-For and Via are
+// appended to, so they are written after the loop).
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'via', 'x-request-id']);
+
+function joined(value: string | string[]): string {
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+function appendVia(via: string | string[] | undefined): string {
+  return via === undefined ? '1.1 piper' : `${joined(via)}, 1.1 piper`;
 }
 
 // Printable ASCII without spaces, bounded, so an id is safe to log and to pass on.

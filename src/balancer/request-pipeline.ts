@@ -8,7 +8,7 @@ import { Exchange } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
 import type { AttemptResult } from './outlier-detector.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
-import { upstreamRequestHeaders, validRequestId } from './proxy-headers.ts';
+import { upstreamRequestHeaderBlock, validRequestId } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import type { RoutingState } from './routing-state.ts';
 import { pickPool, readCookie } from './split-picker.ts';
@@ -124,7 +124,9 @@ async function forward(ctx: PipelineContext, ex: Exchange, route: RouteRuntime, 
   const hasBody = req.body !== null;
   const safe = !hasBody && IDEMPOTENT.has(req.method);
   const requestId = validRequestId(req.headers['x-request-id']) ?? newRequestId(ctx.random);
-  ex.headers = upstreamRequestHeaders(req.headers, {
+  // The client's headers, read by the upstream connection for `content-length` only.
+  ex.headers = req.headers;
+  ex.headerBlock = upstreamRequestHeaderBlock(req.headers, {
     clientIp: req.socket.remoteAddress ?? 'unknown',
     host: (req.headers.host as string | undefined) ?? '',
     proto: 'http',

@@ -32,6 +32,12 @@ export interface UpstreamCall {
   readonly method: string;
   readonly path: string;
   readonly headers: UpstreamRequestHeaders;
+  /**
+   * The header lines already serialized (`name: value\r\n` each, Host included, no framing or
+   * Connection fields), sent in place of `headers`, which is then read only for `content-length`.
+   * A proxied request carries its forwarded headers this way: one string built in one pass.
+   */
+  readonly headerBlock: string | null;
   /** Streamed after the head with backpressure; sent chunked unless `headers` has `content-length`. */
   readonly body: Readable | null;
   /** This call's timeouts; null: the pool's. */

@@ -101,8 +101,16 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
     const body = call.body;
     const chunked = body !== null && call.headers['content-length'] === undefined;
     this.#chunkedBody = chunked;
-    if (requestWantsClose(call.headers)) this.#keepAlive = false;
-    this.socket.write(requestHead(call.method, call.path, call.headers, chunked, owner.hostHeader), 'latin1');
+    const block = call.headerBlock;
+    if (block !== null) {
+      this.socket.write(
+        `${call.method} ${call.path} HTTP/1.1\r\n${block}${chunked ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n'}`,
+        'latin1',
+      );
+    } else {
+      if (requestWantsClose(call.headers)) this.#keepAlive = false;
+      this.socket.write(requestHead(call.method, call.path, call.headers, chunked, owner.hostHeader), 'latin1');
+    }
     if (body !== null) {
       this.#body = body;
       body.on('data', this.#onBodyData);

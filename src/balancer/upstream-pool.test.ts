@@ -15,6 +15,7 @@ class TestCall implements UpstreamCall {
   readonly method: string;
   readonly path: string;
   readonly headers: Record<string, string>;
+  readonly headerBlock = null;
   readonly body: Readable | null;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;

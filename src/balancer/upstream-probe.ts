@@ -24,6 +24,7 @@ export class UpstreamProbe implements UpstreamCall {
   readonly method: string;
   readonly path: string;
   readonly headers: UpstreamRequestHeaders;
+  readonly headerBlock = null;
   readonly body = null;
   readonly callTimeouts: UpstreamCallTimeouts;
   upstream: UpstreamCancel | null = null;
