@@ -115,6 +115,8 @@ export class Http1Parser {
   #remaining = 0;
   #headBytes = 0;
   #headers: Http1Headers = {};
+  /** Names in `#headers` so far (lower-case), to find repeats. */
+  readonly #names: string[] = [];
   /** Bytes of a line split across chunks (copied; rare): `#partial[0..#partialLength)`. */
   #partial: Buffer | null = null;
   #partialLength = 0;
@@ -225,6 +227,7 @@ export class Http1Parser {
     this.#emptyCoding = false;
     this.#hostCount = 0;
     this.#headers = {};
+    this.#names.length = 0;
   }
 
   /** Fails the message; `status` is what to answer a request with (responses always get 502). */
@@ -424,11 +427,17 @@ export class Http1Parser {
     }
     // A plain object (fast properties, cheap to enumerate), so what a name inherits from
     // Object.prototype counts as absent: a `constructor` header shadows it, `__proto__` is dropped.
+    // Repeats are found in the list of names seen so far, not by reading the object: with names
+    // varying from message to message that read is a megamorphic lookup, ~2 % of the balancer's CPU.
     const h = this.#headers;
-    const prev: unknown = h[name];
-    if (typeof prev === 'string') h[name] = [prev, value];
-    else if (Array.isArray(prev)) prev.push(value);
-    else h[name] = nameLen === 10 && name === 'set-cookie' ? [value] : value;
+    if (this.#names.includes(name)) {
+      const prev: unknown = h[name];
+      if (typeof prev === 'string') h[name] = [prev, value];
+      else if (Array.isArray(prev)) prev.push(value);
+    } else {
+      this.#names.push(name);
+      h[name] = nameLen === 10 && name === 'set-cookie' ? [value] : value;
+    }
   }
 
   /** One `Transfer-Encoding` line; repeated lines continue the list. The last coding decides the framing. */
