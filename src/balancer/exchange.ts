@@ -58,10 +58,21 @@ export class Exchange implements UpstreamCall {
   body: Readable | null = null;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
-  #resolve: () => void = noop;
-  #reject: (err: Error) => void = noop;
+  // Attempts: the pipeline's retry loop, kept here so that it runs on callbacks, not promises.
+  /** Whether a failed attempt may be sent again (no body, idempotent method). */
+  safe = false;
+  maxAttempts = 1;
+  attemptNo = 0;
+  /** The backend of the last failed attempt (the next one avoids it). */
+  previous: BackendRuntime | null = null;
+  lastKind: ErrorKind | null = null;
+  /** Holds a slot of the route's retry budget for the running attempt. */
+  retrySlot = false;
+  readonly #attemptEnded: (ex: Exchange, err: Error | null) => void;
 
-  constructor(req: DownstreamRequest, res: DownstreamResponse, start: number) {
+  /** `attemptEnded` is called once per attempt, with the error that ended it or null. */
+  constructor(req: DownstreamRequest, res: DownstreamResponse, start: number, attemptEnded: (ex: Exchange, err: Error | null) => void) {
+    this.#attemptEnded = attemptEnded;
     this.req = req;
     this.res = res;
     this.start = start;
@@ -72,13 +83,9 @@ export class Exchange implements UpstreamCall {
     this.path = req.url;
   }
 
-  /** Runs one attempt on a backend's pool: resolves once the response was delivered (or discarded). */
-  attempt(pool: UpstreamPool): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      pool.dispatch(this);
-    });
+  /** Runs one attempt on a backend's pool; its end comes through `attemptEnded`. */
+  attempt(pool: UpstreamPool): void {
+    pool.dispatch(this);
   }
 
   /** The client left: the running attempt's upstream connection is dropped. */
@@ -102,18 +109,10 @@ export class Exchange implements UpstreamCall {
   }
 
   onUpstreamEnd(): void {
-    const resolve = this.#resolve;
-    this.#resolve = noop;
-    this.#reject = noop;
-    resolve();
+    this.#attemptEnded(this, null);
   }
 
   onUpstreamError(err: Error): void {
-    const reject = this.#reject;
-    this.#resolve = noop;
-    this.#reject = noop;
-    reject(err);
+    this.#attemptEnded(this, err);
   }
 }
-
-function noop(): void {}
