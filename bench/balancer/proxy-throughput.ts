@@ -1,7 +1,10 @@
 // Proxy throughput: piper's balancer against nginx, HAProxy, http-proxy and @fastify/reply-from,
 // in the same run. Two nginx backends answer 100 bytes; every proxy is pinned to CPU 1 and round-
 // robins (or P2C) over them; wrk and the backends share CPU 0. Prints requests per proxy
-// CPU-second and ratios. Usage: node bench/balancer/proxy-throughput.ts [SECONDS] [CONNECTIONS]
+// CPU-second and ratios. All proxies run at once (idle but for the one measured) and are measured
+// in interleaved rounds, so that a slow spell of the shared machine hits every proxy alike: each
+// ratio is the median over rounds of piper's figure over the peer's in the same round.
+// Usage: node bench/balancer/proxy-throughput.ts [SECONDS] [CONNECTIONS] [ROUNDS]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,7 @@ import { freePort, waitForPort, writeNginxBackends } from './nginx-backends.ts';
 
 const seconds = Number(process.argv[2] ?? '8');
 const connections = Number(process.argv[3] ?? '50');
+const rounds = Number(process.argv[4] ?? '3');
 const node = process.execPath;
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
@@ -82,16 +86,23 @@ function wrk(port: number, secs: number, phase: string): { rps: number; p50: num
   return { rps, p50: ms('50%'), p99: ms('99%'), non2xx };
 }
 
-async function measure(name: string, port: number, pid: number): Promise<Result> {
-  await waitForPort(port);
-  wrk(port, 2, `${name} warm-up`); // JIT, connection pools
+async function measure(name: string, port: number, pid: number, warmup: number): Promise<Result> {
+  wrk(port, warmup, `${name} warm-up`); // JIT, connection pools
   const before = cpuSeconds(pid);
   const { rps, p50, p99, non2xx } = wrk(port, seconds, name);
   const cpu = cpuSeconds(pid) - before;
   const result = { name, rps, p50, p99, cpu, perCpu: (rps * seconds) / cpu, non2xx };
-  process.stderr.write(`${name}: ${Math.round(rps)} req/s, ${cpu.toFixed(2)} CPU-s\n`);
+  process.stderr.write(`  ${name}: ${Math.round(rps)} req/s, ${cpu.toFixed(2)} CPU-s\n`);
   return result;
 }
+
+/** A proxy under test, started once and measured once per round. */
+interface Proxy {
+  name: string;
+  port: number;
+  pid: number;
+}
+const proxies: Proxy[] = [];
 
 // Backends: one nginx, worker on CPU 0, two ports, 100-byte answers.
 const [b1, b2] = [await freePort(), await freePort()];
@@ -99,7 +110,6 @@ start('nginx', ['-p', dir, '-c', writeNginxBackends(dir, [b1, b2])], '0');
 await waitForPort(b1);
 await waitForPort(b2);
 const urls = [`http://127.0.0.1:${b1}`, `http://127.0.0.1:${b2}`];
-const results: Result[] = [];
 
 // piper up: health checks, outlier detection, adaptive admission and telemetry all on (defaults).
 {
@@ -117,8 +127,7 @@ routes: [{ name: web, split: { p: 1 } }]
 `,
   );
   const child = start(node, [join(root, 'src/cli/bin.ts'), 'up', '--config', join(dir, 'piper.yaml')], '1');
-  results.push(await measure('piper up', port, child.pid as number));
-  child.kill('SIGTERM');
+  proxies.push({ name: 'piper up', port, pid: child.pid as number });
 }
 // nginx as a proxy, 1 worker, upstream keep-alive.
 {
@@ -133,8 +142,7 @@ http { access_log off; keepalive_requests 1000000;
 `,
   );
   const child = start('nginx', ['-p', dir, '-c', join(dir, 'proxy.conf')], '1');
-  results.push(await measure('nginx', port, child.pid as number));
-  child.kill('SIGTERM');
+  proxies.push({ name: 'nginx', port, pid: child.pid as number });
 }
 // HAProxy, one thread, connection reuse.
 {
@@ -159,8 +167,7 @@ backend b
 `,
   );
   const child = start('haproxy', ['-f', join(dir, 'haproxy.cfg')], '1');
-  results.push(await measure('HAProxy', port, child.pid as number));
-  child.kill('SIGTERM');
+  proxies.push({ name: 'HAProxy', port, pid: child.pid as number });
 }
 for (const [name, script] of [
   ['http-proxy', 'http-proxy-peer.ts'],
@@ -169,26 +176,44 @@ for (const [name, script] of [
 ] as const) {
   const port = await freePort();
   const child = start(node, [join(here, script), String(port), ...urls], '1');
-  results.push(await measure(name, port, child.pid as number));
-  child.kill('SIGTERM');
+  proxies.push({ name, port, pid: child.pid as number });
+}
+for (const p of proxies) await waitForPort(p.port);
+// Rounds: every proxy once per round, in the same order; the first round warms up longer.
+const byRound: Result[][] = [];
+for (let r = 0; r < rounds; r++) {
+  process.stderr.write(`round ${r + 1} of ${rounds}\n`);
+  const round: Result[] = [];
+  for (const p of proxies) round.push(await measure(p.name, p.port, p.pid, r === 0 ? 2 : 1));
+  byRound.push(round);
 }
 for (const c of children) c.kill('SIGTERM');
 
-const by = (n: string): Result => results.find((r) => r.name === n) as Result;
-const nginx = by('nginx');
-const piper = by('piper up');
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+};
+const of = (round: Result[], n: string): Result => round.find((r) => r.name === n) as Result;
+/** Median over rounds of piper's per-CPU figure over the peer's, each pair from the same round. */
+const ratio = (peer: string): number => median(byRound.map((round) => of(round, 'piper up').perCpu / of(round, peer).perCpu));
 const k = (v: number): string => `${(v / 1000).toFixed(1)} k`;
-process.stdout.write(`\nwrk -t1 -c${connections} -d${seconds}s, 100-byte GET, two nginx backends; each proxy pinned to CPU 1\n\n`);
 process.stdout.write(
-  '| proxy | req/s | non-2xx | p50 ms | p99 ms | proxy CPU-s | req per proxy CPU-s | per-CPU ÷ nginx |\n|---|---|---|---|---|---|---|---|\n',
+  `\nwrk -t1 -c${connections} -d${seconds}s, 100-byte GET, two nginx backends; each proxy pinned to CPU 1; ${rounds} interleaved rounds, medians\n\n`,
 );
-for (const r of results) {
+process.stdout.write(
+  '| proxy | req/s | non-2xx | p50 ms | p99 ms | req per proxy CPU-s (each round) | median | piper ÷ it (median of rounds) |\n|---|---|---|---|---|---|---|---|\n',
+);
+for (const p of proxies) {
+  const rs = byRound.map((round) => of(round, p.name));
+  const perCpu = rs.map((r) => r.perCpu);
   process.stdout.write(
-    `| ${r.name} | ${k(r.rps)} | ${r.non2xx} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpu.toFixed(2)} | ${k(r.perCpu)} | ${(r.perCpu / nginx.perCpu).toFixed(2)} |\n`,
+    `| ${p.name} | ${k(median(rs.map((r) => r.rps)))} | ${rs.reduce((n, r) => n + r.non2xx, 0)} | ${median(rs.map((r) => r.p50)).toFixed(2)} | ` +
+      `${median(rs.map((r) => r.p99)).toFixed(2)} | ${perCpu.map(k).join(', ')} | ${k(median(perCpu))} | ${p.name === 'piper up' ? '–' : `${ratio(p.name).toFixed(2)}×`} |\n`,
   );
 }
 process.stdout.write(
-  `\npiper per CPU-second: ${(piper.perCpu / nginx.perCpu).toFixed(2)}× nginx, ${(piper.perCpu / by('HAProxy').perCpu).toFixed(2)}× HAProxy, ` +
-    `${(piper.perCpu / by('http-proxy').perCpu).toFixed(2)}× http-proxy, ${(piper.perCpu / by('@fastify/reply-from').perCpu).toFixed(2)}× @fastify/reply-from, ` +
-    `${(piper.perCpu / by('bare undici Pool.stream').perCpu).toFixed(2)}× a bare undici proxy\n`,
+  `\npiper per CPU-second (median of same-round ratios): ${ratio('nginx').toFixed(2)}× nginx, ${ratio('HAProxy').toFixed(2)}× HAProxy, ` +
+    `${ratio('http-proxy').toFixed(2)}× http-proxy, ${ratio('@fastify/reply-from').toFixed(2)}× @fastify/reply-from, ` +
+    `${ratio('bare undici Pool.stream').toFixed(2)}× a bare undici proxy\n`,
 );
