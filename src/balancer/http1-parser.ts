@@ -115,8 +115,9 @@ export class Http1Parser {
   #remaining = 0;
   #headBytes = 0;
   #headers: Http1Headers = {};
-  /** Names in `#headers` so far (lower-case), to find repeats. */
+  /** Names in `#headers` so far (lower-case), to find repeats: the first `#nameCount` entries. */
   readonly #names: string[] = [];
+  #nameCount = 0;
   /** Bytes of a line split across chunks (copied; rare): `#partial[0..#partialLength)`. */
   #partial: Buffer | null = null;
   #partialLength = 0;
@@ -227,7 +228,8 @@ export class Http1Parser {
     this.#emptyCoding = false;
     this.#hostCount = 0;
     this.#headers = {};
-    this.#names.length = 0;
+    // Not `length = 0`: that is a runtime call, and the array would shrink and grow again.
+    this.#nameCount = 0;
   }
 
   /** Fails the message; `status` is what to answer a request with (responses always get 502). */
@@ -430,12 +432,22 @@ export class Http1Parser {
     // Repeats are found in the list of names seen so far, not by reading the object: with names
     // varying from message to message that read is a megamorphic lookup, ~2 % of the balancer's CPU.
     const h = this.#headers;
-    if (this.#names.includes(name)) {
+    const names = this.#names;
+    const count = this.#nameCount;
+    let seen = false;
+    for (let k = 0; k < count; k++) {
+      if (names[k] === name) {
+        seen = true;
+        break;
+      }
+    }
+    if (seen) {
       const prev: unknown = h[name];
       if (typeof prev === 'string') h[name] = [prev, value];
       else if (Array.isArray(prev)) prev.push(value);
     } else {
-      this.#names.push(name);
+      names[count] = name;
+      this.#nameCount = count + 1;
       h[name] = nameLen === 10 && name === 'set-cookie' ? [value] : value;
     }
   }

@@ -59,6 +59,25 @@ describe('proxy headers', () => {
 });
 
 describe('host matching', () => {
+  it('parses Host headers by the RFC 3986 host syntax (checked against a regular expression on random input)', () => {
+    const reference = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9._-]{0,252}))(?::\d{1,5})?$/i;
+    const alphabet = 'aZ09.-_:[]/@ %f';
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      let v = '';
+      const len = 1 + next(12);
+      for (let k = 0; k < len; k++) v += alphabet[next(alphabet.length)];
+      const expected = reference.test(v) ? v.toLowerCase().replace(/^(\[[^\]]*\]|[^:]*).*$/, '$1') : null;
+      assert.equal(parseHostHeader(v), expected, JSON.stringify(v));
+    }
+    assert.equal(parseHostHeader(`${'a'.repeat(253)}:1`), 'a'.repeat(253));
+    assert.equal(parseHostHeader('a'.repeat(254)), null);
+  });
+
   it('parses Host headers and refuses malformed ones', () => {
     assert.equal(parseHostHeader('Shop.Test:8080'), 'shop.test');
     assert.equal(parseHostHeader('[::1]:8080'), '[::1]');
