@@ -166,6 +166,12 @@ export class DownstreamResponse implements UpstreamBodySink {
     f?.();
   }
 
+  /** Whether the socket still holds written bytes (a chunk given to the last write may be among them). */
+  retains(): boolean {
+    const socket = this.#owner.socket;
+    return socket.writableLength > 0 && !socket.destroyed;
+  }
+
   once(event: 'drain', listener: () => void): this {
     this.#owner.socket.once(event, listener);
     return this;

@@ -16,6 +16,12 @@ export interface UpstreamBodySink {
   end(chunk?: Buffer): unknown;
   once(event: 'drain', listener: () => void): unknown;
   removeListener(event: 'drain', listener: () => void): unknown;
+  /**
+   * Whether a chunk given to the last `write` or `end` may still be referenced (queued, not yet
+   * copied out). Chunks are slices of the connection's read buffer, reused for the next read
+   * unless this says so; a sink without the method is taken to keep every chunk.
+   */
+  retains?(): boolean;
 }
 
 /** Cancels a call that is queued or running: a running one loses its connection (never reused). */

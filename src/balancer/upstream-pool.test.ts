@@ -331,6 +331,57 @@ describe('UpstreamPool', () => {
     assert.equal(sunk, size);
   });
 
+  it('never overwrites a body slice a sink still holds, and reuses the read buffer when it holds none', async () => {
+    // The body arrives in many reads (the backend writes it in pieces); sinks see slices of the
+    // connection's read buffer. One sink keeps every slice uncopied and says so (`retains`), one
+    // copies at once and says it keeps nothing, one has no `retains` at all (taken to keep all).
+    const { backend, url } = await rawBackend();
+    const size = 300_000;
+    const body = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 7 + (i >> 8)) & 0xff;
+    backend.onRequest = (socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${size}\r\n\r\n`);
+      for (let at = 0; at < size; at += 5_000) socket.write(body.subarray(at, at + 5_000));
+    };
+    const p = pool(url);
+    cleanups.push(() => p.close());
+    const holding: Buffer[] = [];
+    const copying: Buffer[] = [];
+    const unknown: Buffer[] = [];
+    const sinks: [Buffer[], UpstreamBodySink][] = [
+      [
+        holding,
+        {
+          write: (c) => holding.push(c) > 0,
+          end: (c) => c !== undefined && holding.push(c),
+          once: () => 0,
+          removeListener: () => 0,
+          retains: () => true,
+        },
+      ],
+      [
+        copying,
+        {
+          write: (c) => copying.push(Buffer.from(c)) > 0,
+          end: (c) => c !== undefined && copying.push(Buffer.from(c)),
+          once: () => 0,
+          removeListener: () => 0,
+          retains: () => false,
+        },
+      ],
+      [
+        unknown,
+        { write: (c) => unknown.push(c) > 0, end: (c) => c !== undefined && unknown.push(c), once: () => 0, removeListener: () => 0 },
+      ],
+    ];
+    for (const [chunks, sink] of sinks) {
+      const call = send(p, new TestCall('/big', { sink }));
+      await call.done;
+      assert.ok(chunks.length > 1, 'the body came in several reads');
+      assert.ok(Buffer.concat(chunks).equals(body), 'the body arrived intact');
+    }
+  });
+
   it('an abort mid-body destroys the connection and frees its slot', async () => {
     const { backend, url } = await rawBackend();
     backend.onRequest = (s, head) =>
