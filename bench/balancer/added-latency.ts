@@ -3,9 +3,12 @@
 // adaptive admission, telemetry). wrk finds the balancer's maximum rate; then `piper loadtest`
 // offers half of it as an open-model constant rate, directly to the backend and through the
 // balancer, interleaved in rounds of the same duration. Prints p50/p99 of each and the difference.
-// The balancer is pinned to CPU 1; the backend, wrk and the load generator to CPU 0.
+// The balancer is pinned to CPU 1; wrk and the load generator to CPU 0; the backend to CPU 0 too
+// (`--backend-cpu 0`, the default), or to CPU 1 beside the balancer (`--backend-cpu 1`), which
+// leaves the generator a core of its own: at half the balancer's maximum rate a generator sharing
+// its core with the backend lags, and its lag is in both latencies.
 //
-// Usage: node bench/balancer/added-latency.ts [--duration 10] [--rounds 2] [--max-seconds 5] [--wrk-connections 50]
+// Usage: node bench/balancer/added-latency.ts [--duration 10] [--rounds 2] [--max-seconds 5] [--wrk-connections 50] [--backend-cpu 0|1]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'max-seconds': { type: 'string', default: '5' },
     'wrk-connections': { type: 'string', default: '50' },
+    'backend-cpu': { type: 'string', default: '0' },
   },
 });
 /** Seconds of uncounted load per target before the rounds. */
@@ -30,6 +34,8 @@ const durationS = Number(flags.duration);
 const rounds = Number(flags.rounds);
 const maxSeconds = Number(flags['max-seconds']);
 const wrkConnections = Number(flags['wrk-connections']);
+const backendCpu = flags['backend-cpu'] as string;
+if (backendCpu !== '0' && backendCpu !== '1') throw new Error('--backend-cpu: 0 or 1');
 for (const [k, v] of Object.entries({ durationS, rounds, maxSeconds, wrkConnections })) {
   if (!(v > 0)) throw new Error(`--${k}: a positive number is needed`);
 }
@@ -59,7 +65,7 @@ try {
   // the direct p99 measures the generator and the network path, not a second event loop.
   const port = await freePort();
   const conf = writeNginxBackends(dir, [port]);
-  await group.start('sh', ['-c', `echo started; exec nginx -p ${dir} -c ${conf}`], '0', /started/);
+  await group.start('sh', ['-c', `echo started; exec nginx -p ${dir} -c ${conf}`], backendCpu, /started/);
   await waitForPort(port);
   const backendUrl = `http://127.0.0.1:${port}`;
   const cfg = join(dir, 'piper.yaml');
