@@ -4,6 +4,7 @@ import {
   type Http1Headers,
   Http1Parser,
   type Http1ParserHandler,
+  MAX_HEADER_FIELDS,
   MAX_REQUEST_HEAD_BYTES,
   MAX_RESPONSE_HEAD_BYTES,
 } from './http1-parser.ts';
@@ -222,7 +223,7 @@ describe('Http1Parser, response role', () => {
   });
 
   it('refuses a head longer than 64 KiB, even one that never ends a line', () => {
-    const big = `HTTP/1.1 200 OK\r\n${'x-filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(MAX_RESPONSE_HEAD_BYTES / 50)}\r\n`;
+    const big = `HTTP/1.1 200 OK\r\n${`x-filler: ${'a'.repeat(990)}\r\n`.repeat(Math.ceil(MAX_RESPONSE_HEAD_BYTES / 1000) + 1)}\r\n`;
     assert.match(parse([Buffer.from(big)]).p.error, /longer than 65536 bytes/);
     const endless = Buffer.alloc(MAX_RESPONSE_HEAD_BYTES + 10, 'a');
     const r = parse([Buffer.from('HTTP/1.1 200 OK\r\nx: '), endless.subarray(0, 40_000), endless.subarray(40_000)]);
@@ -230,7 +231,7 @@ describe('Http1Parser, response role', () => {
   });
 
   it('counts a head cut into many pieces once: 40 KiB fed byte by byte is within the limit', () => {
-    const wire = `HTTP/1.1 200 OK\r\n${'x-filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(800)}Content-Length: 0\r\n\r\n`;
+    const wire = `HTTP/1.1 200 OK\r\n${`x-filler: ${'a'.repeat(990)}\r\n`.repeat(40)}Content-Length: 0\r\n\r\n`;
     const { p } = parse(bytes(wire));
     assert.equal(p.failed, false, p.error);
     assert.equal(p.done, true);
@@ -394,6 +395,18 @@ describe('Http1Parser, request role', () => {
     for (let n = 0; n < 100 && !p.failed; n++) p.execute(crlfs);
     assert.equal(p.failed, true);
     assert.equal(p.errorStatus, 431);
+  });
+
+  it('accepts 100 header fields and answers 431 to 101, repeats counted (a response with 101 fails as 502)', () => {
+    const fields = (n: number): string => 'x-a: 1\r\n'.repeat(n - 1);
+    const ok = requestOf(`GET / HTTP/1.1\r\nHost: x\r\n${fields(MAX_HEADER_FIELDS)}\r\n`);
+    assert.equal(ok.p.failed, false, ok.p.error);
+    assert.equal((ok.r.heads[0]?.headers['x-a'] as string[] | undefined)?.length, MAX_HEADER_FIELDS - 1);
+    const over = requestOf(`GET / HTTP/1.1\r\nHost: x\r\n${fields(MAX_HEADER_FIELDS + 1)}\r\n`);
+    assert.equal(over.p.errorStatus, 431);
+    assert.match(over.p.error, /more than 100 header fields/);
+    const response = parse([Buffer.from(`HTTP/1.1 200 OK\r\n${fields(MAX_HEADER_FIELDS + 2)}\r\n`)]);
+    assert.equal(response.p.errorStatus, 502);
   });
 
   it('accepts a head of exactly 16 KiB, whole or byte by byte, and answers 431 one byte over', () => {

@@ -52,6 +52,12 @@ const COLON = 58;
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 /** Longest request head (empty lines before it, request line and headers) accepted: node:http's default `maxHeaderSize`. */
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+/**
+ * Most header fields in one message (HAProxy's default `tune.http.maxhdr` is 101). Within the
+ * byte limits a head could otherwise carry thousands of tiny fields, each checked against the
+ * names before it.
+ */
+export const MAX_HEADER_FIELDS = 100;
 
 /** What a proxy answers when its upstream's response cannot be parsed (RFC 9110 §15.6.3). */
 const BAD_GATEWAY = 502;
@@ -118,6 +124,8 @@ export class Http1Parser {
   /** Names in `#headers` so far (lower-case), to find repeats: the first `#nameCount` entries. */
   readonly #names: string[] = [];
   #nameCount = 0;
+  /** Header fields (lines) in this message so far, repeats included. */
+  #fieldCount = 0;
   /** Bytes of a line split across chunks (copied; rare): `#partial[0..#partialLength)`. */
   #partial: Buffer | null = null;
   #partialLength = 0;
@@ -230,6 +238,7 @@ export class Http1Parser {
     this.#headers = {};
     // Not `length = 0`: that is a runtime call, and the array would shrink and grow again.
     this.#nameCount = 0;
+    this.#fieldCount = 0;
   }
 
   /** Fails the message; `status` is what to answer a request with (responses always get 502). */
@@ -431,6 +440,10 @@ export class Http1Parser {
     // Object.prototype counts as absent: a `constructor` header shadows it, `__proto__` is dropped.
     // Repeats are found in the list of names seen so far, not by reading the object: with names
     // varying from message to message that read is a megamorphic lookup, ~2 % of the balancer's CPU.
+    if (++this.#fieldCount > MAX_HEADER_FIELDS) {
+      this.#fail(`more than ${MAX_HEADER_FIELDS} header fields`, 431);
+      return;
+    }
     const h = this.#headers;
     const names = this.#names;
     const count = this.#nameCount;
