@@ -57,6 +57,24 @@ function run(role: 'request' | 'response', pieces: Buffer[], head = false): { r:
   return { r, p, stoppedAt };
 }
 
+/** A parser of `role` that halts itself from its head callback, and the recorder behind it. */
+function haltingOnHead(role: 'request' | 'response'): { r: Recorder; p: Http1Parser } {
+  const r = new Recorder();
+  const p = new Http1Parser(
+    {
+      onMessageHead: (h) => {
+        r.onMessageHead(h);
+        p.halt();
+      },
+      onMessageBody: (b, s, e) => r.onMessageBody(b, s, e),
+      onMessageComplete: () => r.onMessageComplete(),
+    },
+    role,
+  );
+  r.parser = p;
+  return { r, p };
+}
+
 /** A response, fed in the given pieces. */
 const parse = (pieces: Buffer[], head = false) => run('response', pieces, head);
 
@@ -246,19 +264,7 @@ describe('Http1Parser, response role', () => {
   });
 
   it('stops at once when halted from a callback', () => {
-    const r = new Recorder();
-    const p = new Http1Parser(
-      {
-        onMessageHead: (h) => {
-          r.onMessageHead(h);
-          p.halt();
-        },
-        onMessageBody: (b, s, e) => r.onMessageBody(b, s, e),
-        onMessageComplete: () => r.onMessageComplete(),
-      },
-      'response',
-    );
-    r.parser = p;
+    const { r, p } = haltingOnHead('response');
     p.reset(false);
     p.execute(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
     assert.equal(r.heads.length, 1);
@@ -540,19 +546,7 @@ describe('Http1Parser, request role', () => {
   });
 
   it('stops at once when halted from the head callback, and resets cleanly after a failure', () => {
-    const r = new Recorder();
-    const p = new Http1Parser(
-      {
-        onMessageHead: (h) => {
-          r.onMessageHead(h);
-          p.halt();
-        },
-        onMessageBody: (b, s, e) => r.onMessageBody(b, s, e),
-        onMessageComplete: () => r.onMessageComplete(),
-      },
-      'request',
-    );
-    r.parser = p;
+    const { r, p } = haltingOnHead('request');
     const wire = Buffer.from('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok');
     assert.equal(p.execute(wire), wire.length - 2);
     assert.equal(r.completions, 0);

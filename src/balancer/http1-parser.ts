@@ -7,6 +7,7 @@ import {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
+  SplitLine,
   trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from '../core/index.ts';
@@ -126,9 +127,8 @@ export class Http1Parser {
   #nameCount = 0;
   /** Header fields (lines) in this message so far, repeats included. */
   #fieldCount = 0;
-  /** Bytes of a line split across chunks (copied; rare): `#partial[0..#partialLength)`. */
-  #partial: Buffer | null = null;
-  #partialLength = 0;
+  /** A line split across chunks (copied; rare). */
+  readonly #partial = new SplitLine();
 
   constructor(handler: Http1ParserHandler, role: 'request' | 'response') {
     this.#handler = handler;
@@ -151,14 +151,14 @@ export class Http1Parser {
     this.error = '';
     this.errorStatus = 0;
     this.#started = false;
-    this.#partial = null;
+    this.#partial.clear();
     this.#startHead();
   }
 
   /** Stops parsing (the exchange was abandoned): `execute` returns at once from now on. */
   halt(): void {
     if (this.#state !== ERROR) this.#state = HALTED;
-    this.#partial = null;
+    this.#partial.clear();
   }
 
   get done(): boolean {
@@ -247,7 +247,7 @@ export class Http1Parser {
     this.error = message;
     this.errorStatus = this.#request ? status : BAD_GATEWAY;
     this.keepAlive = false;
-    this.#partial = null;
+    this.#partial.clear();
   }
 
   /** Reads one line (through LF) starting at `i`; returns the offset after what it consumed. */
@@ -272,13 +272,12 @@ export class Http1Parser {
     }
     if (!complete) {
       // No LF yet: keep the piece for the next chunk.
-      this.#keep(buf, i, end);
+      this.#partial.keep(buf, i, end);
       return end;
     }
-    if (this.#partial !== null) {
-      this.#keep(buf, i, lineEnd);
-      const whole = this.#partial.subarray(0, this.#partialLength);
-      this.#partial = null;
+    if (this.#partial.pending) {
+      this.#partial.keep(buf, i, lineEnd);
+      const whole = this.#partial.take();
       this.#onLine(whole, 0, trimCr(whole, 0, whole.length));
     } else {
       this.#onLine(buf, i, trimCr(buf, i, lineEnd));
@@ -287,26 +286,6 @@ export class Http1Parser {
     const st = this.#state;
     if (st === CHUNK_SIZE || st === CHUNK_DATA) this.#headBytes = 0;
     return lineEnd + 1;
-  }
-
-  /**
-   * Appends `buf[s..e)` to the split line. The copy grows by doubling, so a line arriving a byte
-   * at a time costs linear work, not a concat per byte (a slow client's cheap CPU lever).
-   */
-  #keep(buf: Buffer, s: number, e: number): void {
-    const n = e - s;
-    let p = this.#partial;
-    if (p === null) {
-      p = Buffer.allocUnsafe(Math.max(256, n));
-      this.#partialLength = 0;
-    } else if (this.#partialLength + n > p.length) {
-      const grown = Buffer.allocUnsafe(Math.max(p.length * 2, this.#partialLength + n));
-      p.copy(grown, 0, 0, this.#partialLength);
-      p = grown;
-    }
-    buf.copy(p, this.#partialLength, s, e);
-    this.#partialLength += n;
-    this.#partial = p;
   }
 
   #tooLong(): void {

@@ -12,6 +12,7 @@ import {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
+  SplitLine,
   trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';
@@ -22,6 +23,25 @@ const line = (text: string): [Buffer, number, number] => {
 };
 
 describe('HTTP/1.1 wire pieces', () => {
+  it('SplitLine keeps the pieces of a line, byte by byte or in runs, and gives them back whole', () => {
+    const split = new SplitLine();
+    assert.equal(split.pending, false);
+    const text = Buffer.from(`x-long: ${'v'.repeat(5_000)}`, 'latin1');
+    for (let i = 0; i < 1_000; i++) split.keep(text, i, i + 1);
+    split.keep(text, 1_000, text.length);
+    assert.equal(split.pending, true);
+    const whole = split.take();
+    assert.equal(split.pending, false);
+    assert.ok(whole.equals(text));
+    // The line given back stays valid after the next line starts.
+    split.keep(Buffer.from('next'), 0, 4);
+    assert.ok(whole.equals(text));
+    assert.equal(split.take().toString(), 'next');
+    split.keep(Buffer.from('dropped'), 0, 7);
+    split.clear();
+    assert.equal(split.pending, false);
+  });
+
   it('reads status lines of HTTP/1.0 and 1.1, with and without a reason', () => {
     assert.equal(parseStatusLine(...line('HTTP/1.1 200 OK')), 200);
     assert.equal(parseStatusLine(...line('HTTP/1.0 503 ')), 503);

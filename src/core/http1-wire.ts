@@ -158,6 +158,50 @@ export function trimCr(b: Buffer, s: number, e: number): number {
   return e > s && b[e - 1] === CR ? e - 1 : e;
 }
 
+/**
+ * The bytes of a line that a socket read cut short, copied (the reads' buffers are not kept) until
+ * its LF arrives. The copy grows by doubling, so a line arriving a byte at a time costs linear
+ * work, not a concatenation per byte (a slow peer's cheap CPU lever).
+ */
+export class SplitLine {
+  #buf: Buffer | null = null;
+  #length = 0;
+
+  /** Whether part of a line is held. */
+  get pending(): boolean {
+    return this.#buf !== null;
+  }
+
+  /** Appends `buf[s..e)`. */
+  keep(buf: Buffer, s: number, e: number): void {
+    const n = e - s;
+    let p = this.#buf;
+    if (p === null) {
+      p = Buffer.allocUnsafe(Math.max(256, n));
+      this.#length = 0;
+    } else if (this.#length + n > p.length) {
+      const grown = Buffer.allocUnsafe(Math.max(p.length * 2, this.#length + n));
+      p.copy(grown, 0, 0, this.#length);
+      p = grown;
+    }
+    buf.copy(p, this.#length, s, e);
+    this.#length += n;
+    this.#buf = p;
+  }
+
+  /** The line held so far, given up (the Buffer returned stays valid). */
+  take(): Buffer {
+    const line = (this.#buf as Buffer).subarray(0, this.#length);
+    this.clear();
+    return line;
+  }
+
+  clear(): void {
+    this.#buf = null;
+    this.#length = 0;
+  }
+}
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }

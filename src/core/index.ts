@@ -12,6 +12,7 @@ export {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
+  SplitLine,
   trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';

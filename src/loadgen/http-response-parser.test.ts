@@ -71,6 +71,16 @@ describe('HttpResponseParser', () => {
     assert.equal(o.rest, 0);
   });
 
+  it('counts a head cut into many pieces once: 40 KiB fed byte by byte is within the 64 KiB limit', () => {
+    const head = `HTTP/1.1 200 OK\r\n${`x-filler: ${'a'.repeat(990)}\r\n`.repeat(40)}content-length: 2\r\n\r\nok`;
+    const b = Buffer.from(head, 'latin1');
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < b.length; i++) pieces.push(b.subarray(i, i + 1));
+    const o = feed(pieces);
+    assert.equal(o.error, '');
+    assert.equal(o.state, 'done');
+  });
+
   it('stops right after the final response and says how much is left', () => {
     const o = feed([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n')]);
     assert.equal(o.state, 'done');

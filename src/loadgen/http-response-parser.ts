@@ -1,4 +1,4 @@
-import { CHUNK_SIZE_TOO_LARGE, MALFORMED_STATUS_LINE, parseChunkSize, parseStatusLine, trimCr } from '../core/index.ts';
+import { CHUNK_SIZE_TOO_LARGE, MALFORMED_STATUS_LINE, parseChunkSize, parseStatusLine, SplitLine, trimCr } from '../core/index.ts';
 
 /** Where {@link HttpResponseParser} stands after a call to `execute`. */
 export type ParseState = 'more' | 'done' | 'error';
@@ -51,7 +51,8 @@ export class HttpResponseParser {
   #remaining = 0;
   #headBytes = 0;
   /** Bytes of a line split across chunks (copied; rare). */
-  #partial: Buffer | null = null;
+  /** A line split across chunks (copied; rare). */
+  readonly #partial = new SplitLine();
 
   /** Expects a new response; `head` when the request was HEAD (no body whatever the headers say). */
   reset(head: boolean): void {
@@ -59,7 +60,7 @@ export class HttpResponseParser {
     this.status = 0;
     this.keepAlive = true;
     this.error = '';
-    this.#partial = null;
+    this.#partial.clear();
     this.#startHead();
   }
 
@@ -119,27 +120,28 @@ export class HttpResponseParser {
   #fail(message: string): void {
     this.#state = ERROR;
     this.error = message;
-    this.#partial = null;
+    this.#partial.clear();
   }
 
   /** Reads one line (through LF) starting at `i`; returns the offset after what it consumed. */
   #line(buf: Buffer, i: number, end: number): number {
     const lf = buf.indexOf(LF, i);
-    const lineEnd = lf === -1 || lf >= end ? end : lf;
-    this.#headBytes += lineEnd - i + 1;
+    const complete = lf !== -1 && lf < end;
+    const lineEnd = complete ? lf : end;
+    // Counted exactly (the LF once it arrives), so a head cut into many pieces counts as one.
+    this.#headBytes += lineEnd - i + (complete ? 1 : 0);
     if (this.#headBytes > MAX_HEAD_BYTES) {
       this.#fail(`response head longer than ${MAX_HEAD_BYTES} bytes`);
       return end;
     }
-    if (lineEnd === end) {
+    if (!complete) {
       // No LF yet: keep the piece for the next chunk.
-      const piece = buf.subarray(i, end);
-      this.#partial = this.#partial === null ? Buffer.from(piece) : Buffer.concat([this.#partial, piece]);
+      this.#partial.keep(buf, i, end);
       return end;
     }
-    if (this.#partial !== null) {
-      const whole = Buffer.concat([this.#partial, buf.subarray(i, lineEnd)]);
-      this.#partial = null;
+    if (this.#partial.pending) {
+      this.#partial.keep(buf, i, lineEnd);
+      const whole = this.#partial.take();
       this.#onLine(whole, 0, trimCr(whole, 0, whole.length));
     } else {
       this.#onLine(buf, i, trimCr(buf, i, lineEnd));
