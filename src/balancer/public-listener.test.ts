@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import { ManualClock } from '../core/index.ts';
+import { ManualClock, SeededRandom } from '../core/index.ts';
 import type { RequestHandler } from './downstream-connection.ts';
 import type { DownstreamRequest } from './downstream-request.ts';
 import type { DownstreamResponse } from './downstream-response.ts';
@@ -122,11 +122,15 @@ function readBody(req: DownstreamRequest): Promise<string> {
 }
 
 function echo(req: DownstreamRequest, res: DownstreamResponse): void {
-  void readBody(req).then((body) => {
-    const out = Buffer.from(JSON.stringify({ method: req.method, url: req.url, host: req.headers.host ?? null, body }));
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(out.length) });
-    res.end(out);
-  });
+  readBody(req).then(
+    (body) => {
+      const out = Buffer.from(JSON.stringify({ method: req.method, url: req.url, host: req.headers.host ?? null, body }));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(out.length) });
+      res.end(out);
+    },
+    // The body broke off (a malformed chunk, the client left): the connection answers or is gone.
+    () => res.destroy(),
+  );
 }
 
 const json = (response: string): Record<string, unknown> => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
@@ -284,6 +288,35 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
     clock.advance(TIMEOUTS.idle);
     await idle.closed();
     assert.equal(splitResponses(idle.text).length, 1);
+  });
+
+  it('survives mutated requests (random bytes flipped, cut anywhere) and keeps serving', async () => {
+    const { port } = await listen(echo);
+    const random = new SeededRandom(11);
+    const valid = Buffer.from(
+      'POST /p?q=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: 1\r\n\r\n' +
+        'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok',
+      'latin1',
+    );
+    const clients: RawClient[] = [];
+    for (let round = 0; round < 150; round++) {
+      const b = Buffer.from(valid);
+      const flips = 1 + random.int(4);
+      for (let k = 0; k < flips; k++) b[random.int(b.length)] = random.int(256);
+      const c = new RawClient(port);
+      const cut = random.int(b.length);
+      c.send(b.subarray(0, cut));
+      c.send(b.subarray(cut));
+      // Half the clients leave at once, half wait for what they get.
+      if (round % 2 === 0) c.socket.end();
+      clients.push(c);
+    }
+    await Promise.all(clients.map((c) => (c.ended ? Promise.resolve() : new Promise((r) => setTimeout(r, 50)))));
+    for (const c of clients) c.socket.destroy();
+    const good = new RawClient(port);
+    good.send('GET /still HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [r] = await good.responses(1);
+    assert.equal(json(r as string).url, '/still');
   });
 
   it('tells the handler when the client leaves before the answer, and drains on close', async () => {
