@@ -2,13 +2,13 @@ import {
   CHUNK_SIZE_TOO_LARGE,
   isTokenChar,
   isValidHost,
+  LINE_TOO_LONG,
+  LineReader,
   MALFORMED_REQUEST_TARGET,
   MALFORMED_STATUS_LINE,
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
-  SplitLine,
-  trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from '../core/index.ts';
 import { knownMethod, knownName } from './http1-known-names.ts';
@@ -120,15 +120,14 @@ export class Http1Parser {
   #emptyCoding = false;
   #hostCount = 0;
   #remaining = 0;
-  #headBytes = 0;
   #headers: Http1Headers = {};
   /** Names in `#headers` so far (lower-case), to find repeats: the first `#nameCount` entries. */
   readonly #names: string[] = [];
   #nameCount = 0;
   /** Header fields (lines) in this message so far, repeats included. */
   #fieldCount = 0;
-  /** A line split across chunks (copied; rare). */
-  readonly #partial = new SplitLine();
+  /** Cuts lines out of the reads (a line split across reads is copied; rare). */
+  readonly #lines = new LineReader();
 
   constructor(handler: Http1ParserHandler, role: 'request' | 'response') {
     this.#handler = handler;
@@ -151,14 +150,14 @@ export class Http1Parser {
     this.error = '';
     this.errorStatus = 0;
     this.#started = false;
-    this.#partial.clear();
+    this.#lines.clear();
     this.#startHead();
   }
 
   /** Stops parsing (the exchange was abandoned): `execute` returns at once from now on. */
   halt(): void {
     if (this.#state !== ERROR) this.#state = HALTED;
-    this.#partial.clear();
+    this.#lines.clear();
   }
 
   get done(): boolean {
@@ -224,7 +223,7 @@ export class Http1Parser {
 
   #startHead(): void {
     this.#state = START_LINE;
-    this.#headBytes = 0;
+    this.#lines.counted = 0;
     this.http10 = false;
     this.expectContinue = false;
     this.hasBody = false;
@@ -247,45 +246,33 @@ export class Http1Parser {
     this.error = message;
     this.errorStatus = this.#request ? status : BAD_GATEWAY;
     this.keepAlive = false;
-    this.#partial.clear();
+    this.#lines.clear();
   }
 
   /** Reads one line (through LF) starting at `i`; returns the offset after what it consumed. */
   #line(buf: Buffer, i: number, end: number): number {
-    const lf = buf.indexOf(LF, i);
-    const complete = lf !== -1 && lf < end;
-    const lineEnd = complete ? lf : end;
     if (!this.#started && this.#state === START_LINE) {
       // Only a byte other than CR starts a message: the empty lines before a request leave it idle.
-      for (let k = i; k < lineEnd; k++) {
+      for (let k = i; k < end && buf[k] !== LF; k++) {
         if (buf[k] !== CR) {
           this.#started = true;
           break;
         }
       }
     }
-    // Counted exactly (the LF once it arrives), so a head cut into many pieces counts as one.
-    this.#headBytes += lineEnd - i + (complete ? 1 : 0);
-    if (this.#headBytes > this.#maxHead) {
+    const lines = this.#lines;
+    const next = lines.read(buf, i, end, this.#maxHead);
+    if (next === LINE_TOO_LONG) {
       this.#tooLong();
       return end;
     }
-    if (!complete) {
-      // No LF yet: keep the piece for the next chunk.
-      this.#partial.keep(buf, i, end);
-      return end;
-    }
-    if (this.#partial.pending) {
-      this.#partial.keep(buf, i, lineEnd);
-      const whole = this.#partial.take();
-      this.#onLine(whole, 0, trimCr(whole, 0, whole.length));
-    } else {
-      this.#onLine(buf, i, trimCr(buf, i, lineEnd));
-    }
+    const line = lines.line;
+    if (line === null) return next;
+    this.#onLine(line, lines.start, lines.end);
     // Within a chunked body the limit bounds each size line, not the sum of them.
     const st = this.#state;
-    if (st === CHUNK_SIZE || st === CHUNK_DATA) this.#headBytes = 0;
-    return lineEnd + 1;
+    if (st === CHUNK_SIZE || st === CHUNK_DATA) lines.counted = 0;
+    return next;
   }
 
   #tooLong(): void {
@@ -539,7 +526,7 @@ export class Http1Parser {
     }
     if (n === 0) {
       this.#state = TRAILER_LINE;
-      this.#headBytes = 0;
+      this.#lines.counted = 0;
     } else {
       this.#remaining = n;
       this.#state = CHUNK_DATA;

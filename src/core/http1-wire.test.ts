@@ -4,6 +4,8 @@ import {
   CHUNK_SIZE_TOO_LARGE,
   isTokenChar,
   isValidHost,
+  LINE_TOO_LONG,
+  LineReader,
   MALFORMED_CHUNK_SIZE,
   MALFORMED_REQUEST_LINE,
   MALFORMED_REQUEST_TARGET,
@@ -12,7 +14,6 @@ import {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
-  SplitLine,
   trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';
@@ -23,23 +24,28 @@ const line = (text: string): [Buffer, number, number] => {
 };
 
 describe('HTTP/1.1 wire pieces', () => {
-  it('SplitLine keeps the pieces of a line, byte by byte or in runs, and gives them back whole', () => {
-    const split = new SplitLine();
-    assert.equal(split.pending, false);
-    const text = Buffer.from(`x-long: ${'v'.repeat(5_000)}`, 'latin1');
-    for (let i = 0; i < 1_000; i++) split.keep(text, i, i + 1);
-    split.keep(text, 1_000, text.length);
-    assert.equal(split.pending, true);
-    const whole = split.take();
-    assert.equal(split.pending, false);
-    assert.ok(whole.equals(text));
-    // The line given back stays valid after the next line starts.
-    split.keep(Buffer.from('next'), 0, 4);
-    assert.ok(whole.equals(text));
-    assert.equal(split.take().toString(), 'next');
-    split.keep(Buffer.from('dropped'), 0, 7);
-    split.clear();
-    assert.equal(split.pending, false);
+  it('LineReader keeps the pieces of a line, byte by byte or in runs, and gives them back whole', () => {
+    const lines = new LineReader();
+    const text = Buffer.from(`x-long: ${'v'.repeat(5_000)}\r\nnext\n`, 'latin1');
+    const lf = text.indexOf(10);
+    for (let i = 0; i < 1_000; i++) {
+      assert.equal(lines.read(text, i, i + 1, 1 << 20), i + 1);
+      assert.equal(lines.line, null);
+    }
+    assert.equal(lines.read(text, 1_000, text.length, 1 << 20), lf + 1);
+    const whole = lines.line as Buffer;
+    assert.equal(whole.toString('latin1', lines.start, lines.end), `x-long: ${'v'.repeat(5_000)}`);
+    // The line given back stays valid after the next one is read; a whole line is read in place.
+    assert.equal(lines.read(text, lf + 1, text.length, 1 << 20), text.length);
+    assert.equal(lines.line, text);
+    assert.equal(text.toString('latin1', lines.start, lines.end), 'next');
+    assert.equal(whole.toString('latin1', 0, 8), 'x-long: ');
+    // Counted exactly, LF included once: two lines are their length.
+    assert.equal(lines.counted, text.length);
+    lines.read(Buffer.from('dropped'), 0, 7, 1 << 20);
+    lines.clear();
+    lines.counted = 0;
+    assert.equal(lines.read(Buffer.from('ab\n'), 0, 3, 2), LINE_TOO_LONG);
   });
 
   it('reads status lines of HTTP/1.0 and 1.1, with and without a reason', () => {

@@ -5,6 +5,7 @@
 const SP = 32;
 const TAB = 9;
 const CR = 13;
+const LF = 10;
 const SEMICOLON = 59;
 
 // RFC 9110 §5.6.2 token characters (header names, methods, transfer codings).
@@ -158,22 +159,64 @@ export function trimCr(b: Buffer, s: number, e: number): number {
   return e > s && b[e - 1] === CR ? e - 1 : e;
 }
 
+/** {@link LineReader.read}'s answer when a line takes the count past its limit. */
+export const LINE_TOO_LONG = -1;
+
 /**
- * The bytes of a line that a socket read cut short, copied (the reads' buffers are not kept) until
- * its LF arrives. The copy grows by doubling, so a line arriving a byte at a time costs linear
- * work, not a concatenation per byte (a slow peer's cheap CPU lever).
+ * Cuts HTTP/1.1 lines (heads, chunk sizes, trailers) out of socket reads, for both parsers. A
+ * line that a read cut short is copied (the reads' buffers are not kept) until its LF arrives; the
+ * copy grows by doubling, so a line arriving a byte at a time costs linear work, not a
+ * concatenation per byte (a slow peer's cheap CPU lever). Bytes are counted exactly toward the
+ * caller's limit (the LF once it arrives), so a head cut into many pieces counts as one.
  */
-export class SplitLine {
+export class LineReader {
+  /** Bytes counted toward the limit; the caller sets it back to 0 where its limit starts over. */
+  counted = 0;
+  /** After a `read` that found a whole line: it is `line[start..end)`, LF and a CR before it dropped. */
+  line: Buffer | null = null;
+  start = 0;
+  end = 0;
   #buf: Buffer | null = null;
   #length = 0;
 
-  /** Whether part of a line is held. */
-  get pending(): boolean {
-    return this.#buf !== null;
+  /**
+   * Reads from `buf[i..end)` up to the end of one line. Returns the offset after what it consumed
+   * (with `line` set when the line is whole, null when its piece was kept for the next read), or
+   * {@link LINE_TOO_LONG} when the count passed `limit`.
+   */
+  read(buf: Buffer, i: number, end: number, limit: number): number {
+    const lf = buf.indexOf(LF, i);
+    const complete = lf !== -1 && lf < end;
+    const lineEnd = complete ? lf : end;
+    this.line = null;
+    this.counted += lineEnd - i + (complete ? 1 : 0);
+    if (this.counted > limit) return LINE_TOO_LONG;
+    if (!complete) {
+      this.#keep(buf, i, end);
+      return end;
+    }
+    if (this.#buf !== null) {
+      this.#keep(buf, i, lineEnd);
+      const whole = this.#buf.subarray(0, this.#length);
+      this.clear();
+      this.line = whole;
+      this.start = 0;
+      this.end = trimCr(whole, 0, whole.length);
+    } else {
+      this.line = buf;
+      this.start = i;
+      this.end = trimCr(buf, i, lineEnd);
+    }
+    return lineEnd + 1;
   }
 
-  /** Appends `buf[s..e)`. */
-  keep(buf: Buffer, s: number, e: number): void {
+  /** Forgets a line kept in part (the count stays). */
+  clear(): void {
+    this.#buf = null;
+    this.#length = 0;
+  }
+
+  #keep(buf: Buffer, s: number, e: number): void {
     const n = e - s;
     let p = this.#buf;
     if (p === null) {
@@ -187,18 +230,6 @@ export class SplitLine {
     buf.copy(p, this.#length, s, e);
     this.#length += n;
     this.#buf = p;
-  }
-
-  /** The line held so far, given up (the Buffer returned stays valid). */
-  take(): Buffer {
-    const line = (this.#buf as Buffer).subarray(0, this.#length);
-    this.clear();
-    return line;
-  }
-
-  clear(): void {
-    this.#buf = null;
-    this.#length = 0;
   }
 }
 

@@ -4,6 +4,8 @@ export {
   CHUNK_SIZE_TOO_LARGE,
   isTokenChar,
   isValidHost,
+  LINE_TOO_LONG,
+  LineReader,
   MALFORMED_CHUNK_SIZE,
   MALFORMED_REQUEST_LINE,
   MALFORMED_REQUEST_TARGET,
@@ -12,7 +14,6 @@ export {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
-  SplitLine,
   trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE_TOO_LARGE, MALFORMED_STATUS_LINE, parseChunkSize, parseStatusLine, SplitLine, trimCr } from '../core/index.ts';
+import { CHUNK_SIZE_TOO_LARGE, LINE_TOO_LONG, LineReader, MALFORMED_STATUS_LINE, parseChunkSize, parseStatusLine } from '../core/index.ts';
 
 /** Where {@link HttpResponseParser} stands after a call to `execute`. */
 export type ParseState = 'more' | 'done' | 'error';
@@ -15,7 +15,6 @@ const BODY_UNTIL_CLOSE = 7;
 const DONE = 8;
 const ERROR = 9;
 
-const LF = 10;
 const SP = 32;
 const TAB = 9;
 const COLON = 58;
@@ -49,10 +48,9 @@ export class HttpResponseParser {
   #chunked = false;
   #transferEncoding = false;
   #remaining = 0;
-  #headBytes = 0;
   /** Bytes of a line split across chunks (copied; rare). */
-  /** A line split across chunks (copied; rare). */
-  readonly #partial = new SplitLine();
+  /** Cuts lines out of the reads (a line split across reads is copied; rare). */
+  readonly #lines = new LineReader();
 
   /** Expects a new response; `head` when the request was HEAD (no body whatever the headers say). */
   reset(head: boolean): void {
@@ -60,7 +58,7 @@ export class HttpResponseParser {
     this.status = 0;
     this.keepAlive = true;
     this.error = '';
-    this.#partial.clear();
+    this.#lines.clear();
     this.#startHead();
   }
 
@@ -110,7 +108,7 @@ export class HttpResponseParser {
 
   #startHead(): void {
     this.#state = STATUS_LINE;
-    this.#headBytes = 0;
+    this.#lines.counted = 0;
     this.#http10 = false;
     this.#contentLength = -1;
     this.#chunked = false;
@@ -120,36 +118,24 @@ export class HttpResponseParser {
   #fail(message: string): void {
     this.#state = ERROR;
     this.error = message;
-    this.#partial.clear();
+    this.#lines.clear();
   }
 
   /** Reads one line (through LF) starting at `i`; returns the offset after what it consumed. */
   #line(buf: Buffer, i: number, end: number): number {
-    const lf = buf.indexOf(LF, i);
-    const complete = lf !== -1 && lf < end;
-    const lineEnd = complete ? lf : end;
-    // Counted exactly (the LF once it arrives), so a head cut into many pieces counts as one.
-    this.#headBytes += lineEnd - i + (complete ? 1 : 0);
-    if (this.#headBytes > MAX_HEAD_BYTES) {
+    const lines = this.#lines;
+    const next = lines.read(buf, i, end, MAX_HEAD_BYTES);
+    if (next === LINE_TOO_LONG) {
       this.#fail(`response head longer than ${MAX_HEAD_BYTES} bytes`);
       return end;
     }
-    if (!complete) {
-      // No LF yet: keep the piece for the next chunk.
-      this.#partial.keep(buf, i, end);
-      return end;
-    }
-    if (this.#partial.pending) {
-      this.#partial.keep(buf, i, lineEnd);
-      const whole = this.#partial.take();
-      this.#onLine(whole, 0, trimCr(whole, 0, whole.length));
-    } else {
-      this.#onLine(buf, i, trimCr(buf, i, lineEnd));
-    }
+    const line = lines.line;
+    if (line === null) return next;
+    this.#onLine(line, lines.start, lines.end);
     // Within a chunked body the limit bounds each size line, not the sum of them.
     const st = this.#state;
-    if (st === CHUNK_SIZE || st === CHUNK_DATA) this.#headBytes = 0;
-    return lineEnd + 1;
+    if (st === CHUNK_SIZE || st === CHUNK_DATA) lines.counted = 0;
+    return next;
   }
 
   #onLine(b: Buffer, s: number, e: number): void {
