@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { fieldLines } from './header-lines.ts';
 import type { UpstreamBodySink } from './upstream-call.ts';
 
 /** What a response tells the connection that carries it. */
@@ -75,11 +76,7 @@ export class DownstreamResponse implements UpstreamBodySink {
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined || name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
-      if (typeof value === 'string') {
-        block += `${name}: ${value}\r\n`;
-      } else {
-        for (const v of value) block += `${name}: ${v}\r\n`;
-      }
+      block += fieldLines(name, value);
     }
     this.writeHeadBlock(status, block, headers['content-length'] !== undefined);
   }

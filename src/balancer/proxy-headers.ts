@@ -1,3 +1,5 @@
+import { fieldLines } from './header-lines.ts';
+
 // RFC 9110 §7.6.1: connection-specific fields never travel past one hop.
 const HOP_BY_HOP = new Set([
   'connection',
@@ -45,8 +47,7 @@ export function upstreamRequestHeaderBlock(incoming: Readonly<Record<string, str
   for (const key in incoming) {
     if (HOP_BY_HOP.has(key) || REPLACED.has(key) || (extra?.has(key) ?? false)) continue;
     const value = incoming[key];
-    if (typeof value === 'string') block += `${key}: ${value}\r\n`;
-    else if (value !== undefined) for (const v of value) block += `${key}: ${v}\r\n`;
+    if (value !== undefined) block += fieldLines(key, value);
   }
   const xff = incoming['x-forwarded-for'];
   block += `x-forwarded-for: ${xff === undefined ? fwd.clientIp : `${joined(xff)}, ${fwd.clientIp}`}\r\n`;
@@ -65,8 +66,7 @@ export function downstreamResponseHeaderBlock(incoming: Readonly<Record<string, 
   for (const key in incoming) {
     if ((HOP_BY_HOP.has(key) && key !== 'host') || key === 'via' || (extra?.has(key) ?? false)) continue;
     const value = incoming[key];
-    if (typeof value === 'string') block += `${key}: ${value}\r\n`;
-    else if (value !== undefined) for (const v of value) block += `${key}: ${v}\r\n`;
+    if (value !== undefined) block += fieldLines(key, value);
   }
   return `${block}via: ${appendVia(incoming.via)}\r\n`;
 }

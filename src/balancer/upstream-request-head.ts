@@ -1,3 +1,5 @@
+import { fieldLines } from './header-lines.ts';
+
 /** Request headers as the pipeline hands them over: names lower-case, repeats as arrays. */
 export type UpstreamRequestHeaders = Readonly<Record<string, string | string[]>>;
 
@@ -13,11 +15,7 @@ export function requestHead(method: string, path: string, headers: UpstreamReque
   for (const name in headers) {
     const value = headers[name] as string | string[];
     if (name === 'host') hasHost = true;
-    if (typeof value === 'string') {
-      head += `${name}: ${value}\r\n`;
-    } else {
-      for (const v of value) head += `${name}: ${v}\r\n`;
-    }
+    head += fieldLines(name, value);
   }
   if (!hasHost) head += `host: ${host}\r\n`;
   if (chunked) head += 'transfer-encoding: chunked\r\n';
