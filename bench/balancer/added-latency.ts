@@ -1,50 +1,92 @@
-// Added latency of the balancer at half of its maximum rate. An nginx backend (100-byte answers)
-// and `piper up` in front of it (one pool, every default on: health checks, outlier detection,
-// adaptive admission, telemetry). wrk finds the balancer's maximum rate; then `piper loadtest`
-// offers half of it as an open-model constant rate, directly to the backend and through the
-// balancer, interleaved in rounds of the same duration. Prints p50/p99 of each and the difference.
-// The balancer is pinned to CPU 1; wrk and the load generator to CPU 0; the backend to CPU 0 too
-// (`--backend-cpu 0`, the default), or to CPU 1 beside the balancer (`--backend-cpu 1`), which
-// leaves the generator a core of its own: at half the balancer's maximum rate a generator sharing
-// its core with the backend lags, and its lag is in both latencies.
+// Added latency of the balancer at half of its maximum rate, with nginx as a proxy in the same run
+// as the control: what one proxy hop written in C adds on this machine.
 //
-// Usage: node bench/balancer/added-latency.ts [--duration 10] [--rounds 2] [--max-seconds 5] [--wrk-connections 50] [--backend-cpu 0|1]
+// An nginx backend (100-byte answers), `piper up` in front of it (one pool, every default on:
+// health checks, outlier detection, adaptive admission, telemetry) and an nginx proxy in front of
+// it too. wrk finds piper up's maximum rate; then half of it is offered to the backend directly,
+// through piper up and through the nginx proxy, in interleaved rounds of the same duration (each
+// round in another order). The proxies are pinned to CPU 1; the backend, wrk and the generator to
+// CPU 0 (`--backend-cpu 1` moves the backend beside the proxies).
+//
+// The generator (`--generator`):
+// - `wrk` (default): wrk with bench/balancer/paced.lua, where each of `--connections` connections
+//   waits an exponentially distributed pause between an answer and its next request, a
+//   Poisson-like stream at the rate asked for. wrk is C and costs little of its core, so the
+//   direct path's own p99 is a fraction of a millisecond and an added millisecond shows. Latency
+//   counts from each request's send (a connection whose answer is late sends its next one late,
+//   but a stall delays only the few of the many connections waiting on an answer then).
+// - `piper`: `piper loadtest`, open model, latency from the intended send. On this machine it
+//   lags at the rates reached here, and a run where it lagged decides nothing.
+//
+// Prints p50/p90/p99/p99.9 per run, and per round what each proxy adds to the direct p99.
+//
+// Usage: node bench/balancer/added-latency.ts [--duration 10] [--rounds 3] [--max-seconds 5]
+//   [--wrk-connections 50] [--connections 100] [--backend-cpu 0|1] [--generator wrk|piper]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LoadResult } from '../../src/loadgen/index.ts';
-import { LatencyHistogram } from '../../src/telemetry/index.ts';
-import { latencyHistogram, loadtestCommand, runLoadtest } from './loadtest-process.ts';
-import { freePort, waitForPort, writeNginxBackends } from './nginx-backends.ts';
+import { loadtestCommand, runLoadtest } from './loadtest-process.ts';
+import { freePort, waitForPort, writeNginxBackends, writeNginxProxy } from './nginx-backends.ts';
 import { PIPER_BIN, ProcessGroup } from './process-group.ts';
 
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     'max-seconds': { type: 'string', default: '5' },
     'wrk-connections': { type: 'string', default: '50' },
+    connections: { type: 'string', default: '100' },
     'backend-cpu': { type: 'string', default: '0' },
+    generator: { type: 'string', default: 'wrk' },
   },
 });
-/** Seconds of uncounted load per target before the rounds. */
+/** Seconds of uncounted load per target before the rounds (connections opened, code compiled). */
 const WARMUP_S = 3;
 const durationS = Number(flags.duration);
 const rounds = Number(flags.rounds);
 const maxSeconds = Number(flags['max-seconds']);
 const wrkConnections = Number(flags['wrk-connections']);
+const connections = Number(flags.connections);
 const backendCpu = flags['backend-cpu'] as string;
+const generator = flags.generator as string;
 if (backendCpu !== '0' && backendCpu !== '1') throw new Error('--backend-cpu: 0 or 1');
-for (const [k, v] of Object.entries({ durationS, rounds, maxSeconds, wrkConnections })) {
+if (generator !== 'wrk' && generator !== 'piper') throw new Error('--generator: wrk or piper');
+for (const [k, v] of Object.entries({
+  duration: durationS,
+  rounds,
+  'max-seconds': maxSeconds,
+  'wrk-connections': wrkConnections,
+  connections,
+})) {
   if (!(v > 0)) throw new Error(`--${k}: a positive number is needed`);
 }
+const PACED_LUA = new URL('./paced.lua', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'piper-added-latency-'));
 const group = new ProcessGroup();
 const node = process.execPath;
 
-/** wrk's request rate and non-2xx count against `url`, wrk pinned to CPU 0. */
-async function wrk(url: string, seconds: number): Promise<{ rps: number; non2xx: number }> {
+type Target = 'direct' | 'piper up' | 'nginx';
+const TARGETS: readonly Target[] = ['direct', 'piper up', 'nginx'];
+
+/** One measured run at the offered rate; latencies in ms. */
+interface Run {
+  target: Target;
+  round: number;
+  achieved: number;
+  /** Answers other than 2xx/3xx, and requests that failed or timed out. */
+  bad: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** The generator fell behind its schedule (piper loadtest only): the run decides nothing. */
+  lagged: boolean;
+}
+
+/** wrk's request rate and non-2xx count against `url` at full speed, wrk pinned to CPU 0. */
+async function wrkMax(url: string, seconds: number): Promise<{ rps: number; non2xx: number }> {
   const out = await group.run('wrk', ['-t1', `-c${wrkConnections}`, `-d${seconds}s`, url], '0');
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
@@ -52,13 +94,55 @@ async function wrk(url: string, seconds: number): Promise<{ rps: number; non2xx:
   return { rps, non2xx };
 }
 
-/** Median and worst of the per-second p99s: one stall a second shows as a high worst, uniform slowness as a high median. */
-function secondP99s(r: LoadResult): string {
-  const p = r.timeline.map((t) => t.latencyP99Ms).sort((a, b) => a - b);
-  return `${f(p[Math.floor(p.length / 2)] ?? Number.NaN, 1)} / ${f(p[p.length - 1] ?? Number.NaN, 1)}`;
+/** The wrk command offering `rate`/s through paced.lua (PACE_MS comes from the environment). */
+function pacedArgs(url: string, seconds: number): string[] {
+  return ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', PACED_LUA, url];
+}
+
+/** Offers the rate to `url` for `seconds` with the chosen generator, on CPU 0. */
+async function offer(target: Target, round: number, url: string, rate: number, seconds: number): Promise<Run> {
+  if (generator === 'piper') {
+    const r = await runLoadtest(group, { url, rate, durationS: seconds, connections: 64, cpu: '0' });
+    const l = r.latency;
+    return {
+      target,
+      round,
+      achieved: r.achievedRps,
+      bad: r.counts.scheduled - r.counts.completed,
+      p50: l.p50,
+      p90: l.p90,
+      p99: l.p99,
+      p999: l.p999,
+      max: l.max,
+      lagged: r.generator.bottleneck,
+    };
+  }
+  const out = await group.run('wrk', pacedArgs(url, seconds), '0');
+  const m = /RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+) p50=(\d+) p90=(\d+) p99=(\d+) p999=(\d+) max=(\d+)/.exec(
+    out,
+  );
+  if (m === null) throw new Error(`wrk printed no RESULT line:\n${out}`);
+  const n = m.slice(1).map(Number) as [number, number, number, number, number, number, number, number, number];
+  return {
+    target,
+    round,
+    achieved: n[0] / (n[1] / 1e6),
+    bad: n[2] + n[3],
+    p50: n[4] / 1000,
+    p90: n[5] / 1000,
+    p99: n[6] / 1000,
+    p999: n[7] / 1000,
+    max: n[8] / 1000,
+    lagged: false,
+  };
 }
 
 const f = (v: number, digits = 2): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length === 0 ? Number.NaN : v.length % 2 === 1 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+};
 
 try {
   // nginx, not a Node server, as the backend: it answers in microseconds at a few % of CPU 0, so
@@ -84,88 +168,74 @@ routes: [{ name: web, split: { p: 1 } }]
   const up = await group.start(node, [PIPER_BIN, 'up', '--config', cfg, '--port', '0', '--admin-port', '0'], '1', /listening admin (\S+)/);
   const publicUrl = /listening public (\S+)/.exec(up.match.input)?.[1];
   if (publicUrl === undefined) throw new Error(`piper up printed no public listener: ${up.match.input}`);
+  const nginxPort = await freePort();
+  const proxyConf = writeNginxProxy(dir, nginxPort, [port]);
+  await group.start('sh', ['-c', `echo started; exec nginx -p ${dir} -c ${proxyConf}`], '1', /started/);
+  await waitForPort(nginxPort);
+  const urls: Record<Target, string> = { direct: `${backendUrl}/`, 'piper up': `${publicUrl}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
 
   process.stderr.write(`wrk warm-up 2 s, then ${maxSeconds} s through piper up\n`);
-  await wrk(`${publicUrl}/`, 2);
-  const max = await wrk(`${publicUrl}/`, maxSeconds);
+  await wrkMax(urls['piper up'], 2);
+  const max = await wrkMax(urls['piper up'], maxSeconds);
   const rate = Math.max(1, Math.round(max.rps / 2));
-  process.stderr.write(`max ${Math.round(max.rps)} req/s (${max.non2xx} non-2xx); offering ${rate}/s\n`);
+  const paceMs = (connections * 1000) / rate;
+  process.env.PACE_MS = paceMs.toFixed(3);
+  process.stderr.write(`max ${Math.round(max.rps)} req/s (${max.non2xx} non-2xx); offering ${rate}/s with ${generator}\n`);
 
-  // A warm-up run per target at the same rate, not counted: a fresh generator opens its 64
-  // connections and compiles its paths in its first second (per-second p99 30–80 ms there, on
-  // either target), which would otherwise be the run's p99.
-  for (const target of ['direct', 'piper up'] as const) {
-    const url = `${target === 'direct' ? backendUrl : publicUrl}/`;
+  for (const target of TARGETS) {
     process.stderr.write(`warm-up: ${target}, ${rate}/s for ${WARMUP_S} s (not counted)\n`);
-    await runLoadtest(group, { url, rate, durationS: WARMUP_S, connections: 64, cpu: '0' });
+    await offer(target, 0, urls[target], rate, WARMUP_S);
   }
-  const runs: { target: 'direct' | 'piper up'; round: number; result: LoadResult }[] = [];
+  const runs: Run[] = [];
   for (let round = 1; round <= rounds; round++) {
-    // Alternate which goes first, so neither always runs on a machine just warmed (or disturbed) by the other.
-    const order = round % 2 === 1 ? (['direct', 'piper up'] as const) : (['piper up', 'direct'] as const);
+    // Rotate the order, so no target always runs on a machine just warmed (or disturbed) by another.
+    const order = TARGETS.map((_, i) => TARGETS[(i + round - 1) % TARGETS.length] as Target);
     for (const target of order) {
-      const url = `${target === 'direct' ? backendUrl : publicUrl}/`;
       process.stderr.write(`round ${round}: ${target}, ${rate}/s for ${durationS} s\n`);
-      runs.push({ target, round, result: await runLoadtest(group, { url, rate, durationS, connections: 64, cpu: '0' }) });
+      runs.push(await offer(target, round, urls[target], rate, durationS));
     }
   }
 
-  const merged = (target: string): LatencyHistogram => {
-    const h = new LatencyHistogram();
-    for (const r of runs.filter((x) => x.target === target)) h.merge(latencyHistogram(r.result));
-    return h;
-  };
-  const direct = merged('direct');
-  const via = merged('piper up');
+  const p99Of = (target: Target, round: number): number => runs.find((r) => r.round === round && r.target === target)?.p99 ?? Number.NaN;
+  const roundNumbers = [...new Set(runs.map((r) => r.round))];
+  /** Per round, what the proxy adds to the direct p99 of the same round. */
+  const addedP99 = (target: Target): number[] => roundNumbers.map((round) => p99Of(target, round) - p99Of('direct', round));
+  const medianOf = (target: Target, key: 'p50' | 'p99'): number => median(runs.filter((r) => r.target === target).map((r) => r[key]));
+
   const lines: string[] = [];
   const out = (s = ''): void => void lines.push(s);
   out(`\nmax rate through piper up: ${Math.round(max.rps)} req/s (wrk -t1 -c${wrkConnections} -d${maxSeconds}s, ${max.non2xx} non-2xx)`);
-  out(`offered ${rate}/s (half), open model, ${rounds} interleaved rounds of ${durationS} s each; latency from intended send, ms\n`);
   out(
-    '| run | achieved /s | non-2xx | p50 ms | p90 ms | p99 ms | p99.9 ms | generator send-lag p99 ms | generator bottleneck | 1-s p99 median / max ms |',
+    generator === 'wrk'
+      ? `offered ${rate}/s (half): wrk, ${connections} connections, exponential pauses of mean ${f(paceMs)} ms; ${rounds} rounds of ${durationS} s; latency from send, ms\n`
+      : `offered ${rate}/s (half): piper loadtest, open model; ${rounds} rounds of ${durationS} s; latency from intended send, ms\n`,
   );
-  out('|---|---|---|---|---|---|---|---|---|---|');
+  out('| run | achieved /s | failed or non-2xx | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | generator lagging |');
+  out('|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) {
-    const l = r.result.latency;
-    const bad = r.result.counts.scheduled - r.result.counts.completed;
     out(
-      `| ${r.target} #${r.round} | ${f(r.result.achievedRps, 0)} | ${bad} | ${f(l.p50)} | ${f(l.p90)} | ${f(l.p99)} | ${f(l.p999)} | ${f(r.result.generator.sendLagP99Ms)} | ${r.result.generator.bottleneck ? 'yes' : 'no'} | ${secondP99s(r.result)} |`,
+      `| ${r.target} #${r.round} | ${f(r.achieved, 0)} | ${r.bad} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.p999)} | ${f(r.max)} | ${r.lagged ? 'yes' : 'no'} |`,
     );
   }
-  const d = direct.summary();
-  const v = via.summary();
-  out(`| direct, all rounds | | | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.p999)} | | | |`);
-  out(`| piper up, all rounds | | | ${f(v.p50)} | ${f(v.p90)} | ${f(v.p99)} | ${f(v.p999)} | | | |`);
-  const added = v.p99 - d.p99;
-  // The median of the per-second p99s is what the path adds second after second; the run's p99
-  // also holds the few seconds the machine stalls, on either side.
-  const medianSecondP99 = (target: string): number => {
-    const p = runs
-      .filter((r) => r.target === target)
-      .flatMap((r) => r.result.timeline.map((t) => t.latencyP99Ms))
-      .sort((a, b) => a - b);
-    return p[Math.floor(p.length / 2)] ?? Number.NaN;
-  };
-  const lagged = runs.filter((r) => r.result.generator.bottleneck).length;
-  const verdict = lagged > 0 ? `undecided: the generator lagged in ${lagged} of ${runs.length} runs` : added <= 1 ? 'met' : 'MISSED';
+  out('');
+  const lagged = runs.filter((r) => r.lagged).length;
+  for (const target of ['piper up', 'nginx'] as const) {
+    const added = addedP99(target);
+    const verdict =
+      target === 'nginx'
+        ? '(the control: a proxy in C on the same core)'
+        : lagged > 0
+          ? `(target ≤ 1 ms: undecided, the generator lagged in ${lagged} of ${runs.length} runs)`
+          : `(target ≤ 1 ms: ${median(added) <= 1 ? 'met' : 'MISSED'})`;
+    out(
+      `added by ${target}: p50 ${f(medianOf(target, 'p50') - medianOf('direct', 'p50'))} ms, p99 ${f(median(added))} ms (median of the rounds: ${added.map((a) => f(a)).join(', ')} ms) ${verdict}`,
+    );
+  }
   out('');
   out(
-    `added by piper up: p50 ${f(v.p50 - d.p50)} ms, p99 ${f(added)} ms (target ≤ 1 ms: ${verdict}); ratio p99 piper up ÷ direct = ${f(v.p99 / d.p99)}×`,
-  );
-  out(
-    `median of the per-second p99s: direct ${f(medianSecondP99('direct'))} ms, piper up ${f(medianSecondP99('piper up'))} ms, added ${f(medianSecondP99('piper up') - medianSecondP99('direct'))} ms`,
-  );
-  out(
-    `per round, p99 added: ${[...new Set(runs.map((r) => r.round))]
-      .map((round) => {
-        const p = (t: string): number => runs.find((r) => r.round === round && r.target === t)?.result.latency.p99 ?? Number.NaN;
-        return f(p('piper up') - p('direct'));
-      })
-      .join(', ')} ms`,
-  );
-  out('');
-  out(
-    `commands: wrk -t1 -c${wrkConnections} -d${maxSeconds}s <piper up>/; ${loadtestCommand({ url: '<backend or piper up>/', rate, durationS, connections: 64, cpu: '0' })}`,
+    generator === 'wrk'
+      ? `commands: wrk -t1 -c${wrkConnections} -d${maxSeconds}s <piper up>/; PACE_MS=${process.env.PACE_MS} wrk ${pacedArgs('<target>/', durationS).join(' ')}`
+      : `commands: wrk -t1 -c${wrkConnections} -d${maxSeconds}s <piper up>/; ${loadtestCommand({ url: '<target>/', rate, durationS, connections: 64, cpu: '0' })}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {

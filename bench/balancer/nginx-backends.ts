@@ -1,5 +1,6 @@
 // The backends of the balancer benchmarks: one nginx worker serving 100-byte answers on two
-// loopback ports (and /healthz), so the backend side costs next to nothing next to the proxy.
+// loopback ports (and /healthz), so the backend side costs next to nothing next to the proxy; and
+// nginx as a proxy, the peer the balancer is measured against.
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -40,6 +41,25 @@ export function writeNginxBackends(dir: string, ports: number[]): string {
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
 ${servers} }
+`,
+  );
+  return file;
+}
+
+/**
+ * Writes `proxy.conf` in `dir` for nginx as a reverse proxy on `port` in front of `backendPorts`:
+ * one worker, round robin, upstream keep-alive (128 idle connections), no access log. Returns its path.
+ */
+export function writeNginxProxy(dir: string, port: number, backendPorts: number[]): string {
+  const servers = backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ');
+  const file = join(dir, 'proxy.conf');
+  writeFileSync(
+    file,
+    `worker_processes 1; daemon off; pid ${dir}/p.pid; error_log stderr error;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  upstream b { ${servers} keepalive 128; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 `,
   );
   return file;

@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort, writeNginxBackends } from './nginx-backends.ts';
+import { freePort, waitForPort, writeNginxBackends, writeNginxProxy } from './nginx-backends.ts';
 
 const seconds = Number(process.argv[2] ?? '8');
 const connections = Number(process.argv[3] ?? '50');
@@ -132,16 +132,7 @@ routes: [{ name: web, split: { p: 1 } }]
 // nginx as a proxy, 1 worker, upstream keep-alive.
 {
   const port = await freePort();
-  writeFileSync(
-    join(dir, 'proxy.conf'),
-    `worker_processes 1; daemon off; pid ${dir}/p.pid; error_log stderr error;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  upstream b { server 127.0.0.1:${b1}; server 127.0.0.1:${b2}; keepalive 128; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-`,
-  );
-  const child = start('nginx', ['-p', dir, '-c', join(dir, 'proxy.conf')], '1');
+  const child = start('nginx', ['-p', dir, '-c', writeNginxProxy(dir, port, [b1, b2])], '1');
   proxies.push({ name: 'nginx', port, pid: child.pid as number });
 }
 // HAProxy, one thread, connection reuse.
