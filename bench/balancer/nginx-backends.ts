@@ -28,39 +28,43 @@ export async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing answered on port ${port}`);
 }
 
-/** Writes `backends.conf` in `dir` for nginx (`nginx -p DIR -c FILE`, foreground) on `ports`; returns its path. */
-export function writeNginxBackends(dir: string, ports: number[]): string {
-  const body = 'x'.repeat(99);
-  const servers = ports
-    .map((p) => `  server { listen 127.0.0.1:${p}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } }`)
-    .join('\n');
-  const file = join(dir, 'backends.conf');
+/**
+ * Writes `DIR/NAME.conf` for nginx run in the foreground (`nginx -p DIR -c FILE`): one worker, no
+ * access log, connections kept alive for any number of requests, `http` inside the http block.
+ * Returns its path.
+ */
+function writeNginxConf(dir: string, name: string, http: string): string {
+  const file = join(dir, `${name}.conf`);
   writeFileSync(
     file,
-    `worker_processes 1; daemon off; pid ${dir}/b.pid; error_log stderr error;
+    `worker_processes 1; daemon off; pid ${dir}/${name}.pid; error_log stderr error;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
-${servers} }
+${http} }
 `,
   );
   return file;
 }
 
+/** Writes `backends.conf` in `dir` for nginx serving 100-byte answers on `ports`; returns its path. */
+export function writeNginxBackends(dir: string, ports: number[]): string {
+  const body = 'x'.repeat(99);
+  const servers = ports.map(
+    (p) => `  server { listen 127.0.0.1:${p}; location / { return 200 "${body}\\n"; } location /healthz { return 200 "ok"; } }`,
+  );
+  return writeNginxConf(dir, 'backends', servers.join('\n'));
+}
+
 /**
  * Writes `proxy.conf` in `dir` for nginx as a reverse proxy on `port` in front of `backendPorts`:
- * one worker, round robin, upstream keep-alive (128 idle connections), no access log. Returns its path.
+ * round robin, upstream keep-alive (128 idle connections). Returns its path.
  */
 export function writeNginxProxy(dir: string, port: number, backendPorts: number[]): string {
   const servers = backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ');
-  const file = join(dir, 'proxy.conf');
-  writeFileSync(
-    file,
-    `worker_processes 1; daemon off; pid ${dir}/p.pid; error_log stderr error;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  upstream b { ${servers} keepalive 128; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-`,
+  return writeNginxConf(
+    dir,
+    'proxy',
+    `  upstream b { ${servers} keepalive 128; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
   );
-  return file;
 }
