@@ -47,5 +47,15 @@ export function parseHostHeader(value: string | undefined): string | null {
   if (value === undefined || value.length === 0) return null;
   const end = hostLength(value);
   if (end < 0) return null;
-  return (end === value.length ? value : value.slice(0, end)).toLowerCase();
+  const host = end === value.length ? value : value.slice(0, end);
+  // Only when needed: toLowerCase() copies even a host already in lower case, as nearly all are.
+  return hasUpperCase(host) ? host.toLowerCase() : host;
+}
+
+function hasUpperCase(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
