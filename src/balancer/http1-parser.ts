@@ -11,6 +11,7 @@ import {
   parseStatusLine,
   UNSUPPORTED_HTTP_VERSION,
 } from '../core/index.ts';
+import { isToken } from './header-token.ts';
 import { knownMethod, knownName } from './http1-known-names.ts';
 
 /** Headers as the pipeline sees them: lower-case names, values as sent, repeats as arrays (`set-cookie` always an array). */
@@ -387,11 +388,7 @@ export class Http1Parser {
     } else if (nameLen === 17 && name === 'transfer-encoding') {
       this.#transferCodings(value);
     } else if (nameLen === 10 && name === 'connection') {
-      for (const token of value.toLowerCase().split(',')) {
-        const t = token.trim();
-        if (t === 'close') this.keepAlive = false;
-        else if (t === 'keep-alive' && this.http10) this.keepAlive = true;
-      }
+      this.#connection(value);
     } else if (this.#request) {
       if (nameLen === 4 && name === 'host') {
         if (++this.#hostCount > 1 || !isValidHost(value)) {
@@ -428,6 +425,22 @@ export class Http1Parser {
       names[count] = name;
       this.#nameCount = count + 1;
       h[name] = nameLen === 10 && name === 'set-cookie' ? [value] : value;
+    }
+  }
+
+  /**
+   * One `Connection` line: `close` ends the connection after this message, `keep-alive` keeps an
+   * HTTP/1.0 one. Read token by token in place, not split into an array: nearly every message
+   * carries the field, and a lone token costs no allocation (slicing and trimming return it as it is).
+   */
+  #connection(value: string): void {
+    for (let start = 0; start <= value.length; ) {
+      let end = value.indexOf(',', start);
+      if (end === -1) end = value.length;
+      const t = value.slice(start, end).trim();
+      if (isToken(t, 'close')) this.keepAlive = false;
+      else if (this.http10 && isToken(t, 'keep-alive')) this.keepAlive = true;
+      start = end + 1;
     }
   }
 

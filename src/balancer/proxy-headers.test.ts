@@ -50,6 +50,22 @@ describe('proxy headers', () => {
     );
   });
 
+  it('removes the fields a Connection header names in any letter case, over repeated lines', () => {
+    assert.equal(
+      downstreamResponseHeaderBlock({
+        connection: ['Keep-Alive, X-Hop ', ' ,X-Other'],
+        'x-hop': '1',
+        'x-other': '2',
+        'x-kept': '3',
+      }),
+      'x-kept: 3\r\nvia: 1.1 piper\r\n',
+    );
+    assert.equal(
+      downstreamResponseHeaderBlock({ connection: 'CLOSE', close: 'x', 'keep-alive': 'timeout=5' }),
+      'close: x\r\nvia: 1.1 piper\r\n',
+    );
+  });
+
   it('accepts a sane X-Request-Id only', () => {
     assert.equal(validRequestId('req-1'), 'req-1');
     assert.equal(validRequestId('has space'), null);

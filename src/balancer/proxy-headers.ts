@@ -1,4 +1,5 @@
 import { fieldLines } from './header-lines.ts';
+import { isToken } from './header-token.ts';
 
 // RFC 9110 §7.6.1: connection-specific fields never travel past one hop.
 const HOP_BY_HOP = new Set([
@@ -15,16 +16,26 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/** Headers named in a Connection field (also hop-by-hop), lower-case; null when none. */
+/**
+ * Headers named in a Connection field (also hop-by-hop), lower-case; null when none. Read token by
+ * token in place: nearly every message carries the field, mostly as a lone `keep-alive` or `close`,
+ * which then costs no allocation at all.
+ */
 function connectionTokens(value: string | string[] | undefined): Set<string> | null {
   if (value === undefined) return null;
   const text = Array.isArray(value) ? value.join(',') : value;
-  const tokens = text
-    .toLowerCase()
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive');
-  return tokens.length === 0 ? null : new Set(tokens);
+  let tokens: Set<string> | null = null;
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf(',', start);
+    if (end === -1) end = text.length;
+    const t = text.slice(start, end).trim();
+    if (t !== '' && !isToken(t, 'close') && !isToken(t, 'keep-alive')) {
+      tokens ??= new Set();
+      tokens.add(t.toLowerCase());
+    }
+    start = end + 1;
+  }
+  return tokens;
 }
 
 export interface ForwardedFor {
@@ -52,7 +63,7 @@ export function upstreamRequestHeaderBlock(incoming: Readonly<Record<string, str
   const xff = incoming['x-forwarded-for'];
   block += `x-forwarded-for: ${xff === undefined ? fwd.clientIp : `${joined(xff)}, ${fwd.clientIp}`}\r\n`;
   block += `x-forwarded-proto: ${fwd.proto}\r\nx-forwarded-host: ${fwd.host}\r\n`;
-  block += `via: ${appendVia(incoming.via)}\r\nx-request-id: ${fwd.requestId}\r\n`;
+  block += `${viaLine(incoming.via)}x-request-id: ${fwd.requestId}\r\n`;
   return block;
 }
 
@@ -68,7 +79,7 @@ export function downstreamResponseHeaderBlock(incoming: Readonly<Record<string, 
     const value = incoming[key];
     if (value !== undefined) block += fieldLines(key, value);
   }
-  return `${block}via: ${appendVia(incoming.via)}\r\n`;
+  return block + viaLine(incoming.via);
 }
 
 // Set by the balancer on the way upstream, whatever the client sent (X-Forwarded-For and Via are
@@ -79,8 +90,12 @@ function joined(value: string | string[]): string {
   return typeof value === 'string' ? value : value.join(', ');
 }
 
-function appendVia(via: string | string[] | undefined): string {
-  return via === undefined ? '1.1 piper' : `${joined(via)}, 1.1 piper`;
+// The usual case, a message that came through no other proxy, gets a line built once.
+const OWN_VIA_LINE = 'via: 1.1 piper\r\n';
+
+/** The Via line to pass on: ours appended to the one received (RFC 9110 §7.6.3). */
+function viaLine(via: string | string[] | undefined): string {
+  return via === undefined ? OWN_VIA_LINE : `via: ${joined(via)}, 1.1 piper\r\n`;
 }
 
 // Printable ASCII without spaces, bounded, so an id is safe to log and to pass on.
