@@ -185,13 +185,12 @@ export class Http1Parser {
   }
 
   /**
-   * Parses `buf[start..]`, calling the handler as parts complete. Returns the offset it stopped
-   * at: `buf.length` when it needs more, or just past the message once it is done (bytes after
-   * it are not part of it). Check `failed` afterwards.
+   * Parses `buf[start..end)`, calling the handler as parts complete. Returns the offset it stopped
+   * at: `end` when it needs more, or just past the message once it is done (bytes after it are
+   * not part of it). Check `failed` afterwards.
    */
-  execute(buf: Buffer, start = 0): number {
+  execute(buf: Buffer, start = 0, end = buf.length): number {
     let i = start;
-    const end = buf.length;
     while (i < end) {
       const s = this.#state;
       if (s === BODY_LENGTH || s === CHUNK_DATA) {

@@ -212,11 +212,12 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
   };
 
   #onRead = (bytes: number, buf: Buffer): boolean => {
-    this.#onData(bytes === buf.length ? buf : buf.subarray(0, bytes));
+    this.#onData(buf, bytes);
     return true;
   };
 
-  #onData = (chunk: Buffer): void => {
+  /** `buf[0..bytes)` arrived: parsed in place, not cut out with `subarray` (an object per read). */
+  #onData(buf: Buffer, bytes: number): void {
     const call = this.#call;
     if (call === null || this.#closed) {
       // Bytes nobody asked for: the backend broke framing; the connection cannot be trusted.
@@ -226,7 +227,7 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
     this.#gotBytes = true;
     this.#now = this.#owner.clock.monotonic();
     const parser = this.#parser;
-    const used = parser.execute(chunk);
+    const used = parser.execute(buf, 0, bytes);
     if (this.#call !== call) return; // failed or cancelled inside a callback
     if (parser.failed) {
       const o = this.#owner.origin;
@@ -235,7 +236,7 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
     }
     if (this.#responseDone) {
       // Bytes past the response on a connection without pipelining: do not trust it again.
-      if (used < chunk.length) this.#keepAlive = false;
+      if (used < bytes) this.#keepAlive = false;
       this.#complete(call);
       return;
     }
@@ -244,7 +245,7 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
       this.#piece = null;
     }
     if (this.phase === READING_BODY && this.#bodyTimeout > 0 && !this.#sinkPaused) this.deadline = this.#now + this.#bodyTimeout;
-  };
+  }
 
   #onEnd = (): void => {
     const call = this.#call;
