@@ -29,6 +29,11 @@ function statusLine(status: number): string {
   return line;
 }
 
+/** Told when a response closes: it ended, or the client left before it did. */
+export interface ResponseCloseListener {
+  responseClosed(): void;
+}
+
 /**
  * The answer to one client request, written straight onto the client's socket: the balancer's
  * replacement for node:http's `ServerResponse`, with the part of its interface the pipeline uses
@@ -46,8 +51,11 @@ export class DownstreamResponse implements UpstreamBodySink {
   writableFinished = false;
   /** Whether the connection stays open after this response (set by the connection, lowered here). */
   keepAlive: boolean;
-  /** Called once: when the response ended, or when the client left before it did. */
-  onClose: (() => void) | null = null;
+  /**
+   * Told once: when the response ended, or when the client left before it did. An object rather
+   * than a closure, so the pipeline's exchange can listen without an allocation per request.
+   */
+  onClose: ResponseCloseListener | null = null;
   readonly #owner: ResponseOwner;
   readonly #http10: boolean;
   readonly #noBodyRequest: boolean;
@@ -156,11 +164,11 @@ export class DownstreamResponse implements UpstreamBodySink {
     if (!this.writableFinished) this.#owner.socket.destroy();
   }
 
-  /** Runs `onClose` (once); called by the connection. */
+  /** Tells `onClose` (once); called by the connection. */
   closed(): void {
-    const f = this.onClose;
+    const listener = this.onClose;
     this.onClose = null;
-    f?.();
+    listener?.responseClosed();
   }
 
   /** Whether the socket still holds written bytes (a chunk given to the last write may be among them). */

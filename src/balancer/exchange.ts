@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import type { DownstreamRequest } from './downstream-request.ts';
-import type { DownstreamResponse } from './downstream-response.ts';
+import type { DownstreamResponse, ResponseCloseListener } from './downstream-response.ts';
 import type { UpstreamHeaders } from './http1-parser.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { downstreamResponseHeaderBlock } from './proxy-headers.ts';
@@ -16,10 +16,10 @@ const NO_HEADERS: UpstreamRequestHeaders = {};
 
 /**
  * Everything one client request carries through the pipeline's phases. It is also the upstream
- * call of each attempt (the pool calls back into it), so forwarding a request allocates no
- * handler objects of its own.
+ * call of each attempt (the pool calls back into it) and the listener of its response's close, so
+ * a request allocates no handler objects or closures of its own.
  */
-export class Exchange implements UpstreamCall {
+export class Exchange implements UpstreamCall, ResponseCloseListener {
   readonly req: DownstreamRequest;
   readonly res: DownstreamResponse;
   readonly start: number;
@@ -69,10 +69,21 @@ export class Exchange implements UpstreamCall {
   /** Holds a slot of the route's retry budget for the running attempt. */
   retrySlot = false;
   readonly #attemptEnded: (ex: Exchange, err: Error | null) => void;
+  readonly #closed: (ex: Exchange) => void;
 
-  /** `attemptEnded` is called once per attempt, with the error that ended it or null. */
-  constructor(req: DownstreamRequest, res: DownstreamResponse, start: number, attemptEnded: (ex: Exchange, err: Error | null) => void) {
+  /**
+   * `attemptEnded` is called once per attempt, with the error that ended it or null; `closed` once,
+   * when the response closes (it is the response's `onClose`).
+   */
+  constructor(
+    req: DownstreamRequest,
+    res: DownstreamResponse,
+    start: number,
+    attemptEnded: (ex: Exchange, err: Error | null) => void,
+    closed: (ex: Exchange) => void,
+  ) {
     this.#attemptEnded = attemptEnded;
+    this.#closed = closed;
     this.req = req;
     this.res = res;
     this.start = start;
@@ -81,6 +92,7 @@ export class Exchange implements UpstreamCall {
     this.bytesWrittenStart = req.socket.bytesWritten;
     this.method = req.method;
     this.path = req.url;
+    res.onClose = this;
   }
 
   /** Runs one attempt on a backend's pool; its end comes through `attemptEnded`. */
@@ -114,5 +126,9 @@ export class Exchange implements UpstreamCall {
 
   onUpstreamError(err: Error): void {
     this.#attemptEnded(this, err);
+  }
+
+  responseClosed(): void {
+    this.#closed(this);
   }
 }

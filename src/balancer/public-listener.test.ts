@@ -323,7 +323,7 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
     const closes: boolean[] = [];
     let held: DownstreamResponse | null = null;
     const { listener, port } = await listen((_req, res) => {
-      res.onClose = () => closes.push(res.writableFinished);
+      res.onClose = { responseClosed: () => closes.push(res.writableFinished) };
       held = res;
     });
     const gone = new RawClient(port);

@@ -26,7 +26,10 @@ export interface PipelineContext {
   retryAfterSeconds(): number;
   /** Share of requests written to the access log (0 = off). */
   accessLogSample(): number;
-  /** Called once per request when its response closes. */
+  /**
+   * Called once per request when its response closes. The outcome is one object refilled for
+   * every request (no allocation per request): read it during the call, never keep it.
+   */
   record(outcome: RequestOutcome): void;
   /** Called when a route finds no pool with a healthy backend. */
   noHealthyBackend(route: RouteRuntime): void;
@@ -38,6 +41,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** The pipeline's own state beside its context. */
 interface Pipeline extends PipelineContext {
   newRequestId(): string;
+  /** The outcome handed to `record`, refilled for each request. */
+  outcome: RequestOutcome;
 }
 
 /**
@@ -47,7 +52,11 @@ interface Pipeline extends PipelineContext {
  * balancer's CPU); only a request that has to wait for admission awaits.
  */
 export function createRequestPipeline(context: PipelineContext): RequestHandler {
-  const ctx: Pipeline = { ...context, newRequestId: requestIds(context.random) };
+  const ctx: Pipeline = {
+    ...context,
+    newRequestId: requestIds(context.random),
+    outcome: { route: '', pool: '', backend: null, status: 0, errorKind: null, latencyMs: 0, bytesIn: 0, bytesOut: 0, retries: 0 },
+  };
   const attemptEnded = (ex: Exchange, err: Error | null): void => {
     try {
       afterAttempt(ctx, ex, attemptResult(ex, err));
@@ -55,9 +64,9 @@ export function createRequestPipeline(context: PipelineContext): RequestHandler 
       internalError(ctx, ex, e);
     }
   };
+  const closed = (ex: Exchange): void => finish(ctx, ex);
   return (req, res) => {
-    const ex = new Exchange(req, res, ctx.clock.monotonic(), attemptEnded);
-    res.onClose = () => finish(ctx, ex);
+    const ex = new Exchange(req, res, ctx.clock.monotonic(), attemptEnded, closed);
     try {
       handle(ctx, ex);
     } catch (err) {
@@ -149,8 +158,7 @@ function choosePool(ctx: Pipeline, state: RoutingState, route: RouteRuntime, req
       key = readCookie(typeof cookie === 'string' ? cookie : cookie?.join('; '), sticky.cookie);
     }
   }
-  const usable = (name: string): boolean => state.pools.get(name)?.hasRoutable() ?? false;
-  const name = pickPool(route.split, route.poolNames, usable, ctx.random, key);
+  const name = pickPool(route.split, route.poolNames, state.routable, ctx.random, key);
   if (name !== null) return state.pools.get(name) ?? null;
   for (const f of route.config.failover) {
     const pool = state.pools.get(f);
@@ -298,23 +306,23 @@ function finish(ctx: Pipeline, ex: Exchange): void {
     if (ex.attempting) ex.abortUpstream();
     if (ex.errorKind === null) ex.errorKind = 'client_abort';
   }
-  const latencyMs = ctx.clock.monotonic() - ex.start;
+  const now = ctx.clock.monotonic();
+  const latencyMs = now - ex.start;
   if (ex.route !== null) ex.route.active--;
   if (ex.admitted && ex.pool !== null) {
-    ex.pool.admission.release(ex.clientGone ? null : ctx.clock.monotonic() - ex.admittedAt, ex.inFlightAtStart);
+    ex.pool.admission.release(ex.clientGone ? null : now - ex.admittedAt, ex.inFlightAtStart);
   }
-  const outcome: RequestOutcome = {
-    route: ex.route?.name ?? '',
-    // With no pool chosen (none had a healthy backend), the failure belongs to the route's main pool.
-    pool: ex.pool?.name ?? (ex.route !== null ? primaryPool(ex.route) : ''),
-    backend: ex.backend?.name ?? null,
-    status: ex.clientGone ? 0 : res.statusCode,
-    errorKind: ex.errorKind,
-    latencyMs,
-    bytesIn: ex.socket.bytesRead - ex.bytesReadStart,
-    bytesOut: ex.socket.bytesWritten - ex.bytesWrittenStart,
-    retries: ex.retries,
-  };
+  const outcome = ctx.outcome;
+  outcome.route = ex.route?.name ?? '';
+  // With no pool chosen (none had a healthy backend), the failure belongs to the route's main pool.
+  outcome.pool = ex.pool?.name ?? (ex.route !== null ? primaryPool(ex.route) : '');
+  outcome.backend = ex.backend?.name ?? null;
+  outcome.status = ex.clientGone ? 0 : res.statusCode;
+  outcome.errorKind = ex.errorKind;
+  outcome.latencyMs = latencyMs;
+  outcome.bytesIn = ex.socket.bytesRead - ex.bytesReadStart;
+  outcome.bytesOut = ex.socket.bytesWritten - ex.bytesWrittenStart;
+  outcome.retries = ex.retries;
   ctx.record(outcome);
   const sample = ctx.accessLogSample();
   if (sample > 0 && (sample >= 1 || ctx.random.next() < sample)) {

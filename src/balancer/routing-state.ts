@@ -8,6 +8,8 @@ import type { RouteRuntime } from './route-runtime.ts';
 export class RoutingState {
   readonly routes: readonly RouteRuntime[];
   readonly pools: ReadonlyMap<string, PoolRuntime>;
+  /** Whether the named pool has a backend that may take traffic. A bound function, made once: every request's pool pick passes it. */
+  readonly routable = (pool: string): boolean => this.pools.get(pool)?.hasRoutable() ?? false;
 
   constructor(routes: readonly RouteRuntime[], pools: ReadonlyMap<string, PoolRuntime>) {
     this.routes = routes;
