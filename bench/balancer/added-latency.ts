@@ -1,10 +1,11 @@
-// Added latency of the balancer at half of its maximum rate, with nginx as a proxy in the same run
-// as the control: what one proxy hop written in C adds on this machine.
+// Added latency of the balancer at half of its maximum rate, with two controls in the same run:
+// nginx as a proxy (what one proxy hop written in C adds on this machine) and a Node byte pipe
+// with no HTTP (bench/balancer/node-pipe-peer.ts: what Node's sockets add by themselves).
 //
 // An nginx backend (100-byte answers), `piper up` in front of it (one pool, every default on:
-// health checks, outlier detection, adaptive admission, telemetry) and an nginx proxy in front of
-// it too. wrk finds piper up's maximum rate; then half of it is offered to the backend directly,
-// through piper up and through the nginx proxy, in interleaved rounds of the same duration (each
+// health checks, outlier detection, adaptive admission, telemetry), an nginx proxy and the Node
+// pipe in front of it too. wrk finds piper up's maximum rate; then half of it is offered to the
+// backend directly and through each of the three, in interleaved rounds of the same duration (each
 // round in another order). The proxies are pinned to CPU 1; the backend, wrk and the generator to
 // CPU 0 (`--backend-cpu 1` moves the backend beside the proxies).
 //
@@ -62,12 +63,13 @@ for (const [k, v] of Object.entries({
   if (!(v > 0)) throw new Error(`--${k}: a positive number is needed`);
 }
 const PACED_LUA = new URL('./paced.lua', import.meta.url).pathname;
+const PIPE_PEER = new URL('./node-pipe-peer.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'piper-added-latency-'));
 const group = new ProcessGroup();
 const node = process.execPath;
 
-type Target = 'direct' | 'piper up' | 'nginx';
-const TARGETS: readonly Target[] = ['direct', 'piper up', 'nginx'];
+type Target = 'direct' | 'piper up' | 'nginx' | 'node pipe';
+const TARGETS: readonly Target[] = ['direct', 'piper up', 'nginx', 'node pipe'];
 
 /** One measured run at the offered rate; latencies in ms. */
 interface Run {
@@ -172,7 +174,14 @@ routes: [{ name: web, split: { p: 1 } }]
   const proxyConf = writeNginxProxy(dir, nginxPort, [port]);
   await group.start('sh', ['-c', `echo started; exec nginx -p ${dir} -c ${proxyConf}`], '1', /started/);
   await waitForPort(nginxPort);
-  const urls: Record<Target, string> = { direct: `${backendUrl}/`, 'piper up': `${publicUrl}/`, nginx: `http://127.0.0.1:${nginxPort}/` };
+  const pipePort = await freePort();
+  await group.start(node, [PIPE_PEER, String(pipePort), backendUrl], '1', /listening/);
+  const urls: Record<Target, string> = {
+    direct: `${backendUrl}/`,
+    'piper up': `${publicUrl}/`,
+    nginx: `http://127.0.0.1:${nginxPort}/`,
+    'node pipe': `http://127.0.0.1:${pipePort}/`,
+  };
 
   process.stderr.write(`wrk warm-up 2 s, then ${maxSeconds} s through piper up\n`);
   await wrkMax(urls['piper up'], 2);
@@ -219,11 +228,15 @@ routes: [{ name: web, split: { p: 1 } }]
   }
   out('');
   const lagged = runs.filter((r) => r.lagged).length;
-  for (const target of ['piper up', 'nginx'] as const) {
+  const controls: Partial<Record<Target, string>> = {
+    nginx: '(control: a proxy in C on the same core)',
+    'node pipe': '(control: bytes copied by Node, no HTTP)',
+  };
+  for (const target of ['piper up', 'nginx', 'node pipe'] as const) {
     const added = addedP99(target);
     const verdict =
-      target === 'nginx'
-        ? '(the control: a proxy in C on the same core)'
+      controls[target] !== undefined
+        ? controls[target]
         : lagged > 0
           ? `(target ≤ 1 ms: undecided, the generator lagged in ${lagged} of ${runs.length} runs)`
           : `(target ≤ 1 ms: ${median(added) <= 1 ? 'met' : 'MISSED'})`;

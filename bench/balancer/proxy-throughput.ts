@@ -1,5 +1,5 @@
 // Proxy throughput: piper's balancer against nginx, HAProxy, http-proxy and @fastify/reply-from,
-// in the same run. Two nginx backends answer 100 bytes; every proxy is pinned to CPU 1 and round-
+// and two floors (a bare undici proxy; a Node byte pipe with no HTTP at all), in the same run. Two nginx backends answer 100 bytes; every proxy is pinned to CPU 1 and round-
 // robins (or P2C) over them; wrk and the backends share CPU 0. Prints requests per proxy
 // CPU-second and ratios. All proxies run at once (idle but for the one measured) and are measured
 // in interleaved rounds, so that a slow spell of the shared machine hits every proxy alike: each
@@ -164,6 +164,7 @@ for (const [name, script] of [
   ['http-proxy', 'http-proxy-peer.ts'],
   ['@fastify/reply-from', 'reply-from-peer.ts'],
   ['bare undici Pool.stream', 'undici-peer.ts'],
+  ['Node byte pipe (no HTTP)', 'node-pipe-peer.ts'],
 ] as const) {
   const port = await freePort();
   const child = start(node, [join(here, script), String(port), ...urls], '1');
@@ -206,5 +207,5 @@ for (const p of proxies) {
 process.stdout.write(
   `\npiper per CPU-second (median of same-round ratios): ${ratio('nginx').toFixed(2)}× nginx, ${ratio('HAProxy').toFixed(2)}× HAProxy, ` +
     `${ratio('http-proxy').toFixed(2)}× http-proxy, ${ratio('@fastify/reply-from').toFixed(2)}× @fastify/reply-from, ` +
-    `${ratio('bare undici Pool.stream').toFixed(2)}× a bare undici proxy\n`,
+    `${ratio('bare undici Pool.stream').toFixed(2)}× a bare undici proxy, ${ratio('Node byte pipe (no HTTP)').toFixed(2)}× a Node byte pipe\n`,
 );
