@@ -349,16 +349,14 @@ export class Http1Parser {
       this.#fail('obsolete header line folding');
       return;
     }
-    const colon = b.indexOf(COLON, s);
-    if (colon === -1 || colon >= e || colon === s) {
-      this.#fail('malformed header line');
+    // The name is scanned for its colon and checked as a token in one pass: no call out of
+    // JavaScript (Buffer#indexOf) for each of a message's lines.
+    let colon = s;
+    while (colon < e && isTokenChar(b[colon] as number)) colon++;
+    if (colon === e || colon === s || b[colon] !== COLON) {
+      const found = b.indexOf(COLON, s);
+      this.#fail(found > s && found < e ? 'malformed header name' : 'malformed header line');
       return;
-    }
-    for (let k = s; k < colon; k++) {
-      if (!isTokenChar(b[k] as number)) {
-        this.#fail('malformed header name');
-        return;
-      }
     }
     let vs = colon + 1;
     let ve = e;
