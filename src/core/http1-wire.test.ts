@@ -42,6 +42,14 @@ describe('HTTP/1.1 wire pieces', () => {
     assert.equal(whole.toString('latin1', 0, 8), 'x-long: ');
     // Counted exactly, LF included once: two lines are their length.
     assert.equal(lines.counted, text.length);
+    // A line longer than the bytes scanned in JavaScript, its LF past `end`: kept, not taken whole.
+    const cut = Buffer.from(`${'a'.repeat(100)}\nrest`, 'latin1');
+    lines.counted = 0;
+    assert.equal(lines.read(cut, 0, 90, 1 << 20), 90);
+    assert.equal(lines.line, null);
+    assert.equal(lines.read(cut, 90, cut.length, 1 << 20), 101);
+    assert.equal((lines.line as Buffer).toString('latin1', lines.start, lines.end), 'a'.repeat(100));
+    assert.equal(lines.counted, 101);
     lines.read(Buffer.from('dropped'), 0, 7, 1 << 20);
     lines.clear();
     lines.counted = 0;

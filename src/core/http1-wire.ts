@@ -185,8 +185,8 @@ export class LineReader {
    * {@link LINE_TOO_LONG} when the count passed `limit`.
    */
   read(buf: Buffer, i: number, end: number, limit: number): number {
-    const lf = buf.indexOf(LF, i);
-    const complete = lf !== -1 && lf < end;
+    const lf = findLf(buf, i, end);
+    const complete = lf !== -1;
     const lineEnd = complete ? lf : end;
     this.line = null;
     this.counted += lineEnd - i + (complete ? 1 : 0);
@@ -231,6 +231,21 @@ export class LineReader {
     this.#length += n;
     this.#buf = p;
   }
+}
+
+/**
+ * Bytes scanned in JavaScript before handing the search to Buffer#indexOf (memchr): most header
+ * lines are shorter, and for them the call out of JavaScript costs more than the scan.
+ */
+const SHORT_LINE = 64;
+
+/** The offset of the first LF in `buf[i..end)`, or -1. */
+function findLf(buf: Buffer, i: number, end: number): number {
+  const stop = Math.min(end, i + SHORT_LINE);
+  for (let k = i; k < stop; k++) if (buf[k] === LF) return k;
+  if (stop === end) return -1;
+  const lf = buf.indexOf(LF, stop);
+  return lf !== -1 && lf < end ? lf : -1;
 }
 
 function isDigit(c: number): boolean {
