@@ -8,12 +8,18 @@ const CR = 13;
 const LF = 10;
 const SEMICOLON = 59;
 
+/** A byte table of `size` entries: 1 for ASCII letters, digits and the characters of `others`. */
+function alphanumericTable(size: number, others: string): Uint8Array {
+  const table = new Uint8Array(size);
+  for (const c of others) table[c.charCodeAt(0)] = 1;
+  for (let c = 48; c <= 57; c++) table[c] = 1;
+  for (let c = 65; c <= 90; c++) table[c] = 1;
+  for (let c = 97; c <= 122; c++) table[c] = 1;
+  return table;
+}
+
 // RFC 9110 §5.6.2 token characters (header names, methods, transfer codings).
-const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
-for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
-for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
+const TOKEN = alphanumericTable(256, "!#$%&'*+-.^_`|~");
 
 /** Whether byte `c` may appear in a token (RFC 9110 §5.6.2): a header name, a method. */
 export function isTokenChar(c: number): boolean {
@@ -97,11 +103,7 @@ export function parseRequestLine(b: Buffer, s: number, e: number): number {
 }
 
 // RFC 3986 §3.2.2 reg-name characters: unreserved, sub-delims and '%' of pct-encoded.
-const REG_NAME = new Uint8Array(128);
-for (const c of "-._~!$&'()*+,;=%") REG_NAME[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) REG_NAME[c] = 1;
-for (let c = 65; c <= 90; c++) REG_NAME[c] = 1;
-for (let c = 97; c <= 122; c++) REG_NAME[c] = 1;
+const REG_NAME = alphanumericTable(128, "-._~!$&'()*+,;=%");
 
 /**
  * Whether a `Host` field value is `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2): a
