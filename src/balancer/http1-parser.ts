@@ -1,5 +1,8 @@
 import {
   CHUNK_SIZE_TOO_LARGE,
+  FRAMING_CHUNKED,
+  FRAMING_LENGTH,
+  FRAMING_NONE,
   isTokenChar,
   isValidHost,
   LINE_TOO_LONG,
@@ -9,6 +12,7 @@ import {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
+  responseBodyFraming,
   UNSUPPORTED_HTTP_VERSION,
 } from '../core/index.ts';
 import { isToken } from './header-token.ts';
@@ -471,11 +475,12 @@ export class Http1Parser {
       this.#fail('Content-Length together with Transfer-Encoding');
       return;
     }
-    if (this.#noBody || status === 204 || status === 304) {
+    const framing = responseBodyFraming(this.#noBody, status, this.#chunked, this.#transferEncoding, this.#contentLength);
+    if (framing === FRAMING_NONE) {
       this.#state = DONE;
-    } else if (this.#chunked) {
+    } else if (framing === FRAMING_CHUNKED) {
       this.#state = CHUNK_SIZE;
-    } else if (!this.#transferEncoding && this.#contentLength >= 0) {
+    } else if (framing === FRAMING_LENGTH) {
       this.#remaining = this.#contentLength;
       this.#state = this.#remaining === 0 ? DONE : BODY_LENGTH;
     } else {

@@ -161,6 +161,30 @@ export function trimCr(b: Buffer, s: number, e: number): number {
   return e > s && b[e - 1] === CR ? e - 1 : e;
 }
 
+/** How a response's body is delimited (RFC 9112 §6.3), from {@link responseBodyFraming}. */
+export const FRAMING_NONE = 0;
+export const FRAMING_CHUNKED = 1;
+export const FRAMING_LENGTH = 2;
+export const FRAMING_UNTIL_CLOSE = 3;
+
+/**
+ * How the body of a final response is delimited (RFC 9112 §6.3): none for a HEAD request
+ * (`noBody`), 204 and 304; chunked when that is the final transfer coding; the Content-Length
+ * (`contentLength`, -1 when absent) when there is no Transfer-Encoding; else until the server closes.
+ */
+export function responseBodyFraming(
+  noBody: boolean,
+  status: number,
+  chunked: boolean,
+  transferEncoding: boolean,
+  contentLength: number,
+): number {
+  if (noBody || status === 204 || status === 304) return FRAMING_NONE;
+  if (chunked) return FRAMING_CHUNKED;
+  if (!transferEncoding && contentLength >= 0) return FRAMING_LENGTH;
+  return FRAMING_UNTIL_CLOSE;
+}
+
 /** {@link LineReader.read}'s answer when a line takes the count past its limit. */
 export const LINE_TOO_LONG = -1;
 

@@ -2,6 +2,10 @@ export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
 export {
   CHUNK_SIZE_TOO_LARGE,
+  FRAMING_CHUNKED,
+  FRAMING_LENGTH,
+  FRAMING_NONE,
+  FRAMING_UNTIL_CLOSE,
   isTokenChar,
   isValidHost,
   LINE_TOO_LONG,
@@ -14,6 +18,7 @@ export {
   parseChunkSize,
   parseRequestLine,
   parseStatusLine,
+  responseBodyFraming,
   trimCr,
   UNSUPPORTED_HTTP_VERSION,
 } from './http1-wire.ts';

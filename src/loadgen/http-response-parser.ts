@@ -1,4 +1,15 @@
-import { CHUNK_SIZE_TOO_LARGE, LINE_TOO_LONG, LineReader, MALFORMED_STATUS_LINE, parseChunkSize, parseStatusLine } from '../core/index.ts';
+import {
+  CHUNK_SIZE_TOO_LARGE,
+  FRAMING_CHUNKED,
+  FRAMING_LENGTH,
+  FRAMING_NONE,
+  LINE_TOO_LONG,
+  LineReader,
+  MALFORMED_STATUS_LINE,
+  parseChunkSize,
+  parseStatusLine,
+  responseBodyFraming,
+} from '../core/index.ts';
 
 /** Where {@link HttpResponseParser} stands after a call to `execute`. */
 export type ParseState = 'more' | 'done' | 'error';
@@ -226,11 +237,12 @@ export class HttpResponseParser {
       this.#startHead();
       return;
     }
-    if (this.#head || status === 204 || status === 304) {
+    const framing = responseBodyFraming(this.#head, status, this.#chunked, this.#transferEncoding, this.#contentLength);
+    if (framing === FRAMING_NONE) {
       this.#state = DONE;
-    } else if (this.#chunked) {
+    } else if (framing === FRAMING_CHUNKED) {
       this.#state = CHUNK_SIZE;
-    } else if (!this.#transferEncoding && this.#contentLength >= 0) {
+    } else if (framing === FRAMING_LENGTH) {
       this.#remaining = this.#contentLength;
       this.#state = this.#remaining === 0 ? DONE : BODY_LENGTH;
     } else {
