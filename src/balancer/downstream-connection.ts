@@ -135,7 +135,7 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     }
     const res = new DownstreamResponse(this, p.http10, p.method === 'HEAD', p.keepAlive && !owner.draining);
     this.#res = res;
-    owner.handler(new DownstreamRequest(p.method, url, headers, this.socket, p.http10, body), res);
+    owner.handler(new DownstreamRequest(p.method, url, headers, this.socket, p.http10, body, p.contentLength), res);
   }
 
   onMessageBody(buf: Buffer, start: number, end: number): void {

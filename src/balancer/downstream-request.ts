@@ -43,8 +43,19 @@ export class DownstreamRequest {
   readonly http10: boolean;
   /** The body, or null when the request has none (no length, or a length of 0). */
   readonly body: RequestBody | null;
+  /** The Content-Length the body is read by; -1 when there is none (chunked, or no body). */
+  readonly contentLength: number;
 
-  constructor(method: string, url: string, headers: Http1Headers, socket: Socket, http10: boolean, body: RequestBody | null) {
+  constructor(
+    method: string,
+    url: string,
+    headers: Http1Headers,
+    socket: Socket,
+    http10: boolean,
+    body: RequestBody | null,
+    contentLength: number,
+  ) {
+    this.contentLength = contentLength;
     this.method = method;
     this.url = url;
     this.headers = headers;

@@ -83,22 +83,34 @@ export class DownstreamResponse implements UpstreamBodySink {
     let block = '';
     for (const name in headers) {
       const value = headers[name];
-      if (value === undefined || name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
+      if (
+        value === undefined ||
+        name === 'connection' ||
+        name === 'transfer-encoding' ||
+        name === 'keep-alive' ||
+        name === 'content-length'
+      ) {
+        continue;
+      }
       block += fieldLines(name, value);
     }
-    this.writeHeadBlock(status, block, headers['content-length'] !== undefined);
+    const length = headers['content-length'];
+    this.writeHeadBlock(status, block, typeof length === 'string' ? Number(length) : -1);
   }
 
   /**
    * Sets the status and the header lines already serialized (`name: value\r\n` each, without
-   * framing fields); `hasLength` when they hold a `content-length`.
+   * framing fields). `contentLength` (-1: none) is written here as the body's one framing, so the
+   * head never announces another length than the one the body is read and written by.
    */
-  writeHeadBlock(status: number, block: string, hasLength: boolean): void {
+  writeHeadBlock(status: number, block: string, contentLength: number): void {
     if (this.headersSent) throw new Error('response head already sent');
     this.statusCode = status;
     this.headersSent = true;
     this.#noBody = this.#noBodyRequest || status < 200 || status === 204 || status === 304;
+    const hasLength = contentLength >= 0;
     let head = statusLine(status) + block;
+    if (hasLength) head += `content-length: ${contentLength}\r\n`;
     if (!hasLength && !this.#noBody) {
       if (this.#http10) this.keepAlive = false;
       else this.#chunked = true;

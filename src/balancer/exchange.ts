@@ -55,6 +55,7 @@ export class Exchange implements UpstreamCall, ResponseCloseListener {
   readonly path: string;
   headers: UpstreamRequestHeaders = NO_HEADERS;
   headerBlock: string | null = null;
+  readonly contentLength: number;
   body: Readable | null = null;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
@@ -92,6 +93,7 @@ export class Exchange implements UpstreamCall, ResponseCloseListener {
     this.bytesWrittenStart = req.socket.bytesWritten;
     this.method = req.method;
     this.path = req.url;
+    this.contentLength = req.contentLength;
     res.onClose = this;
   }
 
@@ -105,7 +107,7 @@ export class Exchange implements UpstreamCall, ResponseCloseListener {
     this.upstream?.cancel(this);
   }
 
-  onUpstreamHead(status: number, headers: UpstreamHeaders): UpstreamBodySink | null {
+  onUpstreamHead(status: number, headers: UpstreamHeaders, contentLength: number): UpstreamBodySink | null {
     const retryAfter = headers['retry-after'];
     this.upstreamRetryAfter = typeof retryAfter === 'string' ? retryAfter : null;
     // The client already has an answer (the balancer's own, e.g. a 408): this one is dropped.
@@ -115,7 +117,7 @@ export class Exchange implements UpstreamCall, ResponseCloseListener {
       this.discardedStatus = status;
       return null;
     }
-    this.res.writeHeadBlock(status, downstreamResponseHeaderBlock(headers), headers['content-length'] !== undefined);
+    this.res.writeHeadBlock(status, downstreamResponseHeaderBlock(headers), contentLength);
     this.responseStarted = true;
     return this.res;
   }

@@ -240,6 +240,24 @@ describe('Http1Parser, response role', () => {
     }
   });
 
+  it('response splitting through Connection: content-length is refused as a bad gateway (502)', () => {
+    // Passed on without its length, this body would be read by the client as a second response.
+    const inner = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged';
+    const wire = `HTTP/1.1 200 OK\r\nContent-Length: ${inner.length}\r\nConnection: Content-Length\r\n\r\n${inner}`;
+    for (const pieces of splits(wire)) {
+      const { r, p } = parse(pieces);
+      assert.equal(p.failed, true);
+      assert.equal(p.errorStatus, 502);
+      assert.equal(r.heads.length, 0);
+    }
+    assert.equal(
+      parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: transfer-encoding\r\n\r\n0\r\n\r\n')]).p.failed,
+      true,
+    );
+    // A response may name upgrade without Upgrade (some servers do); nothing frames by it.
+    assert.equal(parse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: upgrade\r\n\r\n')]).p.done, true);
+  });
+
   it('refuses a head longer than 64 KiB, even one that never ends a line', () => {
     const big = `HTTP/1.1 200 OK\r\n${`x-filler: ${'a'.repeat(990)}\r\n`.repeat(Math.ceil(MAX_RESPONSE_HEAD_BYTES / 1000) + 1)}\r\n`;
     assert.match(parse([Buffer.from(big)]).p.error, /longer than 65536 bytes/);
@@ -449,7 +467,7 @@ describe('Http1Parser, request role', () => {
     };
     assert.deepEqual(ka('GET / HTTP/1.1\r\nHost: h\r\n\r\n'), [true, false]);
     assert.deepEqual(ka('GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'), [false, false]);
-    assert.deepEqual(ka('GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, CLOSE\r\n\r\n'), [false, false]);
+    assert.deepEqual(ka('GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade, CLOSE\r\n\r\n'), [false, false]);
     assert.deepEqual(ka('GET / HTTP/1.0\r\n\r\n'), [false, true]);
     assert.deepEqual(ka('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n'), [true, true]);
     assert.deepEqual(ka('GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n'), [false, true]);
@@ -543,6 +561,38 @@ describe('Http1Parser, request role', () => {
     const zero = requestOf('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n');
     assert.equal(zero.p.done, true);
     assert.equal(zero.r.heads[0]?.hasBody, false);
+  });
+
+  it('request smuggling through Connection: content-length (or transfer-encoding, host, upgrade alone) is refused with 400', () => {
+    // The audit's case: the length is named in Connection, so a proxy removing the fields named
+    // there would forward the body without framing, and the backend would read it as a request.
+    const smuggle =
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 35\r\nConnection: content-length\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+    for (const pieces of [[Buffer.from(smuggle, 'latin1')], bytes(smuggle)]) {
+      const { r, p } = run('request', pieces);
+      assert.equal(p.failed, true);
+      assert.equal(p.errorStatus, 400);
+      assert.match(p.error, /Connection names content-length/);
+      assert.equal(r.heads.length, 0, 'no head is handed on');
+    }
+    const refused = (connection: string, extra = ''): string => {
+      const { p } = requestOf(
+        `POST / HTTP/1.1\r\nHost: x\r\n${extra}Transfer-Encoding: chunked\r\nConnection: ${connection}\r\n\r\n0\r\n\r\n`,
+      );
+      return p.failed ? `${p.errorStatus} ${p.error}` : 'accepted';
+    };
+    assert.match(refused('Transfer-Encoding'), /^400 Connection names transfer-encoding/);
+    assert.match(refused('keep-alive, HOST'), /^400 Connection names host/);
+    assert.match(refused('close, upgrade'), /^400 Connection names upgrade/);
+    // Upgrade named with an Upgrade field is a real (if unsupported) upgrade request, not a trick.
+    assert.equal(refused('upgrade', 'Upgrade: websocket\r\n'), 'accepted');
+    assert.equal(refused('close, x-custom'), 'accepted');
+  });
+
+  it('reports the Content-Length the body is read by, and -1 for chunked or none', () => {
+    assert.equal(requestOf('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok').p.contentLength, 2);
+    assert.equal(requestOf('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n').p.contentLength, -1);
+    assert.equal(requestOf('GET / HTTP/1.1\r\nHost: h\r\n\r\n').p.contentLength, -1);
   });
 
   it('stops at once when halted from the head callback, and resets cleanly after a failure', () => {

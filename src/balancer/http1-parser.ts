@@ -68,6 +68,9 @@ export const MAX_HEADER_FIELDS = 100;
 /** What a proxy answers when its upstream's response cannot be parsed (RFC 9110 §15.6.3). */
 const BAD_GATEWAY = 502;
 
+/** Fields a `Connection` header may not name: removing them would change how the message is framed or routed. */
+const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'host']);
+
 /** Transfer codings a request may carry before the final `chunked` (RFC 9112 §7); any other gets 501. */
 const KNOWN_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'compress', 'x-compress']);
 
@@ -124,6 +127,10 @@ export class Http1Parser {
   #unknownCoding = false;
   #emptyCoding = false;
   #hostCount = 0;
+  /** A framing or routing field named in `Connection` (lower-case), or '' (RFC 9110 §7.6.1). */
+  #connectionNames = '';
+  #connectionUpgrade = false;
+  #upgrade = false;
   #remaining = 0;
   #headers: Http1Headers = {};
   /** Names in `#headers` so far (lower-case), to find repeats: the first `#nameCount` entries. */
@@ -163,6 +170,15 @@ export class Http1Parser {
   halt(): void {
     if (this.#state !== ERROR) this.#state = HALTED;
     this.#lines.clear();
+  }
+
+  /**
+   * The message's Content-Length once its head is read: the length its body is framed by, or -1
+   * when it has none (chunked, no body, or read until close). The only length a proxy may pass on:
+   * it is the one the body was read by, whatever other fields said.
+   */
+  get contentLength(): number {
+    return this.#contentLength;
   }
 
   get done(): boolean {
@@ -238,6 +254,9 @@ export class Http1Parser {
     this.#unknownCoding = false;
     this.#emptyCoding = false;
     this.#hostCount = 0;
+    this.#connectionNames = '';
+    this.#connectionUpgrade = false;
+    this.#upgrade = false;
     this.#headers = {};
     // Not `length = 0`: that is a runtime call, and the array would shrink and grow again.
     this.#nameCount = 0;
@@ -398,6 +417,8 @@ export class Http1Parser {
         }
       } else if (nameLen === 6 && name === 'expect') {
         if (value.toLowerCase() === '100-continue') this.expectContinue = true;
+      } else if (nameLen === 7 && name === 'upgrade') {
+        this.#upgrade = true;
       }
     }
     // A plain object (fast properties, cheap to enumerate), so what a name inherits from
@@ -440,9 +461,27 @@ export class Http1Parser {
       if (end === -1) end = value.length;
       const t = value.slice(start, end).trim();
       if (isToken(t, 'close')) this.keepAlive = false;
-      else if (this.http10 && isToken(t, 'keep-alive')) this.keepAlive = true;
+      else if (isToken(t, 'keep-alive')) {
+        if (this.http10) this.keepAlive = true;
+      } else if (isToken(t, 'upgrade')) this.#connectionUpgrade = true;
+      else if (this.#connectionNames === '' && FRAMING_FIELDS.has(t.toLowerCase())) this.#connectionNames = t.toLowerCase();
       start = end + 1;
     }
+  }
+
+  /**
+   * Refuses a head whose `Connection` names a field that frames or routes the message. Every field
+   * named there is removed before the message is passed on (RFC 9110 §7.6.1), so naming
+   * Content-Length or Transfer-Encoding would strip the framing a proxy reads the body by, and the
+   * next hop would read the body as a new message (request smuggling); naming Host would strip the
+   * routing. `upgrade` without an Upgrade field asks for nothing (§7.8) and is refused with them.
+   */
+  #connectionNamesFraming(): boolean {
+    let named = this.#connectionNames;
+    if (named === '' && this.#request && this.#connectionUpgrade && !this.#upgrade) named = 'upgrade';
+    if (named === '') return false;
+    this.#fail(`Connection names ${named}, which frames or routes the message`);
+    return true;
   }
 
   /** One `Transfer-Encoding` line; repeated lines continue the list. The last coding decides the framing. */
@@ -470,6 +509,7 @@ export class Http1Parser {
       this.#startHead();
       return;
     }
+    if (this.#connectionNamesFraming()) return;
     if (this.#transferEncoding && this.#contentLength !== -1) {
       // RFC 9112 §6.1: a sender must not send both; a proxy must not forward such a message.
       this.#fail('Content-Length together with Transfer-Encoding');
@@ -497,6 +537,7 @@ export class Http1Parser {
       this.#fail('HTTP/1.1 request without Host');
       return;
     }
+    if (this.#connectionNamesFraming()) return;
     if (this.#transferEncoding) {
       if (this.#contentLength !== -1) {
         // RFC 9112 §6.1: the request-smuggling shape; refused rather than guessed.

@@ -47,7 +47,8 @@ export interface ForwardedFor {
 
 /**
  * The header lines to send upstream, serialized in one pass (`name: value\r\n` each, no framing
- * fields: the upstream connection adds those): Host first, as the client sent it; hop-by-hop
+ * fields: the upstream connection writes those from the length the body was read by, never from
+ * the client's fields): Host first, as the client sent it; hop-by-hop
  * fields removed; X-Forwarded-For appended, X-Forwarded-Proto/-Host set, Via appended (RFC 9110
  * §7.6.3), X-Request-Id set. Names and values come from the request parser, which refused CR, LF
  * and NUL in them, so they are written as they are.
@@ -56,7 +57,7 @@ export function upstreamRequestHeaderBlock(incoming: Readonly<Record<string, str
   const extra = connectionTokens(incoming.connection);
   let block = `host: ${fwd.host}\r\n`;
   for (const key in incoming) {
-    if (HOP_BY_HOP.has(key) || REPLACED.has(key) || (extra?.has(key) ?? false)) continue;
+    if (HOP_BY_HOP.has(key) || REPLACED.has(key) || key === 'content-length' || (extra?.has(key) ?? false)) continue;
     const value = incoming[key];
     if (value !== undefined) block += fieldLines(key, value);
   }
@@ -69,13 +70,14 @@ export function upstreamRequestHeaderBlock(incoming: Readonly<Record<string, str
 
 /**
  * A backend's response header lines for the client, serialized in one pass: hop-by-hop fields
- * (and those named in Connection) removed, Via appended. The response writer adds the framing.
+ * (and those named in Connection) removed, Via appended. The response writer adds the framing,
+ * Content-Length included, from the length the body is read by.
  */
 export function downstreamResponseHeaderBlock(incoming: Readonly<Record<string, string | string[] | undefined>>): string {
   const extra = connectionTokens(incoming.connection);
   let block = '';
   for (const key in incoming) {
-    if ((HOP_BY_HOP.has(key) && key !== 'host') || key === 'via' || (extra?.has(key) ?? false)) continue;
+    if ((HOP_BY_HOP.has(key) && key !== 'host') || key === 'via' || key === 'content-length' || (extra?.has(key) ?? false)) continue;
     const value = incoming[key];
     if (value !== undefined) block += fieldLines(key, value);
   }

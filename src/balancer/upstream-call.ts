@@ -40,18 +40,27 @@ export interface UpstreamCall {
   readonly headers: UpstreamRequestHeaders;
   /**
    * The header lines already serialized (`name: value\r\n` each, Host included, no framing or
-   * Connection fields), sent in place of `headers`, which is then read only for `content-length`.
+   * Connection fields), sent in place of `headers`.
    * A proxied request carries its forwarded headers this way: one string built in one pass.
    */
   readonly headerBlock: string | null;
-  /** Streamed after the head with backpressure; sent chunked unless `headers` has `content-length`. */
+  /**
+   * The body's length, written as `content-length` (0 for a request that declared an empty body),
+   * or -1: none, or unknown (a body then goes chunked). Framing fields in `headers` are never sent:
+   * the head carries only the framing the body is actually written by.
+   */
+  readonly contentLength: number;
+  /** Streamed after the head with backpressure. */
   readonly body: Readable | null;
   /** This call's timeouts; null: the pool's. */
   readonly callTimeouts: UpstreamCallTimeouts | null;
   /** Set by the pool while the call is queued or running: the way to abort it. */
   upstream: UpstreamCancel | null;
-  /** The final response head (status ≥ 200). Returns where the body goes, or null to drop it. */
-  onUpstreamHead(status: number, headers: UpstreamHeaders): UpstreamBodySink | null;
+  /**
+   * The final response head (status ≥ 200) and its Content-Length as parsed (-1: none; the only
+   * length to pass on). Returns where the body goes, or null to drop it.
+   */
+  onUpstreamHead(status: number, headers: UpstreamHeaders, contentLength: number): UpstreamBodySink | null;
   /** The response was read in full and its sink ended. */
   onUpstreamEnd(): void;
   /** The call failed (before or during the response), or was cancelled. */

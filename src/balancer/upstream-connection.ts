@@ -106,17 +106,19 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
     this.#headersTimeout = t.headers;
     this.#bodyTimeout = t.body;
     const body = call.body;
-    const chunked = body !== null && call.headers['content-length'] === undefined;
+    // The framing is the one the body is written by here, never read off a field that came with
+    // the request: a field the client named in Connection is not forwarded, and a length taken
+    // from it would let the body be read upstream as a new request (request smuggling).
+    const length = call.contentLength;
+    const chunked = body !== null && length < 0;
     this.#chunkedBody = chunked;
+    const framing = chunked ? 'transfer-encoding: chunked\r\n' : length >= 0 ? `content-length: ${length}\r\n` : '';
     const block = call.headerBlock;
     if (block !== null) {
-      this.socket.write(
-        `${call.method} ${call.path} HTTP/1.1\r\n${block}${chunked ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n'}`,
-        'latin1',
-      );
+      this.socket.write(`${call.method} ${call.path} HTTP/1.1\r\n${block}${framing}\r\n`, 'latin1');
     } else {
       if (requestWantsClose(call.headers)) this.#keepAlive = false;
-      this.socket.write(requestHead(call.method, call.path, call.headers, chunked, owner.hostHeader), 'latin1');
+      this.socket.write(requestHead(call.method, call.path, call.headers, framing, owner.hostHeader), 'latin1');
     }
     if (body !== null) {
       this.#body = body;
@@ -172,7 +174,7 @@ export class UpstreamConnection implements Http1ParserHandler, UpstreamCancel {
     this.phase = READING_BODY;
     this.deadline = this.#bodyTimeout > 0 ? this.#now + this.#bodyTimeout : 0;
     try {
-      this.#sink = call.onUpstreamHead(this.#parser.status, headers);
+      this.#sink = call.onUpstreamHead(this.#parser.status, headers, this.#parser.contentLength);
     } catch (err) {
       // The head could not be passed on (a header Node refuses to write): nothing sane can follow.
       this.#fail(

@@ -16,6 +16,7 @@ class TestCall implements UpstreamCall {
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly headerBlock = null;
+  readonly contentLength: number;
   readonly body: Readable | null;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
@@ -33,6 +34,8 @@ class TestCall implements UpstreamCall {
     this.method = o.method ?? 'GET';
     this.path = path;
     this.headers = o.headers ?? {};
+    const length = this.headers['content-length'];
+    this.contentLength = length === undefined ? -1 : Number(length);
     this.body = o.body ?? null;
     this.#sink = o.sink ?? null;
     this.done = new Promise((resolve, reject) => {

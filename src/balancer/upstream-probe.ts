@@ -25,6 +25,7 @@ export class UpstreamProbe implements UpstreamCall {
   readonly path: string;
   readonly headers: UpstreamRequestHeaders;
   readonly headerBlock = null;
+  readonly contentLength = -1;
   readonly body = null;
   readonly callTimeouts: UpstreamCallTimeouts;
   upstream: UpstreamCancel | null = null;
