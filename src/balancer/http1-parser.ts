@@ -71,9 +71,6 @@ const BAD_GATEWAY = 502;
 /** Fields a `Connection` header may not name: removing them would change how the message is framed or routed. */
 const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'host']);
 
-/** Transfer codings a request may carry before the final `chunked` (RFC 9112 §7); any other gets 501. */
-const KNOWN_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'compress', 'x-compress']);
-
 /** `Buffer#latin1Slice`: Node's fast path behind `toString('latin1', s, e)` (undici uses it too). */
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
@@ -492,7 +489,9 @@ export class Http1Parser {
       this.#chunked = coding === 'chunked';
       if (this.#chunked) this.#chunkedCount++;
       else if (coding === '') this.#emptyCoding = true;
-      else if (!KNOWN_CODINGS.has(coding)) this.#unknownCoding = true;
+      // Only chunked is understood: the body is passed on re-framed, so any other coding (gzip,
+      // deflate…) would be dropped on the way and the next hop handed bytes it cannot read.
+      else if (!this.#chunked) this.#unknownCoding = true;
     }
   }
 
@@ -513,6 +512,10 @@ export class Http1Parser {
     if (this.#transferEncoding && this.#contentLength !== -1) {
       // RFC 9112 §6.1: a sender must not send both; a proxy must not forward such a message.
       this.#fail('Content-Length together with Transfer-Encoding');
+      return;
+    }
+    if (this.#unknownCoding || this.#emptyCoding) {
+      this.#fail('unsupported transfer coding (only chunked is passed on)');
       return;
     }
     const framing = responseBodyFraming(this.#noBody, status, this.#chunked, this.#transferEncoding, this.#contentLength);
@@ -549,7 +552,7 @@ export class Http1Parser {
         this.#fail('empty transfer coding');
       } else if (this.#unknownCoding) {
         // RFC 9112 §6.1: a coding the server does not understand gets 501.
-        this.#fail('unsupported transfer coding', 501);
+        this.#fail('unsupported transfer coding (only chunked is passed on)', 501);
       } else if (!this.#chunked || this.#chunkedCount !== 1) {
         // RFC 9112 §6.3: without chunked as the final coding (applied once) the body length is unknown.
         this.#fail('Transfer-Encoding must end in chunked, applied once');
