@@ -3,6 +3,7 @@ import type { Clock } from '../core/index.ts';
 import { type BodySource, DownstreamRequest, RequestBody } from './downstream-request.ts';
 import { DownstreamResponse, type ResponseOwner } from './downstream-response.ts';
 import { type Http1Headers, Http1Parser, type Http1ParserHandler } from './http1-parser.ts';
+import { absoluteTarget } from './request-target.ts';
 
 /** Client-side timeouts in ms (0: none). */
 export interface ListenerTimeouts {
@@ -39,6 +40,7 @@ const CLOSED = 5;
 
 const ERROR_NAMES: Record<number, string> = {
   400: 'PIPER_BALANCER_BAD_REQUEST',
+  405: 'PIPER_BALANCER_METHOD_NOT_ALLOWED',
   408: 'PIPER_BALANCER_REQUEST_TIMEOUT',
   431: 'PIPER_BALANCER_HEADERS_TOO_LARGE',
   501: 'PIPER_BALANCER_UNSUPPORTED_TRANSFER_CODING',
@@ -112,14 +114,24 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   onMessageHead(headers: Http1Headers): void {
     const p = this.#parser;
     const owner = this.#owner;
+    const method = p.method;
+    if (method === 'CONNECT' || method === 'TRACE') {
+      // A reverse proxy opens no tunnels, and TRACE would echo the client's headers (cookies and
+      // all) back to a script (cross-site tracing): neither reaches a backend.
+      this.#refuseHead(405, `${method} is not allowed`, NOT_ALLOWED);
+      return;
+    }
     let url = p.target;
-    if (url.charCodeAt(0) !== 0x2f && url !== '*') {
-      // Absolute form (RFC 9112 §3.2.2): its authority replaces Host, its path is the target.
-      const m = /^https?:\/\/([^/?#]+)([^#]*)/i.exec(url);
-      if (m !== null) {
-        headers.host = m[1] as string;
-        url = m[2] === '' ? '/' : (m[2] as string);
+    if (url.charCodeAt(0) !== 0x2f && !(url === '*' && method === 'OPTIONS')) {
+      // Absolute form (RFC 9112 §3.2.2): its authority replaces Host, its path is the target. The
+      // asterisk form is OPTIONS's alone (§3.2.4); any other target cannot be forwarded as asked.
+      const target = absoluteTarget(url);
+      if (target === null) {
+        this.#refuseHead(400, 'invalid request-target');
+        return;
       }
+      headers.host = target.authority;
+      url = target.path;
     }
     const body = p.hasBody ? new RequestBody(this) : null;
     this.#body = body;
@@ -321,8 +333,14 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     else if (this.socket.isPaused()) this.socket.resume();
   }
 
+  /** Refuses a request from its head callback: the parser stops, the rest of the request is never read. */
+  #refuseHead(status: number, message: string, headers?: Readonly<Record<string, string>>): void {
+    this.#parser.halt();
+    this.#refuse(status, message, headers);
+  }
+
   /** Answers a request the parser refused (or that timed out) and closes the connection. */
-  #refuse(status: number, message: string): void {
+  #refuse(status: number, message: string, headers?: Readonly<Record<string, string>>): void {
     const res = this.#res;
     const body = this.#body;
     this.phase = CLOSED;
@@ -339,9 +357,12 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     reply.keepAlive = false;
     const code =
       status === 400 && /\bHost\b/.test(message) ? 'PIPER_BALANCER_BAD_HOST' : (ERROR_NAMES[status] ?? 'PIPER_BALANCER_BAD_REQUEST');
-    reply.sendError(status, code, message);
+    reply.sendError(status, code, message, headers);
     this.socket.end();
   }
 }
+
+// RFC 9110 §15.5.6: a 405 lists what is allowed. Extension methods are forwarded too.
+const NOT_ALLOWED = { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
 
 function noop(): void {}

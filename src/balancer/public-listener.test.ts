@@ -245,6 +245,30 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
     assert.deepEqual(json(r as string), { method: 'GET', url: '/p?q=1', host: 'example.com:8080', body: '' });
   });
 
+  it('absolute-form target without a path (http://h?x=1) is forwarded as /?x=1, never as ?x=1', async () => {
+    const { port } = await listen(echo);
+    const c = new RawClient(port);
+    c.send(
+      'GET http://h?x=1 HTTP/1.1\r\nHost: h\r\n\r\nGET HTTP://H2 HTTP/1.1\r\nHost: h\r\n\r\nGET http://h3#frag HTTP/1.1\r\nHost: h\r\n\r\n',
+    );
+    const [a, b, f] = await c.responses(3);
+    assert.deepEqual(json(a as string), { method: 'GET', url: '/?x=1', host: 'h', body: '' });
+    assert.deepEqual(json(b as string), { method: 'GET', url: '/', host: 'H2', body: '' });
+    assert.deepEqual(json(f as string), { method: 'GET', url: '/', host: 'h3', body: '' });
+  });
+
+  it('OPTIONS * reaches the handler as it is; * with any other method is refused', async () => {
+    const { port } = await listen(echo);
+    const c = new RawClient(port);
+    c.send('OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n');
+    const [r] = await c.responses(1);
+    assert.equal(json(r as string).url, '*');
+    const bad = new RawClient(port);
+    bad.send('GET * HTTP/1.1\r\nHost: h\r\n\r\n');
+    await bad.closed();
+    assert.match(bad.text, /^HTTP\/1\.1 400 /);
+  });
+
   for (const [name, request, status, code] of [
     ['a malformed request line', 'GET/ HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'PIPER_BALANCER_BAD_REQUEST'],
     [
@@ -256,6 +280,26 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
     ['a head over 16 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17_000)}\r\n\r\n`, 431, 'PIPER_BALANCER_HEADERS_TOO_LARGE'],
     ['HTTP/2.0 in a request line', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'PIPER_BALANCER_UNSUPPORTED_HTTP_VERSION'],
     ['an HTTP/1.1 request without Host', 'GET / HTTP/1.1\r\n\r\n', 400, 'PIPER_BALANCER_BAD_HOST'],
+    [
+      'a CONNECT tunnel request',
+      'CONNECT internal.example:22 HTTP/1.1\r\nHost: internal.example:22\r\n\r\nSSH-2.0-x\r\n',
+      405,
+      'PIPER_BALANCER_METHOD_NOT_ALLOWED',
+    ],
+    [
+      'cross-site tracing (TRACE)',
+      'TRACE / HTTP/1.1\r\nHost: x\r\nCookie: session=secret\r\n\r\n',
+      405,
+      'PIPER_BALANCER_METHOD_NOT_ALLOWED',
+    ],
+    [
+      'an absolute-form target with userinfo',
+      'GET http://good.example@evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n',
+      400,
+      'PIPER_BALANCER_BAD_REQUEST',
+    ],
+    ['an absolute-form target of another scheme', 'GET ftp://x/file HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'PIPER_BALANCER_BAD_REQUEST'],
+    ['an authority-form target without CONNECT', 'GET x:80 HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'PIPER_BALANCER_BAD_REQUEST'],
   ] as const) {
     it(`answers ${name} ${status} with a code and closes, serving other clients meanwhile`, async () => {
       const { port } = await listen(echo);
@@ -266,6 +310,7 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
       assert.match(bad.text, /\r\nconnection: close\r\n/);
       assert.match(bad.text, /\r\ndate: Fri, 31 Mar 2017 21:50:00 GMT\r\n/);
       assert.equal((json(bad.text).error as { code: string }).code, code);
+      if (status === 405) assert.match(bad.text, /\r\nallow: GET, /);
       const good = new RawClient(port);
       good.send('GET /fine HTTP/1.1\r\nHost: x\r\n\r\n');
       const [r] = await good.responses(1);
