@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sep } from 'node:path';
 import { SECURITY_HEADERS } from './http-reply.ts';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -24,14 +25,22 @@ interface Asset {
 /**
  * The page's files, read from `web/` beside this module (copied as-is into dist/ by the build),
  * kept in memory after the first read and revalidated by ETag so a reload after an upgrade never
- * runs stale scripts.
+ * runs stale scripts. The set of files is listed once, on first use: a name outside it is a 404
+ * without touching the disk or the cache, so the cache never holds more entries than the folder
+ * has files, whatever names clients ask for.
  */
 export class StaticAssets {
   readonly #root: URL;
   readonly #cache = new Map<string, Promise<Asset | undefined>>();
+  #files: Promise<ReadonlySet<string>> | null = null;
 
   constructor(root: URL = new URL('./web/', import.meta.url)) {
     this.#root = root;
+  }
+
+  /** Assets held in memory (or being read): at most the number of files in the folder. */
+  get cacheSize(): number {
+    return this.#cache.size;
   }
 
   /** The path of an asset URL relative to `web/`, or undefined when it is not one. */
@@ -55,13 +64,28 @@ export class StaticAssets {
     return true;
   }
 
-  #load(relativePath: string): Promise<Asset | undefined> {
+  async #load(relativePath: string): Promise<Asset | undefined> {
+    if (!(await this.#list()).has(relativePath)) return undefined;
     let pending = this.#cache.get(relativePath);
     if (pending === undefined) {
       pending = this.#read(relativePath);
       this.#cache.set(relativePath, pending);
     }
     return pending;
+  }
+
+  #list(): Promise<ReadonlySet<string>> {
+    this.#files ??= readdir(this.#root, { recursive: true }).then(
+      // Only names an asset URL can spell (folders and odd names drop out).
+      (names) =>
+        new Set(names.map((name) => name.replaceAll(sep, '/')).filter((name) => StaticAssets.assetPath(`/assets/${name}`) === name)),
+      (err: unknown) => {
+        // A folder that cannot be listed now (a failed install) may be fixed without a restart.
+        this.#files = null;
+        throw err;
+      },
+    );
+    return this.#files;
   }
 
   async #read(relativePath: string): Promise<Asset | undefined> {
@@ -72,7 +96,8 @@ export class StaticAssets {
       const body = await readFile(new URL(relativePath, this.#root));
       return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     } catch (err) {
-      // A missing file is a 404 (and cached as such: the folder does not change while running).
+      // Listed but gone since (an upgrade in place): a 404, cached like the file was; the
+      // entry is one of the listed names, so the cache stays bounded.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
       this.#cache.delete(relativePath);
       throw err;
