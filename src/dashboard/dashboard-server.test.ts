@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createDashboardHandler, type DashboardHandler } from './dashboard-server.ts';
 
@@ -316,4 +316,88 @@ test('with no token configured a loopback browser may sign in to read, never to 
     server.closeAllConnections();
     server.close();
   }
+});
+
+/** A dashboard on port 0 with its own throttle state; closes itself when `body` ends. */
+async function withDashboard(
+  options: Partial<Parameters<typeof createDashboardHandler>[0]>,
+  body: (base: string, port: number) => Promise<void>,
+): Promise<void> {
+  const handler = createDashboardHandler({ api: fakeApi([]), tokens: { admin: ADMIN, read: READ }, ...options });
+  const server = createServer(handler).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  try {
+    await body(`http://127.0.0.1:${port}`, port);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+/** Statuses of the responses on one raw connection, in order (1xx included). */
+function statuses(text: string): number[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+}
+
+test('guessing the admin token with a read-only token in between: a successful sign-in does not reset the failure count', async () => {
+  await withDashboard({}, async (base) => {
+    const signIn = async (token: string) =>
+      (
+        await fetch(`${base}/auth/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: base },
+          body: JSON.stringify({ token }),
+        })
+      ).status;
+    const seen: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 5; i++) seen.push(await signIn(`guess-${round}-${i}-0123456789`));
+      assert.equal(await signIn(READ), round < 1 ? 200 : 429, `read-only sign-in after round ${round}`);
+    }
+    assert.deepEqual(
+      seen.map((s) => (s === 401 ? 'evaluated' : s)),
+      [...Array(10).fill('evaluated'), ...Array(10).fill(429)],
+    );
+  });
+});
+
+test('forty concurrent wrong sign-ins on real sockets: ten are evaluated, thirty get 429 before their body is read', async () => {
+  await withDashboard({}, async (base, port) => {
+    const body = JSON.stringify({ token: 'wrong-token-0123456789' });
+    const head =
+      'POST /auth/session HTTP/1.1\r\n' +
+      `Host: 127.0.0.1:${port}\r\nOrigin: ${base}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+    const clients = Array.from({ length: 40 }, () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.setEncoding('latin1');
+      let text = '';
+      const answered = new Promise<void>((resolve) => {
+        socket.on('data', (d: string) => {
+          text += d;
+          // Node answers `100 Continue` once the handler has run on the head, or the handler
+          // answers at once; either way the throttle has decided by then.
+          if (statuses(text).length > 0) resolve();
+        });
+      });
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('error', () => {});
+      socket.write(head);
+      return { socket, answered, closed, text: () => text };
+    });
+    await Promise.all(clients.map((c) => c.answered));
+    for (const c of clients) if (statuses(c.text()).every((s) => s === 100)) c.socket.write(body);
+    await Promise.all(clients.map((c) => c.closed));
+    const finals = clients.map((c) =>
+      statuses(c.text())
+        .filter((s) => s !== 100)
+        .at(-1),
+    );
+    assert.equal(finals.filter((s) => s === 401).length, 10, `evaluated: ${finals.join(' ')}`);
+    assert.equal(finals.filter((s) => s === 429).length, 30);
+    const refused = clients.find((c) => / 429 /.test(c.text()))?.text() ?? '';
+    assert.match(refused, /retry-after: \d+/i);
+    assert.match(refused, /"code":"PIPER_DASHBOARD_TOO_MANY_SIGN_INS"/);
+  });
 });

@@ -108,31 +108,45 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       replyError(res, 403, 'PIPER_DASHBOARD_CSRF', 'sign-in from another origin is refused');
       return;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const waitMs = throttle.retryAfterMs(address);
-    if (waitMs > 0) {
-      replyError(res, 429, 'PIPER_DASHBOARD_TOO_MANY_SIGN_INS', 'too many failed sign-ins from this address; wait and try again', {
-        'retry-after': String(Math.ceil(waitMs / 1000)),
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      replyError(res, 415, 'PIPER_DASHBOARD_BAD_REQUEST', 'sign in with a JSON body: {"token": "..."}');
+      return;
+    }
+    const address = clientAddress(req);
+    // The slot is taken before the body is read: attempts that arrive together are counted
+    // together, instead of all passing a check that only counts finished ones.
+    const admission = throttle.begin(address);
+    if ('retryAfterMs' in admission) {
+      replyError(res, 429, 'PIPER_DASHBOARD_TOO_MANY_SIGN_INS', 'too many sign-ins have failed; wait and try again', {
+        'retry-after': String(Math.ceil(admission.retryAfterMs / 1000)),
       });
       return;
     }
-    const body = await readSignInBody(req, res);
-    if (body === undefined) return;
-    const role = roleFor(body.token, address);
-    if (role === undefined) {
-      throttle.recordFailure(address);
-      replyError(res, 401, 'PIPER_DASHBOARD_BAD_TOKEN', 'that token is neither the admin token nor the read-only token');
-      return;
+    const { attempt } = admission;
+    try {
+      const body = await readSignInBody(req, res);
+      if (body === undefined) return;
+      const role = roleFor(body.token, address);
+      if (role === undefined) {
+        attempt.failed();
+        replyError(res, 401, 'PIPER_DASHBOARD_BAD_TOKEN', 'that token is neither the admin token nor the read-only token');
+        return;
+      }
+      const session = sessions.create(role);
+      const cookie = `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(sessions.maxAgeMs / 1000)}${secure(req)}`;
+      replyJson(res, 200, describe(session), { 'set-cookie': cookie });
+    } finally {
+      // A success, a malformed body or a client gone: no wrong token was evaluated (no-op after failed()).
+      attempt.release();
     }
-    throttle.recordSuccess(address);
-    const session = sessions.create(role);
-    const cookie = `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(sessions.maxAgeMs / 1000)}${secure(req)}`;
-    replyJson(res, 200, describe(session), { 'set-cookie': cookie });
   }
 
   function roleFor(token: string, address: string): DashboardRole | undefined {
-    if (tokens.admin !== undefined && secretEquals(token, tokens.admin)) return 'admin';
-    if (tokens.read !== undefined && secretEquals(token, tokens.read)) return 'read';
+    // Both comparisons always run, so the time taken does not tell which token was close.
+    const admin = tokens.admin !== undefined && secretEquals(token, tokens.admin);
+    const read = tokens.read !== undefined && secretEquals(token, tokens.read);
+    if (admin) return 'admin';
+    if (read) return 'read';
     // With no token configured the admin API is open to loopback reads only (docs/api.md); the
     // dashboard mirrors that: a loopback browser may look, never act.
     if (tokens.admin === undefined && tokens.read === undefined && token === '' && isLoopback(address)) return 'read';
@@ -181,10 +195,6 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   }
 
   async function readSignInBody(req: IncomingMessage, res: ServerResponse): Promise<{ token: string } | undefined> {
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-      replyError(res, 415, 'PIPER_DASHBOARD_BAD_REQUEST', 'sign in with a JSON body: {"token": "..."}');
-      return undefined;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -286,6 +296,12 @@ function sameOrigin(req: IncomingMessage): boolean {
 
 function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/** The peer's address, an IPv4-mapped IPv6 one written as IPv4 so both spellings count as one client. */
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 function secure(req: IncomingMessage): string {
