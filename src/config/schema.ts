@@ -12,6 +12,19 @@ export const listenerSchema = z.strictObject({
   port: port.default(8080),
 });
 
+// What a Host header may hold for a name or an address, with an optional port (RFC 9110 §7.2).
+const hostEntry = z
+  .string()
+  .regex(
+    /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?$/,
+    'a host name or address with an optional :port, e.g. piper.internal:9901',
+  );
+/**
+ * Host names a listener answers to besides the address a request arrives on (and loopback names
+ * on loopback); any other Host is refused (DNS rebinding). Needed when clients use a DNS name.
+ */
+const allowedHosts = z.array(hostEntry).default([]);
+
 export const adminSchema = z
   .strictObject({
     address,
@@ -20,16 +33,18 @@ export const adminSchema = z
     token: z.string().min(16, 'at least 16 characters').optional(),
     /** Bearer token that can only read. */
     readToken: z.string().min(16, 'at least 16 characters').optional(),
+    allowedHosts,
   })
-  .default({ address: '127.0.0.1', port: 9901 });
+  .default({ address: '127.0.0.1', port: 9901, allowedHosts: [] });
 
 export const dashboardSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     address,
     port: port.default(9902),
+    allowedHosts,
   })
-  .default({ enabled: true, address: '127.0.0.1', port: 9902 });
+  .default({ enabled: true, address: '127.0.0.1', port: 9902, allowedHosts: [] });
 
 export const timeoutsSchema = z
   .strictObject({

@@ -74,7 +74,7 @@ describe('dashboard server', () => {
   async function signIn(token: string, headers: Record<string, string> = {}) {
     const res = await fetch(`${base}/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', origin: base, ...headers },
       body: JSON.stringify({ token }),
     });
     const body = (await res.json()) as { role?: string; csrfToken?: string; error?: { code: string } };
@@ -140,10 +140,15 @@ describe('dashboard server', () => {
     const put = (headers: Record<string, string>) =>
       fetch(`${base}/api/v1/routes/web/split`, {
         method: 'PUT',
-        headers: { cookie: session, 'content-type': 'application/json', ...headers },
+        headers: { cookie: session, 'content-type': 'application/json', origin: base, ...headers },
         body: JSON.stringify({ split: { vendor: 90, inhouse: 10 }, reason: 'test' }),
       });
-    for (const headers of [{}, { 'x-piper-csrf': 'wrong' }, { 'x-piper-csrf': body.csrfToken ?? '', origin: 'http://evil.example' }]) {
+    for (const headers of [
+      {},
+      { 'x-piper-csrf': 'wrong' },
+      { 'x-piper-csrf': body.csrfToken ?? '', origin: 'http://evil.example' },
+      { 'x-piper-csrf': body.csrfToken ?? '', origin: 'null' },
+    ]) {
       const res = await put(headers);
       assert.equal(res.status, 403);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'PIPER_DASHBOARD_CSRF');
@@ -158,6 +163,24 @@ describe('dashboard server', () => {
     assert.deepEqual(JSON.parse(seen[0]?.body ?? ''), { split: { vendor: 90, inhouse: 10 }, reason: 'test' });
   });
 
+  test('a session write without Origin is refused: the page always sends one, so it did not come from the page', async () => {
+    const { body, session } = await signIn(ADMIN);
+    const res = await fetch(`${base}/api/v1/routes/web/split`, {
+      method: 'PUT',
+      headers: { cookie: session, 'content-type': 'application/json', 'x-piper-csrf': body.csrfToken ?? '' },
+      body: '{}',
+    });
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'PIPER_DASHBOARD_CSRF');
+    const noOrigin = await fetch(`${base}/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"token":""}',
+    });
+    assert.equal(noOrigin.status, 403, 'sign-in too');
+    assert.equal(seen.length, 0);
+  });
+
   test('a read-only session reads but gets 403 PIPER_DASHBOARD_READ_ONLY on writes', async () => {
     const { body, session } = await signIn(READ);
     assert.equal(body.role, 'read');
@@ -166,7 +189,7 @@ describe('dashboard server', () => {
     assert.equal(seen[0]?.authorization, `Bearer ${READ}`);
     const res = await fetch(`${base}/api/v1/routes/web/split`, {
       method: 'PUT',
-      headers: { cookie: session, 'content-type': 'application/json', 'x-piper-csrf': body.csrfToken ?? '' },
+      headers: { cookie: session, 'content-type': 'application/json', origin: base, 'x-piper-csrf': body.csrfToken ?? '' },
       body: '{}',
     });
     assert.equal(res.status, 403);
@@ -181,23 +204,27 @@ describe('dashboard server', () => {
     assert.equal(wrong.cookie, '');
     const foreign = await signIn(ADMIN, { origin: 'http://evil.example' });
     assert.equal(foreign.res.status, 403);
-    const text = await fetch(`${base}/auth/session`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: ADMIN });
+    const text = await fetch(`${base}/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: base },
+      body: ADMIN,
+    });
     assert.equal(text.status, 415);
     const broken = await fetch(`${base}/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: base },
       body: '{"token":',
     });
     assert.equal(broken.status, 400);
     const big = await fetch(`${base}/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: base },
       body: 'x'.repeat(10_000),
     });
     assert.equal(big.status, 413);
     const numeric = await fetch(`${base}/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: base },
       body: '{"token":5}',
     });
     assert.equal(numeric.status, 400);
@@ -226,11 +253,11 @@ describe('dashboard server', () => {
 
   test('sign-out needs the CSRF token, clears the cookie and forgets the session', async () => {
     const { body, session } = await signIn(ADMIN);
-    const refused = await fetch(`${base}/auth/session`, { method: 'DELETE', headers: { cookie: session } });
+    const refused = await fetch(`${base}/auth/session`, { method: 'DELETE', headers: { cookie: session, origin: base } });
     assert.equal(refused.status, 403);
     const out = await fetch(`${base}/auth/session`, {
       method: 'DELETE',
-      headers: { cookie: session, 'x-piper-csrf': body.csrfToken ?? '' },
+      headers: { cookie: session, origin: base, 'x-piper-csrf': body.csrfToken ?? '' },
     });
     assert.equal(out.status, 204);
     assert.match(out.headers.get('set-cookie') ?? '', /Max-Age=0/);
@@ -261,7 +288,10 @@ describe('dashboard server', () => {
     const ra = await open(a.session);
     const rb = await open(b.session);
     assert.equal(handler.openStreams, 2);
-    await fetch(`${base}/auth/session`, { method: 'DELETE', headers: { cookie: a.session, 'x-piper-csrf': a.body.csrfToken ?? '' } });
+    await fetch(`${base}/auth/session`, {
+      method: 'DELETE',
+      headers: { cookie: a.session, origin: base, 'x-piper-csrf': a.body.csrfToken ?? '' },
+    });
     await assert.rejects(async () => {
       for (;;) if ((await ra.read()).done) throw new Error('ended');
     });
@@ -301,14 +331,14 @@ test('with no token configured a loopback browser may sign in to read, never to 
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const res = await fetch(`${base}/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: base },
       body: '{"token":""}',
     });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { role: string }).role, 'read');
     const wrong = await fetch(`${base}/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: base },
       body: '{"token":"x"}',
     });
     assert.equal(wrong.status, 401);

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { replyError, replyJson } from './http-reply.ts';
+import { isLoopbackAddress, isLoopbackHost, ListenerHosts } from './listener-hosts.ts';
+import { isSameOrigin } from './request-origin.ts';
 import { type DashboardClock, type DashboardRole, type DashboardSession, SessionStore, secretEquals } from './session-store.ts';
 import { SignInThrottle } from './sign-in-throttle.ts';
 import { StaticAssets } from './static-assets.ts';
@@ -21,6 +23,11 @@ export interface DashboardHandlerOptions {
   sessionMaxAgeMs?: number;
   /** Where the page's files are (default: `web/` beside this module). */
   assetsRoot?: URL;
+  /**
+   * Host names the listener answers to besides the address it is reached on (and loopback
+   * names when that is loopback): `dashboard.allowedHosts`. Any other Host gets 421.
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** A node:http request handler that also exposes its session store (for tests and `piper up` metrics). */
@@ -55,6 +62,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   });
   const throttle = new SignInThrottle({ clock });
   const assets = new StaticAssets(options.assetsRoot);
+  const hosts = new ListenerHosts(options.allowedHosts);
   const { api, tokens } = options;
   // Forwarded event streams by session: signing out ends them, and close() ends them all.
   const streams = new Map<string, Set<ServerResponse>>();
@@ -65,6 +73,17 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     } catch {
       replyError(res, 400, 'PIPER_DASHBOARD_BAD_REQUEST', 'the request target is not a valid URL');
+      return;
+    }
+    // DNS rebinding: a page on the attacker's name, resolved to this listener, is same-origin
+    // to its browser; only the Host header tells it apart.
+    if (!hosts.accepts(req)) {
+      replyError(
+        res,
+        421,
+        'PIPER_DASHBOARD_MISDIRECTED_REQUEST',
+        'this listener does not answer to that Host; add the name to dashboard.allowedHosts',
+      );
       return;
     }
     const method = req.method ?? 'GET';
@@ -102,10 +121,10 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   }
 
   async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // A cross-site form cannot send JSON without a preflight, and a foreign Origin is refused:
-    // together they stop login CSRF (signing a victim into the attacker's session).
-    if (!sameOrigin(req)) {
-      replyError(res, 403, 'PIPER_DASHBOARD_CSRF', 'sign-in from another origin is refused');
+    // A cross-site form cannot send JSON without a preflight, and only the page's own origin is
+    // taken: together they stop login CSRF (signing a victim into the attacker's session).
+    if (!isSameOrigin(req)) {
+      replyError(res, 403, 'PIPER_DASHBOARD_CSRF', 'sign in from the dashboard page: a sign-in needs the Origin of this listener');
       return;
     }
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
@@ -126,7 +145,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     try {
       const body = await readSignInBody(req, res);
       if (body === undefined) return;
-      const role = roleFor(body.token, address);
+      const role = roleFor(body.token, address, req);
       if (role === undefined) {
         attempt.failed();
         replyError(res, 401, 'PIPER_DASHBOARD_BAD_TOKEN', 'that token is neither the admin token nor the read-only token');
@@ -141,7 +160,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     }
   }
 
-  function roleFor(token: string, address: string): DashboardRole | undefined {
+  function roleFor(token: string, address: string, req: IncomingMessage): DashboardRole | undefined {
     // Both comparisons always run, so the time taken does not tell which token was close.
     const admin = tokens.admin !== undefined && secretEquals(token, tokens.admin);
     const read = tokens.read !== undefined && secretEquals(token, tokens.read);
@@ -149,7 +168,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     if (read) return 'read';
     // With no token configured the admin API is open to loopback reads only (docs/api.md); the
     // dashboard mirrors that: a loopback browser may look, never act.
-    if (tokens.admin === undefined && tokens.read === undefined && token === '' && isLoopback(address)) return 'read';
+    if (tokens.admin === undefined && tokens.read === undefined && token === '' && isLoopbackAddress(address) && isLoopbackHost(req)) {
+      return 'read';
+    }
     return undefined;
   }
 
@@ -187,7 +208,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   /** Checks a state-changing request's CSRF token and origin; answers 403 and returns false when refused. */
   function csrfRefusal(req: IncomingMessage, res: ServerResponse, session: DashboardSession): boolean {
     const header = req.headers[CSRF_HEADER];
-    if (typeof header !== 'string' || !secretEquals(header, session.csrfToken) || !sameOrigin(req)) {
+    if (typeof header !== 'string' || !secretEquals(header, session.csrfToken) || !isSameOrigin(req)) {
       replyError(res, 403, 'PIPER_DASHBOARD_CSRF', `missing or wrong ${CSRF_HEADER} header, or a cross-site request`);
       return false;
     }
@@ -276,26 +297,6 @@ export function cookieValue(req: IncomingMessage, name: string): string | undefi
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
-}
-
-/**
- * False when the browser says the request comes from another site. Browsers send Origin on
- * every cross-origin POST and Sec-Fetch-Site on every request; non-browser clients send neither.
- */
-function sameOrigin(req: IncomingMessage): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 /** The peer's address, an IPv4-mapped IPv6 one written as IPv4 so both spellings count as one client. */

@@ -6,4 +6,6 @@ export {
   type DashboardHandlerOptions,
   SESSION_COOKIE,
 } from './dashboard-server.ts';
+export { isLoopbackAddress, isLoopbackHost, ListenerHosts } from './listener-hosts.ts';
+export { isCrossSite, isSameOrigin } from './request-origin.ts';
 export type { DashboardClock, DashboardRole } from './session-store.ts';

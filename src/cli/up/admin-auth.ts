@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { PiperError } from '../../core/index.ts';
+import { isLoopbackAddress, isLoopbackHost } from '../../dashboard/index.ts';
 
 /** Tokens of the admin listener (docs/api.md): the admin token can write, the read token only read. */
 export interface AdminTokens {
@@ -38,8 +39,10 @@ export function assertAdminExposureSafe(address: string, tokens: AdminTokens): v
 }
 
 /**
- * Checks a request's bearer token. GET/HEAD need the read or admin token; other methods the admin
- * token. With no token configured (allowed on loopback only), everything is open.
+ * Checks a request's bearer token. GET/HEAD need the read or admin token (open when none is
+ * configured); other methods the admin token. With no admin token (allowed on a loopback address
+ * only), a change is taken only from a loopback peer that addressed the listener by a loopback
+ * name: a process on this machine, not a browser page that reached it through another name.
  */
 export function authorize(req: IncomingMessage, tokens: AdminTokens): AuthFailure | null {
   const read = req.method === 'GET' || req.method === 'HEAD';
@@ -49,7 +52,15 @@ export function authorize(req: IncomingMessage, tokens: AdminTokens): AuthFailur
     if (presented !== null && (same(presented, tokens.admin) || same(presented, tokens.read))) return null;
     return { status: 401, code: 'PIPER_BALANCER_UNAUTHORIZED', message: 'a bearer token (read or admin) is required' };
   }
-  if (tokens.admin === undefined) return null;
+  if (tokens.admin === undefined) {
+    if (isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req)) return null;
+    return {
+      status: 403,
+      code: 'PIPER_BALANCER_LOOPBACK_ONLY',
+      message:
+        'no admin token is configured, so changes are taken only from this machine addressed as 127.0.0.1, [::1] or localhost; set admin.token to act from elsewhere',
+    };
+  }
   if (presented !== null && same(presented, tokens.admin)) return null;
   if (presented !== null && same(presented, tokens.read)) {
     return { status: 403, code: 'PIPER_BALANCER_FORBIDDEN', message: 'the read-only token cannot change anything; use the admin token' };

@@ -1,19 +1,39 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApiHandler, type Logger, sendError } from '../../core/index.ts';
+import { isCrossSite, ListenerHosts } from '../../dashboard/index.ts';
 import { type AdminTokens, authorize } from './admin-auth.ts';
 
 /**
- * The admin listener: authentication in front, then each part's ApiHandler in turn; the first
- * that answers wins, else 404.
+ * The admin listener: the Host and cross-site checks and authentication in front, then each
+ * part's ApiHandler in turn; the first that answers wins, else 404.
  */
 export class AdminServer {
   readonly server: Server;
   #closed: Promise<void> | null = null;
 
-  constructor(handlers: () => readonly ApiHandler[], tokens: AdminTokens, logger: Logger) {
+  /** `allowedHosts`: names the listener answers to besides its address (`admin.allowedHosts`). */
+  constructor(handlers: () => readonly ApiHandler[], tokens: AdminTokens, logger: Logger, allowedHosts: readonly string[] = []) {
     const handle = createAdminHandler(handlers, tokens, logger);
+    const hosts = new ListenerHosts(allowedHosts);
     this.server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
+      // DNS rebinding: a browser sent here by the attacker's name still names it in Host. Any
+      // method: reads show the whole state, and GET /api/v1/*/stream holds connections.
+      if (!hosts.accepts(req)) {
+        sendError(
+          res,
+          421,
+          'PIPER_BALANCER_MISDIRECTED_REQUEST',
+          'this listener does not answer to that Host; add the name to admin.allowedHosts',
+        );
+        return;
+      }
+      // CSRF: a page elsewhere may send a simple POST here (text/plain, no preflight). Checked
+      // with or without a token: a browser never has a reason to change state from another origin.
+      if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) {
+        sendError(res, 403, 'PIPER_BALANCER_CROSS_SITE', 'a browser request from another origin cannot change anything here');
+        return;
+      }
       let url: URL;
       try {
         url = new URL(req.url ?? '/', 'http://admin.invalid');

@@ -72,7 +72,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
   };
 
   const apiHandlers: ApiHandler[] = [createBalancerApi({ balancer, clock: o.clock, registry, reload })];
-  const admin = new AdminServer(() => apiHandlers, tokens, log);
+  const admin = new AdminServer(() => apiHandlers, tokens, log, config.admin.allowedHosts);
   let controlPlane: ControlPlane | null = null;
   let dashboard: { handler: DashboardHandler; server: Server } | null = null;
   let publicAddresses: ListeningAddress[] = [];
@@ -86,7 +86,12 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
     if (config.dashboard.enabled) {
       // The dashboard forwards API calls with the signed-in session's token, through the same
       // authentication and handlers as the admin listener.
-      const handler = createDashboardHandler({ api: createAdminHandler(() => apiHandlers, tokens, log), tokens, clock: o.clock });
+      const handler = createDashboardHandler({
+        api: createAdminHandler(() => apiHandlers, tokens, log),
+        tokens,
+        clock: o.clock,
+        allowedHosts: config.dashboard.allowedHosts,
+      });
       const onCall = controlPlane.onCall;
       // The public status page needs no sign-in: it shows states and incident titles, no numbers.
       const serve = (req: IncomingMessage, res: ServerResponse): void => {
