@@ -11,13 +11,19 @@ const bin = new URL('../src/cli/bin.ts', import.meta.url).pathname;
 /** Runs the real `piper` CLI as a child process (the same Node as the tests). */
 export function runPiper(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string /** SIGTERM after this long (code is then null). */;
+    timeoutMs?: number;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     });
     let stdout = '';
     let stderr = '';

@@ -34,7 +34,7 @@ test('an unknown command or option exits 2 and says what to do next', async () =
 });
 
 test('piper validate exits 0 on the example config', async () => {
-  const r = await runPiper(['validate', example]);
+  const r = await runPiper(['validate', example], { env: { PIPER_ADMIN_TOKEN: 'f3a9c07e1b5d42c8a6e0d9b7c1f24e85' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /is valid: 2 pool\(s\), 1 route\(s\)/);
 });

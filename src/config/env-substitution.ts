@@ -22,7 +22,7 @@ export function substituteEnv(
       if (fallback !== undefined) return fallback;
       issues.push({
         path: formatPath(path),
-        message: `environment variable ${name} is not set (write \${${name}:-default} for a default)`,
+        message: `environment variable ${name} is not set: set it (a value that is not a secret may have a default: \${${name}:-default})`,
         value: whole,
       });
       return whole;

@@ -17,7 +17,8 @@ export const upCommand: Command = {
     '  listening admin http://127.0.0.1:9901\n' +
     'SIGHUP (or POST /api/v1/reload) re-reads the config without dropping connections;\n' +
     'SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s), then exit.\n' +
-    'Refuses to start when admin.address is not loopback and admin.token is not set.\n' +
+    'Refuses to start (exit code 2) when admin.address is not loopback and admin.token is not set,\n' +
+    "or when a token is published in piper's examples or docs or too simple (openssl rand -hex 32).\n" +
     'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=8\n' +
     'and MALLOC_ARENA_MAX=2, so RSS stays flat under load (docs/balancer.md, "Overload"). To run\n' +
     'with your own heap settings instead: NODE_OPTIONS=--max-semi-space-size=N piper up ...\n\n' +

@@ -8,6 +8,7 @@ import { renderStatusPageHtml } from '../../journal/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
 import { AdminServer, createAdminHandler } from './admin-server.ts';
+import { assertTokensUnguessable } from './admin-token-strength.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 
 export interface PiperUpOptions {
@@ -53,6 +54,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
   const config = await readConfig(o);
   const tokens = { admin: config.admin.token, read: config.admin.readToken };
   assertAdminExposureSafe(config.admin.address, tokens);
+  assertTokensUnguessable(tokens);
   const log = o.makeLogger(o.logLevel ?? config.logging.level);
   const balancer = new Balancer({ config, clock: o.clock, random: o.random, logger: log });
   const registry = new MetricsRegistry();
