@@ -205,6 +205,32 @@ describe('admin listener with no token configured', () => {
     assert.equal(local.status, 200, local.text);
   });
 
+  test('requests node:http refuses by itself (malformed, a 20 KiB head) get the house JSON error, nothing echoed', async () => {
+    const raw = async (url: string, bytes: string) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.end(bytes);
+      let text = '';
+      for await (const chunk of socket) text += String(chunk);
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), type: /content-type: ([^\r]+)/i.exec(head)?.[1], body };
+    };
+    const secret = 'x-probe: reflected-value';
+    for (const [url, prefix] of [
+      [admin, 'PIPER_BALANCER_'],
+      [dashboard, 'PIPER_DASHBOARD_'],
+    ] as const) {
+      const bad = await raw(url, `GET /api/v1/state HTTP/1.1\r\nHost: ${new URL(url).host}\r\n${secret}\r\nbad header\r\n\r\n`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.type ?? '', /application\/json/);
+      assert.match((JSON.parse(bad.body) as { error: { code: string } }).error.code, new RegExp(`^${prefix}`));
+      assert.doesNotMatch(bad.body, /reflected/);
+      const big = await raw(url, `GET / HTTP/1.1\r\nHost: ${new URL(url).host}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      assert.equal(big.status, 431);
+      assert.match((JSON.parse(big.body) as { error: { code: string } }).error.code, new RegExp(`^${prefix}`));
+    }
+  });
+
   test('cross-site sign-in to the dashboard (login CSRF) is refused', async () => {
     const a = await send(
       `${dashboard}/auth/session`,

@@ -49,6 +49,7 @@ describe('dashboard server', () => {
   let now = Date.UTC(2017, 2, 31, 21, 50);
   const seen: Seen[] = [];
   let handler: DashboardHandler;
+  const failures: unknown[] = [];
 
   before(async () => {
     handler = createDashboardHandler({
@@ -57,6 +58,7 @@ describe('dashboard server', () => {
       clock: { now: () => now },
       sessionIdleMs: 60_000,
       sessionMaxAgeMs: 300_000,
+      onError: (err) => failures.push(err),
     });
     server = createServer(handler);
     server.listen(0, '127.0.0.1');
@@ -303,13 +305,19 @@ describe('dashboard server', () => {
     assert.equal(handler.openStreams, 0);
   });
 
-  test('answers 404 for an API path no slice handles and 500 with a code when the API throws', async () => {
+  test('an API that throws: 500 with a code, and its internal message goes to the log, not to the browser', async () => {
     const { session } = await signIn(READ);
     const missing = await fetch(`${base}/api/v1/nothing`, { headers: { cookie: session } });
     assert.equal(missing.status, 404);
     const boom = await fetch(`${base}/api/v1/boom`, { headers: { cookie: session } });
     assert.equal(boom.status, 500);
-    assert.equal(((await boom.json()) as { error: { code: string } }).error.code, 'PIPER_DASHBOARD_API_FAILED');
+    const body = (await boom.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'PIPER_DASHBOARD_API_FAILED');
+    assert.doesNotMatch(body.error.message, /exploded/, 'the internal error stays in the log');
+    assert.deepEqual(
+      failures.map((e) => (e as Error).message),
+      ['slice exploded'],
+    );
   });
 
   test('refuses an address after ten wrong tokens until the window passes', async () => {

@@ -28,6 +28,8 @@ export interface DashboardHandlerOptions {
    * names when that is loopback): `dashboard.allowedHosts`. Any other Host gets 421.
    */
   allowedHosts?: readonly string[];
+  /** Told of every failure answered with 500 (`piper up` logs it); the browser gets only the code. */
+  onError?: (err: unknown, what: string) => void;
 }
 
 /** A node:http request handler that also exposes its session store (for tests and `piper up` metrics). */
@@ -64,6 +66,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   const assets = new StaticAssets(options.assetsRoot);
   const hosts = new ListenerHosts(options.allowedHosts);
   const { api, tokens } = options;
+  const onError = options.onError ?? ((): void => undefined);
   // Forwarded event streams by session: signing out ends them, and close() ends them all.
   const streams = new Map<string, Set<ServerResponse>>();
 
@@ -199,7 +202,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     try {
       handled = await api(req, res, url);
     } catch (err) {
-      replyError(res, 500, 'PIPER_DASHBOARD_API_FAILED', `the control-plane API failed: ${(err as Error).message}`);
+      onError(err, 'control-plane API failed');
+      replyError(res, 500, 'PIPER_DASHBOARD_API_FAILED', 'the control-plane API failed; the log of piper up has why');
       return;
     }
     if (!handled) replyError(res, 404, 'PIPER_DASHBOARD_NOT_FOUND', `no such API path: ${url.pathname}`);
@@ -266,7 +270,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((err: unknown) => {
-      replyError(res, 500, 'PIPER_DASHBOARD_INTERNAL', `the dashboard failed: ${(err as Error).message}`);
+      onError(err, 'dashboard failed');
+      replyError(res, 500, 'PIPER_DASHBOARD_INTERNAL', 'the dashboard failed; the log of piper up has why');
     });
   };
   // defineProperties, not Object.assign: assign would copy the getter's value once, not the getter.

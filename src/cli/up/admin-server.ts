@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ApiHandler, type Logger, sendError } from '../../core/index.ts';
 import { isCrossSite, ListenerHosts } from '../../dashboard/index.ts';
 import { type AdminTokens, authorize } from './admin-auth.ts';
+import { replyToClientErrors } from './client-error-reply.ts';
 
 /**
  * The admin listener: the Host and cross-site checks and authentication in front, then each
@@ -42,6 +43,11 @@ export class AdminServer {
         return;
       }
       void handle(req, res, url);
+    });
+    replyToClientErrors(this.server, {
+      malformed: 'PIPER_BALANCER_BAD_API_REQUEST',
+      tooLarge: 'PIPER_BALANCER_HEADERS_TOO_LARGE',
+      timeout: 'PIPER_BALANCER_REQUEST_TIMEOUT',
     });
   }
 

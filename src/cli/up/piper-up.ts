@@ -9,6 +9,7 @@ import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../tele
 import { assertAdminExposureSafe } from './admin-auth.ts';
 import { AdminServer, createAdminHandler } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
+import { replyToClientErrors } from './client-error-reply.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 
 export interface PiperUpOptions {
@@ -93,6 +94,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
         tokens,
         clock: o.clock,
         allowedHosts: config.dashboard.allowedHosts,
+        onError: (err, what) => log.error({ err, part: 'dashboard' }, what),
       });
       const onCall = controlPlane.onCall;
       // The public status page needs no sign-in: it shows states and incident titles, no numbers.
@@ -114,7 +116,12 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
         }
         handler(req, res);
       };
-      dashboard = { handler, server: createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, serve) };
+      dashboard = { handler, server: createServer({ headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, serve) };
+      replyToClientErrors(dashboard.server, {
+        malformed: 'PIPER_DASHBOARD_BAD_REQUEST',
+        tooLarge: 'PIPER_DASHBOARD_BAD_REQUEST',
+        timeout: 'PIPER_DASHBOARD_BAD_REQUEST',
+      });
       dashboardUrl = await listenOn(dashboard.server, o.dashboardPort ?? config.dashboard.port, config.dashboard.address);
     }
   } catch (err) {
