@@ -141,6 +141,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     if ('retryAfterMs' in admission) {
       replyError(res, 429, 'PIPER_DASHBOARD_TOO_MANY_SIGN_INS', 'too many sign-ins have failed; wait and try again', {
         'retry-after': String(Math.ceil(admission.retryAfterMs / 1000)),
+        // The body is never read: closing spares reading it only to throw it away.
+        connection: 'close',
       });
       return;
     }
