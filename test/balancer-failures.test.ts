@@ -144,9 +144,12 @@ describe('piper up: failing backends', () => {
     for (let i = 0; i < 6; i++) {
       const res = await request(`${up.publicUrl}/n`);
       statuses.push(res.statusCode);
-      const body = (await res.body.json()) as { error: { code: string } };
+      const text = await res.body.text();
+      const body = JSON.parse(text) as { error: { code: string } };
       if (res.statusCode === 503) assert.equal(body.error.code, 'PIPER_BALANCER_NO_HEALTHY_BACKEND');
       else assert.equal(body.error.code, 'PIPER_BALANCER_UPSTREAM_CONNECT');
+      // Information disclosure: a public error names no route, pool or backend.
+      assert.doesNotMatch(text, /no-failover|main|m1/);
     }
     assert.deepEqual(statuses, [502, 502, 502, 503, 503, 503], 'three connect failures, then the pool is out');
     for (let i = 0; i < 5; i++) assert.deepEqual(await get(`${up.publicUrl}/failover`), { status: 200, body: 'spare\n' });
@@ -169,6 +172,7 @@ describe('piper up: failing backends', () => {
     for (const x of shed) {
       assert.equal(x.retryAfter, '1');
       assert.match(x.body, /PIPER_BALANCER_OVERLOADED/);
+      assert.doesNotMatch(x.body, /tight/, 'a public 503 names no route or pool');
     }
     const pool = (await state(up)).pools.find((p) => p.name === 'tight') as unknown as { inFlight: number; queued: number };
     assert.equal(pool.inFlight, 0);

@@ -35,6 +35,17 @@ export interface PipelineContext {
   noHealthyBackend(route: RouteRuntime): void;
 }
 
+/**
+ * What the public listener tells a client about the balancer's own failures: the code says which,
+ * and nothing names a route, a pool or a backend (the layout behind the listener is no client's
+ * business; the metrics, the journal and the access log hold the names).
+ */
+const PUBLIC_MESSAGES = {
+  noRoute: 'no route matches this request',
+  noHealthyBackend: 'no healthy backend can take this request; retry later',
+  overloaded: 'the service is overloaded; retry later',
+} as const;
+
 // RFC 9110 §9.2.2. Retried only without a body: a streamed body cannot be replayed.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -93,7 +104,7 @@ function handle(ctx: Pipeline, ex: Exchange): void {
   const state = ctx.state();
   const route = state.match(host, req.url);
   if (route === undefined) {
-    res.sendError(404, 'PIPER_BALANCER_NO_ROUTE', `no route matches ${host}${req.url}`);
+    res.sendError(404, 'PIPER_BALANCER_NO_ROUTE', PUBLIC_MESSAGES.noRoute);
     return;
   }
   ex.route = route;
@@ -102,14 +113,14 @@ function handle(ctx: Pipeline, ex: Exchange): void {
   if (pool === null) {
     ex.errorKind = 'no_backend';
     ctx.noHealthyBackend(route);
-    res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `route "${route.name}" has no pool with a healthy backend`);
+    res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', PUBLIC_MESSAGES.noHealthyBackend);
     return;
   }
   ex.pool = pool;
   // Phase: admit (process level), after the cheap routing so the shed request is counted on its
   // route and pool: while the event loop lags, nothing new is started.
   if (ctx.guard.overloaded) {
-    shed(ctx, ex, 'the balancer is overloaded (event loop lag)');
+    shed(ctx, ex);
     return;
   }
   // Phase: admit (pool level): adaptive limit, bounded queue.
@@ -132,7 +143,7 @@ function handle(ctx: Pipeline, ex: Exchange): void {
 
 function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime, ok: boolean): void {
   if (!ok) {
-    shed(ctx, ex, `pool "${pool.name}" is at its concurrency limit`);
+    shed(ctx, ex);
     return;
   }
   if (ex.finished) {
@@ -191,7 +202,7 @@ function forward(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRun
 function nextAttempt(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {
   const backend = ex.attemptNo < ex.maxAttempts ? pool.picker.pick(pool.backends, ex.previous) : null;
   if (backend === null) {
-    giveUp(ctx, ex, route, pool);
+    giveUp(ctx, ex, route);
     return;
   }
   if (ex.attemptNo > 0) {
@@ -199,7 +210,7 @@ function nextAttempt(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: Poo
     // retries of requests a backend may have seen count against the budget.
     if (ex.lastKind !== 'connect') {
       if (!route.retryBudget.tryAcquire(route.active)) {
-        giveUp(ctx, ex, route, pool);
+        giveUp(ctx, ex, route);
         return;
       }
       ex.retrySlot = true;
@@ -268,13 +279,13 @@ function afterAttempt(ctx: Pipeline, ex: Exchange, result: ErrorKind | null): vo
 }
 
 /** No (further) attempt possible: the client gets the truthful failure. */
-function giveUp(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {
+function giveUp(ctx: Pipeline, ex: Exchange, route: RouteRuntime): void {
   if (ex.responseStarted || ex.clientGone) return;
   const lastKind = ex.lastKind;
   if (lastKind === null) {
     ex.errorKind = 'no_backend';
     ctx.noHealthyBackend(route);
-    ex.res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', `pool "${pool.name}" has no healthy backend`);
+    ex.res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', PUBLIC_MESSAGES.noHealthyBackend);
     return;
   }
   if (ex.discardedStatus !== 0) {
@@ -293,9 +304,9 @@ function giveUp(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRunt
   ex.res.sendError(failure.status, failure.code, failure.message);
 }
 
-function shed(ctx: Pipeline, ex: Exchange, why: string): void {
+function shed(ctx: Pipeline, ex: Exchange): void {
   ex.errorKind = 'shed';
-  ex.res.sendError(503, 'PIPER_BALANCER_OVERLOADED', `${why}; retry later`, { 'retry-after': String(ctx.retryAfterSeconds()) });
+  ex.res.sendError(503, 'PIPER_BALANCER_OVERLOADED', PUBLIC_MESSAGES.overloaded, { 'retry-after': String(ctx.retryAfterSeconds()) });
 }
 
 function finish(ctx: Pipeline, ex: Exchange): void {
