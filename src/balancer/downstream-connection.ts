@@ -3,7 +3,7 @@ import type { Clock } from '../core/index.ts';
 import { type BodySource, DownstreamRequest, RequestBody } from './downstream-request.ts';
 import { DownstreamResponse, type ResponseOwner } from './downstream-response.ts';
 import { type Http1Headers, Http1Parser, type Http1ParserHandler } from './http1-parser.ts';
-import { absoluteTarget } from './request-target.ts';
+import { absoluteTarget, normalizedTarget } from './request-target.ts';
 
 /** Client-side timeouts in ms (0: none). */
 export interface ListenerTimeouts {
@@ -132,6 +132,16 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
       }
       headers.host = target.authority;
       url = target.path;
+    }
+    if (url !== '*') {
+      // Routed and forwarded as one normalised path, so a route prefix cannot be stepped around
+      // with `/api/../` or `%2e%2e` that a backend would resolve after the balancer did not.
+      const normalized = normalizedTarget(url);
+      if (normalized === null) {
+        this.#refuseHead(400, 'malformed percent-encoding in the request-target');
+        return;
+      }
+      url = normalized;
     }
     const body = p.hasBody ? new RequestBody(this) : null;
     this.#body = body;

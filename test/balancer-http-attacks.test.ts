@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
@@ -28,10 +28,9 @@ function raw(url: string, bytes: string, waitMs = 5_000): Promise<string> {
   });
 }
 
-describe('piper up: request smuggling and response splitting', () => {
-  const seen: Seen[] = [];
-  // A node:http backend: it logs every request its parser finds, so a body read as a request shows.
-  const echo = createServer({ keepAliveTimeout: 30_000 }, (req: IncomingMessage, res) => {
+/** A node:http backend that logs every request its parser finds, so a body read as a request shows. */
+function loggingBackend(seen: Seen[]): HttpServer {
+  return createServer({ keepAliveTimeout: 30_000 }, (req: IncomingMessage, res) => {
     let body = '';
     req.setEncoding('latin1');
     req.on('data', (d: string) => {
@@ -48,6 +47,19 @@ describe('piper up: request smuggling and response splitting', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }).end('ok\n');
     });
   });
+}
+
+async function listening(server: HttpServer | Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('piper up: request smuggling, response splitting, route bypass', () => {
+  const seen: Seen[] = [];
+  const echo = loggingBackend(seen);
+  // The backend of the /api route: what reaches it must be under /api.
+  const apiSeen: Seen[] = [];
+  const api = loggingBackend(apiSeen);
   // A raw backend that answers /split with a response whose framing is named in Connection, and
   // carries a forged second response in its body.
   const forged = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nX-Forged: yes\r\n\r\nforged';
@@ -60,10 +72,7 @@ describe('piper up: request smuggling and response splitting', () => {
   let up: PiperUpProcess;
 
   before(async () => {
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    await new Promise<void>((r) => splitter.listen(0, '127.0.0.1', r));
-    const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
-    const splitUrl = `http://127.0.0.1:${(splitter.address() as AddressInfo).port}`;
+    const [echoUrl, apiUrl, splitUrl] = await Promise.all([listening(echo), listening(api), listening(splitter)]);
     up = await startPiperUp({
       listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
       admin: { address: '127.0.0.1', port: 0 },
@@ -72,9 +81,11 @@ describe('piper up: request smuggling and response splitting', () => {
       pools: {
         echo: { backends: [{ name: 'e1', url: echoUrl }], healthCheck: { enabled: false } },
         split: { backends: [{ name: 's1', url: splitUrl }], healthCheck: { enabled: false } },
+        api: { backends: [{ name: 'a1', url: apiUrl }], healthCheck: { enabled: false } },
       },
       routes: [
         { name: 'split', match: { pathPrefix: '/split' }, split: { split: 100 } },
+        { name: 'api', match: { pathPrefix: '/api' }, split: { api: 100 } },
         { name: 'web', match: { pathPrefix: '/' }, split: { echo: 100 } },
       ],
     });
@@ -82,8 +93,10 @@ describe('piper up: request smuggling and response splitting', () => {
 
   after(async () => {
     await up?.stop();
-    echo.closeAllConnections();
-    await new Promise((r) => echo.close(r));
+    for (const s of [echo, api]) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
     await new Promise((r) => splitter.close(r));
   });
 
@@ -130,5 +143,24 @@ describe('piper up: request smuggling and response splitting', () => {
     const answer = await raw(up.publicUrl, 'GET /split HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.match(answer, /^HTTP\/1\.1 502 /);
     assert.doesNotMatch(answer, /X-Forged/i);
+  });
+
+  it('prefix-route bypass through /api/../ and %2e%2e: routed and forwarded as the normalised path', async () => {
+    seen.length = 0;
+    apiSeen.length = 0;
+    for (const target of ['/api/../admin', '/api/%2e%2e/admin', '/api/.%2E/admin', '/%61pi/v1/./x']) {
+      const answer = await raw(up.publicUrl, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 200 /, target);
+    }
+    // Nothing outside /api reached the /api route's backend; what did was the normalised path.
+    assert.deepEqual(
+      apiSeen.map((s) => s.url),
+      ['/api/v1/x'],
+    );
+    assert.deepEqual(
+      seen.map((s) => s.url),
+      ['/admin', '/admin', '/admin'],
+    );
+    assert.match(await raw(up.publicUrl, 'GET /api/%zz HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /);
   });
 });
