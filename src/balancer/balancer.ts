@@ -3,6 +3,7 @@ import { type Clock, type Logger, PiperError, type Random } from '../core/index.
 import { type InProgressWindow, type TelemetryProbe, type TelemetryWindow, WindowAggregator } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import { BalancerEventKind, type DataPlaneEventListener, EventFanout } from './balancer-events.ts';
+import { BodyBufferBudget } from './body-buffer-budget.ts';
 import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
 import type { RequestHandler } from './downstream-connection.ts';
 import { EventLoopGuard } from './event-loop-guard.ts';
@@ -51,6 +52,7 @@ export class Balancer implements DataPlane {
   readonly #healthProbe: HealthProbe | undefined;
   readonly #connect: boolean;
   readonly #noBackendReported = new Map<string, number>();
+  readonly #bodyBudget: BodyBufferBudget;
   #config: PiperConfig;
   #state: RoutingState;
   #started = false;
@@ -69,11 +71,13 @@ export class Balancer implements DataPlane {
     this.#guard = new EventLoopGuard(o.clock, o.config.overload.eventLoopLag);
     this.#telemetry = new WindowAggregator({ clock: o.clock, windowMs: 1000, retain: 300, probe: () => this.#probe() });
     this.#state = this.#build(o.config, null);
+    this.#bodyBudget = new BodyBufferBudget(o.config.requestBody.bufferTotal);
     this.handler = createRequestPipeline({
       clock: o.clock,
       random: o.random,
       logger: this.#log,
       guard: this.#guard,
+      bodyBudget: this.#bodyBudget,
       state: () => this.#state,
       retryAfterSeconds: () => Math.max(1, Math.ceil(this.#config.overload.retryAfter / 1000)),
       accessLogSample: () => (this.#config.logging.accessLog.enabled ? this.#config.logging.accessLog.sample : 0),
@@ -110,7 +114,14 @@ export class Balancer implements DataPlane {
     this.start();
     const out: ListeningAddress[] = [];
     for (const [i, l] of this.#config.listeners.entries()) {
-      const listener = new PublicListener(l.name, this.handler, this.#config.timeouts, this.#config.overload.maxConnections, this.#clock);
+      const listener = new PublicListener(
+        l.name,
+        this.handler,
+        this.#config.timeouts,
+        this.#config.overload.maxConnections,
+        this.#clock,
+        this.#config.requestBody,
+      );
       this.#listeners.push(listener);
       out.push(await listener.listen(i === 0 && portOverride !== undefined ? portOverride : l.port, l.address));
     }
@@ -206,7 +217,11 @@ export class Balancer implements DataPlane {
     const next = this.#build(config, { state: old, config: this.#config });
     this.#config = config;
     this.#state = next;
-    for (const l of this.#listeners) l.applyTimeouts(config.timeouts);
+    for (const l of this.#listeners) {
+      l.applyTimeouts(config.timeouts);
+      l.bodyLimits = { ...config.requestBody };
+    }
+    this.#bodyBudget.cap = config.requestBody.bufferTotal;
     this.#guard.close();
     if (this.#started) {
       this.#guard.start();

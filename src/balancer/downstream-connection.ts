@@ -15,6 +15,12 @@ export interface ListenerTimeouts {
   idle: number;
 }
 
+/** What the listener does with request bodies. */
+export interface RequestBodyLimits {
+  /** Bytes of a body read ahead of admission at most (`RequestBody.readAhead`; 0: none). */
+  buffer: number;
+}
+
 /** Called with each request; the response's `onClose` tells when it ended or the client left. */
 export type RequestHandler = (req: DownstreamRequest, res: DownstreamResponse) => void;
 
@@ -22,6 +28,7 @@ export type RequestHandler = (req: DownstreamRequest, res: DownstreamResponse) =
 export interface DownstreamOwner {
   readonly clock: Clock;
   readonly timeouts: ListenerTimeouts;
+  readonly bodyLimits: RequestBodyLimits;
   readonly handler: RequestHandler;
   /** The listener is draining: finish the current exchange, then close. */
   readonly draining: boolean;
@@ -143,7 +150,7 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
       }
       url = normalized;
     }
-    const body = p.hasBody ? new RequestBody(this) : null;
+    const body = p.hasBody ? new RequestBody(this, owner.bodyLimits.buffer) : null;
     this.#body = body;
     this.#expectContinue = body !== null && p.expectContinue;
     this.#responseEnded = false;
@@ -163,7 +170,7 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   onMessageBody(buf: Buffer, start: number, end: number): void {
     const body = this.#body;
     if (body === null || this.#dumpBody || body.destroyed) return;
-    if (!body.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) && !this.#bodyPaused) {
+    if (!body.receive(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) && !this.#bodyPaused) {
       this.#bodyPaused = true;
       this.socket.pause();
     }
@@ -171,7 +178,7 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
 
   onMessageComplete(): void {
     const body = this.#body;
-    if (body !== null && !this.#dumpBody && !body.destroyed) body.push(null);
+    if (body !== null && !this.#dumpBody && !body.destroyed) body.finish(this.#owner.clock.monotonic());
     this.phase = WAITING;
     this.deadline = 0;
   }

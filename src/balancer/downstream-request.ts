@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import type { BodyBufferBudget } from './body-buffer-budget.ts';
 import type { Http1Headers } from './http1-parser.ts';
 
 /** What a request body needs from the connection it arrives on. */
@@ -8,24 +9,104 @@ export interface BodySource {
   wantBody(): void;
 }
 
+/** Told once when a body read ahead may go to admission: it arrived in full, or it will not be held any longer. */
+export interface BodyReadyListener {
+  bodyReady(): void;
+}
+
+/** The stream buffer of a body, at least: what flows to the backend between two pauses of the client's socket. */
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
 /**
- * A client's request body as a stream: the connection pushes the parser's slices in, and pauses
- * its socket when the reader (the upstream connection) falls behind, so an upload moves at the
- * backend's pace with at most one stream buffer held here.
+ * A client's request body as a stream: the connection pushes the parser's slices in (`receive`), and
+ * pauses its socket when the reader (the upstream connection) falls behind, so an upload moves at
+ * the backend's pace with at most one stream buffer held here.
+ *
+ * Before its request asks for a pool slot, the pipeline reads the body ahead (`readAhead`): up to
+ * `aheadLimit` bytes are received with nobody reading them, so that a body which fits arrives in
+ * full before it takes a backend slot. The time a client takes to send it is then its own, not a
+ * backend's: three uploads dribbling a byte a second no longer hold three slots of the pool.
  */
 export class RequestBody extends Readable {
+  /** The whole body arrived (its last byte was pushed). */
+  complete = false;
+  /** Monotonic ms when the last byte arrived (0 until then). */
+  completedAt = 0;
   readonly #source: BodySource;
+  readonly #aheadLimit: number;
+  #ready: BodyReadyListener | null = null;
+  #budget: BodyBufferBudget | null = null;
+  /** Bytes counted against the budget while reading ahead. */
+  #counted = 0;
 
-  constructor(source: BodySource) {
-    super({ highWaterMark: 64 * 1024 });
+  /** `aheadLimit`: bytes read ahead of admission at most (0: none; the body streams from its head). */
+  constructor(source: BodySource, aheadLimit: number) {
+    super({ highWaterMark: Math.max(aheadLimit, STREAM_HIGH_WATER_MARK) });
     this.#source = source;
+    this.#aheadLimit = aheadLimit;
     // A body nobody reads (its request was shed) may still break off when the client leaves:
     // that must not become an uncaught 'error'. Readers add their own listener.
     this.on('error', noop);
   }
 
+  /**
+   * Receives the body with nobody reading it (and invites it: `100 Continue`) until it is complete,
+   * or `aheadLimit` bytes wait, or the budget of all bodies read ahead is spent; then tells
+   * `listener` (at once when there is nothing to read ahead). A body that breaks off first tells
+   * nobody: its response closes instead.
+   */
+  readAhead(budget: BodyBufferBudget, listener: BodyReadyListener): void {
+    if (this.complete || this.#aheadLimit === 0 || this.readableLength >= this.#aheadLimit) {
+      listener.bodyReady();
+      return;
+    }
+    this.#budget = budget;
+    this.#ready = listener;
+    this.#source.wantBody();
+  }
+
+  /** A slice of the body arrived; false when the stream buffer is full (pause the socket). */
+  receive(chunk: Buffer): boolean {
+    const room = this.push(chunk);
+    if (this.#ready !== null) {
+      this.#counted += chunk.length;
+      const withinBudget = (this.#budget as BodyBufferBudget).take(chunk.length);
+      if (!withinBudget || !room || this.readableLength >= this.#aheadLimit) this.#goAhead();
+    }
+    return room;
+  }
+
+  /** The last byte arrived at `at` (monotonic ms). */
+  finish(at: number): void {
+    this.complete = true;
+    this.completedAt = at;
+    this.push(null);
+    if (this.#ready !== null) this.#goAhead();
+  }
+
   override _read(): void {
     this.#source.wantBody();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.#ready = null;
+    this.#uncount();
+    callback(err);
+  }
+
+  #goAhead(): void {
+    const listener = this.#ready as BodyReadyListener;
+    this.#ready = null;
+    // From here the body waits on admission and then flows to a backend: the memory it holds is
+    // bounded by the pool's queue and slots, no longer by the read-ahead budget.
+    this.#uncount();
+    listener.bodyReady();
+  }
+
+  #uncount(): void {
+    if (this.#counted === 0) return;
+    (this.#budget as BodyBufferBudget).give(this.#counted);
+    this.#counted = 0;
   }
 }
 

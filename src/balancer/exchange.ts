@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
-import type { DownstreamRequest } from './downstream-request.ts';
+import type { BodyReadyListener, DownstreamRequest } from './downstream-request.ts';
 import type { DownstreamResponse, ResponseCloseListener } from './downstream-response.ts';
 import type { UpstreamHeaders } from './http1-parser.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
@@ -14,12 +14,22 @@ import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
 
 const NO_HEADERS: UpstreamRequestHeaders = {};
 
+/** What an exchange calls back into the pipeline that owns it: one object per pipeline, not per request. */
+export interface ExchangeHooks {
+  /** Once per attempt, with the error that ended it or null. */
+  attemptEnded(ex: Exchange, err: Error | null): void;
+  /** Once, when the response closes (finished, or the client left). */
+  closed(ex: Exchange): void;
+  /** Once, when the request body read ahead of admission may go on to admission. */
+  bodyReady(ex: Exchange): void;
+}
+
 /**
  * Everything one client request carries through the pipeline's phases. It is also the upstream
- * call of each attempt (the pool calls back into it) and the listener of its response's close, so
- * a request allocates no handler objects or closures of its own.
+ * call of each attempt (the pool calls back into it), the listener of its response's close and of
+ * its body's read-ahead, so a request allocates no handler objects or closures of its own.
  */
-export class Exchange implements UpstreamCall, ResponseCloseListener {
+export class Exchange implements UpstreamCall, ResponseCloseListener, BodyReadyListener {
   readonly req: DownstreamRequest;
   readonly res: DownstreamResponse;
   readonly start: number;
@@ -69,22 +79,10 @@ export class Exchange implements UpstreamCall, ResponseCloseListener {
   lastKind: ErrorKind | null = null;
   /** Holds a slot of the route's retry budget for the running attempt. */
   retrySlot = false;
-  readonly #attemptEnded: (ex: Exchange, err: Error | null) => void;
-  readonly #closed: (ex: Exchange) => void;
+  readonly #hooks: ExchangeHooks;
 
-  /**
-   * `attemptEnded` is called once per attempt, with the error that ended it or null; `closed` once,
-   * when the response closes (it is the response's `onClose`).
-   */
-  constructor(
-    req: DownstreamRequest,
-    res: DownstreamResponse,
-    start: number,
-    attemptEnded: (ex: Exchange, err: Error | null) => void,
-    closed: (ex: Exchange) => void,
-  ) {
-    this.#attemptEnded = attemptEnded;
-    this.#closed = closed;
+  constructor(req: DownstreamRequest, res: DownstreamResponse, start: number, hooks: ExchangeHooks) {
+    this.#hooks = hooks;
     this.req = req;
     this.res = res;
     this.start = start;
@@ -123,14 +121,18 @@ export class Exchange implements UpstreamCall, ResponseCloseListener {
   }
 
   onUpstreamEnd(): void {
-    this.#attemptEnded(this, null);
+    this.#hooks.attemptEnded(this, null);
   }
 
   onUpstreamError(err: Error): void {
-    this.#attemptEnded(this, err);
+    this.#hooks.attemptEnded(this, err);
   }
 
   responseClosed(): void {
-    this.#closed(this);
+    this.#hooks.closed(this);
+  }
+
+  bodyReady(): void {
+    this.#hooks.bodyReady(this);
   }
 }

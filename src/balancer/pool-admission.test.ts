@@ -126,6 +126,30 @@ describe('PoolAdmission', () => {
     assert.equal(admission.predictedSheds, 1);
   });
 
+  it('wouldRefuse tells what acquire would do now, and changes nothing', async () => {
+    const { clock, admission } = setup(1, 100, 250);
+    assert.equal(admission.wouldRefuse(), false, 'a free slot');
+    assert.equal(admission.acquire(), true);
+    assert.equal(admission.wouldRefuse(), false, 'no slot, but room to wait');
+    for (let i = 0; i < 8; i++) {
+      const waiter = admission.acquire() as Promise<boolean>;
+      clock.advance(50);
+      admission.release(50, 1);
+      assert.equal(await waiter, true);
+    }
+    for (let i = 0; i < 5; i++) admission.acquire();
+    assert.equal(admission.wouldRefuse(), true, 'six waiters at 50 ms each would pass the 250 ms timeout');
+    assert.equal(admission.predictedSheds, 0);
+    assert.equal(admission.queued, 5);
+    const full = setup(1, 1);
+    full.admission.acquire();
+    full.admission.acquire();
+    assert.equal(full.admission.wouldRefuse(), true, 'queue full');
+    full.admission.close();
+    admission.close();
+    assert.equal(admission.wouldRefuse(), true, 'closed');
+  });
+
   it('without enough drain samples, a request queues rather than being refused by a guess', () => {
     const { admission } = setup(1, 100, 10);
     admission.acquire();

@@ -134,6 +134,19 @@ export class PoolAdmission {
     });
   }
 
+  /**
+   * Whether `acquire` would refuse at once now (closed, queue full, or a wait the drain rate says
+   * would pass its bound), without changing anything: a request with a body is shed on this before
+   * its body is read ahead (and before a `100 Continue` invites it).
+   */
+  wouldRefuse(): boolean {
+    if (this.#closed) return true;
+    if (this.#inFlight < this.#limiter.limit && this.#queue.length === 0) return false;
+    if (this.#queue.length >= this.#queueSize) return true;
+    const bound = this.#isStanding(this.#clock.monotonic()) ? this.#standing.target : this.#queueTimeout;
+    return this.#drainSamples >= MIN_DRAIN_SAMPLES && (this.#queue.length + 1) * this.#drainInterval > bound;
+  }
+
   /** Frees a slot, feeds the limiter, and admits queued requests that now fit. */
   release(latencyMs: number | null, inFlightAtStart: number): void {
     this.#inFlight--;

@@ -1,9 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import type { Clock, TimerHandle } from '../core/index.ts';
-import { DownstreamConnection, type DownstreamOwner, type ListenerTimeouts, type RequestHandler } from './downstream-connection.ts';
+import {
+  DownstreamConnection,
+  type DownstreamOwner,
+  type ListenerTimeouts,
+  type RequestBodyLimits,
+  type RequestHandler,
+} from './downstream-connection.ts';
 
-export type { ListenerTimeouts } from './downstream-connection.ts';
+export type { ListenerTimeouts, RequestBodyLimits } from './downstream-connection.ts';
+
+/** A body is read ahead of admission up to 64 KiB unless the listener is told otherwise. */
+const DEFAULT_BODY_LIMITS: RequestBodyLimits = { buffer: 64 * 1024 };
 
 /**
  * One public listener: a TCP server whose connections speak HTTP/1.1 through piper's own parser
@@ -17,6 +26,8 @@ export class PublicListener implements DownstreamOwner {
   readonly clock: Clock;
   readonly handler: RequestHandler;
   timeouts: ListenerTimeouts;
+  /** Applies to requests that start after it is set (reload). */
+  bodyLimits: RequestBodyLimits;
   draining = false;
   readonly #connections = new Set<DownstreamConnection>();
   #sweep: TimerHandle | null = null;
@@ -24,11 +35,19 @@ export class PublicListener implements DownstreamOwner {
   #dateSecond = -1;
   #date = '';
 
-  constructor(name: string, handler: RequestHandler, timeouts: ListenerTimeouts, maxConnections: number, clock: Clock) {
+  constructor(
+    name: string,
+    handler: RequestHandler,
+    timeouts: ListenerTimeouts,
+    maxConnections: number,
+    clock: Clock,
+    bodyLimits: RequestBodyLimits = DEFAULT_BODY_LIMITS,
+  ) {
     this.name = name;
     this.handler = handler;
     this.clock = clock;
     this.timeouts = { ...timeouts };
+    this.bodyLimits = { ...bodyLimits };
     // Half-open, so that a client's FIN reaches the connection, which ends the exchange at once.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#connections.add(new DownstreamConnection(this, socket));

@@ -1,10 +1,11 @@
 import type { Clock, Logger, Random } from '../core/index.ts';
 import type { ErrorKind, RequestOutcome } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
+import type { BodyBufferBudget } from './body-buffer-budget.ts';
 import type { RequestHandler } from './downstream-connection.ts';
 import type { DownstreamRequest } from './downstream-request.ts';
 import type { EventLoopGuard } from './event-loop-guard.ts';
-import { Exchange } from './exchange.ts';
+import { Exchange, type ExchangeHooks } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
 import type { AttemptResult } from './outlier-detector.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
@@ -20,6 +21,8 @@ export interface PipelineContext {
   random: Random;
   logger: Logger;
   guard: EventLoopGuard;
+  /** The memory all request bodies being read ahead of admission may hold together. */
+  bodyBudget: BodyBufferBudget;
   /** The current routes and pools (swapped whole on reload). */
   state(): RoutingState;
   /** Seconds to put in Retry-After when shedding. */
@@ -57,10 +60,10 @@ interface Pipeline extends PipelineContext {
 }
 
 /**
- * The request handler of the public listeners: accept → admit → route → forward. It runs on
- * callbacks, not promises: a request that is admitted at once and answered by its first backend
- * costs no promise, no await and no microtask (the promise-based loop cost ~4 % of the
- * balancer's CPU); only a request that has to wait for admission awaits.
+ * The request handler of the public listeners: accept → route → read the body ahead → admit →
+ * forward. It runs on callbacks, not promises: a request that is admitted at once and answered by
+ * its first backend costs no promise, no await and no microtask (the promise-based loop cost ~4 %
+ * of the balancer's CPU); only a request that has to wait for admission awaits.
  */
 export function createRequestPipeline(context: PipelineContext): RequestHandler {
   const ctx: Pipeline = {
@@ -68,16 +71,25 @@ export function createRequestPipeline(context: PipelineContext): RequestHandler 
     newRequestId: requestIds(context.random),
     outcome: { route: '', pool: '', backend: null, status: 0, errorKind: null, latencyMs: 0, bytesIn: 0, bytesOut: 0, retries: 0 },
   };
-  const attemptEnded = (ex: Exchange, err: Error | null): void => {
-    try {
-      afterAttempt(ctx, ex, attemptResult(ex, err));
-    } catch (e) {
-      internalError(ctx, ex, e);
-    }
+  const hooks: ExchangeHooks = {
+    attemptEnded: (ex, err) => {
+      try {
+        afterAttempt(ctx, ex, attemptResult(ex, err));
+      } catch (e) {
+        internalError(ctx, ex, e);
+      }
+    },
+    closed: (ex) => finish(ctx, ex),
+    bodyReady: (ex) => {
+      try {
+        admit(ctx, ex, ex.route as RouteRuntime, ex.pool as PoolRuntime);
+      } catch (err) {
+        internalError(ctx, ex, err);
+      }
+    },
   };
-  const closed = (ex: Exchange): void => finish(ctx, ex);
   return (req, res) => {
-    const ex = new Exchange(req, res, ctx.clock.monotonic(), attemptEnded, closed);
+    const ex = new Exchange(req, res, ctx.clock.monotonic(), hooks);
     try {
       handle(ctx, ex);
     } catch (err) {
@@ -123,7 +135,26 @@ function handle(ctx: Pipeline, ex: Exchange): void {
     shed(ctx, ex);
     return;
   }
-  // Phase: admit (pool level): adaptive limit, bounded queue.
+  const body = req.body;
+  if (body !== null) {
+    // Phase: read ahead. A body is received before its request takes a slot of the pool (up to
+    // its buffer), so the time a client takes to send it holds no backend slot (HAProxy's
+    // `http-buffer-request`). A request the pool would shed now is shed before its body is read.
+    if (pool.admission.wouldRefuse()) {
+      shed(ctx, ex);
+      return;
+    }
+    // Goes on in `admit` through the `bodyReady` hook, possibly at once.
+    body.readAhead(ctx.bodyBudget, ex);
+    return;
+  }
+  admit(ctx, ex, route, pool);
+}
+
+/** Phase: admit (pool level): adaptive limit, bounded queue. */
+function admit(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {
+  // Answered meanwhile (a body that breaks off tells nobody, but any answer ends the request).
+  if (ex.finished) return;
   const admission = pool.admission.acquire();
   if (typeof admission === 'boolean') {
     admitted(ctx, ex, route, pool, admission);

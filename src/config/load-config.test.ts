@@ -87,3 +87,11 @@ test('unwrapConfig throws PIPER_CONFIG_INVALID listing every issue', () => {
     (err: unknown) => isPiperError(err, 'PIPER_CONFIG_INVALID') && /x\.yaml has 2 problem/.test(err.message) && err.source === 'config',
   );
 });
+
+test('requestBody: read-ahead defaults of 64 KiB per body and 64 MiB in all; a buffer over 16 MiB is refused at its key', () => {
+  const c = defaultConfig();
+  assert.equal(c.requestBody.buffer, 64 * 1024);
+  assert.equal(c.requestBody.bufferTotal, 64 * 1024 * 1024);
+  const bad = validateConfig({ requestBody: { buffer: '32MiB' } });
+  assert.deepEqual(!bad.ok && bad.issues.map((i) => i.path), ['requestBody.buffer']);
+});

@@ -63,6 +63,20 @@ export const timeoutsSchema = z
   })
   .default({ headers: 10_000, request: 60_000, idle: 5_000, connect: 2_000, upstreamHeaders: 10_000, upstreamBody: 30_000 });
 
+export const requestBodySchema = z
+  .strictObject({
+    /**
+     * Bytes of a request body read before its request asks its pool for a slot (HAProxy's
+     * `option http-buffer-request`; nginx reads the whole body first, spilling to disk): a body
+     * that fits arrives in full first, so a slow upload holds no backend slot. A larger one is
+     * admitted once this much has arrived and streams the rest. 0: admitted at its head, streamed.
+     */
+    buffer: size().default(64 * 1024),
+    /** Bytes all bodies being read ahead may hold at once; past it a body is admitted as it stands and streams. */
+    bufferTotal: size().default(64 * 1024 * 1024),
+  })
+  .prefault({});
+
 export const healthCheckSchema = z.strictObject({
   enabled: z.boolean().default(true),
   path: z.string().startsWith('/').default('/healthz'),
@@ -302,6 +316,9 @@ export const platformSchema = z
   })
   .prefault({});
 
+/** Largest `requestBody.buffer`: each request reading ahead may hold this much in memory. */
+const MAX_BODY_BUFFER = 16 * 1024 * 1024;
+
 export const piperConfigSchema = z
   .strictObject({
     listeners: z
@@ -311,6 +328,7 @@ export const piperConfigSchema = z
     admin: adminSchema,
     dashboard: dashboardSchema,
     timeouts: timeoutsSchema,
+    requestBody: requestBodySchema,
     pools: z.record(name, poolSchema).default({}),
     routes: z.array(routeSchema).default([]),
     overload: overloadSchema,
@@ -346,6 +364,11 @@ export const piperConfigSchema = z
         }
       });
     });
+    const body = cfg.requestBody;
+    if (body.buffer > MAX_BODY_BUFFER) {
+      // Past this a body belongs on disk, which the balancer does not do: stream it instead.
+      ctx.addIssue({ code: 'custom', path: ['requestBody', 'buffer'], message: 'must be at most 16MiB' });
+    }
     for (const [poolName, pool] of Object.entries(cfg.pools)) {
       const seen = new Set<string>();
       pool.backends.forEach((b, j) => {

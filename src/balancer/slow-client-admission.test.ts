@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { unwrapConfig, validateConfig } from '../config/index.ts';
+import { ManualClock, SeededRandom, silentLogger } from '../core/index.ts';
+import { Balancer } from './balancer.ts';
+import type { PoolState } from './data-plane.ts';
+
+/**
+ * Slow clients against pool admission: a real balancer on real sockets in front of a real
+ * backend, its time on a ManualClock, so "one byte a second" is one byte and one `advance(1000)`.
+ */
+
+const open: { close(): Promise<void> }[] = [];
+const sockets: Socket[] = [];
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+/** A backend that reads each body in full, then answers `<method> <bytes of body>`; `/big` answers `bigSize` bytes. */
+async function backend(bigSize = 0): Promise<{ url: string; server: Server; bodies: string[] }> {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('latin1');
+    req.on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => {
+      if (req.method === 'POST') bodies.push(body);
+      if (req.url === '/big') {
+        res.writeHead(200, { 'content-length': bigSize });
+        res.end(Buffer.alloc(bigSize, 0x61));
+        return;
+      }
+      const text = `${req.method} ${body.length}`;
+      res.writeHead(200, { 'content-length': text.length });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  open.push({
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, bodies };
+}
+
+/** A balancer with one route to one pool of `url`, on a ManualClock; `pool` and `top` are merged into the config. */
+async function balancer(url: string, pool: Record<string, unknown>, top: Record<string, unknown> = {}) {
+  const config = unwrapConfig(
+    validateConfig({
+      pools: { p: { backends: [{ name: 'b', url }], healthCheck: { enabled: false }, ...pool } },
+      routes: [{ name: 'web', split: { p: 1 } }],
+      ...top,
+    }),
+  );
+  const clock = new ManualClock();
+  const b = new Balancer({ config, clock, random: new SeededRandom(7), logger: silentLogger() });
+  const [listening] = await b.listen(0);
+  open.push({
+    close: async () => {
+      const closing = b.close(0);
+      let done = false;
+      void closing.then(() => {
+        done = true;
+      });
+      // The grace sleep and the pools' sweeps run on the ManualClock: move it until all is closed.
+      while (!done) {
+        clock.advance(100);
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+  });
+  const state = (): PoolState => b.snapshot().pools[0] as PoolState;
+  return { b, clock, port: (listening as { port: number }).port, state };
+}
+
+/** A raw client: bytes out as given, bytes in as text. */
+class RawClient {
+  readonly socket: Socket;
+  text = '';
+  ended = false;
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    sockets.push(this.socket);
+    this.socket.setEncoding('latin1');
+    this.socket.on('data', (d: string) => {
+      this.text += d;
+    });
+    this.socket.on('close', () => {
+      this.ended = true;
+    });
+    this.socket.on('error', () => undefined);
+  }
+
+  send(text: string): void {
+    this.socket.write(text, 'latin1');
+  }
+
+  /** The status of the first complete answer (framed by content-length), or 0 while there is none. */
+  get status(): number {
+    const head = this.text.indexOf('\r\n\r\n');
+    if (head < 0) return 0;
+    const length = /\r\ncontent-length: (\d+)/i.exec(this.text.slice(0, head));
+    if (length === null || this.text.length < head + 4 + Number(length[1])) return 0;
+    return Number(this.text.slice(9, 12));
+  }
+}
+
+/** Waits (real time, bounded) until `done` holds; the bound only keeps a failing test from hanging. */
+async function until(what: string, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
+    if (done()) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/**
+ * Sends a GET and returns its status. If it is not answered but waits in the pool's queue, the
+ * clock moves `waitMs` (as the next second of the slow clients would) before the answer is read.
+ */
+async function get(port: number, clock: ManualClock, state: () => PoolState, waitMs: number): Promise<number> {
+  const c = new RawClient(port);
+  c.send('GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  await until('an answer or a queued request', () => c.status !== 0 || state().queued > 0);
+  if (c.status === 0) clock.advance(waitMs);
+  await until('an answer', () => c.status !== 0);
+  return c.status;
+}
+
+describe('admission against slow clients', () => {
+  it('three slow uploads (one byte a second) do not take a route down: with a fixed limit of 3, GETs get 200 meanwhile', async () => {
+    const { url, bodies } = await backend();
+    const { clock, port, state } = await balancer(url, { admission: { adaptive: false, initialLimit: 3 } });
+    const uploads = [0, 1, 2].map(() => new RawClient(port));
+    for (const u of uploads) u.send('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\na');
+    for (let second = 0; second < 6; second++) {
+      assert.equal(await get(port, clock, state, 1_000), 200, `a GET in second ${second} of the slow uploads`);
+      // While their bodies arrive, the uploads hold no slot of the pool.
+      assert.equal(state().inFlight, 0);
+      for (const u of uploads) u.send('b');
+      clock.advance(1_000);
+    }
+    // Each upload ends and is forwarded whole.
+    for (const u of uploads) u.send('c');
+    await until('the uploads answered', () => uploads.every((u) => u.status !== 0));
+    assert.deepEqual(
+      uploads.map((u) => u.status),
+      [200, 200, 200],
+    );
+    assert.deepEqual(bodies, ['abbbbbbc', 'abbbbbbc', 'abbbbbbc']);
+    assert.equal(state().inFlight, 0);
+  });
+
+  it('bodies read ahead hold at most requestBody.bufferTotal: past it a body is admitted as it stands and streams', async () => {
+    const { url, bodies } = await backend();
+    const { port, state } = await balancer(url, { admission: { adaptive: false, initialLimit: 3 } }, { requestBody: { bufferTotal: 4 } });
+    const uploads = ['a', 'b'].map((x) => {
+      const c = new RawClient(port);
+      c.send(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n${x.repeat(3)}`);
+      return c;
+    });
+    // 3 + 3 bytes pass the 4-byte budget: the body that came second goes on as it stands (and
+    // takes a slot); the first keeps reading ahead.
+    await until('one upload admitted', () => state().inFlight === 1);
+    uploads[0]?.send('aaaaa');
+    uploads[1]?.send('bbbbb');
+    await until('the uploads answered', () => uploads.every((u) => u.status !== 0));
+    assert.deepEqual(
+      uploads.map((u) => u.status),
+      [200, 200],
+    );
+    assert.deepEqual([...bodies].sort(), ['aaaaaaaa', 'bbbbbbbb']);
+    assert.equal(state().inFlight, 0);
+  });
+});
