@@ -19,6 +19,10 @@ export interface ListenerTimeouts {
 export interface RequestBodyLimits {
   /** Bytes of a body read ahead of admission at most (`RequestBody.readAhead`; 0: none). */
   buffer: number;
+  /** Least bytes per second a body must keep while its request holds a pool slot (0: none). */
+  minRate: number;
+  /** Time over which `minRate` is measured (ms). */
+  rateWindow: number;
 }
 
 /** Called with each request; the response's `onClose` tells when it ended or the client left. */
@@ -45,6 +49,8 @@ const WAITING = 3; // the request was read in full; its response is under way
 const IDLE = 4; // between requests (keep-alive)
 const CLOSED = 5;
 
+const BODY_TOO_SLOW = 'PIPER_BALANCER_BODY_TOO_SLOW';
+
 const ERROR_NAMES: Record<number, string> = {
   400: 'PIPER_BALANCER_BAD_REQUEST',
   405: 'PIPER_BALANCER_METHOD_NOT_ALLOWED',
@@ -61,7 +67,8 @@ const ERROR_NAMES: Record<number, string> = {
  * (the socket pauses while the reader is behind); a response that ends before its request body
  * was read discards the rest of the body, as node:http does, so the connection can be reused.
  * Malformed requests get their status (400, 431, 501, 505) and the connection closes; a head or
- * request that takes too long gets 408. Timeouts are deadlines checked by the listener's sweep.
+ * request that takes too long gets 408, and so does a body that arrives slower than the minimum
+ * rate while its request holds a backend slot. Timeouts are deadlines checked by the listener's sweep.
  */
 export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, BodySource {
   readonly socket: Socket;
@@ -75,6 +82,13 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   /** Bytes that arrived while a request's response was under way (the next, pipelined request). */
   #held: Buffer | null = null;
   #requestStart = 0;
+  /** Monotonic ms when the whole request times out (`timeouts.request`); 0: never. */
+  #requestDeadline = 0;
+  /** Whether the body is held to the minimum rate (its request holds a backend slot). */
+  #rateChecked = false;
+  /** Start of the current rate window (monotonic ms), and the body bytes that arrived since. */
+  #rateFrom = 0;
+  #rateBytes = 0;
   #parsing = false;
   #responseEnded = false;
   #bodyPaused = false;
@@ -99,7 +113,7 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   /** Called by the sweep once `deadline` has passed. */
   expire(): void {
     if (this.phase === HEAD) this.#refuse(408, 'the request head did not arrive in time');
-    else if (this.phase === BODY) this.#refuse(408, 'the request did not arrive in full in time');
+    else if (this.phase === BODY) this.#expireBody();
     else this.destroy();
   }
 
@@ -157,7 +171,9 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     if (body !== null) {
       this.phase = BODY;
       const t = owner.timeouts.request;
-      this.deadline = t > 0 ? this.#requestStart + t : 0;
+      this.#requestDeadline = t > 0 ? this.#requestStart + t : 0;
+      this.deadline = this.#requestDeadline;
+      this.#rateChecked = false;
     } else {
       this.phase = WAITING;
       this.deadline = 0;
@@ -170,9 +186,12 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   onMessageBody(buf: Buffer, start: number, end: number): void {
     const body = this.#body;
     if (body === null || this.#dumpBody || body.destroyed) return;
+    this.#rateBytes += end - start;
     if (!body.receive(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) && !this.#bodyPaused) {
       this.#bodyPaused = true;
       this.socket.pause();
+      // The backend is behind, not the client: its rate is not measured while it cannot send.
+      if (this.#rateChecked) this.deadline = this.#requestDeadline;
     }
   }
 
@@ -192,8 +211,15 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     }
     if (this.#bodyPaused) {
       this.#bodyPaused = false;
+      if (this.#rateChecked && this.phase === BODY) this.#startRateWindow(this.#owner.clock.monotonic());
       this.#updateFlow();
     }
+  }
+
+  slotTaken(): void {
+    if (this.phase !== BODY || this.#owner.bodyLimits.minRate <= 0) return;
+    this.#rateChecked = true;
+    if (!this.#bodyPaused) this.#startRateWindow(this.#owner.clock.monotonic());
   }
 
   // --- ResponseOwner ---
@@ -294,10 +320,43 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     }
   }
 
+  /**
+   * The body's deadline passed: the whole request's (`timeouts.request`), or the end of a rate
+   * window. A body held to the minimum rate that brought less than `minRate` over the window is
+   * cut (Apache's mod_reqtimeout `MinRate`; nginx's `client_body_timeout` is the same idea with
+   * one byte per 60 s as the rate): its request holds a backend slot, and a client that trickles
+   * would keep it for `timeouts.request`. Otherwise the next window starts.
+   */
+  #expireBody(): void {
+    const now = this.#owner.clock.monotonic();
+    if (!this.#rateChecked || (this.#requestDeadline !== 0 && now >= this.#requestDeadline)) {
+      this.#refuse(408, 'the request did not arrive in full in time');
+      return;
+    }
+    const minRate = this.#owner.bodyLimits.minRate;
+    if (this.#rateBytes < (minRate * (now - this.#rateFrom)) / 1000) {
+      this.#refuse(408, `the request body arrived slower than ${minRate} bytes/s`, BODY_TOO_SLOW);
+      return;
+    }
+    this.#startRateWindow(now);
+  }
+
+  #startRateWindow(now: number): void {
+    this.#rateFrom = now;
+    this.#rateBytes = 0;
+    const end = now + this.#owner.bodyLimits.rateWindow;
+    this.deadline = this.#requestDeadline === 0 ? end : Math.min(end, this.#requestDeadline);
+  }
+
   /** The response ended before its request body was read (a shed upload): read the rest and drop it. */
   #dropBody(): void {
     if (this.#dumpBody) return;
     this.#dumpBody = true;
+    // The rest holds no backend slot: only the whole request's deadline still applies.
+    if (this.#rateChecked) {
+      this.#rateChecked = false;
+      this.deadline = this.#requestDeadline;
+    }
     this.#expectContinue = false;
     this.#bodyPaused = false;
     this.#updateFlow();
@@ -322,6 +381,7 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     this.#bodyPaused = false;
     this.#expectContinue = false;
     this.#responseEnded = false;
+    this.#rateChecked = false;
     if (!keepAlive) {
       this.phase = CLOSED;
       this.deadline = 0;
@@ -353,11 +413,11 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   /** Refuses a request from its head callback: the parser stops, the rest of the request is never read. */
   #refuseHead(status: number, message: string, headers?: Readonly<Record<string, string>>): void {
     this.#parser.halt();
-    this.#refuse(status, message, headers);
+    this.#refuse(status, message, undefined, headers);
   }
 
   /** Answers a request the parser refused (or that timed out) and closes the connection. */
-  #refuse(status: number, message: string, headers?: Readonly<Record<string, string>>): void {
+  #refuse(status: number, message: string, errorCode?: string, headers?: Readonly<Record<string, string>>): void {
     const res = this.#res;
     const body = this.#body;
     this.phase = CLOSED;
@@ -373,7 +433,8 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     this.#res = reply;
     reply.keepAlive = false;
     const code =
-      status === 400 && /\bHost\b/.test(message) ? 'PIPER_BALANCER_BAD_HOST' : (ERROR_NAMES[status] ?? 'PIPER_BALANCER_BAD_REQUEST');
+      errorCode ??
+      (status === 400 && /\bHost\b/.test(message) ? 'PIPER_BALANCER_BAD_HOST' : (ERROR_NAMES[status] ?? 'PIPER_BALANCER_BAD_REQUEST'));
     reply.sendError(status, code, message, headers);
     this.socket.end();
   }

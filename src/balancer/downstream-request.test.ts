@@ -3,12 +3,16 @@ import { describe, it } from 'node:test';
 import { BodyBufferBudget } from './body-buffer-budget.ts';
 import { RequestBody } from './downstream-request.ts';
 
-/** A connection as the body sees it: counts how often the body asked for more. */
+/** A connection as the body sees it: counts how often the body asked for more, and slots taken. */
 function source() {
   return {
     wants: 0,
+    slots: 0,
     wantBody() {
       this.wants++;
+    },
+    slotTaken() {
+      this.slots++;
     },
   };
 }

@@ -7,6 +7,8 @@ import type { Http1Headers } from './http1-parser.ts';
 export interface BodySource {
   /** The body's reader wants more: read the socket again (and send `100 Continue` if asked for). */
   wantBody(): void;
+  /** The body's request took a backend slot: from now on the body is held to the minimum rate. */
+  slotTaken(): void;
 }
 
 /** Told once when a body read ahead may go to admission: it arrived in full, or it will not be held any longer. */
@@ -63,6 +65,14 @@ export class RequestBody extends Readable {
     this.#budget = budget;
     this.#ready = listener;
     this.#source.wantBody();
+  }
+
+  /**
+   * The request took a backend slot while its body still arrives: from now on a body slower than
+   * the listener's minimum rate is cut with 408, so that a trickling upload cannot hold the slot.
+   */
+  slotTaken(): void {
+    if (!this.complete && !this.destroyed) this.#source.slotTaken();
   }
 
   /** A slice of the body arrived; false when the stream buffer is full (pause the socket). */

@@ -11,8 +11,8 @@ import {
 
 export type { ListenerTimeouts, RequestBodyLimits } from './downstream-connection.ts';
 
-/** A body is read ahead of admission up to 64 KiB unless the listener is told otherwise. */
-const DEFAULT_BODY_LIMITS: RequestBodyLimits = { buffer: 64 * 1024 };
+/** The config's defaults: 64 KiB read ahead; at least 1 KiB/s over 10 s while a body holds a slot. */
+const DEFAULT_BODY_LIMITS: RequestBodyLimits = { buffer: 64 * 1024, minRate: 1024, rateWindow: 10_000 };
 
 /**
  * One public listener: a TCP server whose connections speak HTTP/1.1 through piper's own parser

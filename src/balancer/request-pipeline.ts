@@ -185,6 +185,8 @@ function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRu
   ex.admitted = true;
   ex.admittedAt = ctx.clock.monotonic();
   ex.inFlightAtStart = pool.admission.inFlight;
+  // A body still arriving now holds the slot: it must keep the minimum rate.
+  ex.req.body?.slotTaken();
   forward(ctx, ex, route, pool);
 }
 

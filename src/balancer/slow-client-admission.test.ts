@@ -20,14 +20,19 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-/** A backend that reads each body in full, then answers `<method> <bytes of body>`; `/big` answers `bigSize` bytes. */
-async function backend(bigSize = 0): Promise<{ url: string; server: Server; bodies: string[] }> {
+/**
+ * A backend that reads each body in full, then answers `<method> <bytes of body>`; `/big` answers
+ * `bigSize` bytes. `received.bytes` counts body bytes as they arrive.
+ */
+async function backend(bigSize = 0): Promise<{ url: string; server: Server; bodies: string[]; received: { bytes: number } }> {
   const bodies: string[] = [];
+  const received = { bytes: 0 };
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('latin1');
     req.on('data', (c: string) => {
       body += c;
+      received.bytes += c.length;
     });
     req.on('end', () => {
       if (req.method === 'POST') bodies.push(body);
@@ -48,13 +53,15 @@ async function backend(bigSize = 0): Promise<{ url: string; server: Server; bodi
       return new Promise<void>((r) => server.close(() => r()));
     },
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, bodies };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, bodies, received };
 }
 
 /** A balancer with one route to one pool of `url`, on a ManualClock; `pool` and `top` are merged into the config. */
 async function balancer(url: string, pool: Record<string, unknown>, top: Record<string, unknown> = {}) {
   const config = unwrapConfig(
     validateConfig({
+      // Real I/O takes real time while the clock stands: no upstream deadline may pass because of it.
+      timeouts: { connect: '1h', upstreamHeaders: '1h', upstreamBody: '1h' },
       pools: { p: { backends: [{ name: 'b', url }], healthCheck: { enabled: false }, ...pool } },
       routes: [{ name: 'web', split: { p: 1 } }],
       ...top,
@@ -179,6 +186,57 @@ describe('admission against slow clients', () => {
       [200, 200],
     );
     assert.deepEqual([...bodies].sort(), ['aaaaaaaa', 'bbbbbbbb']);
+    assert.equal(state().inFlight, 0);
+  });
+  it('a dribbling upload larger than the read-ahead buffer is cut with 408 PIPER_BALANCER_BODY_TOO_SLOW once under requestBody.minRate, and its slot is freed', async () => {
+    const { url, bodies, received } = await backend();
+    const { clock, port, state } = await balancer(
+      url,
+      { admission: { adaptive: false, initialLimit: 1 } },
+      { requestBody: { buffer: '1KiB', minRate: '100B/s', rateWindow: '5s' } },
+    );
+    const slow = new RawClient(port);
+    slow.send(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n${'a'.repeat(2048)}`);
+    // Past its 1 KiB buffer the body goes on and holds the pool's one slot while it streams.
+    await until('the upload streaming to the backend', () => received.bytes === 2048);
+    assert.equal(state().inFlight, 1);
+    for (let second = 1; second <= 5; second++) {
+      slow.send('a');
+      await until('the byte at the backend', () => received.bytes === 2048 + second);
+      clock.advance(1_000);
+      assert.equal(state().inFlight, second < 5 ? 1 : 0, `second ${second}`);
+    }
+    // 5 bytes in 5 s against 100 B/s: cut when its window closed, and the slot is free at once.
+    await until('the 408', () => slow.status !== 0);
+    assert.equal(slow.status, 408);
+    assert.match(slow.text, /"code":"PIPER_BALANCER_BODY_TOO_SLOW"/);
+    await until('the connection closed', () => slow.ended);
+    assert.equal(await get(port, clock, state, 1_000), 200);
+    assert.deepEqual(bodies, [], 'the backend never got a whole body');
+  });
+
+  it('an upload that keeps requestBody.minRate while it holds a slot is not cut', async () => {
+    const { url, bodies, received } = await backend();
+    const { clock, port, state } = await balancer(
+      url,
+      { admission: { adaptive: false, initialLimit: 1 } },
+      { requestBody: { buffer: '1KiB', minRate: '100B/s', rateWindow: '5s' } },
+    );
+    const upload = new RawClient(port);
+    upload.send(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 8048\r\n\r\n${'a'.repeat(2048)}`);
+    await until('the upload streaming to the backend', () => received.bytes === 2048);
+    for (let second = 1; second <= 12; second++) {
+      // 500 bytes a second (the twelfth ends the body), each at the backend before the clock moves.
+      upload.send('b'.repeat(500));
+      await until('the bytes at the backend', () => received.bytes === 2048 + second * 500);
+      if (second < 12) {
+        clock.advance(1_000);
+        assert.equal(state().inFlight, 1, `second ${second}: still streaming`);
+      }
+    }
+    await until('the answer', () => upload.status !== 0);
+    assert.equal(upload.status, 200);
+    assert.equal(bodies[0]?.length, 8048);
     assert.equal(state().inFlight, 0);
   });
 });

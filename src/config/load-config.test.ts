@@ -95,3 +95,15 @@ test('requestBody: read-ahead defaults of 64 KiB per body and 64 MiB in all; a b
   const bad = validateConfig({ requestBody: { buffer: '32MiB' } });
   assert.deepEqual(!bad.ok && bad.issues.map((i) => i.path), ['requestBody.buffer']);
 });
+
+test('requestBody: a minimum body rate of 1 KiB/s over 10 s by default; a rate needs "/s" and a window of at least 1 s', () => {
+  const c = defaultConfig();
+  assert.equal(c.requestBody.minRate, 1024);
+  assert.equal(c.requestBody.rateWindow, 10_000);
+  const ok = validateConfig({ requestBody: { minRate: '500B/s', rateWindow: '5s' } });
+  assert.equal(ok.ok && ok.config.requestBody.minRate, 500);
+  const bad = validateConfig({ requestBody: { minRate: '1KiB', rateWindow: '500ms' } });
+  assert.deepEqual(!bad.ok && bad.issues.map((i) => i.path), ['requestBody.minRate']);
+  const window = validateConfig({ requestBody: { rateWindow: '500ms' } });
+  assert.deepEqual(!window.ok && window.issues.map((i) => i.path), ['requestBody.rateWindow']);
+});

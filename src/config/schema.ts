@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, percent, rate, size } from './units-schema.ts';
+import { byteRate, duration, percent, rate, size } from './units-schema.ts';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a lowercase name of letters, digits, "-" or "_" (at most 63 characters)');
 const port = z.number().int().min(0).max(65535);
@@ -74,6 +74,14 @@ export const requestBodySchema = z
     buffer: size().default(64 * 1024),
     /** Bytes all bodies being read ahead may hold at once; past it a body is admitted as it stands and streams. */
     bufferTotal: size().default(64 * 1024 * 1024),
+    /**
+     * Least rate a body must keep over every `rateWindow` while its request holds a pool slot
+     * (Apache's `RequestReadTimeout body=…,MinRate=…`), time the backend is not reading aside; a
+     * slower one ends with 408 and frees its slot. 0: no floor (only `timeouts.request`).
+     */
+    minRate: byteRate().default(1024),
+    /** Time over which `minRate` is measured (at least 1 s: the listener's sweep may run once a second). */
+    rateWindow: duration().default(10_000),
   })
   .prefault({});
 
@@ -368,6 +376,9 @@ export const piperConfigSchema = z
     if (body.buffer > MAX_BODY_BUFFER) {
       // Past this a body belongs on disk, which the balancer does not do: stream it instead.
       ctx.addIssue({ code: 'custom', path: ['requestBody', 'buffer'], message: 'must be at most 16MiB' });
+    }
+    if (body.minRate > 0 && body.rateWindow < 1_000) {
+      ctx.addIssue({ code: 'custom', path: ['requestBody', 'rateWindow'], message: 'must be at least 1s while minRate is set' });
     }
     for (const [poolName, pool] of Object.entries(cfg.pools)) {
       const seen = new Set<string>();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isPiperError, parseDuration, parsePercent, parseRate, parseSize } from '../core/index.ts';
+import { isPiperError, PiperError, parseDuration, parsePercent, parseRate, parseSize } from '../core/index.ts';
 
 function unit(parse: (text: string) => number, description: string, example: string) {
   return z
@@ -22,6 +22,22 @@ export const duration = () => unit(parseDuration, 'A duration (bare numbers are 
 export const size = () => unit(parseSize, 'A size in bytes with an optional unit', '64KiB, 10MB, 1GiB');
 /** A rate such as `500/s` or `30k/min`, parsed to events per second. */
 export const rate = () => unit(parseRate, 'A rate (bare numbers are per second)', '500/s, 30k/min');
+/** Bytes per second such as `1KiB/s` or `500B/s`, parsed to bytes per second (a bare number is bytes per second). */
+export const byteRate = () =>
+  unit(
+    (text) => {
+      const m = /^(.+?)\s*\/\s*s\s*$/.exec(text);
+      if (m === null) {
+        throw new PiperError('PIPER_CORE_INVALID_UNIT', `invalid byte rate "${text}": expected a size per second, e.g. 1KiB/s, 500B/s`, {
+          source: 'config',
+          details: { kind: 'byte rate', text },
+        });
+      }
+      return parseSize(m[1] as string);
+    },
+    'Bytes per second (bare numbers are bytes per second)',
+    '1KiB/s, 500B/s',
+  );
 /** A percentage such as `99.9%`, parsed to a fraction (a bare number is already a fraction). */
 export const percent = () =>
   z
