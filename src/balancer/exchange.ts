@@ -22,14 +22,17 @@ export interface ExchangeHooks {
   closed(ex: Exchange): void;
   /** Once, when the request body read ahead of admission may go on to admission. */
   bodyReady(ex: Exchange): void;
+  /** When the client's socket is full while the response streams (the backend's read is paused). */
+  clientBehind(ex: Exchange): void;
 }
 
 /**
  * Everything one client request carries through the pipeline's phases. It is also the upstream
- * call of each attempt (the pool calls back into it), the listener of its response's close and of
- * its body's read-ahead, so a request allocates no handler objects or closures of its own.
+ * call of each attempt (the pool calls back into it), the sink its response body streams through
+ * (to the client's response), the listener of its response's close and of its body's read-ahead,
+ * so a request allocates no handler objects or closures of its own.
  */
-export class Exchange implements UpstreamCall, ResponseCloseListener, BodyReadyListener {
+export class Exchange implements UpstreamCall, UpstreamBodySink, ResponseCloseListener, BodyReadyListener {
   readonly req: DownstreamRequest;
   readonly res: DownstreamResponse;
   readonly start: number;
@@ -41,7 +44,10 @@ export class Exchange implements UpstreamCall, ResponseCloseListener, BodyReadyL
   backend: BackendRuntime | null = null;
   errorKind: ErrorKind | null = null;
   retries = 0;
-  /** Holds a pool admission slot (released once, when the response closes). */
+  /**
+   * Holds a pool admission slot: released once, when the backend's part is done (the response
+   * received, or the client's socket full), or else when the response closes.
+   */
   admitted = false;
   admittedAt = 0;
   inFlightAtStart = 0;
@@ -117,7 +123,33 @@ export class Exchange implements UpstreamCall, ResponseCloseListener, BodyReadyL
     }
     this.res.writeHeadBlock(status, downstreamResponseHeaderBlock(headers), contentLength);
     this.responseStarted = true;
-    return this.res;
+    return this;
+  }
+
+  // UpstreamBodySink: the client's response, watched for the moment the client falls behind.
+
+  write(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    if (this.admitted) this.#hooks.clientBehind(this);
+    return false;
+  }
+
+  end(chunk?: Buffer): void {
+    this.res.end(chunk);
+  }
+
+  retains(): boolean {
+    return this.res.retains();
+  }
+
+  once(event: 'drain', listener: () => void): this {
+    this.res.once(event, listener);
+    return this;
+  }
+
+  removeListener(event: 'drain', listener: () => void): this {
+    this.res.removeListener(event, listener);
+    return this;
   }
 
   onUpstreamEnd(): void {

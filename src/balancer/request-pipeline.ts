@@ -87,6 +87,10 @@ export function createRequestPipeline(context: PipelineContext): RequestHandler 
         internalError(ctx, ex, err);
       }
     },
+    // The backend's socket is paused until the client reads: from here the pace is the client's.
+    clientBehind: (ex) => {
+      if (!ex.res.socket.destroyed) releaseSlot(ex, ctx.clock.monotonic(), true);
+    },
   };
   return (req, res) => {
     const ex = new Exchange(req, res, ctx.clock.monotonic(), hooks);
@@ -353,9 +357,9 @@ function finish(ctx: Pipeline, ex: Exchange): void {
   const now = ctx.clock.monotonic();
   const latencyMs = now - ex.start;
   if (ex.route !== null) ex.route.active--;
-  if (ex.admitted && ex.pool !== null) {
-    ex.pool.admission.release(ex.clientGone ? null : now - ex.admittedAt, ex.inFlightAtStart);
-  }
+  // No sample when the client left, or when the balancer answered for it while an attempt ran (a
+  // body too slow or broken): that time is the client's, not the backend's.
+  releaseSlot(ex, now, !ex.clientGone && !(ex.attempting && !ex.responseStarted));
   const outcome = ctx.outcome;
   outcome.route = ex.route?.name ?? '';
   // With no pool chosen (none had a healthy backend), the failure belongs to the route's main pool.
@@ -372,6 +376,24 @@ function finish(ctx: Pipeline, ex: Exchange): void {
   if (sample > 0 && (sample >= 1 || ctx.random.next() < sample)) {
     ctx.logger.info({ method: ex.req.method, url: ex.req.url, requestId: ex.req.headers['x-request-id'], ...outcome }, 'access');
   }
+}
+
+/**
+ * Gives the request's pool slot back, once: when the backend's part is done (its response read in
+ * full, or the client's socket full so that the backend waits on the client), or when the
+ * response closes before that. The latency sample runs from admission, or from the last body byte
+ * when the body arrived after it, to now: the time the client takes to send its body or to read
+ * the answer never counts, so slow clients neither hold slots nor shrink the limit.
+ */
+function releaseSlot(ex: Exchange, now: number, sampled: boolean): void {
+  if (!ex.admitted) return;
+  ex.admitted = false;
+  let latencyMs: number | null = null;
+  if (sampled) {
+    const body = ex.req.body;
+    latencyMs = now - (body !== null && body.completedAt > ex.admittedAt ? body.completedAt : ex.admittedAt);
+  }
+  (ex.pool as PoolRuntime).admission.release(latencyMs, ex.inFlightAtStart);
 }
 
 /** The pool with the largest weight in a route's split. */

@@ -22,11 +22,14 @@ afterEach(async () => {
 
 /**
  * A backend that reads each body in full, then answers `<method> <bytes of body>`; `/big` answers
- * `bigSize` bytes. `received.bytes` counts body bytes as they arrive.
+ * `bigSize` bytes. `received.bytes` counts body bytes as they arrive, `received.bigAnswered` the
+ * `/big` answers handed to the kernel in full.
  */
-async function backend(bigSize = 0): Promise<{ url: string; server: Server; bodies: string[]; received: { bytes: number } }> {
+async function backend(
+  bigSize = 0,
+): Promise<{ url: string; server: Server; bodies: string[]; received: { bytes: number; bigAnswered: number } }> {
   const bodies: string[] = [];
-  const received = { bytes: 0 };
+  const received = { bytes: 0, bigAnswered: 0 };
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('latin1');
@@ -38,7 +41,9 @@ async function backend(bigSize = 0): Promise<{ url: string; server: Server; bodi
       if (req.method === 'POST') bodies.push(body);
       if (req.url === '/big') {
         res.writeHead(200, { 'content-length': bigSize });
-        res.end(Buffer.alloc(bigSize, 0x61));
+        res.end(Buffer.alloc(bigSize, 0x61), () => {
+          received.bigAnswered++;
+        });
         return;
       }
       const text = `${req.method} ${body.length}`;
@@ -237,6 +242,50 @@ describe('admission against slow clients', () => {
     await until('the answer', () => upload.status !== 0);
     assert.equal(upload.status, 200);
     assert.equal(bodies[0]?.length, 8048);
+    assert.equal(state().inFlight, 0);
+  });
+  it('a slow reader of a large response holds no slot: others are admitted while it reads, and its slot is given back once', async () => {
+    // Far more than the sockets' buffers on both sides hold: the backend waits on the client.
+    const size = 32 * 1024 * 1024;
+    const { url, received } = await backend(size);
+    const { clock, port, state } = await balancer(url, { admission: { adaptive: false, initialLimit: 1 } });
+    const reader = new RawClient(port);
+    reader.socket.pause();
+    reader.send('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(
+      "the slow reader's slot free while its answer is under way",
+      () => state().inFlight === 0 && state().backends[0]?.upstream?.running === 1,
+    );
+    for (let i = 0; i < 3; i++) assert.equal(await get(port, clock, state, 1_000), 200, `GET ${i} while the reader is behind`);
+    assert.equal(received.bigAnswered, 0, 'the large answer is still on its way');
+    let read = 0;
+    reader.socket.removeAllListeners('data');
+    reader.socket.on('data', (d: string) => {
+      read += d.length;
+    });
+    reader.socket.resume();
+    await until('the large answer read', () => read >= size);
+    assert.equal(state().inFlight, 0, 'released once: the end of the answer gave nothing back again');
+    assert.equal(await get(port, clock, state, 1_000), 200);
+    assert.equal(state().inFlight, 0);
+  });
+
+  it('a slow reader who then leaves: its slot was given back once, its backend connection is closed', async () => {
+    const size = 32 * 1024 * 1024;
+    const { url } = await backend(size);
+    const { clock, port, state } = await balancer(url, { admission: { adaptive: false, initialLimit: 1 } });
+    const reader = new RawClient(port);
+    reader.socket.pause();
+    reader.send('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(
+      'the slot free while the answer is under way',
+      () => state().inFlight === 0 && state().backends[0]?.upstream?.running === 1,
+    );
+    reader.socket.destroy();
+    await until('the backend connection closed', () => state().backends[0]?.upstream?.running === 0);
+    assert.equal(state().inFlight, 0);
+    assert.equal(state().backends[0]?.inFlight, 0);
+    assert.equal(await get(port, clock, state, 1_000), 200);
     assert.equal(state().inFlight, 0);
   });
 });
