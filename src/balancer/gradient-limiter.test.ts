@@ -63,6 +63,20 @@ describe('GradientLimiter', () => {
     assert.equal(limiter.limit, 7);
   });
 
+  it('after light traffic an unused limit stops at idleLimit, not at 3 that three slow requests fill; latency still takes it to minLimit', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { ...options, initialLimit: 64, minLimit: 1, idleLimit: 8 });
+    feed(clock, limiter, 10, 5, 1);
+    assert.equal(limiter.limit, 8, 'one request at a time: twice the peak plus one would be 3');
+    assert.equal(limiter.measurements, 0);
+    // Busy at half of it: measured, then latency far past the baseline halves it down to minLimit.
+    feed(clock, limiter, 1, 5, 4);
+    assert.equal(limiter.measuring, true);
+    for (let i = 0; i < 50; i++) limiter.sample(5, 1);
+    feed(clock, limiter, 5, 100, 8);
+    assert.equal(limiter.limit, 1);
+  });
+
   it('measures the minimum RTT with the limit pinned to minLimit, from requests that started under it', () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, options);

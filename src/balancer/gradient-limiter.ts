@@ -6,6 +6,11 @@ export interface GradientLimiterOptions {
   maxLimit: number;
   /** When false the limit stays at `initialLimit` (a fixed concurrency cap). */
   adaptive: boolean;
+  /**
+   * Least limit an unused limit decays to (never under `minLimit`); without it, `minLimit`.
+   * Latency may still take the limit down to `minLimit`: that is evidence, disuse is none.
+   */
+  idleLimit?: number;
   /** How long samples are averaged before the limit moves. */
   sampleWindowMs?: number;
   /** Fewest samples a window needs to move the limit. */
@@ -80,7 +85,9 @@ interface GrowthTrial {
  * - An unused limit decays (TCP's congestion-window validation, RFC 7661): in a window where the
  *   pool used under half of it, the limit falls, by at most half, toward twice the highest
  *   in-flight of the last ten windows (plus one), so an idle pool does not meet a sudden overload
- *   with a limit it never tested, all of which would land in the backends' queues at once.
+ *   with a limit it never tested, all of which would land in the backends' queues at once. Never
+ *   under `idleLimit`, as RFC 7661 never takes a window under the initial window for want of use:
+ *   after light traffic the limit decayed to 3, and three slow requests then held the whole pool.
  *
  * Why a measured minimum and not a long average of live latency (Netflix's Gradient2): under
  * sustained overload a long average drifts up to the queued latency and the limit climbs back into
@@ -131,6 +138,7 @@ export class GradientLimiter {
     this.#saturated = options.saturated ?? (() => false);
     const { random: _random, saturated: _saturated, ...rest } = options;
     this.#o = {
+      idleLimit: options.minLimit,
       sampleWindowMs: 100,
       minSamples: 10,
       buffer: 0.25,
@@ -260,10 +268,10 @@ export class GradientLimiter {
     }
   }
 
-  /** An unused limit falls, by at most half a window, toward twice the recent peak in-flight (+1). */
+  /** An unused limit falls, by at most half a window, toward twice the recent peak in-flight (+1), not under idleLimit. */
   #decay(): void {
     // Just over twice the peak, so that the same peak again still reads as app-limited.
-    const target = Math.max(this.#o.minLimit, 2 * Math.max(...this.#peaks) + 1);
+    const target = Math.max(this.#o.minLimit, this.#o.idleLimit, 2 * Math.max(...this.#peaks) + 1);
     if (this.#limit > target) this.#limit = Math.max(target, this.#limit / 2);
   }
 

@@ -240,6 +240,13 @@ describe('PoolAdmission', () => {
     assert.ok(limiter.fullPipes >= 1, 'growth was tried and found to buy nothing');
   });
 
+  it('with the idle floor pools get by default (8 per backend), the onset meets 16, and the limit holds one request per backend after it', async () => {
+    const { p99, goodput, limits } = await simulateRateLimitedPool(600, { idleLimit: 16 });
+    assert.ok(goodput >= 0.9 * 200, `goodput ${goodput}/s of 200/s`);
+    assert.ok(p99 <= 16, `admitted p99 ${p99} ms`);
+    assert.deepEqual(new Set(limits.slice(1)), new Set([2]), `limits ${limits.join(',')}`);
+  });
+
   it('close() refuses waiters and new requests', async () => {
     const { clock, admission } = setup(1, 4);
     admission.acquire();

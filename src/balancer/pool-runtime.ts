@@ -37,6 +37,8 @@ export interface PoolRuntimeOptions {
 
 /** Most upstream connections per backend: bounded like everything else. */
 const CONNECTIONS_PER_BACKEND = 256;
+/** Default floor of an unused limit, per backend of the pool (`admission.idleLimit`). */
+const IDLE_LIMIT_PER_BACKEND = 8;
 /** Idle time of a kept-alive upstream connection (ms). */
 const KEEP_ALIVE_TIMEOUT = 4_000;
 
@@ -80,6 +82,8 @@ export class PoolRuntime {
       initialLimit: a.initialLimit,
       minLimit: a.minLimit ?? o.config.backends.length,
       maxLimit: a.maxLimit,
+      // 8 per backend: what a backend is taken to absorb without evidence, far above a few slow clients.
+      idleLimit: a.idleLimit ?? IDLE_LIMIT_PER_BACKEND * o.config.backends.length,
       random: o.random,
       ...(o.saturated !== undefined ? { saturated: o.saturated } : {}),
     });

@@ -148,6 +148,14 @@ async function get(port: number, clock: ManualClock, state: () => PoolState, wai
   return c.status;
 }
 
+/** Light traffic: one request at a time, ten per 100 ms window, for eight windows (an unused limit decays). */
+async function lightTraffic(port: number, clock: ManualClock, state: () => PoolState): Promise<void> {
+  for (let window = 0; window < 8; window++) {
+    for (let i = 0; i < 10; i++) assert.equal(await get(port, clock, state, 1_000), 200);
+    clock.advance(100);
+  }
+}
+
 describe('admission against slow clients', () => {
   it('three slow uploads (one byte a second) do not take a route down: with a fixed limit of 3, GETs get 200 meanwhile', async () => {
     const { url, bodies } = await backend();
@@ -287,5 +295,21 @@ describe('admission against slow clients', () => {
     assert.equal(state().backends[0]?.inFlight, 0);
     assert.equal(await get(port, clock, state, 1_000), 200);
     assert.equal(state().inFlight, 0);
+  });
+  it('three slow uploads (one byte a second) do not take a route down after its adaptive limit decayed through light traffic', async () => {
+    const { url, bodies } = await backend();
+    const { clock, port, state } = await balancer(url, {});
+    await lightTraffic(port, clock, state);
+    assert.equal(state().concurrencyLimit, 8, 'down to the idle floor of 8 per backend, not to 2 × peak + 1 = 3');
+    const uploads = [0, 1, 2].map(() => new RawClient(port));
+    for (const u of uploads) u.send('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\na');
+    for (let second = 0; second < 3; second++) {
+      assert.equal(await get(port, clock, state, 1_000), 200, `a GET in second ${second} of the slow uploads`);
+      assert.equal(state().inFlight, 0);
+      for (const u of uploads) u.send('b');
+      clock.advance(1_000);
+    }
+    await until('the uploads answered', () => uploads.every((u) => u.status !== 0));
+    assert.deepEqual(bodies, ['abbb', 'abbb', 'abbb']);
   });
 });

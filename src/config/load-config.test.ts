@@ -107,3 +107,13 @@ test('requestBody: a minimum body rate of 1 KiB/s over 10 s by default; a rate n
   const window = validateConfig({ requestBody: { rateWindow: '500ms' } });
   assert.deepEqual(!window.ok && window.issues.map((i) => i.path), ['requestBody.rateWindow']);
 });
+
+test('admission.idleLimit is optional (the pool gives 8 per backend) and a whole number of at least 1', () => {
+  const pools = (admission: Record<string, unknown>) => ({
+    pools: { p: { backends: [{ name: 'a', url: 'http://127.0.0.1:1' }], admission } },
+  });
+  const ok = validateConfig(pools({}));
+  assert.equal(ok.ok && ok.config.pools.p?.admission.idleLimit, undefined);
+  const bad = validateConfig(pools({ idleLimit: 0 }));
+  assert.deepEqual(!bad.ok && bad.issues.map((i) => i.path), ['pools.p.admission.idleLimit']);
+});

@@ -117,6 +117,14 @@ export const admissionSchema = z.strictObject({
    */
   minLimit: z.number().int().min(1).optional(),
   maxLimit: z.number().int().min(1).default(1000),
+  /**
+   * Least limit an unused limit decays to. Default: 8 per backend of the pool. RFC 7661 never
+   * takes a congestion window under its initial window for want of use; latency may still take
+   * the limit down to `minLimit` (evidence), disuse (none) only this far, so that after light
+   * traffic a few slow requests cannot fill the pool. An unused limit only falls: one already
+   * under this (`initialLimit`, or latency) stays where it is.
+   */
+  idleLimit: z.number().int().min(1).optional(),
   /** Requests that may wait for a slot; the rest are shed at once. */
   queueSize: z.number().int().min(0).default(128),
   queueTimeout: duration().default(250),
