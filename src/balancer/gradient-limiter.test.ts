@@ -264,6 +264,26 @@ describe('GradientLimiter', () => {
     assert.equal(limiter.minRttMs, 9);
   });
 
+  it('gives up a measurement that gets no samples in minRttMaxMs (long requests hold the pinned slots), and tries again after the interval', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { ...options, initialLimit: 8, minLimit: 1, minRttMaxMs: 1_000 });
+    // Busy: the measurement starts and pins the limit to 1, which three slow uploads already exceed.
+    feed(clock, limiter, 1, 5, 4);
+    assert.equal(limiter.limit, 1);
+    clock.advance(999);
+    assert.equal(limiter.limit, 1);
+    clock.advance(1);
+    assert.equal(limiter.limit, 8, 'given up at once, read by the next admission: the limit is back');
+    assert.equal(limiter.measuring, false);
+    assert.equal(limiter.abandonedMeasurements, 1);
+    assert.equal(limiter.minRttMs, 0, 'no baseline from it');
+    feed(clock, limiter, 5, 5, 4);
+    assert.equal(limiter.measuring, false, 'busy again, but no new try before the interval');
+    clock.advance(60_000);
+    feed(clock, limiter, 1, 5, 4);
+    assert.equal(limiter.measuring, true);
+  });
+
   it('stays fixed when adaptive is off', () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, { ...options, adaptive: false });

@@ -28,7 +28,10 @@ export interface GradientLimiterOptions {
   minRttIntervalMs?: number;
   /** Samples a minimum-RTT measurement takes (Envoy's request_count). */
   minRttSamples?: number;
-  /** Longest a measurement pins the limit once it has `minSamples` samples. */
+  /**
+   * Longest a measurement pins the limit once it has `minSamples` samples; one that has fewer by
+   * then is given up (its slots are held by long requests: it would pin the pool as long as they last).
+   */
   minRttMaxMs?: number;
   /** Random share of the interval added to it, so pools do not measure in step (Envoy's jitter). */
   jitter?: number;
@@ -115,6 +118,8 @@ export class GradientLimiter {
   #rttBeforeMeasure = 0;
   #inFlightBeforeMeasure = 0;
   #nextMeasureAt = Number.POSITIVE_INFINITY;
+  /** No first measurement before this (monotonic ms): one was given up. */
+  #retryAt = Number.NEGATIVE_INFINITY;
   #windowsAtMin = 0;
   #windowStart: number;
   #sum = 0;
@@ -131,6 +136,8 @@ export class GradientLimiter {
   measurements = 0;
   /** Growth trials that found the pipe full (the growth bought no throughput and was undone). */
   fullPipes = 0;
+  /** Measurements given up for want of samples (slots held by long requests). */
+  abandonedMeasurements = 0;
 
   constructor(clock: Clock, options: GradientLimiterOptions) {
     this.#clock = clock;
@@ -156,7 +163,13 @@ export class GradientLimiter {
 
   /** The current limit, an integer ≥ minLimit (exactly minLimit while the minimum RTT is measured). */
   get limit(): number {
-    return this.#measuring ? this.#o.minLimit : Math.floor(this.#limit);
+    if (this.#measuring) {
+      // Read at every admission: a measurement that cannot get its samples ends here, not at a sample.
+      const now = this.#clock.monotonic();
+      if (this.#measured.length >= this.#o.minSamples || now - this.#measureStart < this.#o.minRttMaxMs) return this.#o.minLimit;
+      this.#abandon(now);
+    }
+    return Math.floor(this.#limit);
   }
 
   /** The last measured minimum RTT in ms (0 before the first measurement). */
@@ -201,7 +214,7 @@ export class GradientLimiter {
     this.#peakAt = (this.#peakAt + 1) % PEAK_WINDOWS;
     if (this.#minRtt === 0) {
       // No baseline yet: measure once the pool is busy enough for the limit to matter.
-      if (maxInFlight >= this.#limit / 2) this.#startMeasuring(now, windowRtt, maxInFlight);
+      if (maxInFlight >= this.#limit / 2 && now >= this.#retryAt) this.#startMeasuring(now, windowRtt, maxInFlight);
       else this.#decay();
       return;
     }
@@ -295,6 +308,10 @@ export class GradientLimiter {
     // Only requests that started under the pinned concurrency saw the backend unqueued (by us).
     if (inFlight <= o.minLimit) this.#measured.push(rttMs);
     const n = this.#measured.length;
+    if (n < o.minSamples && now - this.#measureStart >= o.minRttMaxMs) {
+      this.#abandon(now);
+      return;
+    }
     const done = n >= o.minRttSamples || (n >= o.minSamples && now - this.#measureStart >= o.minRttMaxMs);
     if (!done) return;
     this.#measured.sort((a, b) => a - b);
@@ -317,6 +334,24 @@ export class GradientLimiter {
     }
     const jitter = this.#random === undefined ? 0 : this.#random.next() * o.jitter;
     this.#nextMeasureAt = now + o.minRttIntervalMs * (1 + jitter);
+    this.#resetWindow(now);
+  }
+
+  /**
+   * Gives up a measurement that has not got `minSamples` samples in `minRttMaxMs`: the slots under
+   * the pinned limit are held by requests that do not end (slow uploads streaming at the minimum
+   * rate, long polls), so no request can start under it, and the pool would stay pinned, shedding
+   * everything else, for as long as they last. The limit and the baseline stay as they were; the
+   * next try comes after the measurement interval. The cost of each try: up to `minRttMaxMs` of
+   * requests queued or shed.
+   */
+  #abandon(now: number): void {
+    this.#measuring = false;
+    this.#measured = [];
+    this.abandonedMeasurements++;
+    const jitter = this.#random === undefined ? 0 : this.#random.next() * this.#o.jitter;
+    this.#nextMeasureAt = now + this.#o.minRttIntervalMs * (1 + jitter);
+    this.#retryAt = this.#nextMeasureAt;
     this.#resetWindow(now);
   }
 

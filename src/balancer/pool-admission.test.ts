@@ -247,6 +247,25 @@ describe('PoolAdmission', () => {
     assert.deepEqual(new Set(limits.slice(1)), new Set([2]), `limits ${limits.join(',')}`);
   });
 
+  it('a measurement given up raises the limit without a release: the waiters are admitted first, at the next request', async () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { adaptive: true, initialLimit: 8, minLimit: 1, maxLimit: 100, minRttMaxMs: 1_000 });
+    const admission = new PoolAdmission(clock, limiter, 10, 2_000);
+    // Four long requests; a window of samples at four in flight is busy: the limit is pinned to 1.
+    for (let i = 0; i < 4; i++) assert.equal(admission.acquire(), true);
+    clock.advance(100);
+    for (let i = 0; i < 10; i++) limiter.sample(5, 4);
+    assert.equal(admission.limit, 1);
+    clock.advance(999);
+    const waiter = admission.acquire();
+    assert.ok(waiter instanceof Promise, 'pinned: it waits');
+    clock.advance(1);
+    assert.equal(admission.acquire(), true, 'the limit is back to 8: the waiter and this one run');
+    assert.equal(await waiter, true);
+    assert.equal(admission.inFlight, 6);
+    assert.equal(admission.queued, 0);
+  });
+
   it('close() refuses waiters and new requests', async () => {
     const { clock, admission } = setup(1, 4);
     admission.acquire();

@@ -95,7 +95,8 @@ export class PoolAdmission {
    */
   acquire(): boolean | Promise<boolean> {
     if (this.#closed) return false;
-    if (this.#inFlight < this.#limiter.limit && this.#queue.length === 0) {
+    const limit = this.#limiter.limit;
+    if (this.#inFlight < limit && this.#queue.length === 0) {
       this.#inFlight++;
       return true;
     }
@@ -104,6 +105,14 @@ export class PoolAdmission {
     if (!this.#drained && this.#queue.length === 0 && now - this.#lastShed >= this.#standing.interval) this.#drained = true;
     const standing = this.#isStanding(now);
     if (standing) this.#shedStale(now);
+    if (this.#inFlight < limit) {
+      // The limit rose with no slot freed (a measurement given up): the waiters go first.
+      this.#admitQueued(now, standing);
+      if (this.#inFlight < this.#limiter.limit && this.#queue.length === 0) {
+        this.#inFlight++;
+        return true;
+      }
+    }
     if (this.#queue.length >= this.#queueSize) {
       this.#lastShed = now;
       return false;
@@ -159,14 +168,7 @@ export class PoolAdmission {
     const now = this.#clock.monotonic();
     const standing = this.#isStanding(now);
     if (standing) this.#shedStale(now);
-    while (this.#queue.length > 0 && this.#inFlight < this.#limiter.limit) {
-      const waiter = (standing ? this.#queue.pop() : this.#queue.shift()) as Waiter;
-      waiter.timer.cancel();
-      this.#inFlight++;
-      this.#sampleDrain(now);
-      waiter.resolve(true);
-    }
-    if (this.#queue.length === 0) this.#drained = now - this.#lastShed >= this.#standing.interval;
+    this.#admitQueued(now, standing);
   }
 
   /** Refuses everything queued and everything new. Idempotent. */
@@ -176,6 +178,18 @@ export class PoolAdmission {
       w.timer.cancel();
       w.resolve(false);
     }
+  }
+
+  /** Admits waiters while there is room: the oldest first, the newest while the queue stands. */
+  #admitQueued(now: number, standing: boolean): void {
+    while (this.#queue.length > 0 && this.#inFlight < this.#limiter.limit) {
+      const waiter = (standing ? this.#queue.pop() : this.#queue.shift()) as Waiter;
+      waiter.timer.cancel();
+      this.#inFlight++;
+      this.#sampleDrain(now);
+      waiter.resolve(true);
+    }
+    if (this.#queue.length === 0) this.#drained = now - this.#lastShed >= this.#standing.interval;
   }
 
   #isStanding(now: number): boolean {

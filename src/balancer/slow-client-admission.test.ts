@@ -312,4 +312,28 @@ describe('admission against slow clients', () => {
     await until('the uploads answered', () => uploads.every((u) => u.status !== 0));
     assert.deepEqual(bodies, ['abbb', 'abbb', 'abbb']);
   });
+  it('three slow uploads past the read-ahead buffer, holding their slots, pin a minimum-RTT measurement for a second at most, not for as long as they last', async () => {
+    const { url, received } = await backend();
+    // No minimum rate here: the uploads could trickle for as long as timeouts.request allows.
+    const { clock, port, state } = await balancer(url, {}, { requestBody: { buffer: '1KiB', minRate: '0B/s' } });
+    await lightTraffic(port, clock, state);
+    const uploads = [0, 1, 2].map(() => new RawClient(port));
+    for (const u of uploads) u.send(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n${'a'.repeat(2048)}`);
+    await until('the uploads streaming to the backend', () => received.bytes === 3 * 2048);
+    assert.equal(state().inFlight, 3);
+    // Four in flight is half the limit: the pool is busy with no baseline, so the minimum RTT is
+    // measured with the limit pinned to one per backend, which the uploads already exceed.
+    assert.equal(await get(port, clock, state, 250), 200);
+    assert.equal(state().concurrencyLimit, 1);
+    assert.equal(await get(port, clock, state, 250), 503, 'the cost: what comes while pinned waits, and is shed at its queue timeout');
+    clock.advance(750);
+    // A second without a sample: the measurement is given up, the limit is back.
+    for (let second = 0; second < 5; second++) {
+      assert.equal(await get(port, clock, state, 1_000), 200, `a GET ${second} s after the measurement was given up`);
+      assert.equal(state().concurrencyLimit, 8);
+      assert.equal(state().inFlight, 3, 'the uploads still hold their slots');
+      for (const u of uploads) u.send('a');
+      clock.advance(1_000);
+    }
+  });
 });
