@@ -264,7 +264,7 @@ describe('GradientLimiter', () => {
     assert.equal(limiter.minRttMs, 9);
   });
 
-  it('gives up a measurement that gets no samples in minRttMaxMs (long requests hold the pinned slots), and tries again after the interval', () => {
+  it('gives up a measurement during which no request ends for minRttMaxMs (long requests hold the pinned slots), and tries again after the interval', () => {
     const clock = new ManualClock();
     const limiter = new GradientLimiter(clock, { ...options, initialLimit: 8, minLimit: 1, minRttMaxMs: 1_000 });
     // Busy: the measurement starts and pins the limit to 1, which three slow uploads already exceed.
@@ -282,6 +282,21 @@ describe('GradientLimiter', () => {
     clock.advance(60_000);
     feed(clock, limiter, 1, 5, 4);
     assert.equal(limiter.measuring, true);
+  });
+
+  it('does not give up a measurement whose requests end slowly but steadily (a backend taking 400 ms)', () => {
+    const clock = new ManualClock();
+    const limiter = new GradientLimiter(clock, { ...options, initialLimit: 8, minLimit: 1, minRttMaxMs: 1_000 });
+    feed(clock, limiter, 1, 400, 4);
+    assert.equal(limiter.measuring, true);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1_000);
+      assert.equal(limiter.limit, 1, `pinned, ${i + 1} s in`);
+      limiter.sample(400, 1);
+    }
+    assert.equal(limiter.measuring, false);
+    assert.equal(limiter.minRttMs, 400);
+    assert.equal(limiter.abandonedMeasurements, 0);
   });
 
   it('stays fixed when adaptive is off', () => {

@@ -29,8 +29,8 @@ export interface GradientLimiterOptions {
   /** Samples a minimum-RTT measurement takes (Envoy's request_count). */
   minRttSamples?: number;
   /**
-   * Longest a measurement pins the limit once it has `minSamples` samples; one that has fewer by
-   * then is given up (its slots are held by long requests: it would pin the pool as long as they last).
+   * Longest a measurement pins the limit once it has `minSamples` samples. Also the least silence
+   * (no request ending at all) after which one is given up: its slots are held by long requests.
    */
   minRttMaxMs?: number;
   /** Random share of the interval added to it, so pools do not measure in step (Envoy's jitter). */
@@ -49,6 +49,8 @@ export interface GradientLimiterOptions {
 const WINDOWS_AT_MIN_BEFORE_REMEASURE = 5;
 /** Windows a growth trial waits for its samples before it is dropped undecided (the growth stays). */
 const TRIAL_MAX_WINDOWS = 10;
+/** Latencies (the baseline, or the window's before a first measurement) without a request ending that stall a measurement. */
+const STALL_LATENCIES = 4;
 /** Windows whose peak in-flight an unused limit decays toward (twice the highest of them, plus one). */
 const PEAK_WINDOWS = 10;
 
@@ -112,6 +114,9 @@ export class GradientLimiter {
   /** Set while the limit is pinned to measure the minimum RTT. */
   #measuring = false;
   #measureStart = 0;
+  /** While measuring: when the last request ended (or the measurement started), and the silence that gives it up. */
+  #lastSampleAt = 0;
+  #stallMs = 0;
   #measured: number[] = [];
   #limitBeforeMeasure = 0;
   /** The last window's latency and peak in-flight before a measurement (0 when unknown). */
@@ -164,10 +169,11 @@ export class GradientLimiter {
   /** The current limit, an integer ≥ minLimit (exactly minLimit while the minimum RTT is measured). */
   get limit(): number {
     if (this.#measuring) {
-      // Read at every admission: a measurement that cannot get its samples ends here, not at a sample.
+      // Read at every admission: a measurement that stalls ends here, since no sample will come.
       const now = this.#clock.monotonic();
-      if (this.#measured.length >= this.#o.minSamples || now - this.#measureStart < this.#o.minRttMaxMs) return this.#o.minLimit;
-      this.#abandon(now);
+      if (now - this.#lastSampleAt < this.#stallMs) return this.#o.minLimit;
+      if (this.#measured.length >= this.#o.minSamples) this.#finishMeasuring(now);
+      else this.#abandon(now);
     }
     return Math.floor(this.#limit);
   }
@@ -192,6 +198,7 @@ export class GradientLimiter {
     if (!this.#o.adaptive) return;
     const now = this.#clock.monotonic();
     if (this.#measuring) {
+      this.#lastSampleAt = now;
       this.#measure(rttMs, inFlight, now);
       return;
     }
@@ -214,7 +221,7 @@ export class GradientLimiter {
     this.#peakAt = (this.#peakAt + 1) % PEAK_WINDOWS;
     if (this.#minRtt === 0) {
       // No baseline yet: measure once the pool is busy enough for the limit to matter.
-      if (maxInFlight >= this.#limit / 2 && now >= this.#retryAt) this.#startMeasuring(now, windowRtt, maxInFlight);
+      if (maxInFlight >= this.#limit / 2 && now >= this.#retryAt) this.#startMeasuring(now, windowRtt, maxInFlight, windowRtt);
       else this.#decay();
       return;
     }
@@ -223,7 +230,7 @@ export class GradientLimiter {
     // Only latency holding the limit at its minimum makes the baseline suspect, not a ceiling.
     if (shrunk && this.#limit <= this.#o.minLimit) this.#windowsAtMin++;
     else this.#windowsAtMin = 0;
-    if (this.#windowsAtMin >= WINDOWS_AT_MIN_BEFORE_REMEASURE || now >= this.#nextMeasureAt) this.#startMeasuring(now, 0, 0);
+    if (this.#windowsAtMin >= WINDOWS_AT_MIN_BEFORE_REMEASURE || now >= this.#nextMeasureAt) this.#startMeasuring(now, 0, 0, windowRtt);
   }
 
   /** Moves the limit after a window; true when latency said shrink. */
@@ -293,11 +300,16 @@ export class GradientLimiter {
     return this.#minRtt * (1 + this.#o.buffer) + this.#o.slackMs;
   }
 
-  #startMeasuring(now: number, windowRtt: number, maxInFlight: number): void {
+  /** `windowRtt` and `maxInFlight` set the limit after a first measurement; `latencyMs` is the latest window's, for the stall. */
+  #startMeasuring(now: number, windowRtt: number, maxInFlight: number, latencyMs: number): void {
     this.#rttBeforeMeasure = windowRtt;
     this.#inFlightBeforeMeasure = maxInFlight;
     this.#measuring = true;
     this.#measureStart = now;
+    this.#lastSampleAt = now;
+    // Requests end at least this often under the pin unless long ones hold its slots: the ones in
+    // flight drain within a few of their latencies, then each new one takes about one.
+    this.#stallMs = Math.max(this.#o.minRttMaxMs, STALL_LATENCIES * Math.max(this.#minRtt, latencyMs));
     this.#measured = [];
     this.#limitBeforeMeasure = this.#limit;
     this.#windowsAtMin = 0;
@@ -308,12 +320,13 @@ export class GradientLimiter {
     // Only requests that started under the pinned concurrency saw the backend unqueued (by us).
     if (inFlight <= o.minLimit) this.#measured.push(rttMs);
     const n = this.#measured.length;
-    if (n < o.minSamples && now - this.#measureStart >= o.minRttMaxMs) {
-      this.#abandon(now);
-      return;
-    }
     const done = n >= o.minRttSamples || (n >= o.minSamples && now - this.#measureStart >= o.minRttMaxMs);
-    if (!done) return;
+    if (done) this.#finishMeasuring(now);
+  }
+
+  #finishMeasuring(now: number): void {
+    const o = this.#o;
+    const n = this.#measured.length;
     this.#measured.sort((a, b) => a - b);
     this.#minRtt = this.#measured[Math.floor(n / 2)] as number;
     this.#measured = [];
@@ -338,12 +351,12 @@ export class GradientLimiter {
   }
 
   /**
-   * Gives up a measurement that has not got `minSamples` samples in `minRttMaxMs`: the slots under
-   * the pinned limit are held by requests that do not end (slow uploads streaming at the minimum
-   * rate, long polls), so no request can start under it, and the pool would stay pinned, shedding
-   * everything else, for as long as they last. The limit and the baseline stay as they were; the
-   * next try comes after the measurement interval. The cost of each try: up to `minRttMaxMs` of
-   * requests queued or shed.
+   * Gives up a measurement that stalled before `minSamples` samples: no request ended for
+   * `minRttMaxMs` (or a few latencies, if longer). Its slots are held by requests that do not end
+   * (slow uploads streaming at the minimum rate, long polls), so no request can start under the
+   * pinned limit, and the pool would stay pinned, shedding everything else, for as long as they
+   * last. The limit and the baseline stay as they were; the next try comes after the measurement
+   * interval. The cost of each try: that silence, with requests queued or shed.
    */
   #abandon(now: number): void {
     this.#measuring = false;
