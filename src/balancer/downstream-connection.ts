@@ -13,6 +13,11 @@ export interface ListenerTimeouts {
   request: number;
   /** Keep-alive idle time. */
   idle: number;
+  /**
+   * Longest a response may wait for a client that reads nothing (nginx's `send_timeout`): past
+   * it the connection is cut, and with it the backend connection the response was streaming from.
+   */
+  send: number;
 }
 
 /** What the listener does with request bodies. */
@@ -95,6 +100,8 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   #dumpBody = false;
   #expectContinue = false;
   #closed = false;
+  /** A response's bytes wait in the socket for a client that is not reading. */
+  #sendBlocked = false;
 
   constructor(owner: DownstreamOwner, socket: Socket) {
     this.#owner = owner;
@@ -108,12 +115,14 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     socket.on('end', this.#onEnd);
     socket.on('error', noop);
     socket.on('close', this.#onClose);
+    socket.on('drain', this.#onDrain);
   }
 
   /** Called by the sweep once `deadline` has passed. */
   expire(): void {
     if (this.phase === HEAD) this.#refuse(408, 'the request head did not arrive in time');
     else if (this.phase === BODY) this.#expireBody();
+    // Idle, or a client that read nothing of its answer for `timeouts.send`.
     else this.destroy();
   }
 
@@ -199,7 +208,9 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     const body = this.#body;
     if (body !== null && !this.#dumpBody && !body.destroyed) body.finish(this.#owner.clock.monotonic());
     this.phase = WAITING;
+    // The request's deadlines are over; an answer already waiting on the client keeps its own.
     this.deadline = 0;
+    if (this.#sendBlocked) this.#armSendTimeout();
   }
 
   // --- BodySource ---
@@ -223,6 +234,11 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   }
 
   // --- ResponseOwner ---
+
+  writeBlocked(): void {
+    this.#sendBlocked = true;
+    this.#armSendTimeout();
+  }
 
   date(): string {
     return this.#owner.date();
@@ -262,6 +278,31 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     }
     this.#parse(chunk, 0);
   };
+
+  /** The client read what was written: its send deadline gives way to the phase's own. */
+  #onDrain = (): void => {
+    if (!this.#sendBlocked) return;
+    this.#sendBlocked = false;
+    if (this.phase === WAITING || this.phase === CLOSED) this.deadline = 0;
+    else if (this.phase === IDLE) this.#armIdleTimeout();
+  };
+
+  /**
+   * A response waits on a client that does not read: the connection may stay so for `timeouts.send`
+   * (while the request is still arriving, its own deadline rules). Without it a client that stops
+   * reading would hold its connection, and the backend connection streaming to it, for ever.
+   */
+  #armSendTimeout(): void {
+    const t = this.#owner.timeouts.send;
+    if (t > 0 && (this.phase === WAITING || this.phase === IDLE || this.phase === CLOSED)) {
+      this.deadline = this.#owner.clock.monotonic() + t;
+    }
+  }
+
+  #armIdleTimeout(): void {
+    const t = this.#owner.timeouts.idle;
+    this.deadline = t > 0 ? this.#owner.clock.monotonic() + t : 0;
+  }
 
   #onEnd = (): void => {
     // The client closed its side: as node:http does by default, it is taken to have left (a request
@@ -382,17 +423,22 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     this.#expectContinue = false;
     this.#responseEnded = false;
     this.#rateChecked = false;
+    // The answer's last bytes may still wait for the client: the idle time (or the close) starts
+    // once it has read them, and until then the send timeout applies.
+    const blocked = this.socket.writableNeedDrain;
+    if (blocked) this.#sendBlocked = true;
     if (!keepAlive) {
       this.phase = CLOSED;
       this.deadline = 0;
       this.#held = null;
       this.socket.end();
+      if (blocked) this.#armSendTimeout();
       return false;
     }
     this.#parser.reset();
     this.phase = IDLE;
-    const t = this.#owner.timeouts.idle;
-    this.deadline = t > 0 ? this.#owner.clock.monotonic() + t : 0;
+    if (blocked) this.#armSendTimeout();
+    else this.#armIdleTimeout();
     return true;
   }
 

@@ -10,6 +10,8 @@ export interface ResponseOwner {
   date(): string;
   /** The response was written in full (`end()`); the connection may read the next request. */
   responseEnded(res: DownstreamResponse): void;
+  /** A body write filled the socket's buffer: the client is not reading as fast as the answer comes. */
+  writeBlocked(): void;
 }
 
 // Heads and small bodies go out in one write: one syscall, one stream operation (node:http's
@@ -126,7 +128,9 @@ export class DownstreamResponse implements UpstreamBodySink {
     if (this.#ended) return false;
     if (!this.headersSent) this.writeHead(this.statusCode, {});
     if (this.#noBody || chunk.length === 0) return this.#flushHead();
-    return this.#send(chunk, false);
+    const ok = this.#send(chunk, false);
+    if (!ok) this.#owner.writeBlocked();
+    return ok;
   }
 
   /** Ends the response, with last body bytes if given. Idempotent. */

@@ -7,7 +7,7 @@ import type { DownstreamRequest } from './downstream-request.ts';
 import type { DownstreamResponse } from './downstream-response.ts';
 import { PublicListener } from './public-listener.ts';
 
-const TIMEOUTS = { headers: 1_000, request: 5_000, idle: 2_000 };
+const TIMEOUTS = { headers: 1_000, request: 5_000, idle: 2_000, send: 3_000 };
 const open: PublicListener[] = [];
 const sockets: Socket[] = [];
 
@@ -333,6 +333,76 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
     clock.advance(TIMEOUTS.idle);
     await idle.closed();
     assert.equal(splitResponses(idle.text).length, 1);
+  });
+
+  describe('slow-read attack', () => {
+    let blocked: () => void = () => undefined;
+    let blocks = 0;
+    let closed = 0;
+    const stalled = (): Promise<void> => new Promise((r) => (blocked = r));
+    /** Until the kernel's buffers stop taking more (autotuning grows them for a while): no new block in 50 ms. */
+    const settled = async (): Promise<void> => {
+      for (let seen = -1; seen !== blocks; ) {
+        seen = blocks;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    // Streams an endless answer with backpressure, telling the test each time a write fills the socket.
+    const endless: RequestHandler = (_req, res) => {
+      res.onClose = { responseClosed: () => closed++ };
+      res.writeHead(200, {});
+      const chunk = Buffer.alloc(65_536, 'x');
+      const pump = (): void => {
+        while (res.write(chunk));
+        if (res.writableFinished) return;
+        blocks++;
+        blocked();
+        res.once('drain', pump);
+      };
+      pump();
+    };
+
+    it('a client that reads none of its answer for timeouts.send is cut, and its response told', async () => {
+      closed = 0;
+      const { port, clock } = await listen(endless);
+      const reader = new RawClient(port);
+      // Paused once connected: a socket paused before its connect starts reading when it connects.
+      await new Promise((r) => reader.socket.once('connect', r));
+      reader.socket.pause();
+      const wait = stalled();
+      reader.send('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
+      await wait;
+      await settled();
+      clock.advance(TIMEOUTS.send - 500);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(reader.ended, false);
+      clock.advance(1_500);
+      // The client reads again only to see the end: what was already sent, then the close.
+      reader.socket.resume();
+      await reader.closed();
+      assert.equal(closed, 1);
+    });
+
+    it('a client that keeps reading, however slowly, is not cut', async () => {
+      const { port, clock } = await listen(endless);
+      const reader = new RawClient(port);
+      // Paused once connected: a socket paused before its connect starts reading when it connects.
+      await new Promise((r) => reader.socket.once('connect', r));
+      reader.socket.pause();
+      let wait = stalled();
+      reader.send('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
+      for (let i = 0; i < 4; i++) {
+        await wait;
+        // Reads a little within each half of the send timeout: the deadline starts again each time.
+        clock.advance(TIMEOUTS.send / 2);
+        wait = stalled();
+        reader.socket.resume();
+        await wait;
+        reader.socket.pause();
+        wait = Promise.resolve();
+      }
+      assert.equal(reader.ended, false);
+    });
   });
 
   it('survives mutated requests (random bytes flipped, cut anywhere) and keeps serving', async () => {

@@ -54,6 +54,8 @@ export const timeoutsSchema = z
     request: duration().default(60_000),
     /** Keep-alive idle time of client connections. */
     idle: duration().default(5_000),
+    /** Longest a response waits for a client that reads none of it (nginx's send_timeout); then the connection is cut. */
+    send: duration().default(60_000),
     /** Time to connect to a backend. */
     connect: duration().default(2_000),
     /** Time from request sent to backend response headers. */
@@ -61,7 +63,7 @@ export const timeoutsSchema = z
     /** Time between body chunks from a backend. */
     upstreamBody: duration().default(30_000),
   })
-  .default({ headers: 10_000, request: 60_000, idle: 5_000, connect: 2_000, upstreamHeaders: 10_000, upstreamBody: 30_000 });
+  .default({ headers: 10_000, request: 60_000, idle: 5_000, send: 60_000, connect: 2_000, upstreamHeaders: 10_000, upstreamBody: 30_000 });
 
 export const requestBodySchema = z
   .strictObject({
