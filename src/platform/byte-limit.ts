@@ -37,6 +37,8 @@ export class ByteLimit extends Transform {
  * huge ratio; a bomb cannot stay small). `inputBytes` reads how much compressed input was consumed.
  */
 export class DecompressionGuard extends Transform {
+  /** Output below which the ratio is not judged: a small file may legitimately have a huge ratio. */
+  static readonly RATIO_FLOOR = 1024 * 1024;
   readonly #maxBytes: number;
   readonly #maxRatio: number;
   readonly #ratioFloor: number;
@@ -47,7 +49,7 @@ export class DecompressionGuard extends Transform {
     super();
     this.#maxBytes = options.maxBytes;
     this.#maxRatio = options.maxRatio;
-    this.#ratioFloor = options.ratioFloor ?? 1024 * 1024;
+    this.#ratioFloor = options.ratioFloor ?? DecompressionGuard.RATIO_FLOOR;
     this.#inputBytes = options.inputBytes;
   }
 

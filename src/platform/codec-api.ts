@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PiperError } from '../core/index.ts';
 import { chooseCodec } from './auto-codec.ts';
@@ -6,10 +7,11 @@ import { ByteLimit, DecompressionGuard } from './byte-limit.ts';
 import type { Codec } from './codec.ts';
 import { codecByContentEncoding, codecByName, codecs } from './codec-registry.ts';
 import { DeferredResponse } from './deferred-response.ts';
-import { detectFormat, MAGIC_LENGTH } from './magic-bytes.ts';
+import { detectFormat } from './magic-bytes.ts';
 import type { PlatformContext } from './platform-context.ts';
 import { checkBodyType, checkDeclaredLength, codecParams } from './request-params.ts';
 import { readHead } from './stream-head.ts';
+import { ZSTD_HEADER_MAX, zstdDeclaredSize } from './zstd-frame-header.ts';
 
 /** Media types of compressed output (RFC 6713 for gzip, RFC 8878 for zstd). */
 const MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -51,8 +53,9 @@ export async function handleCompress(ctx: PlatformContext, req: IncomingMessage,
 export async function handleDecompress(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   checkBodyType(req);
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'request body');
-  const head = await readHead(req, MAGIC_LENGTH);
+  const head = await readHead(req, ZSTD_HEADER_MAX);
   const codec = declaredCodec(req, url) ?? detected(head.head);
+  if (codec.name === 'zstd') checkDeclaredSize(ctx, req, head.head);
   const input = new ByteLimit(ctx.config.maxUploadSize, 'request body');
   const decompressor = codec.createDecompressor();
   let codecError: unknown;
@@ -62,7 +65,9 @@ export async function handleDecompress(ctx: PlatformContext, req: IncomingMessag
   const guard = new DecompressionGuard({
     maxBytes: ctx.config.maxDecompressedSize,
     maxRatio: ctx.config.maxDecompressionRatio,
-    inputBytes: () => input.bytes,
+    // What the decompressor has consumed, not what was read from the socket: a whole bomb
+    // arrives in one read, and dividing by it would let out ratio x body bytes before stopping.
+    inputBytes: () => consumedBytes(decompressor) ?? input.bytes,
   });
   const sink = new DeferredResponse(res, 200, { 'content-type': 'application/octet-stream', 'x-piper-codec': codec.name });
   try {
@@ -78,6 +83,42 @@ export async function handleDecompress(ctx: PlatformContext, req: IncomingMessag
     throw err;
   }
   ctx.metrics.codecBytes.inc({ operation: 'decompress', codec: codec.name }, guard.bytes);
+}
+
+/**
+ * A zstd frame that declares its content size (RFC 8878 §3.1.1.1.4) is judged from its header
+ * alone: over maxDecompressionRatio times its Content-Length, or over maxDecompressedSize, it is
+ * refused before a byte is decoded.
+ */
+function checkDeclaredSize(ctx: PlatformContext, req: IncomingMessage, head: Buffer): void {
+  const declared = zstdDeclaredSize(head);
+  if (declared === undefined) return;
+  const length = Number(req.headers['content-length'] ?? Number.NaN);
+  const ratio = declared / Math.max(1, length);
+  if (Number.isFinite(length) && declared >= DecompressionGuard.RATIO_FLOOR && ratio > ctx.config.maxDecompressionRatio) {
+    throw new PiperError(
+      'PIPER_PLATFORM_DECOMPRESSION_BOMB',
+      `the zstd frame declares ${declared} bytes from ${length} bytes, over the ratio limit of ${ctx.config.maxDecompressionRatio}`,
+      { source: 'downstream', details: { status: 413, ratio, limit: ctx.config.maxDecompressionRatio } },
+    );
+  }
+  const max = ctx.config.maxDecompressedSize;
+  if (declared > max) {
+    throw new PiperError(
+      'PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE',
+      `the zstd frame declares ${declared} bytes, over the limit of ${max} bytes`,
+      {
+        source: 'downstream',
+        details: { status: 413, limit: max, declared },
+      },
+    );
+  }
+}
+
+/** Compressed bytes a zlib stream has taken into its engine so far (zlib's `bytesWritten`); undefined for a pass-through. */
+function consumedBytes(stream: Transform): number | undefined {
+  const n = (stream as Transform & { bytesWritten?: unknown }).bytesWritten;
+  return typeof n === 'number' ? n : undefined;
 }
 
 /**
