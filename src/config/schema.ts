@@ -301,6 +301,8 @@ export const platformSchema = z
     dataDir: z.string().min(1).default('piper-data'),
     maxUploadSize: size().default(1024 ** 3),
     maxDecompressedSize: size().default(1024 ** 3),
+    /** Largest body compressed at a slow level (brotli 10-11, zstd 16-19); larger ones get 413. */
+    maxSlowLevelSize: size().default(1024 * 1024),
     /** Largest output/input ratio a decompression may reach before it is stopped as a bomb. */
     maxDecompressionRatio: z.number().min(1).default(1000),
     maxConcurrency: z.number().int().min(1).default(256),

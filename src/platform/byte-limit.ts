@@ -2,25 +2,27 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { PiperError } from '../core/index.ts';
 
 /**
- * Passes bytes through, counting them, and errors with PIPER_PLATFORM_TOO_LARGE (413) as soon as
- * more than `limit` have passed: the body is never read further than the limit.
+ * Passes bytes through, counting them, and errors with `code` (PIPER_PLATFORM_TOO_LARGE unless
+ * given; HTTP 413) as soon as more than `limit` have passed: the body is never read further than the limit.
  */
 export class ByteLimit extends Transform {
   readonly limit: number;
   readonly what: string;
+  readonly code: string;
   bytes = 0;
 
-  constructor(limit: number, what: string) {
+  constructor(limit: number, what: string, code = 'PIPER_PLATFORM_TOO_LARGE') {
     super();
     this.limit = limit;
     this.what = what;
+    this.code = code;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
       done(
-        new PiperError('PIPER_PLATFORM_TOO_LARGE', `${this.what} is over the limit of ${this.limit} bytes`, {
+        new PiperError(this.code, `${this.what} is over the limit of ${this.limit} bytes`, {
           source: 'downstream',
           details: { status: 413, limit: this.limit },
         }),

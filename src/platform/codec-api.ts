@@ -9,7 +9,7 @@ import { codecByContentEncoding, codecByName, codecs } from './codec-registry.ts
 import { DeferredResponse } from './deferred-response.ts';
 import { detectFormat } from './magic-bytes.ts';
 import type { PlatformContext } from './platform-context.ts';
-import { checkBodyType, checkDeclaredLength, codecParams } from './request-params.ts';
+import { checkBodyType, checkDeclaredLength, codecParams, slowLevelLimit } from './request-params.ts';
 import { readHead } from './stream-head.ts';
 import { ZSTD_HEADER_MAX, zstdDeclaredSize } from './zstd-frame-header.ts';
 
@@ -29,6 +29,7 @@ export async function handleCompress(ctx: PlatformContext, req: IncomingMessage,
   checkBodyType(req);
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'request body');
   let chosen = codecParams(url, 'zstd');
+  const slow = chosen === undefined ? undefined : slowLevelLimit(req, chosen, ctx.config.maxSlowLevelSize);
   let source: NodeJS.ReadableStream = req;
   if (chosen === undefined) {
     const head = await readHead(req, ctx.config.auto.sampleSize);
@@ -42,7 +43,12 @@ export async function handleCompress(ctx: PlatformContext, req: IncomingMessage,
     'x-piper-level': String(chosen.level),
   });
   const limit = new ByteLimit(ctx.config.maxUploadSize, 'request body');
-  await runToResponse(sink, res, pipeline(source, limit, chosen.codec.createCompressor(chosen.level), sink));
+  const compressor = chosen.codec.createCompressor(chosen.level);
+  await runToResponse(
+    sink,
+    res,
+    slow === undefined ? pipeline(source, limit, compressor, sink) : pipeline(source, limit, slow, compressor, sink),
+  );
   ctx.metrics.codecBytes.inc({ operation: 'compress', codec: chosen.codec.name }, limit.bytes);
 }
 

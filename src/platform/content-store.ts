@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, type ReadStream } from 'node:fs';
 import { access, constants, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, type Logger, PiperError } from '../core/index.ts';
 import { ByteLimit } from './byte-limit.ts';
@@ -21,6 +21,8 @@ export interface PutOptions {
   level: number;
   /** Largest original size accepted; more fails with PIPER_PLATFORM_TOO_LARGE. */
   maxBytes: number;
+  /** More stages the original bytes pass through before they are stored (limits with codes of their own). */
+  guards?: Transform[];
   /** Scores the finished object (Weissman), given its sizes; null when it cannot be scored. */
   score?: (size: number, storedSize: number) => number | null;
 }
@@ -81,14 +83,15 @@ export class ContentStore {
     const out = createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: 64 * 1024 });
     let committed = false;
     try {
-      await pipeline(
+      await pipeline([
         source,
         new ByteLimit(options.maxBytes, 'upload'),
+        ...(options.guards ?? []),
         original,
         options.codec.createCompressor(options.level),
         stored,
         out,
-      );
+      ]);
       if (!out.closed) await once(out, 'close');
       const id = original.digest();
       const result = await this.#locks.run(id, async () => {

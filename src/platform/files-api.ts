@@ -11,7 +11,7 @@ import { DeferredResponse } from './deferred-response.ts';
 import type { FileRecord } from './file-record.ts';
 import { corruptObject, HashVerifier } from './hash-tap.ts';
 import type { PlatformContext } from './platform-context.ts';
-import { checkBodyType, checkDeclaredLength, codecParams, intParam } from './request-params.ts';
+import { checkBodyType, checkDeclaredLength, codecParams, intParam, slowLevelLimit } from './request-params.ts';
 import { readHead } from './stream-head.ts';
 import { planUpload } from './upload-plan.ts';
 
@@ -42,6 +42,7 @@ export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, r
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'upload');
   const name = fileName(url.searchParams.get('name') ?? headerName(req) ?? 'upload.bin');
   const explicit = codecParams(url, 'auto');
+  const slow = explicit === undefined ? undefined : slowLevelLimit(req, explicit, ctx.config.maxSlowLevelSize);
   const started = ctx.clock.monotonic();
   const head = await readHead(req, ctx.config.auto.sampleSize);
   const plan = await planUpload(head.head, explicit, ctx.autoPolicy, ctx.clock);
@@ -54,6 +55,7 @@ export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, r
     codec: plan.codec,
     level: plan.level,
     maxBytes: ctx.config.maxUploadSize,
+    guards: slow === undefined ? [] : [slow],
     score: plan.score,
   });
   const elapsedMs = ctx.clock.monotonic() - started;

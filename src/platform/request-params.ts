@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PiperError } from '../core/index.ts';
-import type { Codec } from './codec.ts';
-import { checkLevel } from './codec.ts';
+import { ByteLimit } from './byte-limit.ts';
+import { type Codec, checkLevel, type LevelRange } from './codec.ts';
 import { codecByName } from './codec-registry.ts';
 
 /**
@@ -29,6 +29,26 @@ export function checkDeclaredLength(req: IncomingMessage, limit: number, what: s
       details: { status: 413, limit },
     });
   }
+}
+
+/**
+ * Bounds the body of a request compressed at a slow level (see {@link LevelRange.slowFrom}):
+ * refused from its Content-Length before it is read, else the returned stage stops it at the
+ * limit. Undefined when the level is fast.
+ */
+export function slowLevelLimit(req: IncomingMessage, chosen: { codec: Codec; level: number }, limit: number): ByteLimit | undefined {
+  const slowFrom = chosen.codec.levels.slowFrom;
+  if (slowFrom === undefined || chosen.level < slowFrom) return undefined;
+  const what = `a body compressed with ${chosen.codec.name} level ${chosen.level}`;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new PiperError(
+      'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE',
+      `${what} is over the limit of ${limit} bytes: use a level below ${slowFrom} for large bodies`,
+      { source: 'downstream', details: { status: 413, limit, codec: chosen.codec.name, level: chosen.level } },
+    );
+  }
+  return new ByteLimit(limit, what, 'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE');
 }
 
 /** The `codec` and `level` query parameters: `auto` (or absent, when `fallback` is `auto`) returns undefined. */

@@ -15,7 +15,7 @@ export const gzipCodec: Codec = {
 export const brotliCodec: Codec = {
   name: 'brotli',
   contentEncoding: 'br',
-  levels: { min: 0, max: 11, default: 5 },
+  levels: { min: 0, max: 11, default: 5, slowFrom: 10 },
   createCompressor: (level) =>
     zlib.createBrotliCompress({ chunkSize: ZLIB_CHUNK_SIZE, params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level } }),
   createDecompressor: () => zlib.createBrotliDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
@@ -25,7 +25,7 @@ export const brotliCodec: Codec = {
 export const zstdCodec: Codec = {
   name: 'zstd',
   contentEncoding: 'zstd',
-  levels: { min: 1, max: 19, default: 3 },
+  levels: { min: 1, max: 19, default: 3, slowFrom: 16 },
   createCompressor: (level) =>
     zlib.createZstdCompress({ chunkSize: ZLIB_CHUNK_SIZE, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } }),
   createDecompressor: () => zlib.createZstdDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
