@@ -8,6 +8,11 @@ import { PiperError } from '../core/index.ts';
  * limit) still gets a proper status and JSON error; bodies that end within the hold get an exact
  * Content-Length. After that it streams with backpressure, and a later error can only abort the
  * connection, which the client sees as a truncated body, never as a good one.
+ *
+ * The last chunk written is always kept back until the pipeline has ended: the stages before it
+ * (a hash check in their flush) have then all succeeded. So the last byte of a body never leaves
+ * before the body was verified, and a failure at the very end still leaves the client short of
+ * its Content-Length, with the connection cut.
  */
 export class DeferredResponse extends Writable {
   readonly #res: ServerResponse;
@@ -16,6 +21,8 @@ export class DeferredResponse extends Writable {
   readonly #holdBytes: number;
   readonly #held: Buffer[] = [];
   #heldBytes = 0;
+  /** After the commit: the latest chunk, sent when the next one comes or at the end. */
+  #tail: Buffer | undefined;
   #committed = false;
   /** Bytes written to the response body. */
   sent = 0;
@@ -61,6 +68,10 @@ export class DeferredResponse extends Writable {
       this.#commit(this.#heldBytes);
       this.sent += this.#heldBytes;
       for (const chunk of this.#held.splice(0)) this.#res.write(chunk);
+    } else if (this.#tail !== undefined) {
+      this.sent += this.#tail.length;
+      this.#res.write(this.#tail);
+      this.#tail = undefined;
     }
     this.#res.end(() => done());
   }
@@ -91,7 +102,9 @@ export class DeferredResponse extends Writable {
   #send(chunks: Buffer[], done: (err?: Error | null) => void): void {
     // Writes in one tick already leave in one writev: the HTTP layer corks the socket until the next tick.
     let ok = true;
-    for (const chunk of chunks) {
+    const out = this.#tail === undefined ? chunks : [this.#tail, ...chunks];
+    this.#tail = out.pop();
+    for (const chunk of out) {
       ok = this.#res.write(chunk);
       this.sent += chunk.length;
     }
