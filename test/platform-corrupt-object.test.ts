@@ -74,7 +74,10 @@ function assertNeverComplete(d: Download, what: string): void {
   assert.ok(d.status === 200 || d.status === 500, `${what}: status ${d.status}`);
   if (d.status === 200) {
     assert.ok(d.contentLength !== undefined && d.contentLength > 4 * 1024 * 1024, `${what}: an exact Content-Length over the hold`);
-    assert.ok(!(d.complete && d.received === d.contentLength), `${what}: ${d.received} of ${d.contentLength} bytes arrived as a complete body`);
+    assert.ok(
+      !(d.complete && d.received === d.contentLength),
+      `${what}: ${d.received} of ${d.contentLength} bytes arrived as a complete body`,
+    );
   }
 }
 

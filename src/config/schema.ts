@@ -301,6 +301,11 @@ export const platformSchema = z
     dataDir: z.string().min(1).default('piper-data'),
     maxUploadSize: size().default(1024 ** 3),
     maxDecompressedSize: size().default(1024 ** 3),
+    /**
+     * Largest object whose byte ranges are served by decoding it from its start; a Range on a larger
+     * compressed object is answered 200 with the whole body. Uncompressed objects are read by block.
+     */
+    maxRangeDecodeSize: size().default(16 * 1024 * 1024),
     /** Largest body compressed at a slow level (brotli 10-11, zstd 16-19); larger ones get 413. */
     maxSlowLevelSize: size().default(1024 * 1024),
     /** Largest output/input ratio a decompression may reach before it is stopped as a bomb. */

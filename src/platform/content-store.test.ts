@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { ManualClock, silentLogger } from '../core/index.ts';
-import { ContentStore } from './content-store.ts';
+import { ContentStore, STORE_BLOCK_SIZE } from './content-store.ts';
 import { brotliCodec, identityCodec, zstdCodec } from './zlib-codecs.ts';
 
 const dirs: string[] = [];
@@ -127,5 +128,35 @@ test('a record whose file is missing opens as PIPER_PLATFORM_OBJECT_CORRUPT, not
   const { record } = await store.put(Readable.from([body]), opts);
   await rm(join(dir, 'objects', record.id.slice(0, 2), record.id.slice(2, 4), record.id));
   await assert.rejects(store.openStored(record), { code: 'PIPER_PLATFORM_OBJECT_CORRUPT' });
+  store.close();
+});
+
+test('a store made before block hashes existed opens, keeps its objects, and stores new ones with block hashes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'piper-store-'));
+  dirs.push(dir);
+  // The metadata table as the first release wrote it, with one object in it.
+  const old = new DatabaseSync(join(dir, 'metadata.db'));
+  old.exec(`CREATE TABLE files (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    content_type TEXT NOT NULL, size INTEGER NOT NULL, stored_size INTEGER NOT NULL, codec TEXT NOT NULL, level INTEGER NOT NULL,
+    stored_sha256 TEXT NOT NULL, weissman REAL, created_at INTEGER NOT NULL)`);
+  const legacyId = sha(body);
+  old
+    .prepare(
+      'INSERT INTO files (id, name, content_type, size, stored_size, codec, level, stored_sha256, weissman, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(legacyId, 'old.txt', 'text/plain', body.length, body.length, 'identity', 0, legacyId, null, 1);
+  old.close();
+  await mkdir(join(dir, 'objects', legacyId.slice(0, 2), legacyId.slice(2, 4)), { recursive: true });
+  await writeFile(join(dir, 'objects', legacyId.slice(0, 2), legacyId.slice(2, 4), legacyId), body);
+
+  const store = await ContentStore.open(dir, new ManualClock(), silentLogger());
+  const legacy = store.get(legacyId);
+  assert.equal(legacy?.name, 'old.txt');
+  assert.equal(legacy?.blocks, null);
+  assert.ok((await readAll(await store.openStored(legacy))).equals(body));
+  const { record } = await store.put(Readable.from([Buffer.from('new content')]), opts);
+  assert.equal(record.blocks?.size, STORE_BLOCK_SIZE);
+  assert.equal(record.blocks?.hashes.length, 32);
+  assert.equal(store.totals().count, 2);
   store.close();
 });

@@ -6,12 +6,19 @@ import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, type Logger, PiperError } from '../core/index.ts';
+import { BlockHashTap } from './block-hash-tap.ts';
 import { ByteLimit } from './byte-limit.ts';
 import type { Codec } from './codec.ts';
 import { type FileRecord, isObjectId } from './file-record.ts';
 import { HashTap } from './hash-tap.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { MetadataDb } from './metadata-db.ts';
+
+/**
+ * Bytes at rest per hashed block: what a read verifies before letting any of it go (so at most this
+ * much is held per download), and the most an uncompressed range reads beyond its own bytes at each end.
+ */
+export const STORE_BLOCK_SIZE = 1024 * 1024;
 
 /** What to store and how. */
 export interface PutOptions {
@@ -77,7 +84,7 @@ export class ContentStore {
     this.#assertOpen();
     const tmp = join(this.dir, 'tmp', `${randomUUID()}.part`);
     const original = new HashTap();
-    const stored = new HashTap();
+    const stored = new BlockHashTap(STORE_BLOCK_SIZE);
     // flush: the file is fsynced before it is closed, so the rename below never publishes a file
     // whose bytes are still only in the page cache.
     const out = createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: 64 * 1024 });
@@ -116,6 +123,7 @@ export class ContentStore {
           level: options.level,
           ratio: stored.bytes === 0 ? 1 : original.bytes / stored.bytes,
           storedSha256: stored.digest(),
+          blocks: stored.blocks(),
           weissman: options.score?.(original.bytes, stored.bytes) ?? null,
           createdAt: this.#clock.now(),
         });
@@ -138,8 +146,11 @@ export class ContentStore {
     return this.#db.get(id);
   }
 
-  /** Opens the bytes at rest of a record; a missing file is a corrupt store, never a 404. */
-  async openStored(record: FileRecord): Promise<ReadStream> {
+  /**
+   * Opens the bytes at rest of a record, from byte `start` to `end` (inclusive; to the end of the
+   * file when undefined); a missing file is a corrupt store, never a 404.
+   */
+  async openStored(record: FileRecord, start = 0, end?: number): Promise<ReadStream> {
     const path = this.#objectPath(record.id);
     const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
       throw new PiperError('PIPER_PLATFORM_OBJECT_CORRUPT', `stored object ${record.id} is missing its file (${err.code ?? err.message})`, {
@@ -148,7 +159,7 @@ export class ContentStore {
         details: { status: 500, id: record.id },
       });
     });
-    return fh.createReadStream({ highWaterMark: 64 * 1024 });
+    return fh.createReadStream({ highWaterMark: 64 * 1024, start, ...(end === undefined ? {} : { end }) });
   }
 
   list(limit: number, offset: number): { files: FileRecord[]; total: number } {

@@ -1,21 +1,21 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PiperError, sendError, sendJson } from '../core/index.ts';
 import { acceptsEncoding } from './accept-encoding.ts';
-import { parseRange } from './byte-range.ts';
-import { ByteSlice } from './byte-slice.ts';
+import { type ByteRange, parseRange } from './byte-range.ts';
 import { runToResponse } from './codec-api.ts';
 import { codecs } from './codec-registry.ts';
 import { DeferredResponse } from './deferred-response.ts';
 import type { FileRecord } from './file-record.ts';
-import { corruptObject, HashVerifier } from './hash-tap.ts';
+import { corruptObject } from './hash-tap.ts';
+import { planObjectRead, rangeable } from './object-read.ts';
 import type { PlatformContext } from './platform-context.ts';
 import { checkBodyType, checkDeclaredLength, codecParams, intParam, slowLevelLimit } from './request-params.ts';
 import { readHead } from './stream-head.ts';
 import { planUpload } from './upload-plan.ts';
 
-/** Objects up to this size are verified completely before the first byte is sent, so corruption gets a 500. */
+/** Up to this much of a download is held before its status goes out, so corruption found in it still gets a 500. */
 const VERIFY_BEFORE_SEND = 4 * 1024 * 1024;
 
 /** The JSON shape of a stored file. */
@@ -90,8 +90,8 @@ export async function handleDelete(ctx: PlatformContext, res: ServerResponse, id
 
 /**
  * `GET|HEAD /api/v1/files/:id`: the stored bytes as they are when the client accepts the stored
- * coding (no CPU spent), else decoded; ETag and If-None-Match, Range on decoded responses. Every
- * read is verified against its hash on the way out.
+ * coding (no CPU spent), else decoded; ETag and If-None-Match, Range on decoded responses when its
+ * cost is bounded (see {@link rangeable}). Every byte is verified before it is sent.
  */
 export async function handleDownload(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   const record = ctx.store.get(id);
@@ -110,16 +110,19 @@ export async function handleDownload(ctx: PlatformContext, req: IncomingMessage,
     'x-content-type-options': 'nosniff',
     'content-security-policy': 'sandbox',
   };
+  // A range that would have to be decoded from the start of a large object is ignored (RFC 9110
+  // §14.2 lets a server answer 200 with the whole body), and the object says so up front (§14.3).
+  const ranges = !raw && rangeable(record, ctx.config.maxRangeDecodeSize);
   if (raw) headers['content-encoding'] = codec.contentEncoding;
-  else headers['accept-ranges'] = 'bytes';
+  else headers['accept-ranges'] = ranges ? 'bytes' : 'none';
   if (matchesEtag(req.headers['if-none-match'], etag)) {
     res.writeHead(304, headers).end();
     return;
   }
   let status = 200;
-  let slice: Transform | undefined;
   let length = raw ? record.storedSize : record.size;
-  if (!raw) {
+  let slice: ByteRange | undefined;
+  if (ranges) {
     const r = parseRange(range, record.size);
     if (r === null) {
       sendError(res, 416, 'PIPER_PLATFORM_RANGE_NOT_SATISFIABLE', `range "${range}" is outside the ${record.size} bytes of the file`, {
@@ -131,7 +134,7 @@ export async function handleDownload(ctx: PlatformContext, req: IncomingMessage,
       status = 206;
       headers['content-range'] = `bytes ${r.start}-${r.end}/${record.size}`;
       length = r.end - r.start + 1;
-      slice = new ByteSlice(r.start, r.end);
+      slice = r;
     }
   }
   headers['content-length'] = length;
@@ -139,14 +142,11 @@ export async function handleDownload(ctx: PlatformContext, req: IncomingMessage,
     res.writeHead(status, headers).end();
     return;
   }
-  const stored = await ctx.store.openStored(record);
-  const stages: Transform[] = raw
-    ? [new HashVerifier(record.storedSha256, record.id)]
-    : [codec.createDecompressor(), new HashVerifier(record.id, record.id)];
-  if (slice !== undefined) stages.push(slice);
+  const read = planObjectRead(record, raw, slice);
+  const stored = await ctx.store.openStored(record, read.start, read.end);
   const sink = new DeferredResponse(res, status, headers, VERIFY_BEFORE_SEND);
   try {
-    await runToResponse(sink, res, pipeline([stored as Readable, ...stages, sink]));
+    await runToResponse(sink, res, pipeline([stored as Readable, ...read.stages, sink]));
   } catch (err) {
     const clientGone = res.destroyed && !sink.committed;
     if (clientGone) throw err;
@@ -161,6 +161,9 @@ export async function handleDownload(ctx: PlatformContext, req: IncomingMessage,
       ctx.log.error({ code: corrupt.code, id: record.id, committed: sink.committed, err: corrupt }, 'stored object failed verification');
     }
     throw corrupt !== undefined && !sink.committed ? corrupt : err;
+  } finally {
+    ctx.metrics.storeReadBytes.inc(undefined, stored.bytesRead);
+    if (read.decoded() > 0) ctx.metrics.codecBytes.inc({ operation: 'read', codec: codec.name }, read.decoded());
   }
 }
 

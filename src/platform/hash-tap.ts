@@ -29,6 +29,8 @@ export class HashVerifier extends Transform {
   readonly #hash: Hash = createHash('sha256');
   readonly #expected: string;
   readonly #id: string;
+  /** Bytes checked so far. */
+  bytes = 0;
 
   constructor(expected: string, id: string) {
     super();
@@ -38,6 +40,7 @@ export class HashVerifier extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.#hash.update(chunk);
+    this.bytes += chunk.length;
     done(null, chunk);
   }
 

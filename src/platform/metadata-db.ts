@@ -13,6 +13,8 @@ interface Row {
   stored_sha256: string;
   weissman: number | null;
   created_at: number;
+  block_size: number | null;
+  block_hashes: Uint8Array | null;
 }
 
 function toRecord(r: Row): FileRecord {
@@ -26,6 +28,7 @@ function toRecord(r: Row): FileRecord {
     level: r.level,
     ratio: r.stored_size === 0 ? 1 : r.size / r.stored_size,
     storedSha256: r.stored_sha256,
+    blocks: r.block_size === null || r.block_hashes === null ? null : { size: r.block_size, hashes: Buffer.from(r.block_hashes) },
     weissman: r.weissman,
     createdAt: r.created_at,
   };
@@ -57,12 +60,19 @@ export class MetadataDb {
       level INTEGER NOT NULL,
       stored_sha256 TEXT NOT NULL,
       weissman REAL,
-      created_at INTEGER NOT NULL
+      created_at INTEGER NOT NULL,
+      block_size INTEGER,
+      block_hashes BLOB
     )`);
+    // Stores made before block hashes existed gain the columns; their rows keep NULL and are read
+    // the way they always were (whole-object hash), so nothing stored is lost or rewritten.
+    const columns = (this.#db.prepare('PRAGMA table_info(files)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('block_size')) this.#db.exec('ALTER TABLE files ADD COLUMN block_size INTEGER');
+    if (!columns.includes('block_hashes')) this.#db.exec('ALTER TABLE files ADD COLUMN block_hashes BLOB');
     this.#get = this.#db.prepare('SELECT * FROM files WHERE id = ?');
     this.#insert = this.#db.prepare(
-      `INSERT OR IGNORE INTO files (id, name, content_type, size, stored_size, codec, level, stored_sha256, weissman, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO files (id, name, content_type, size, stored_size, codec, level, stored_sha256, weissman, created_at, block_size, block_hashes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#delete = this.#db.prepare('DELETE FROM files WHERE id = ?');
     this.#list = this.#db.prepare('SELECT * FROM files ORDER BY seq DESC LIMIT ? OFFSET ?');
@@ -78,7 +88,20 @@ export class MetadataDb {
 
   /** Inserts unless the id exists; returns the row now stored under the id. */
   insert(r: FileRecord): FileRecord {
-    this.#insert.run(r.id, r.name, r.contentType, r.size, r.storedSize, r.codec, r.level, r.storedSha256, r.weissman, r.createdAt);
+    this.#insert.run(
+      r.id,
+      r.name,
+      r.contentType,
+      r.size,
+      r.storedSize,
+      r.codec,
+      r.level,
+      r.storedSha256,
+      r.weissman,
+      r.createdAt,
+      r.blocks?.size ?? null,
+      r.blocks?.hashes ?? null,
+    );
     return this.get(r.id) as FileRecord;
   }
 

@@ -6,8 +6,10 @@ import type { ContentStore } from './content-store.ts';
 export interface PlatformMetrics {
   /** `http_server_request_duration_seconds{http_request_method, http_route, http_response_status_code}`. */
   requestDuration: Histogram;
-  /** Uncompressed bytes through the codecs, by operation (compress, decompress, store) and codec. */
+  /** Uncompressed bytes through the codecs, by operation (compress, decompress, store, read) and codec. */
   codecBytes: Counter;
+  /** Bytes read from objects at rest to serve downloads. */
+  storeReadBytes: Counter;
   /** Stored objects that failed verification on read. */
   corruptObjects: Counter;
   /** Requests refused by admission (over capacity or shutting down). */
@@ -31,6 +33,10 @@ export function platformMetrics(
     name: 'piper_platform_codec_bytes_total',
     help: 'Uncompressed bytes processed by the codecs, by operation and codec.',
     labelNames: ['operation', 'codec'],
+  });
+  const storeReadBytes = registry.counter({
+    name: 'piper_platform_store_read_bytes_total',
+    help: 'Bytes read from objects at rest to serve downloads.',
   });
   const corruptObjects = registry.counter({
     name: 'piper_platform_corrupt_objects_total',
@@ -57,5 +63,5 @@ export function platformMetrics(
       storedBytes.set(undefined, t.storedSize);
     }
   });
-  return { requestDuration, codecBytes, corruptObjects, refused, close: unregister };
+  return { requestDuration, codecBytes, storeReadBytes, corruptObjects, refused, close: unregister };
 }
