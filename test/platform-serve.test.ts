@@ -112,6 +112,20 @@ test('SIGTERM drains: an upload in flight completes, then the process exits 0', 
   assert.equal((await once(child, 'exit'))[0], 0);
 });
 
+test('PIPER_PLATFORM_TOKEN from the environment guards DELETE; a short one is refused, naming the variable', async () => {
+  const token = 'a-platform-token-from-env';
+  const { child, url } = await serve([], { ...process.env, PIPER_PLATFORM_TOKEN: token });
+  const stored = await fetch(`${url}/api/v1/files`, { method: 'POST', body: 'guarded' });
+  const { id } = (await stored.json()) as { id: string };
+  assert.equal((await fetch(`${url}/api/v1/files/${id}`, { method: 'DELETE' })).status, 401);
+  assert.equal((await fetch(`${url}/api/v1/files/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status, 204);
+  child.kill('SIGTERM');
+  assert.equal((await once(child, 'exit'))[0], 0);
+  const r = await runPiper(['serve', '--port', '0'], { env: { PIPER_PLATFORM_TOKEN: 'short' } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /PIPER_PLATFORM_TOKEN/);
+});
+
 test('a bad flag is refused with exit code 2 and names the flag', async () => {
   const r = await runPiper(['serve', '--capacity-rps', 'lots']);
   assert.equal(r.code, 2);

@@ -300,6 +300,19 @@ export const platformSchema = z
     port: port.default(8081),
     dataDir: z.string().min(1).default('piper-data'),
     maxUploadSize: size().default(1024 ** 3),
+    /** Largest file the store takes (original size); more is answered 413. */
+    maxFileSize: size().default(1024 ** 3),
+    /** Most original bytes the store holds in all; an upload that would pass it is answered 507. */
+    maxStoreSize: size().default(10 * 1024 ** 3),
+    /** Who may change the store (docs/platform.md, "Write access"). */
+    auth: z
+      .strictObject({
+        /** Bearer token required to delete files (and to upload, with requireForUploads); without one, only loopback may delete. */
+        token: z.string().min(16, 'at least 16 characters').optional(),
+        /** Uploads need the token too (or, with no token, come from loopback). */
+        requireForUploads: z.boolean().default(false),
+      })
+      .prefault({}),
     maxDecompressedSize: size().default(1024 ** 3),
     /**
      * Largest object whose byte ranges are served by decoding it from its start; a Range on a larger

@@ -13,6 +13,7 @@ import { type FileRecord, isObjectId } from './file-record.ts';
 import { HashTap } from './hash-tap.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { MetadataDb } from './metadata-db.ts';
+import { StoreQuota } from './store-quota.ts';
 
 /**
  * Bytes at rest per hashed block: what a read verifies before letting any of it go (so at most this
@@ -52,17 +53,23 @@ export class ContentStore {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #locks = new KeyedLock();
+  /** Room left under platform.maxStoreSize, in original bytes; uploads reserve from it. */
+  readonly quota: StoreQuota;
   #closed = false;
 
-  private constructor(dir: string, db: MetadataDb, clock: Clock, log: Logger) {
+  private constructor(dir: string, db: MetadataDb, clock: Clock, log: Logger, maxStoreSize: number) {
     this.dir = dir;
     this.#db = db;
     this.#clock = clock;
     this.#log = log;
+    this.quota = new StoreQuota(maxStoreSize, db.totals().size);
   }
 
-  /** Opens (creating) the store in `dir`, removing temporary files and unreferenced objects left by a crash. */
-  static async open(dir: string, clock: Clock, log: Logger): Promise<ContentStore> {
+  /**
+   * Opens (creating) the store in `dir`, removing temporary files and unreferenced objects left by
+   * a crash; `maxStoreSize` (original bytes in all) bounds what uploads may reserve.
+   */
+  static async open(dir: string, clock: Clock, log: Logger, maxStoreSize = Number.POSITIVE_INFINITY): Promise<ContentStore> {
     try {
       await mkdir(join(dir, 'objects'), { recursive: true });
       await rm(join(dir, 'tmp'), { recursive: true, force: true });
@@ -73,7 +80,7 @@ export class ContentStore {
         cause: err,
       });
     }
-    const store = new ContentStore(dir, new MetadataDb(join(dir, 'metadata.db')), clock, log);
+    const store = new ContentStore(dir, new MetadataDb(join(dir, 'metadata.db')), clock, log, maxStoreSize);
     const orphans = await store.#removeOrphans();
     if (orphans > 0) log.warn({ orphans }, 'removed objects without metadata left by an interrupted upload');
     return store;
@@ -113,6 +120,7 @@ export class ContentStore {
         committed = true;
         await syncDir(shard);
         if (existing !== undefined) this.#db.delete(id);
+        else this.quota.stored(original.bytes);
         const record = this.#db.insert({
           id,
           name: options.name,
@@ -176,7 +184,9 @@ export class ContentStore {
     this.#assertOpen();
     checkId(id);
     return this.#locks.run(id, async () => {
+      const record = this.#db.get(id);
       const had = this.#db.delete(id);
+      if (record !== undefined && had) this.quota.removed(record.size);
       await unlink(this.#objectPath(id)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') this.#log.error({ err, id }, 'could not remove object file');
       });

@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PiperError, sendError, sendJson } from '../core/index.ts';
 import { acceptsEncoding } from './accept-encoding.ts';
+import { ByteLimit } from './byte-limit.ts';
+import type { Codec } from './codec.ts';
 import { type ByteRange, parseRange } from './byte-range.ts';
 import { runToResponse } from './codec-api.ts';
 import { codecs } from './codec-registry.ts';
@@ -11,7 +13,8 @@ import type { FileRecord } from './file-record.ts';
 import { corruptObject } from './hash-tap.ts';
 import { planObjectRead, rangeable } from './object-read.ts';
 import type { PlatformContext } from './platform-context.ts';
-import { checkBodyType, checkDeclaredLength, codecParams, intParam, slowLevelLimit } from './request-params.ts';
+import { checkBodyType, checkDeclaredLength, codecParams, declaredLength, intParam, slowLevelLimit } from './request-params.ts';
+import type { QuotaReservation } from './store-quota.ts';
 import { readHead } from './stream-head.ts';
 import { planUpload } from './upload-plan.ts';
 
@@ -40,9 +43,31 @@ export function fileJson(r: FileRecord): Record<string, unknown> {
 export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   checkBodyType(req);
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'upload');
+  checkDeclaredLength(req, ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE');
   const name = fileName(url.searchParams.get('name') ?? headerName(req) ?? 'upload.bin');
   const explicit = codecParams(url, 'auto');
   const slow = explicit === undefined ? undefined : slowLevelLimit(req, explicit, ctx.config.maxSlowLevelSize);
+  // Room in the store is reserved before the body is read, and held until the file is stored or refused.
+  const reservation = ctx.store.quota.reserve(declaredLength(req));
+  try {
+    await storeUpload(ctx, req, res, { name, explicit, slow, reservation });
+  } finally {
+    reservation.release();
+  }
+}
+
+async function storeUpload(
+  ctx: PlatformContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  upload: {
+    name: string;
+    explicit: { codec: Codec; level: number } | undefined;
+    slow: ByteLimit | undefined;
+    reservation: QuotaReservation;
+  },
+): Promise<void> {
+  const { name, explicit, slow, reservation } = upload;
   const started = ctx.clock.monotonic();
   const head = await readHead(req, ctx.config.auto.sampleSize);
   const plan = await planUpload(head.head, explicit, ctx.autoPolicy, ctx.clock);
@@ -55,7 +80,11 @@ export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, r
     codec: plan.codec,
     level: plan.level,
     maxBytes: ctx.config.maxUploadSize,
-    guards: slow === undefined ? [] : [slow],
+    guards: [
+      new ByteLimit(ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE'),
+      reservation.meter(),
+      ...(slow === undefined ? [] : [slow]),
+    ],
     score: plan.score,
   });
   const elapsedMs = ctx.clock.monotonic() - started;

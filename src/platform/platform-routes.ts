@@ -11,6 +11,8 @@ export interface RouteMatch {
   route: string;
   /** Health, readiness and metrics bypass admission: an overloaded server is still alive and observable. */
   admitted: boolean;
+  /** Set on requests that change the store beyond adding to it: what they do, for the refusal (see authorizeWrite). */
+  guarded?: string;
   handle: () => Promise<void>;
 }
 
@@ -50,14 +52,23 @@ function apiRoute(ctx: PlatformContext, method: string, req: IncomingMessage, re
     return { route: path, admitted: true, handle: () => handleCompress(ctx, req, res, url) };
   if (path === '/api/v1/decompress' && method === 'POST')
     return { route: path, admitted: true, handle: () => handleDecompress(ctx, req, res, url) };
-  if (path === '/api/v1/files' && method === 'POST') return { route: path, admitted: true, handle: () => handleUpload(ctx, req, res, url) };
+  if (path === '/api/v1/files' && method === 'POST') {
+    return {
+      route: path,
+      admitted: true,
+      ...(ctx.config.auth.requireForUploads ? { guarded: 'uploading a file' } : {}),
+      handle: () => handleUpload(ctx, req, res, url),
+    };
+  }
   if (path === '/api/v1/files' && read) return { route: path, admitted: true, handle: async () => handleList(ctx, res, url) };
   if (path === '/api/v1/status' && read) return { route: path, admitted: true, handle: async () => status(ctx, res) };
   const file = matchPath('/api/v1/files/:id', path);
   if (file !== null) {
     const id = file.id as string;
     if (read) return { route: '/api/v1/files/:id', admitted: true, handle: () => handleDownload(ctx, req, res, id) };
-    if (method === 'DELETE') return { route: '/api/v1/files/:id', admitted: true, handle: () => handleDelete(ctx, res, id) };
+    if (method === 'DELETE') {
+      return { route: '/api/v1/files/:id', admitted: true, guarded: 'deleting a file', handle: () => handleDelete(ctx, res, id) };
+    }
   }
   return undefined;
 }

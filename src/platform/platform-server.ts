@@ -10,6 +10,7 @@ import type { PlatformContext } from './platform-context.ts';
 import { type PlatformMetrics, platformMetrics } from './platform-metrics.ts';
 import { matchRoute } from './platform-routes.ts';
 import { SitePages } from './site-pages.ts';
+import { authorizeWrite } from './write-access.ts';
 
 /** What {@link startPlatformServer} needs; `config` is the parsed `platform` section of piper.yaml. */
 export interface PlatformServerOptions {
@@ -49,7 +50,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   const clock = options.clock ?? new SystemClock();
   const log = (options.logger ?? silentLogger()).child({ part: 'platform' });
   const registry = options.metrics ?? new MetricsRegistry();
-  const store = await ContentStore.open(config.dataDir, clock, log);
+  const store = await ContentStore.open(config.dataDir, clock, log, config.maxStoreSize);
   const site = await SitePages.load();
   await warmCodecs(clock);
   const gate = new AdmissionGate({
@@ -159,6 +160,8 @@ async function handle(
       return;
     }
     route = match.route.startsWith('/api/') || !match.admitted ? match.route : 'site';
+    // Before admission and before any of the body is read: a refused writer costs nothing.
+    if (match.guarded !== undefined) authorizeWrite(ctx.config.auth, req, match.guarded);
     if (match.admitted) {
       release = await ctx.gate.acquire();
       // A client that gave up while queued has already closed: its 'close' will not come again,
@@ -186,7 +189,10 @@ function answerError(ctx: PlatformContext, req: IncomingMessage, res: ServerResp
   const status = statusOf(err);
   if (isPiperError(err)) {
     if (status >= 500 && err.code !== 'PIPER_PLATFORM_OVERLOADED') ctx.log.error({ err, url: req.url }, 'request failed');
-    const headers: Record<string, string> = err.code === 'PIPER_PLATFORM_OVERLOADED' ? { 'retry-after': '1' } : {};
+    const headers: Record<string, string> = {};
+    if (err.code === 'PIPER_PLATFORM_OVERLOADED') headers['retry-after'] = '1';
+    // RFC 9110 §11.6.1: a 401 names the scheme it wants (RFC 6750 §3 for bearer tokens).
+    if (status === 401) headers['www-authenticate'] = 'Bearer realm="piper platform"';
     // Unread body bytes would be parsed as the next request: close the connection instead.
     if (!req.complete) headers.connection = 'close';
     sendError(res, status, err.code, err.message, headers);

@@ -20,15 +20,21 @@ export function checkBodyType(req: IncomingMessage): void {
   }
 }
 
-/** Refuses a body whose declared length is over the limit before reading any of it. */
-export function checkDeclaredLength(req: IncomingMessage, limit: number, what: string): void {
-  const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new PiperError('PIPER_PLATFORM_TOO_LARGE', `${what} of ${declared} bytes is over the limit of ${limit} bytes`, {
+/** Refuses a body whose declared length is over the limit before reading any of it (413 with `code`). */
+export function checkDeclaredLength(req: IncomingMessage, limit: number, what: string, code = 'PIPER_PLATFORM_TOO_LARGE'): void {
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) {
+    throw new PiperError(code, `${what} of ${declared} bytes is over the limit of ${limit} bytes`, {
       source: 'downstream',
       details: { status: 413, limit },
     });
   }
+}
+
+/** The body length a request declares in Content-Length, if it does. */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  return Number.isFinite(declared) ? declared : undefined;
 }
 
 /**
@@ -40,8 +46,8 @@ export function slowLevelLimit(req: IncomingMessage, chosen: { codec: Codec; lev
   const slowFrom = chosen.codec.levels.slowFrom;
   if (slowFrom === undefined || chosen.level < slowFrom) return undefined;
   const what = `a body compressed with ${chosen.codec.name} level ${chosen.level}`;
-  const declared = Number(req.headers['content-length'] ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) {
     throw new PiperError(
       'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE',
       `${what} is over the limit of ${limit} bytes: use a level below ${slowFrom} for large bodies`,

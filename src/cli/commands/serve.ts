@@ -19,6 +19,10 @@ export const serveCommand: Command = {
     '--capacity-rps and --max-concurrency emulate smaller hardware for demos and tests: past\n' +
     'either limit requests wait in a bounded queue (platform.queueSize, platform.queueTimeout)\n' +
     'and then fail with 503 PIPER_PLATFORM_OVERLOADED, as an overloaded server would.\n\n' +
+    'Write access: DELETE (and uploads, with platform.auth.requireForUploads) needs\n' +
+    'Authorization: Bearer TOKEN when a token is set in platform.auth.token or in the environment\n' +
+    'as PIPER_PLATFORM_TOKEN (which wins); with no token, only clients on this machine talking to\n' +
+    'the server directly may delete.\n\n' +
     'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=1\n' +
     'and MALLOC_ARENA_MAX=2, so the Buffers of streamed bodies are freed every few MB instead of\n' +
     'piling up (docs/platform.md, "Memory"). To run with your own heap settings instead:\n' +
@@ -76,6 +80,15 @@ export const serveCommand: Command = {
     if (rps !== undefined) platform.capacityRps = rps;
     const conc = numberFlag(values['max-concurrency'], '--max-concurrency', { integer: true, min: 1, max: 1e6 });
     if (conc !== undefined) platform.maxConcurrency = conc;
+    const token = ctx.env.PIPER_PLATFORM_TOKEN;
+    if (token !== undefined && token !== '') {
+      if (token.length < 16) {
+        throw new PiperError('PIPER_PLATFORM_BAD_FLAG', 'PIPER_PLATFORM_TOKEN (platform.auth.token) must be at least 16 characters', {
+          source: 'operator',
+        });
+      }
+      platform.auth = { ...platform.auth, token };
+    }
     const level = typeof values['log-level'] === 'string' ? values['log-level'] : cfg.logging.level;
     const logger = createLogger({ level, pretty: true, isTty: ctx.isTty });
     const registry = new MetricsRegistry();
