@@ -31,7 +31,8 @@ test('a client that gives up while queued for admission does not leak its slot (
       res.on('end', () => answerA(res.statusCode ?? 0));
     },
   );
-  a.write('first part of the body; ');
+  // A body takes its slot once its first 64 KiB (admissionBodyBytes) have arrived.
+  a.write(Buffer.alloc(64 * 1024, 'first part of the body; '));
   while (fx.server.admission.inFlight < 1) await new Promise((r) => setImmediate(r));
 
   // B waits in the queue, then its client disconnects.

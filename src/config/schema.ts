@@ -334,6 +334,14 @@ export const platformSchema = z
     headersTimeout: duration().default(10_000),
     /** A connection silent this long (between body chunks, or idle) is closed. */
     bodyTimeout: duration().default(30_000),
+    /** Longest time for a whole request body to arrive after its headers (408); 0 sets no deadline. */
+    requestTimeout: duration().default(300_000),
+    /** Bytes per second a request body must arrive at while the server waits for it (408 below); 0 turns the check off. */
+    minBodyRate: size().default(1024),
+    /** The window minBodyRate is judged over, and the grace before it is first judged. */
+    minBodyRateWindow: duration().default(10_000),
+    /** A request with a body takes an admission slot only once this much of it (or all of it) has arrived. */
+    admissionBodyBytes: size().default(64 * 1024),
     /** Largest request header block; more is answered 431. */
     maxHeaderSize: size().default(16 * 1024),
     /** Longest wait for requests in flight at shutdown before connections are cut. */

@@ -112,3 +112,21 @@ test('close refuses waiting and new requests; requests in flight keep their slot
   assert.equal(gate.inFlight, 0);
   assert.equal(clock.pending, 0);
 });
+
+test('saturated while every slot is taken and none has been handed out for queueTimeout; clear once one frees', async () => {
+  const clock = new ManualClock();
+  const gate = new AdmissionGate({ maxConcurrency: 2, queueSize: 4, queueTimeoutMs: 200, clock });
+  const a = await gate.acquire();
+  clock.advance(500);
+  assert.equal(gate.saturated, false, 'a free slot is not saturation');
+  await gate.acquire();
+  clock.advance(199);
+  assert.equal(gate.saturated, false, 'a slot was handed out within queueTimeout');
+  clock.advance(1);
+  assert.equal(gate.saturated, true);
+  const queued = settle(gate.acquire());
+  a();
+  await flushMicrotasks();
+  assert.equal(queued.done, true);
+  assert.equal(gate.saturated, false, 'the slot turned over');
+});

@@ -36,6 +36,8 @@ export class AdmissionGate {
   #inFlight = 0;
   #refillTimer: TimerHandle | undefined;
   #closed = false;
+  /** Monotonic ms of the last slot handed out. */
+  #lastStart: number;
   /** Requests refused since start (queue full, waited too long, or closing). */
   refused = 0;
 
@@ -44,6 +46,7 @@ export class AdmissionGate {
     this.#burst = options.capacityRps === undefined ? 0 : Math.max(1, options.capacityRps / 10);
     this.#tokens = this.#burst;
     this.#lastRefill = options.clock.monotonic();
+    this.#lastStart = this.#lastRefill;
   }
 
   get inFlight(): number {
@@ -52,6 +55,15 @@ export class AdmissionGate {
 
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * True while the server sheds everything: every slot is taken and none has been handed out for
+   * at least `queueTimeoutMs`, so every request that queued meanwhile was refused, and the next
+   * will be. Readiness reports it, so a balancer takes the server out of rotation until a slot frees.
+   */
+  get saturated(): boolean {
+    return this.#inFlight >= this.#opts.maxConcurrency && this.#opts.clock.monotonic() - this.#lastStart >= this.#opts.queueTimeoutMs;
   }
 
   /** Resolves with a release function once admitted; rejects with PIPER_PLATFORM_OVERLOADED. */
@@ -97,6 +109,7 @@ export class AdmissionGate {
   #start(): Release {
     if (this.#opts.capacityRps !== undefined) this.#tokens -= 1;
     this.#inFlight++;
+    this.#lastStart = this.#opts.clock.monotonic();
     let released = false;
     return () => {
       if (released) return;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PiperError } from '../core/index.ts';
 import { chooseCodec } from './auto-codec.ts';
@@ -9,7 +9,7 @@ import { codecByContentEncoding, codecByName, codecs } from './codec-registry.ts
 import { DeferredResponse } from './deferred-response.ts';
 import { detectFormat } from './magic-bytes.ts';
 import type { PlatformContext } from './platform-context.ts';
-import { checkBodyType, checkDeclaredLength, codecParams, slowLevelLimit } from './request-params.ts';
+import { checkBodyType, checkDeclaredLength, codecParams, declaredLength, slowLevelLimit } from './request-params.ts';
 import { readHead } from './stream-head.ts';
 import { ZSTD_HEADER_MAX, zstdDeclaredSize } from './zstd-frame-header.ts';
 
@@ -21,18 +21,31 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
   identity: 'application/octet-stream',
 };
 
+/** What the head of a `/compress` request asks for: codec and level (undefined for `auto`), and the bound on a slow level. */
+export interface CompressRequest {
+  chosen: { codec: Codec; level: number } | undefined;
+  slow: ByteLimit | undefined;
+}
+
+/** Checks the head of a `/compress` request (type, length, codec, level) before any of its body is read. */
+export function compressRequest(ctx: PlatformContext, req: IncomingMessage, url: URL): CompressRequest {
+  checkBodyType(req);
+  checkDeclaredLength(req, ctx.config.maxUploadSize, 'request body');
+  const chosen = codecParams(url, 'zstd');
+  const slow = chosen === undefined ? undefined : slowLevelLimit(req, chosen, ctx.config.maxSlowLevelSize);
+  return { chosen, slow };
+}
+
 /**
  * `POST /api/v1/compress?codec=&level=`: streams the body through a compressor into the response;
  * `codec=auto` samples the start first. The response names the codec and level in headers.
  */
-export async function handleCompress(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  checkBodyType(req);
-  checkDeclaredLength(req, ctx.config.maxUploadSize, 'request body');
-  let chosen = codecParams(url, 'zstd');
-  const slow = chosen === undefined ? undefined : slowLevelLimit(req, chosen, ctx.config.maxSlowLevelSize);
-  let source: NodeJS.ReadableStream = req;
+export async function handleCompress(ctx: PlatformContext, body: Readable, res: ServerResponse, request: CompressRequest): Promise<void> {
+  let { chosen } = request;
+  const { slow } = request;
+  let source: NodeJS.ReadableStream = body;
   if (chosen === undefined) {
-    const head = await readHead(req, ctx.config.auto.sampleSize);
+    const head = await readHead(body, ctx.config.auto.sampleSize);
     const choice = await chooseCodec(head.head, ctx.autoPolicy, ctx.clock);
     chosen = { codec: choice.codec, level: choice.level };
     source = head.stream;
@@ -52,16 +65,32 @@ export async function handleCompress(ctx: PlatformContext, req: IncomingMessage,
   ctx.metrics.codecBytes.inc({ operation: 'compress', codec: chosen.codec.name }, limit.bytes);
 }
 
+/** What the head of a `/decompress` request says: the codec it names (else the body's magic bytes tell) and its length. */
+export interface DecompressRequest {
+  named: Codec | undefined;
+  length: number | undefined;
+}
+
+/** Checks the head of a `/decompress` request (type, length, named codec) before any of its body is read. */
+export function decompressRequest(ctx: PlatformContext, req: IncomingMessage, url: URL): DecompressRequest {
+  checkBodyType(req);
+  checkDeclaredLength(req, ctx.config.maxUploadSize, 'request body');
+  return { named: declaredCodec(req, url), length: declaredLength(req) };
+}
+
 /**
  * `POST /api/v1/decompress`: the format comes from `?codec=`, else `Content-Encoding`, else the
  * magic bytes. Output is bounded in size and in ratio to the input (decompression bombs).
  */
-export async function handleDecompress(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  checkBodyType(req);
-  checkDeclaredLength(req, ctx.config.maxUploadSize, 'request body');
-  const head = await readHead(req, ZSTD_HEADER_MAX);
-  const codec = declaredCodec(req, url) ?? detected(head.head);
-  if (codec.name === 'zstd') checkDeclaredSize(ctx, req, head.head);
+export async function handleDecompress(
+  ctx: PlatformContext,
+  body: Readable,
+  res: ServerResponse,
+  request: DecompressRequest,
+): Promise<void> {
+  const head = await readHead(body, ZSTD_HEADER_MAX);
+  const codec = request.named ?? detected(head.head);
+  if (codec.name === 'zstd') checkDeclaredSize(ctx, request.length, head.head);
   const input = new ByteLimit(ctx.config.maxUploadSize, 'request body');
   const decompressor = codec.createDecompressor();
   let codecError: unknown;
@@ -96,12 +125,11 @@ export async function handleDecompress(ctx: PlatformContext, req: IncomingMessag
  * alone: over maxDecompressionRatio times its Content-Length, or over maxDecompressedSize, it is
  * refused before a byte is decoded.
  */
-function checkDeclaredSize(ctx: PlatformContext, req: IncomingMessage, head: Buffer): void {
+function checkDeclaredSize(ctx: PlatformContext, length: number | undefined, head: Buffer): void {
   const declared = zstdDeclaredSize(head);
   if (declared === undefined) return;
-  const length = Number(req.headers['content-length'] ?? Number.NaN);
-  const ratio = declared / Math.max(1, length);
-  if (Number.isFinite(length) && declared >= DecompressionGuard.RATIO_FLOOR && ratio > ctx.config.maxDecompressionRatio) {
+  const ratio = declared / Math.max(1, length ?? 0);
+  if (length !== undefined && declared >= DecompressionGuard.RATIO_FLOOR && ratio > ctx.config.maxDecompressionRatio) {
     throw new PiperError(
       'PIPER_PLATFORM_DECOMPRESSION_BOMB',
       `the zstd frame declares ${declared} bytes from ${length} bytes, over the ratio limit of ${ctx.config.maxDecompressionRatio}`,

@@ -39,18 +39,40 @@ export function fileJson(r: FileRecord): Record<string, unknown> {
   };
 }
 
-/** `POST /api/v1/files?name=&codec=auto&level=`: stores the raw body compressed at rest. */
-export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+/** What the head of an upload says: name, content type, codec and level (undefined for `auto`), length. */
+export interface UploadRequest {
+  name: string;
+  contentType: string;
+  explicit: { codec: Codec; level: number } | undefined;
+  slow: ByteLimit | undefined;
+  length: number | undefined;
+}
+
+/**
+ * Checks the head of `POST /api/v1/files` (type, length against maxUploadSize, maxFileSize and
+ * the room left in the store, name, codec, level) before any of its body is read.
+ */
+export function uploadRequest(ctx: PlatformContext, req: IncomingMessage, url: URL): UploadRequest {
   checkBodyType(req);
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'upload');
   checkDeclaredLength(req, ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE');
+  const length = declaredLength(req);
+  ctx.store.quota.reserve(length).release();
   const name = fileName(url.searchParams.get('name') ?? headerName(req) ?? 'upload.bin');
   const explicit = codecParams(url, 'auto');
   const slow = explicit === undefined ? undefined : slowLevelLimit(req, explicit, ctx.config.maxSlowLevelSize);
-  // Room in the store is reserved before the body is read, and held until the file is stored or refused.
-  const reservation = ctx.store.quota.reserve(declaredLength(req));
+  const declared = req.headers['content-type'];
+  const contentType =
+    declared === undefined || /^application\/x-www-form-urlencoded\b/i.test(declared) ? 'application/octet-stream' : declared.slice(0, 200);
+  return { name, contentType, explicit, slow, length };
+}
+
+/** `POST /api/v1/files?name=&codec=auto&level=`: stores the raw body compressed at rest. */
+export async function handleUpload(ctx: PlatformContext, body: Readable, res: ServerResponse, upload: UploadRequest): Promise<void> {
+  // Room in the store is reserved for the declared length, and held until the file is stored or refused.
+  const reservation = ctx.store.quota.reserve(upload.length);
   try {
-    await storeUpload(ctx, req, res, { name, explicit, slow, reservation });
+    await storeUpload(ctx, body, res, upload, reservation);
   } finally {
     reservation.release();
   }
@@ -58,22 +80,15 @@ export async function handleUpload(ctx: PlatformContext, req: IncomingMessage, r
 
 async function storeUpload(
   ctx: PlatformContext,
-  req: IncomingMessage,
+  body: Readable,
   res: ServerResponse,
-  upload: {
-    name: string;
-    explicit: { codec: Codec; level: number } | undefined;
-    slow: ByteLimit | undefined;
-    reservation: QuotaReservation;
-  },
+  upload: UploadRequest,
+  reservation: QuotaReservation,
 ): Promise<void> {
-  const { name, explicit, slow, reservation } = upload;
+  const { name, contentType, explicit, slow } = upload;
   const started = ctx.clock.monotonic();
-  const head = await readHead(req, ctx.config.auto.sampleSize);
+  const head = await readHead(body, ctx.config.auto.sampleSize);
   const plan = await planUpload(head.head, explicit, ctx.autoPolicy, ctx.clock);
-  const declared = req.headers['content-type'];
-  const contentType =
-    declared === undefined || /^application\/x-www-form-urlencoded\b/i.test(declared) ? 'application/octet-stream' : declared.slice(0, 200);
   const { record, deduplicated } = await ctx.store.put(head.stream, {
     name,
     contentType,

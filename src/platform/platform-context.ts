@@ -19,4 +19,6 @@ export interface PlatformContext {
   startedAt: number;
   /** True once close() began: readiness fails so balancers stop sending. */
   closing: () => boolean;
+  /** Requests whose body is arriving before they are admitted. */
+  receiving: () => number;
 }

@@ -1,20 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { matchPath, sendError, sendJson } from '../core/index.ts';
 import { MetricsRegistry } from '../telemetry/index.ts';
-import { handleCompress, handleDecompress } from './codec-api.ts';
-import { handleDelete, handleDownload, handleList, handleUpload } from './files-api.ts';
+import { compressRequest, decompressRequest, handleCompress, handleDecompress } from './codec-api.ts';
+import { handleDelete, handleDownload, handleList, handleUpload, uploadRequest } from './files-api.ts';
 import type { PlatformContext } from './platform-context.ts';
 import type { SitePages } from './site-pages.ts';
 
+/** Handles the body of a request whose head was checked. */
+export type BodyHandler = (body: Readable) => Promise<void>;
+
 /** A matched route: its template (the `http_route` metric label) and whether admission applies. */
-export interface RouteMatch {
+export type RouteMatch = {
   route: string;
   /** Health, readiness and metrics bypass admission: an overloaded server is still alive and observable. */
   admitted: boolean;
   /** Set on requests that change the store beyond adding to it: what they do, for the refusal (see authorizeWrite). */
   guarded?: string;
-  handle: () => Promise<void>;
-}
+} & (
+  | { handle: () => Promise<void> }
+  | {
+      /**
+       * A route that reads a request body: checks what the head declares (type, length,
+       * parameters), throwing before any of the body is read, and returns the body's handler.
+       */
+      readBody: () => BodyHandler;
+    }
+);
 
 /** Finds the handler of a request (the phase before admission); undefined means 404. */
 export function matchRoute(
@@ -48,16 +60,35 @@ export function matchRoute(
 function apiRoute(ctx: PlatformContext, method: string, req: IncomingMessage, res: ServerResponse, url: URL): RouteMatch | undefined {
   const path = url.pathname;
   const read = method === 'GET' || method === 'HEAD';
-  if (path === '/api/v1/compress' && method === 'POST')
-    return { route: path, admitted: true, handle: () => handleCompress(ctx, req, res, url) };
-  if (path === '/api/v1/decompress' && method === 'POST')
-    return { route: path, admitted: true, handle: () => handleDecompress(ctx, req, res, url) };
+  if (path === '/api/v1/compress' && method === 'POST') {
+    return {
+      route: path,
+      admitted: true,
+      readBody: () => {
+        const request = compressRequest(ctx, req, url);
+        return (body) => handleCompress(ctx, body, res, request);
+      },
+    };
+  }
+  if (path === '/api/v1/decompress' && method === 'POST') {
+    return {
+      route: path,
+      admitted: true,
+      readBody: () => {
+        const request = decompressRequest(ctx, req, url);
+        return (body) => handleDecompress(ctx, body, res, request);
+      },
+    };
+  }
   if (path === '/api/v1/files' && method === 'POST') {
     return {
       route: path,
       admitted: true,
       ...(ctx.config.auth.requireForUploads ? { guarded: 'uploading a file' } : {}),
-      handle: () => handleUpload(ctx, req, res, url),
+      readBody: () => {
+        const upload = uploadRequest(ctx, req, url);
+        return (body) => handleUpload(ctx, body, res, upload);
+      },
     };
   }
   if (path === '/api/v1/files' && read) return { route: path, admitted: true, handle: async () => handleList(ctx, res, url) };
@@ -78,6 +109,15 @@ async function ready(ctx: PlatformContext, res: ServerResponse): Promise<void> {
     sendError(res, 503, 'PIPER_PLATFORM_NOT_READY', 'the server is shutting down');
     return;
   }
+  if (ctx.gate.saturated) {
+    sendError(
+      res,
+      503,
+      'PIPER_PLATFORM_NOT_READY',
+      `shedding every request: all ${ctx.config.maxConcurrency} slots are taken and none has freed for ${ctx.config.queueTimeout} ms`,
+    );
+    return;
+  }
   if (!(await ctx.store.writable())) {
     sendError(res, 503, 'PIPER_PLATFORM_NOT_READY', 'the store is not writable');
     return;
@@ -96,6 +136,7 @@ function status(ctx: PlatformContext, res: ServerResponse): void {
     storedBytes: totals.storedSize,
     inFlight: ctx.gate.inFlight,
     queued: ctx.gate.queued,
+    receiving: ctx.receiving(),
     maxConcurrency: ctx.config.maxConcurrency,
     capacityRps: ctx.config.capacityRps ?? null,
   });

@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PlatformConfig } from '../config/index.ts';
-import { type Clock, isPiperError, type Logger, SystemClock, sendError, silentLogger, statusOf } from '../core/index.ts';
+import { type Clock, isPiperError, type Logger, PiperError, SystemClock, sendError, silentLogger, statusOf } from '../core/index.ts';
 import { MetricsRegistry } from '../telemetry/index.ts';
 import { AdmissionGate } from './admission-gate.ts';
 import { warmCodecs } from './auto-codec.ts';
 import { ContentStore } from './content-store.ts';
 import type { PlatformContext } from './platform-context.ts';
 import { type PlatformMetrics, platformMetrics } from './platform-metrics.ts';
-import { matchRoute } from './platform-routes.ts';
+import { type BodyHandler, matchRoute } from './platform-routes.ts';
+import { type BodyPace, RequestBody } from './request-body.ts';
 import { SitePages } from './site-pages.ts';
 import { authorizeWrite } from './write-access.ts';
 
@@ -35,8 +36,8 @@ export interface PlatformServer {
   url: string;
   port: number;
   metrics: MetricsRegistry;
-  /** Requests admitted and running, and waiting for a slot, now. */
-  readonly admission: { readonly inFlight: number; readonly queued: number };
+  /** Requests admitted and running, waiting for a slot, and receiving their body before admission, now. */
+  readonly admission: { readonly inFlight: number; readonly queued: number; readonly receiving: number };
   /** Stops accepting, fails readiness, drains requests in flight (up to drainTimeout), then releases everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -72,6 +73,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     throw err;
   }
   let closing: Promise<void> | undefined;
+  const receiving = new Set<RequestBody>();
   const ctx: PlatformContext = {
     config,
     store,
@@ -83,7 +85,16 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     version: options.version ?? 'dev',
     startedAt: clock.monotonic(),
     closing: () => closing !== undefined,
+    receiving: () => receiving.size,
   };
+  const pace: BodyPace = {
+    clock,
+    minRate: config.minBodyRate,
+    windowMs: config.minBodyRateWindow,
+    timeoutMs: config.requestTimeout,
+    highWaterMark: Math.max(64 * 1024, config.admissionBodyBytes),
+  };
+  const bodies: Bodies = { open: (req) => new RequestBody(req, pace), receiving };
   const active = new Set<ServerResponse>();
 
   const server = createServer(
@@ -91,7 +102,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     (req, res) => {
       active.add(res);
       res.once('close', () => active.delete(res));
-      void handle(ctx, site, registry, req, res);
+      void handle(ctx, site, registry, bodies, req, res);
     },
   );
   // Inactivity between body chunks (or on an idle keep-alive connection) closes the socket: a
@@ -119,6 +130,8 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   const close = (): Promise<void> => {
     closing ??= (async () => {
       gate.close();
+      // Requests still receiving their body were never admitted: refused like the admission queue.
+      for (const body of receiving) body.destroy(shuttingDown());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = clock.monotonic() + config.drainTimeout;
@@ -132,13 +145,44 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     })();
     return closing;
   };
-  return { url: `http://${host}:${port}`, port, metrics: registry, admission: gate, close };
+  const admission = {
+    get inFlight() {
+      return gate.inFlight;
+    },
+    get queued() {
+      return gate.queued;
+    },
+    get receiving() {
+      return receiving.size;
+    },
+  };
+  return { url: `http://${host}:${port}`, port, metrics: registry, admission, close };
 }
 
+/** Opens request bodies at the server's pace; `receiving` holds those arriving before admission. */
+interface Bodies {
+  open(req: IncomingMessage): RequestBody;
+  receiving: Set<RequestBody>;
+}
+
+function shuttingDown(): PiperError {
+  return new PiperError('PIPER_PLATFORM_OVERLOADED', 'the server is shutting down', {
+    source: 'internal',
+    retryable: true,
+    details: { status: 503 },
+  });
+}
+
+/**
+ * One request, through its phases: match the route, authorize a guarded write, check what the
+ * head declares, receive the first bytes of a body, take an admission slot, handle. A body is
+ * received before admission, so a client that sends it slowly holds no slot meanwhile.
+ */
 async function handle(
   ctx: PlatformContext,
   site: SitePages,
   registry: MetricsRegistry,
+  bodies: Bodies,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -151,6 +195,7 @@ async function handle(
     );
   });
   let release: (() => void) | undefined;
+  let body: RequestBody | undefined;
   try {
     const url = new URL(req.url ?? '/', 'http://platform');
     const match = matchRoute(ctx, site, registry, req, res, url);
@@ -162,6 +207,17 @@ async function handle(
     route = match.route.startsWith('/api/') || !match.admitted ? match.route : 'site';
     // Before admission and before any of the body is read: a refused writer costs nothing.
     if (match.guarded !== undefined) authorizeWrite(ctx.config.auth, req, match.guarded);
+    let handleBody: BodyHandler | undefined;
+    if ('readBody' in match) {
+      handleBody = match.readBody();
+      body = bodies.open(req);
+      bodies.receiving.add(body);
+      try {
+        await body.arrived(ctx.config.admissionBodyBytes);
+      } finally {
+        bodies.receiving.delete(body);
+      }
+    }
     if (match.admitted) {
       release = await ctx.gate.acquire();
       // A client that gave up while queued has already closed: its 'close' will not come again,
@@ -172,9 +228,17 @@ async function handle(
       }
       res.once('close', release);
     }
-    await match.handle();
+    if (body !== undefined && handleBody !== undefined) {
+      // The body may have failed its pace while the request waited for a slot.
+      if (body.errored !== null) throw body.errored;
+      await handleBody(body);
+    } else if ('handle' in match) {
+      await match.handle();
+    }
   } catch (err) {
     if (isPiperError(err, 'PIPER_PLATFORM_OVERLOADED')) ctx.metrics.refused.inc();
+    // Stop reading the body for the handler: what is left of it is drained and the connection closed.
+    body?.destroy();
     answerError(ctx, req, res, err);
   }
 }

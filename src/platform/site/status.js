@@ -27,7 +27,7 @@ async function refresh() {
     set('s-stored', formatBytes(s.storedBytes));
     set(
       's-inflight',
-      `${s.inFlight} (queued ${s.queued}, limit ${s.maxConcurrency}${s.capacityRps === null ? '' : `, ${s.capacityRps} req/s`})`,
+      `${s.inFlight} (queued ${s.queued}, receiving ${s.receiving}, limit ${s.maxConcurrency}${s.capacityRps === null ? '' : `, ${s.capacityRps} req/s`})`,
     );
   } catch {
     set('s-version', 'unreachable');
