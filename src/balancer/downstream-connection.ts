@@ -102,6 +102,8 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
   #closed = false;
   /** A response's bytes wait in the socket for a client that is not reading. */
   #sendBlocked = false;
+  /** Requests handed to the pipeline on this connection. */
+  #requests = 0;
 
   constructor(owner: DownstreamOwner, socket: Socket) {
     this.#owner = owner;
@@ -189,7 +191,8 @@ export class DownstreamConnection implements Http1ParserHandler, ResponseOwner, 
     }
     const res = new DownstreamResponse(this, p.http10, p.method === 'HEAD', p.keepAlive && !owner.draining);
     this.#res = res;
-    owner.handler(new DownstreamRequest(p.method, url, headers, this.socket, p.http10, body, p.contentLength), res);
+    const first = this.#requests++ === 0;
+    owner.handler(new DownstreamRequest(p.method, url, headers, this.socket, p.http10, body, p.contentLength, first), res);
   }
 
   onMessageBody(buf: Buffer, start: number, end: number): void {

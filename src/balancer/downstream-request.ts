@@ -136,6 +136,8 @@ export class DownstreamRequest {
   readonly body: RequestBody | null;
   /** The Content-Length the body is read by; -1 when there is none (chunked, or no body). */
   readonly contentLength: number;
+  /** The first request on its client connection. */
+  readonly first: boolean;
 
   constructor(
     method: string,
@@ -145,8 +147,10 @@ export class DownstreamRequest {
     http10: boolean,
     body: RequestBody | null,
     contentLength: number,
+    first: boolean,
   ) {
     this.contentLength = contentLength;
+    this.first = first;
     this.method = method;
     this.url = url;
     this.headers = headers;

@@ -73,6 +73,7 @@ export class Exchange implements UpstreamCall, UpstreamBodySink, ResponseCloseLi
   headerBlock: string | null = null;
   readonly contentLength: number;
   body: Readable | null = null;
+  readonly ownConnection: boolean;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
   // Attempts: the pipeline's retry loop, kept here so that it runs on callbacks, not promises.
@@ -98,6 +99,7 @@ export class Exchange implements UpstreamCall, UpstreamBodySink, ResponseCloseLi
     this.method = req.method;
     this.path = req.url;
     this.contentLength = req.contentLength;
+    this.ownConnection = req.first;
     res.onClose = this;
   }
 

@@ -52,6 +52,12 @@ export interface UpstreamCall {
   readonly contentLength: number;
   /** Streamed after the head with backpressure. */
   readonly body: Readable | null;
+  /**
+   * Sent on a connection no other call used before, while the pool is under its cap (HAProxy's
+   * `http-reuse safe`): a client's first request. Bytes a backend sends late, after an answer it
+   * already ended, then never reach a client that did not ask on that connection.
+   */
+  readonly ownConnection: boolean;
   /** This call's timeouts; null: the pool's. */
   readonly callTimeouts: UpstreamCallTimeouts | null;
   /** Set by the pool while the call is queued or running: the way to abort it. */

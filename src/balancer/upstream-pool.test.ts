@@ -18,6 +18,7 @@ class TestCall implements UpstreamCall {
   readonly headerBlock = null;
   readonly contentLength: number;
   readonly body: Readable | null;
+  readonly ownConnection: boolean;
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
   status = 0;
@@ -30,7 +31,11 @@ class TestCall implements UpstreamCall {
   #reject: (e: Error) => void = () => undefined;
   readonly #sink: UpstreamBodySink | null;
 
-  constructor(path: string, o: { method?: string; body?: Readable; headers?: Record<string, string>; sink?: UpstreamBodySink } = {}) {
+  constructor(
+    path: string,
+    o: { method?: string; body?: Readable; headers?: Record<string, string>; sink?: UpstreamBodySink; ownConnection?: boolean } = {},
+  ) {
+    this.ownConnection = o.ownConnection ?? false;
     this.method = o.method ?? 'GET';
     this.path = path;
     this.headers = o.headers ?? {};
@@ -186,6 +191,23 @@ describe('UpstreamPool', () => {
     assert.notEqual(first, second);
     assert.equal((await send(p, new TestCall('/next')).done).body, second);
     assert.deepEqual(p.stats, { connected: 2, running: 0, pending: 0 });
+  });
+
+  it('late bytes from a backend reach no other client: a first request goes on a connection of its own under the cap', async () => {
+    const { backend, url } = await rawBackend();
+    // Answers the first request on a connection, then writes a stray answer as soon as anything
+    // else arrives on it: bytes of the first exchange that came late.
+    backend.onRequest = (s, head, n) => s.write(n === 0 ? ok(`first ${head.split(' ')[1]}`) : ok('stray'));
+    const p = pool(url, new ManualClock(), 2);
+    cleanups.push(() => p.close());
+    assert.deepEqual(await send(p, new TestCall('/a', { ownConnection: true })).done, { status: 200, body: 'first /a' });
+    // Another client's first request: a new connection, never the one that owes stray bytes.
+    assert.deepEqual(await send(p, new TestCall('/b', { ownConnection: true })).done, { status: 200, body: 'first /b' });
+    assert.equal(backend.connections, 2);
+    // At the cap a first request shares like any other (the stray answer shows the limit).
+    const third = await send(p, new TestCall('/c', { ownConnection: true })).done;
+    assert.equal(backend.connections, 2);
+    assert.equal(third.body, 'stray');
   });
 
   it('never opens more than its connections; the rest wait in a FIFO counted as pending', async () => {

@@ -32,7 +32,9 @@ export interface UpstreamPoolStats {
 /**
  * The balancer's HTTP/1.1 client for one backend, in place of undici's `Pool`: at most
  * `connections` keep-alive connections, the most recently used idle one first (LIFO keeps few
- * sockets warm and lets the rest expire), calls beyond that wait in a FIFO. Timeouts (connect,
+ * sockets warm and lets the rest expire), calls beyond that wait in a FIFO. A call that asks for
+ * a connection of its own (a client's first request) gets a new one while the pool is under its
+ * cap, as HAProxy's default `http-reuse safe` does; at the cap it shares like any other. Timeouts (connect,
  * response head, body silence, keep-alive idle) are deadlines on each connection checked by one
  * coarse sweep per pool on the injected clock: no timer per request, and a sweep of a few hundred
  * numbers costs less than re-arming timers on every chunk. The sweep runs only while the pool
@@ -95,6 +97,10 @@ export class UpstreamPool implements ConnectionOwner, UpstreamCancel {
   }
 
   #send(call: UpstreamCall): void {
+    if (call.ownConnection && this.#all.size < this.#max) {
+      this.#open().assign(call);
+      return;
+    }
     let conn = this.#idle.pop();
     // One closed by a sweep or by the backend may sit here until its 'close' event.
     while (conn?.socket.destroyed === true) conn = this.#idle.pop();

@@ -27,6 +27,7 @@ export class UpstreamProbe implements UpstreamCall {
   readonly headerBlock = null;
   readonly contentLength = -1;
   readonly body = null;
+  readonly ownConnection = false;
   readonly callTimeouts: UpstreamCallTimeouts;
   upstream: UpstreamCancel | null = null;
   readonly #signal: AbortSignal | null;
