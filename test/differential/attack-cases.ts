@@ -36,6 +36,8 @@ export const SMUGGLED = 'GET /api/smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
 const ITEM_1 = 'issue 15 item 1: being fixed';
 const ITEM_2 = 'issue 15 item 2: being fixed';
 const ITEM_8 = 'issue 15 item 8: being fixed';
+/** Found by this suite's mutants, not in the issue yet. */
+const TARGET_FORM = 'new finding: a request-target in no RFC 9112 §3.2 form is forwarded';
 
 /** A POST to `target` with `fields` (framing fields included: none is added), then `body`. */
 function post(target: string, fields: string[], body: string): string {
@@ -251,6 +253,13 @@ export const ATTACK_CASES: readonly AttackCase[] = [
     requests: 1,
     targets: ['/?x=1'],
     todo: ITEM_8,
+  },
+  {
+    name: 'request-target in no RFC 9112 form: api/x',
+    send: 'GET api/x HTTP/1.1\r\nHost: x\r\n\r\n',
+    requests: 1,
+    targets: [],
+    todo: TARGET_FORM,
   },
   {
     name: 'absolute-form target with a path',
