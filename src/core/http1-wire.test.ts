@@ -89,6 +89,9 @@ describe('HTTP/1.1 wire pieces', () => {
     assert.equal(parseChunkSize(...line('')), MALFORMED_CHUNK_SIZE);
     assert.equal(parseChunkSize(...line('g1')), MALFORMED_CHUNK_SIZE);
     assert.equal(parseChunkSize(...line('1 x')), MALFORMED_CHUNK_SIZE);
+    // Chunk size with trailing white space and no extension: refused, as llhttp refuses it.
+    assert.equal(parseChunkSize(...line('25  ')), MALFORMED_CHUNK_SIZE);
+    assert.equal(parseChunkSize(...line('a\t')), MALFORMED_CHUNK_SIZE);
     assert.equal(parseChunkSize(...line('10000000000000')), CHUNK_SIZE_TOO_LARGE);
   });
 

@@ -151,8 +151,11 @@ export function parseChunkSize(b: Buffer, s: number, e: number): number {
     n = n * 16 + d;
   }
   if (i === s) return MALFORMED_CHUNK_SIZE;
+  if (i === e) return n;
+  // RFC 9112 §7.1.1: white space (BWS) may only come before an extension's `;`. A size followed by
+  // spaces alone is refused, as llhttp refuses it: a hop that read it otherwise would frame apart.
   while (i < e && (b[i] === SP || b[i] === TAB)) i++;
-  if (i < e && b[i] !== SEMICOLON) return MALFORMED_CHUNK_SIZE;
+  if (i === e || b[i] !== SEMICOLON) return MALFORMED_CHUNK_SIZE;
   return n;
 }
 
