@@ -31,6 +31,7 @@ export { RawHttpSender, type RawHttpSenderOptions, serializeRequest } from './ra
 export { parseScenario, RequestMix, type RequestSpec, type Scenario } from './request-mix.ts';
 export type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './request-sender.ts';
 export { parseSlo, type Slo } from './slo.ts';
+export { type ChartOptions, type ChartSeries, lineChart } from './svg-line-chart.ts';
 export { errorRatio, evaluateThresholds, parseThreshold, type Threshold, type ThresholdResult } from './threshold.ts';
 export { judgeTrial, type TrialRecord, type TrialVerdict } from './trial-verdict.ts';
 export { binomialCdf, clopperPearsonUpper, minSamplesToPass, percentileVerdict, wilsonUpper } from './verdict-statistics.ts';

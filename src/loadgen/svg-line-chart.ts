@@ -15,6 +15,8 @@ export interface ChartOptions {
   height?: number;
   /** Horizontal reference line (e.g. a latency bound). */
   reference?: { value: number; label: string };
+  /** Vertical lines at these x values (events such as a restarted backend). */
+  markers?: readonly { x: number; label: string }[];
 }
 
 /** Escapes text for HTML and SVG. */
@@ -62,6 +64,12 @@ export function lineChart(series: readonly ChartSeries[], o: ChartOptions): stri
     parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${y}" y2="${y}" stroke="#c00" stroke-dasharray="6 4"/>`);
     parts.push(
       `<text x="${w - m.r}" y="${Number(y) - 4}" font-size="11" text-anchor="end" fill="#c00">${escapeXml(o.reference.label)}</text>`,
+    );
+  }
+  for (const mk of o.markers ?? []) {
+    const x = sx(mk.x).toFixed(1);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${m.t}" y2="${h - m.b}" stroke="#999" stroke-dasharray="2 3"><title>${escapeXml(mk.label)}</title></line>`,
     );
   }
   series.forEach((s, i) => {
