@@ -18,6 +18,12 @@ describe('SVG line chart', () => {
     assert.equal(title, 'backend-2 &lt;killed&gt;');
   });
 
+  it('ends the x axis at xMax when given, with ticks at its quarters', () => {
+    const svg = lineChart(series, { title: 't', xLabel: 's', yLabel: 'MiB', xMax: 240 });
+    const ticks = [...svg.matchAll(/<text x="[\d.]+" y="236" font-size="11" text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]);
+    assert.deepEqual(ticks, ['0', '60', '120', '180', '240']);
+  });
+
   it('draws no marker line when none is given', () => {
     assert.doesNotMatch(lineChart(series, { title: 't', xLabel: 's', yLabel: 'MiB' }), /stroke="#999"/);
   });

@@ -15,6 +15,8 @@ export interface ChartOptions {
   height?: number;
   /** Horizontal reference line (e.g. a latency bound). */
   reference?: { value: number; label: string };
+  /** Right end of the x axis (default: a round number at or above the largest x). */
+  xMax?: number;
   /** Vertical lines at these x values (events such as a restarted backend). */
   markers?: readonly { x: number; label: string }[];
 }
@@ -39,7 +41,7 @@ export function lineChart(series: readonly ChartSeries[], o: ChartOptions): stri
   const m = { l: 60, r: 16, t: 28, b: 40 };
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  const xMax = niceCeil(Math.max(1, ...xs));
+  const xMax = o.xMax ?? niceCeil(Math.max(1, ...xs));
   const yMax = niceCeil(Math.max(o.reference?.value ?? 0, ...ys, 0) * 1.05);
   const sx = (x: number) => m.l + (x / xMax) * (w - m.l - m.r);
   const sy = (y: number) => h - m.b - (y / yMax) * (h - m.t - m.b);
