@@ -16,7 +16,7 @@ export interface SoakBounds {
   rssGrowthMiB: number;
   /** Open descriptors gained by a long-lived process, projected over the run. */
   fdGrowth: number;
-  /** Descriptors above the first restart period's floor that a later period's floor may sit. */
+  /** Rise of the descriptor floor after restarts, from the first third of the periods between kills to the last. */
   fdSettleMargin: number;
   /** 99th percentile of the per-second event-loop delay p99s, ms. */
   loopP99Ms: number;
@@ -213,9 +213,10 @@ function growth(subject: string, name: string, unit: string, points: [number, nu
 }
 
 /**
- * After each restart the descriptors must come back down: the floor (lowest count) of the second
- * half of each period between kills may sit at most `margin` above the first period's. A leak of
- * one descriptor per killed connection or per restart raises every floor after it.
+ * After each restart the descriptors must come back down: the floors (lowest counts) of the second
+ * halves of the periods between kills may rise by at most `margin` from the first third of the
+ * periods to the last. A leak of a descriptor per killed connection or per restart raises every
+ * floor after it.
  */
 function fdSettle(
   name: string,
@@ -232,9 +233,10 @@ function fdSettle(
     const settled = samples.filter((x) => x.t >= (from + to) / 2 && x.t < to && Number.isFinite(x.fds)).map((x) => x.fds);
     if (settled.length > 0) floors.push(Math.min(...settled));
   }
-  const base = floors[0] ?? Number.NaN;
-  const worst = Math.max(...floors.slice(1).map((f) => f - base));
-  const value = floors.length > 1 ? worst : Number.NaN;
+  // Medians of the first and the last third of the floors: one period whose floor sat high (slow
+  // clients connected at its quietest second) moves neither.
+  const third = Math.max(1, Math.floor(floors.length / 3));
+  const value = floors.length > 1 ? percentile(floors.slice(-third), 50) - percentile(floors.slice(0, third), 50) : Number.NaN;
   return {
     subject: name,
     name: 'fds back to the floor after restarts',
