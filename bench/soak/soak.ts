@@ -65,6 +65,8 @@ async function run(o: SoakOptions): Promise<number> {
       backends: o.backends,
       adminToken,
       onUnexpectedExit: (e) => {
+        // Ctrl-C reaches the whole process group: the children stop on it too, which is no crash.
+        if (interrupt.signal.aborted) return;
         const detail = `exit code ${e.code}, signal ${e.signal}`;
         series.events.push({ t: since(e.atMs), kind: 'crash', process: e.name, pid: e.pid, detail });
         log(`soak: CRASH ${e.name} (pid ${e.pid}): ${detail}`);

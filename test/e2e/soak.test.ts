@@ -3,7 +3,7 @@
 // it, a backend killed and restarted every 10 s. It must pass its own verdict, and what it recorded
 // must be what a run records. The long run (30 min) is `npm run soak`; docs/soak.md.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +15,12 @@ const runner = new URL('../../bench/soak/soak.ts', import.meta.url).pathname;
 const DURATION_S = 40;
 const RESTART_EVERY_S = 10;
 
+let running: ChildProcess | null = null;
+
 /** Runs the soak to its end; resolves its exit code and what it printed. */
 function soak(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [runner, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running = child;
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -32,6 +35,12 @@ function soak(args: string[]): Promise<{ code: number | null; stdout: string; st
 describe('soak run, bounded', () => {
   let out = '';
   after(async () => {
+    // A test that timed out: SIGINT makes the runner stop every process it started.
+    if (running !== null && running.exitCode === null) {
+      const exited = new Promise((r) => running?.once('exit', r));
+      running.kill('SIGINT');
+      await exited;
+    }
     if (out !== '') await rm(out, { recursive: true, force: true });
   });
 
