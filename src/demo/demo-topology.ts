@@ -42,11 +42,11 @@ export async function startTopology(
     pools: {
       vendor: {
         backends: vendor.map((p, i) => ({ name: `vendor-${i + 1}`, url: url(p) })),
-        healthCheck: { path: '/healthz', interval: '1s', timeout: '500ms' },
+        healthCheck: { path: '/readyz', interval: '1s', timeout: '500ms' },
       },
       inhouse: {
         backends: inhouse.map((p, i) => ({ name: `inhouse-${i + 1}`, url: url(p) })),
-        healthCheck: { path: '/healthz', interval: '1s', timeout: '500ms' },
+        healthCheck: { path: '/readyz', interval: '1s', timeout: '500ms' },
         // Overloaded, not dead: a short ejection keeps one capacity trial's overload from
         // spilling into the next (the default 30 s would halve the pool for the rest of the test).
         outlierDetection: { baseEjectionTime: '3s' },
