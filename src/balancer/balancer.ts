@@ -237,7 +237,7 @@ export class Balancer implements DataPlane {
   /** Stops listeners (draining in-flight requests for up to `graceMs`), timers and connections. Idempotent. */
   close(graceMs = 10_000): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.all(this.#listeners.map((l) => l.close(graceMs, (ms) => this.#clock.sleep(ms))));
+      await Promise.all(this.#listeners.map((l) => l.close(graceMs, (ms, signal) => this.#clock.sleep(ms, signal))));
       this.#guard.close();
       for (const r of this.#state.routes) this.#disarm(r);
       await Promise.all([...this.#state.pools.values()].map((p) => p.close()));

@@ -335,6 +335,19 @@ describe('PublicListener (piper’s own HTTP/1.1 server)', () => {
     assert.equal(splitResponses(idle.text).length, 1);
   });
 
+  it('closes at once when no connection is left, without waiting out the drain grace', async () => {
+    const clock = new ManualClock();
+    const listener = new PublicListener('test', echo, TIMEOUTS, 100, clock);
+    const { port } = await listener.listen(0, '127.0.0.1');
+    const c = new RawClient(port);
+    c.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.responses(1);
+    // The kept-alive client is idle: it is closed, and the grace's sleep is given up, not waited.
+    await listener.close(10_000, (ms, signal) => clock.sleep(ms, signal));
+    await c.closed();
+    assert.equal(clock.pending, 0);
+  });
+
   describe('slow-read attack', () => {
     let blocked: () => void = () => undefined;
     let blocks = 0;

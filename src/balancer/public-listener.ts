@@ -96,10 +96,11 @@ export class PublicListener implements DownstreamOwner {
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish for up to `graceMs` (waited on `sleep`), then
-   * cuts what is left. Idle connections close at once; busy ones after their response. Idempotent.
+   * Stops accepting, lets in-flight requests finish for up to `graceMs` (waited on `sleep`, which
+   * is aborted once the last connection has closed, so an idle listener closes at once), then cuts
+   * what is left. Idle connections close at once; busy ones after their response. Idempotent.
    */
-  close(graceMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  close(graceMs: number, sleep: (ms: number, signal: AbortSignal) => Promise<void>): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
       if (!this.server.listening) {
         this.#sweep?.cancel();
@@ -107,14 +108,19 @@ export class PublicListener implements DownstreamOwner {
         return;
       }
       this.draining = true;
+      const drained = new AbortController();
       this.server.close(() => {
         this.#sweep?.cancel();
+        drained.abort();
         resolve();
       });
       for (const c of [...this.#connections]) c.drain();
-      void sleep(graceMs).then(() => {
-        for (const c of [...this.#connections]) c.destroy();
-      });
+      sleep(graceMs, drained.signal).then(
+        () => {
+          for (const c of [...this.#connections]) c.destroy();
+        },
+        () => undefined,
+      );
     });
     return this.#closed;
   }
