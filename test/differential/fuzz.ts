@@ -13,21 +13,52 @@ import { runEndToEnd } from './end-to-end-run.ts';
 import { ParserDifferential } from './parser-differential.ts';
 import { fuzzParser } from './parser-fuzz.ts';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '60' },
-    count: { type: 'string' },
-    seed: { type: 'string' },
-    e2e: { type: 'boolean', default: false },
-    mutants: { type: 'string', default: '200' },
-    report: { type: 'string' },
-  },
-});
+const USAGE = `Usage: npm run fuzz -- [options]
+
+The balancer's HTTP/1.1 parser against llhttp on seeded mutants of llhttp's own cases, and with
+--e2e the same attack bytes sent through piper, nginx and HAProxy to echo backends.
+
+Options:
+  --seconds N     run the parser mutants for N seconds (default 60)
+  --count N       run exactly N mutants instead (with --seed, repeats a run)
+  --seed N        the mutants' seed (default: a fresh one, printed)
+  --e2e           also run the end-to-end differential (needs nginx and haproxy from Debian)
+  --mutants N     mutated end-to-end cases besides the hand-made ones (default 200)
+  --report DIR    write the end-to-end report (differential-report.md and .json) to DIR
+  --help          this text
+
+Exit codes: 0 no failure, 1 piper failed (a framing disagreement, or an end-to-end case), 2 usage.`;
+
+function usage(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let values: { seconds: string; count?: string; seed?: string; e2e: boolean; mutants: string; report?: string; help: boolean };
+try {
+  values = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '60' },
+      count: { type: 'string' },
+      seed: { type: 'string' },
+      e2e: { type: 'boolean', default: false },
+      mutants: { type: 'string', default: '200' },
+      report: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+} catch (err) {
+  usage((err as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function number(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) usage(`--${flag} must be a whole number, got "${value}"`);
   return n;
 }
 
