@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { startPiperUp } from '../src/cli/up/piper-up.ts';
 import { SystemClock, SystemRandom, silentLogger } from '../src/core/index.ts';
-import { RolloutClient } from '../src/rollout/index.ts';
+import { RolloutClient, recordCapacityResult } from '../src/rollout/index.ts';
 import { RolloutBackend, SteadyLoad, waitFor } from './rollout-harness.ts';
 
 // `piper up`'s own wiring: the in-process Balancer is the DataPlane, the rollout API sits on the admin listener.
@@ -50,12 +50,19 @@ describe('migration controller inside piper up (in-process balancer)', () => {
     });
     closers.push(() => up.close(0));
     const { journal } = up.controlPlane;
-    journal.append({
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: 'inhouse',
-      data: { pool: 'inhouse', capacityRps: 1000, certifiedAt: clock.now() },
-    });
+    // Recorded as the admin API records a posted result: with the pool's membership as the balancer shows it.
+    journal.append(
+      recordCapacityResult(
+        {
+          kind: 'capacity.result',
+          source: 'loadgen',
+          subject: 'inhouse',
+          data: { pool: 'inhouse', capacityRps: 1000, certifiedAt: clock.now(), slo: { p99Ms: 200, maxErrorRatio: 0.001 } },
+        },
+        up.balancer.snapshot(),
+        clock.now(),
+      ),
+    );
     const load = new SteadyLoad(up.publicAddresses[0]?.url ?? '', 40, 2000);
     load.start();
     closers.push(() => load.stop());

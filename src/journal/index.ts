@@ -40,7 +40,15 @@ export {
   renderMarkdown,
   type Section,
 } from './postmortem-document.ts';
-export { objectiveOf, type RouteObjective, type RouteSloStatus, type RuleBurn, type Sli, SloMonitor } from './slo-monitor.ts';
+export {
+  DEFAULT_OBJECTIVE,
+  objectiveOf,
+  type RouteObjective,
+  type RouteSloStatus,
+  type RuleBurn,
+  type Sli,
+  SloMonitor,
+} from './slo-monitor.ts';
 export { SqliteJournalStore, type SqliteStoreOptions, storageError, validateEventInput } from './sqlite-journal-store.ts';
 export { buildStatusPage, renderStatusPageHtml, type ServiceStatus, type StatusPage } from './status-page.ts';
 export type { PoolCounts, TrafficSample, TrafficSampleStore } from './traffic-sample.ts';

@@ -13,6 +13,11 @@ export interface JournalApiOptions {
   clock: Clock;
   /** SSE heartbeat period (default 15 s). */
   heartbeatMs?: number;
+  /**
+   * Adds what the control plane knows to an event appended through the API before it is written
+   * (the pool membership a capacity result certified); the event as sent when absent.
+   */
+  annotate?: (event: JournalEventInput) => JournalEventInput;
 }
 
 function badRequest(message: string, code = 'PIPER_JOURNAL_BAD_REQUEST'): PiperError {
@@ -56,7 +61,8 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
           return true;
         }
         if (method === 'POST') {
-          const event = o.journal.append(eventFromBody(await readJson(req)));
+          const input = eventFromBody(await readJson(req));
+          const event = o.journal.append(o.annotate ? o.annotate(input) : input);
           sendJson(res, 201, event);
           return true;
         }

@@ -42,7 +42,8 @@ export function objectiveOf(slo: SloConfig): RouteObjective {
   return { availability: slo.availability, latencyThresholdMs: slo.latency.threshold, latencyTarget: slo.latency.target };
 }
 
-const DEFAULT_OBJECTIVE: RouteObjective = { availability: 0.999, latencyThresholdMs: 500, latencyTarget: 0.99 };
+/** The objective of a route piper.yaml does not list (the `slo` defaults: 99.9 %, 500 ms at 99 %). */
+export const DEFAULT_OBJECTIVE: RouteObjective = { availability: 0.999, latencyThresholdMs: 500, latencyTarget: 0.99 };
 
 export interface SloMonitorOptions {
   journal: Journal;

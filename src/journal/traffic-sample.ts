@@ -22,6 +22,11 @@ export interface TrafficSample {
   /** Requests slower than the route's SLO latency threshold. */
   slow: number;
   p99Ms: number;
+  /** Length of the window in ms: 1000, or more when a blocked event loop closed one longer window (1000 when absent). */
+  durationMs?: number;
+  /** Bytes read from and sent to clients: the route's traffic shape beside a certified request mix. */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /** Where per-second route samples are kept (bounded retention) so impact is computed from traffic. */

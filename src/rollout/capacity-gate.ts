@@ -1,13 +1,15 @@
-import type { JournalEvent } from '../journal/index.ts';
+import type { CapacityCertificate, CertifiedObjective, CertifiedRequest } from './capacity-certificate.ts';
+import { type CertificateRequirements, chooseCertificate, type SkippedCertificate } from './certificate-choice.ts';
+import { capacityRefusal, type GateRefusal, type LoadBasis, noResultRefusal, type RouteLimits } from './gate-refusal.ts';
 
-/** A pool's certified capacity: the latest `capacity.result` event from `piper capacity`. */
-export interface CapacityCertificate {
-  pool: string;
-  capacityRps: number;
-  certifiedAt: number;
-  /** Journal event id of the result, so a decision points at its evidence. */
-  eventId: number;
-  target: string | null;
+/** What the route carried over the peak window, beside the request mix a certificate measured. */
+export interface ObservedTraffic {
+  windowMs: number;
+  requests: number;
+  /** Mean bytes read from clients per request (request line, headers and body); null when not recorded. */
+  bytesInPerRequest: number | null;
+  /** Mean bytes sent to clients per request; null when not recorded. */
+  bytesOutPerRequest: number | null;
 }
 
 /** Load figures the gate projects from. */
@@ -18,53 +20,99 @@ export interface RouteLoad {
   peakRps: number;
   /** Configured expected peak of the route, when set. */
   expectedPeakRps: number | null;
+  /** The route's traffic over the peak window, shown beside the certified mix. */
+  observed?: ObservedTraffic | null;
 }
 
 export interface GateInput extends RouteLoad {
   pool: string;
   /** Share of the route the pool would carry, 0..1. */
   share: number;
-  capacity: CapacityCertificate | null;
+  /** The pool's capacity results, newest first (see capacityCertificates). */
+  certificates: readonly CapacityCertificate[];
+  /** What a certificate must satisfy to count. */
+  requirements: CertificateRequirements;
   headroom: number;
 }
 
-export type GateReason = 'ok' | 'no_capacity_result' | 'over_capacity';
+/** The first refusal's kind, for a glance; `refusals` holds every one. */
+export type GateReason = 'ok' | 'no_capacity_result' | 'objective_looser' | 'stale_membership' | 'expired' | 'over_capacity';
 
 /** The gate's verdict with every figure behind it (journaled as is). */
 export interface GateResult {
   passed: boolean;
   reason: GateReason;
+  /** Every reason it refuses, with the numbers, in the order objective, membership, age, capacity; empty when it passes. */
+  refusals: GateRefusal[];
   pool: string;
   share: number;
   /** share × max(current, peak, expected peak). */
   projectedRps: number;
   basisRps: number;
-  basis: 'current' | 'peak' | 'expectedPeak';
+  basis: LoadBasis;
   currentRps: number;
   peakRps: number;
   expectedPeakRps: number | null;
+  /** Of the certificate the gate went by (the newest one when none counts). */
   capacityRps: number | null;
   certifiedAt: number | null;
   capacityEventId: number | null;
   headroom: number;
   /** capacity / headroom: the most the pool may be given. */
   allowedRps: number | null;
+  /** What a certificate had to meet: the route's SLO as limits, the pool's membership now, the age limit. */
+  requires: { objective: RouteLimits; fingerprint: string | null; maxAgeMs: number };
+  /** The certificate the figures come from, and whether it counts. */
+  certificate: { eventId: number; counts: boolean; objective: CertifiedObjective | null; fingerprint: string | null } | null;
+  /** Newer certificates that do not count, and why (at most 5). */
+  skipped: SkippedCertificate[];
+  /** The request mix the certificate measured beside the route's observed traffic; shown, not judged. */
+  mix: { certified: CertifiedRequest[] | null; observed: ObservedTraffic | null };
 }
+
+const REASONS: Record<GateRefusal['check'], GateReason> = {
+  no_capacity_result: 'no_capacity_result',
+  objective: 'objective_looser',
+  membership: 'stale_membership',
+  age: 'expired',
+  capacity: 'over_capacity',
+};
+const MIX_SHOWN = 10;
 
 /**
  * The capacity gate: projected load = share × max(current rate, recent peak, expected peak) must
- * stay within certified capacity / headroom. No certificate means no pass: an untested pool is
- * exactly what took Pied Piper down (DESIGN.md).
+ * stay within certified capacity / headroom, and the certificate must count: under an objective
+ * at least as strict as the route's SLO, for the pool's current membership, younger than
+ * `capacityMaxAge`. No certificate means no pass: an untested pool is exactly what took Pied
+ * Piper down (DESIGN.md).
  */
 export function evaluateGate(input: GateInput): GateResult {
+  const choice = chooseCertificate(input.certificates, input.requirements);
+  const cert = choice.evaluated;
   const basis = loadBasis(input);
   const projectedRps = input.share * basis.rps;
-  const capacityRps = input.capacity?.capacityRps ?? null;
+  const capacityRps = cert?.capacityRps ?? null;
   const allowedRps = capacityRps === null ? null : capacityRps / input.headroom;
-  const passed = allowedRps !== null && projectedRps <= allowedRps;
+  const refusals: GateRefusal[] = cert === null ? [noResultRefusal(input.pool)] : [...choice.problems];
+  if (cert !== null && allowedRps !== null && projectedRps > allowedRps) {
+    refusals.push(
+      capacityRefusal({
+        certificate: cert.eventId,
+        capacityRps: cert.capacityRps,
+        headroom: input.headroom,
+        share: input.share,
+        basis: basis.name,
+        basisRps: round(basis.rps),
+        projectedRps: round(projectedRps),
+        requiredRps: round(projectedRps * input.headroom),
+      }),
+    );
+  }
+  const first = refusals[0];
   return {
-    passed,
-    reason: allowedRps === null ? 'no_capacity_result' : passed ? 'ok' : 'over_capacity',
+    passed: first === undefined,
+    reason: first === undefined ? 'ok' : REASONS[first.check],
+    refusals,
     pool: input.pool,
     share: input.share,
     projectedRps: round(projectedRps),
@@ -74,11 +122,35 @@ export function evaluateGate(input: GateInput): GateResult {
     peakRps: round(input.peakRps),
     expectedPeakRps: input.expectedPeakRps,
     capacityRps,
-    certifiedAt: input.capacity?.certifiedAt ?? null,
-    capacityEventId: input.capacity?.eventId ?? null,
+    certifiedAt: cert?.certifiedAt ?? null,
+    capacityEventId: cert?.eventId ?? null,
     headroom: input.headroom,
     allowedRps: allowedRps === null ? null : round(allowedRps),
+    requires: {
+      objective: input.requirements.objective,
+      fingerprint: input.requirements.membership?.fingerprint ?? null,
+      maxAgeMs: input.requirements.maxAgeMs,
+    },
+    certificate:
+      cert === null
+        ? null
+        : {
+            eventId: cert.eventId,
+            counts: choice.chosen !== null,
+            objective: cert.objective,
+            fingerprint: cert.membership?.fingerprint ?? null,
+          },
+    skipped: choice.skipped,
+    mix: {
+      certified: cert?.mix ? [...cert.mix].sort((a, b) => b.share - a.share).slice(0, MIX_SHOWN) : null,
+      observed: input.observed ?? null,
+    },
   };
+}
+
+/** The refusals as one line for people: `objective looser …; over capacity: …`. */
+export function refusalText(gate: Pick<GateResult, 'refusals'>): string {
+  return gate.refusals.map((r) => r.message).join('; ');
 }
 
 /**
@@ -94,34 +166,15 @@ export function lastSafeStep(steps: readonly number[], upTo: number, gate: (shar
 
 /**
  * Whether the source pool can carry `share` of the route's current load on its certified capacity
- * (no headroom: this is an emergency move, not a plan). Without a certificate the source is
- * assumed able, since it carried the route before the migration.
+ * (no headroom: this is an emergency move, not a plan). Without a certificate that counts, the
+ * source is assumed able, since it carried the route before the migration.
  */
 export function sourceCanAbsorb(currentRps: number, share: number, capacity: CapacityCertificate | null): boolean {
   return capacity === null || currentRps * share <= capacity.capacityRps;
 }
 
-/** The newest valid certificate for `pool` among `capacity.result` events (data shape: docs/loadgen.md). */
-export function latestCapacity(events: readonly JournalEvent[], pool: string, notBefore: number): CapacityCertificate | null {
-  let best: CapacityCertificate | null = null;
-  for (const e of events) {
-    if (e.kind !== 'capacity.result') continue;
-    const data = e.data;
-    const eventPool = typeof data.pool === 'string' ? data.pool : e.subject;
-    if (eventPool !== pool) continue;
-    const capacityRps = data.capacityRps;
-    if (typeof capacityRps !== 'number' || !Number.isFinite(capacityRps) || capacityRps < 0) continue;
-    const certifiedAt = typeof data.certifiedAt === 'number' ? data.certifiedAt : e.time;
-    if (certifiedAt < notBefore) continue;
-    if (best === null || certifiedAt >= best.certifiedAt) {
-      best = { pool, capacityRps, certifiedAt, eventId: e.id, target: typeof data.target === 'string' ? data.target : null };
-    }
-  }
-  return best;
-}
-
-function loadBasis(load: RouteLoad): { name: GateResult['basis']; rps: number } {
-  let best: { name: GateResult['basis']; rps: number } = { name: 'current', rps: load.currentRps };
+function loadBasis(load: RouteLoad): { name: LoadBasis; rps: number } {
+  let best: { name: LoadBasis; rps: number } = { name: 'current', rps: load.currentRps };
   if (load.peakRps > best.rps) best = { name: 'peak', rps: load.peakRps };
   if (load.expectedPeakRps !== null && load.expectedPeakRps > best.rps) best = { name: 'expectedPeak', rps: load.expectedPeakRps };
   return best;

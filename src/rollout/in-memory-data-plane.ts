@@ -1,4 +1,5 @@
 import type {
+  BackendState,
   DataPlane,
   DataPlaneSnapshot,
   InProgressCounts,
@@ -35,7 +36,7 @@ export class InMemoryDataPlane implements DataPlane {
   failSetSplit: Error | null = null;
   readonly #clock: Clock;
   readonly #routes = new Map<string, RouteState>();
-  readonly #pools: PoolState[];
+  #pools: PoolState[];
   readonly #guards = new Map<string, TimerHandle>();
   readonly #subscribers = new Set<(w: TelemetryWindow | null) => void>();
   heartbeats = 0;
@@ -78,6 +79,21 @@ export class InMemoryDataPlane implements DataPlane {
       this.#routes.set(route, { ...r, deadMan: { ...r.deadMan, lastHeartbeat: this.#clock.now() } });
       this.#arm(route);
     }
+  }
+
+  /** Replaces a pool's backends (as a config reload would): what the gate fingerprints as its membership. */
+  setBackends(pool: string, backends: readonly { name: string; url: string; weight?: number }[]): void {
+    const states: BackendState[] = backends.map((b) => ({
+      name: b.name,
+      url: b.url,
+      weight: b.weight ?? 100,
+      health: 'healthy',
+      reason: null,
+      ejectedUntil: null,
+      ejections: 0,
+      inFlight: 0,
+    }));
+    this.#pools = this.#pools.map((p) => (p.name === pool ? { ...p, backends: states, healthyBackends: states.length } : p));
   }
 
   /**

@@ -1,12 +1,28 @@
 export {
   type CapacityCertificate,
+  type CertifiedObjective,
+  type CertifiedRequest,
+  capacityCertificates,
+} from './capacity-certificate.ts';
+export { recordCapacityResult } from './capacity-record.ts';
+export {
   evaluateGate,
   type GateInput,
+  type GateReason,
   type GateResult,
   lastSafeStep,
-  latestCapacity,
+  type ObservedTraffic,
+  refusalText,
   sourceCanAbsorb,
 } from './capacity-gate.ts';
+export {
+  type CertificateChoice,
+  type CertificateRequirements,
+  chooseCertificate,
+  routeLimits,
+  type SkippedCertificate,
+} from './certificate-choice.ts';
+export type { GateCheck, GateRefusal, RouteLimits } from './gate-refusal.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
 export { InMemoryDataPlane, type SplitCall } from './in-memory-data-plane.ts';
 export { type JudgeDecision, type JudgeReason, type JudgeSettings, type SlowCounter, StepJudge, type Verdict } from './judge.ts';
@@ -17,6 +33,7 @@ export {
   type RolloutJournal,
 } from './migration-controller.ts';
 export { planMigration, type StartMigrationRequest } from './migration-plan.ts';
+export { type MemberBackend, type PoolMembership, poolMembership } from './pool-membership.ts';
 export { ACTIVE_PHASES, type MigrationPhase, type MigrationPlan, type MigrationState, splitFor } from './migration-state.ts';
 export { Msprt, type MsprtOptions, type MsprtResult } from './msprt.ts';
 export { createRolloutApi, type RolloutApiOptions } from './rollout-api.ts';

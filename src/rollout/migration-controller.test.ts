@@ -7,6 +7,7 @@ import type { PoolWindowStats } from '../telemetry/index.ts';
 import { InMemoryDataPlane } from './in-memory-data-plane.ts';
 import { MigrationController } from './migration-controller.ts';
 import { shareOf } from './migration-state.ts';
+import { membershipOf } from './pool-membership.ts';
 import { type SyntheticTraffic, syntheticWindow } from './synthetic-window.ts';
 
 interface Harness {
@@ -41,6 +42,7 @@ async function harness(overrides: Partial<MigrationConfig> = {}, reuse?: Pick<Ha
   return { clock, journal, dp, controller, migration };
 }
 
+/** A capacity result as `piper up` records it: under the default route SLO, for the pool's membership (no backends in InMemoryDataPlane). */
 function certify(journal: Journal, pool: string, capacityRps: number, certifiedAt: number): void {
   journal.append({
     kind: 'capacity.result',
@@ -55,6 +57,8 @@ function certify(journal: Journal, pool: string, capacityRps: number, certifiedA
       confidence: 0.95,
       certifiedAt,
       trials: [],
+      membership: membershipOf([]),
+      recordedAt: certifiedAt,
     },
   });
 }
@@ -363,6 +367,7 @@ describe('MigrationController', () => {
       },
       getState: (key: string) => real.getState(key),
       query: (f: Parameters<Journal['query']>[0]) => real.query(f),
+      samples: (route: string, since: number, until: number) => real.samples(route, since, until),
     };
     const dp = new InMemoryDataPlane(clock, { web: { vendor: 100 } }, ['vendor', 'inhouse']);
     const controller = new MigrationController({

@@ -1,18 +1,21 @@
 import type { DataPlane, InProgressCounts, InProgressWindow, RouteState, Split } from '../balancer/index.ts';
 import type { MigrationConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
-import type { Journal } from '../journal/index.ts';
+import { DEFAULT_OBJECTIVE, type Journal, objectiveOf } from '../journal/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
-import { type CapacityCertificate, evaluateGate, type GateResult, lastSafeStep, latestCapacity, sourceCanAbsorb } from './capacity-gate.ts';
+import { type CapacityCertificate, capacityCertificates } from './capacity-certificate.ts';
+import { evaluateGate, type GateResult, lastSafeStep, refusalText, sourceCanAbsorb } from './capacity-gate.ts';
+import { type CertificateRequirements, chooseCertificate, routeLimits } from './certificate-choice.ts';
 import { type JudgeDecision, type JudgeSettings, type SlowCounter, StepJudge } from './judge.ts';
 import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 import { ACTIVE_PHASES, type Hold, type MigrationPlan, type MigrationState, sameShares, splitFor, stateKey } from './migration-state.ts';
+import { poolMembership } from './pool-membership.ts';
 import { gateRefused, invalidTransition, isExpected, notFound } from './rollout-errors.ts';
 import { RouteRateHistory } from './route-rate-history.ts';
 import { histogramSlowCounter } from './slow-requests.ts';
 
 /** The part of the journal the controller uses. */
-export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'query'>;
+export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'query' | 'samples'>;
 
 /** A migration as the API shows it: the durable state plus the controller's latest figures. */
 export interface MigrationView extends MigrationState {
@@ -29,7 +32,7 @@ export interface MigrationControllerOptions {
   clock: Clock;
   /** `migration` of piper.yaml (parsed). */
   migration: MigrationConfig;
-  /** Routes of piper.yaml, for each route's SLO latency threshold (500 ms when a route is not listed). */
+  /** Routes of piper.yaml, for each route's SLO (the SLO monitor's default when a route is not listed). */
   routes?: readonly RouteConfig[];
   logger?: Logger;
   slowCounter?: SlowCounter;
@@ -92,7 +95,7 @@ export class MigrationController {
     this.#routes = options.routes ?? [];
     this.#log = (options.logger ?? silentLogger()).child({ part: 'rollout' });
     this.#slow = options.slowCounter ?? histogramSlowCounter;
-    this.#rates = new RouteRateHistory(this.#cfg.peakWindow);
+    this.#rates = new RouteRateHistory(this.#journal, this.#cfg.peakWindow, this.#log);
     this.#lastWindowAt = this.#clock.now();
   }
 
@@ -278,11 +281,7 @@ export class MigrationController {
     if (!gate.passed && s.override === null) {
       if (s.hold?.reason !== 'gate') {
         this.#journalGateRefused(s.plan, gate, ACTOR, s.id);
-        this.#hold(rt, {
-          reason: 'gate',
-          since: this.#clock.now(),
-          detail: `step ${next + 1} projects ${gate.projectedRps}/s over ${gate.allowedRps ?? 0}/s`,
-        });
+        this.#hold(rt, { reason: 'gate', since: this.#clock.now(), detail: `step ${next + 1}: ${refusalText(gate)}` });
       }
       return;
     }
@@ -319,8 +318,8 @@ export class MigrationController {
   ): Promise<void> {
     const s = rt.state;
     const now = this.#clock.now();
-    const currentRps = this.#rates.current(s.plan.route);
-    const sourceCapacity = this.#capacity(s.plan.from);
+    const currentRps = this.#rates.traffic(s.plan.route, now).currentRps;
+    const sourceCapacity = chooseCertificate(this.#certificates(s.plan.from), this.#requirements(s.plan.route, s.plan.from)).chosen;
     const absorbs = sourceCanAbsorb(currentRps, 1, sourceCapacity);
     // A broken target is worse than a strained source (the balancer sheds, it does not collapse),
     // so hard failures always go back at once; otherwise step back through the plan (Argo #3888).
@@ -482,7 +481,7 @@ export class MigrationController {
       this.#hold(rt, {
         reason: 'gate',
         since: this.#clock.now(),
-        detail: `backed off: ${gate.projectedRps}/s projected over ${gate.allowedRps ?? 0}/s allowed`,
+        detail: `backed off: ${refusalText(gate)}`,
       });
     }
   }
@@ -769,20 +768,34 @@ export class MigrationController {
   // ── helpers of the state machine ───────────────────────────────────────
 
   #gate(plan: MigrationPlan, share: number): GateResult {
+    const traffic = this.#rates.traffic(plan.route, this.#clock.now());
     return evaluateGate({
       pool: plan.to,
       share,
-      currentRps: this.#rates.current(plan.route),
-      peakRps: this.#rates.peak(plan.route, this.#clock.now()),
+      currentRps: traffic.currentRps,
+      peakRps: traffic.peakRps,
       expectedPeakRps: plan.expectedPeakRps,
-      capacity: this.#capacity(plan.to),
+      observed: traffic.observed,
+      certificates: this.#certificates(plan.to),
+      requirements: this.#requirements(plan.route, plan.to),
       headroom: plan.headroom,
     });
   }
 
-  #capacity(pool: string): CapacityCertificate | null {
-    const notBefore = this.#clock.now() - this.#cfg.capacityMaxAge;
-    return latestCapacity(this.#journal.query({ kinds: ['capacity.result'], since: notBefore, limit: 10_000 }), pool, notBefore);
+  /** The pool's capacity results, newest first; expired ones too, so a refusal can say they expired. */
+  #certificates(pool: string): CapacityCertificate[] {
+    return capacityCertificates(this.#journal.query({ kinds: ['capacity.result'], limit: 10_000 }), pool);
+  }
+
+  /** What a certificate of `pool` must meet for `route` now: its SLO (as the SLO monitor reads it), the pool's membership, the age limit. */
+  #requirements(route: string, pool: string): CertificateRequirements {
+    const slo = this.#routes.find((r) => r.name === route)?.slo;
+    return {
+      objective: routeLimits(slo === undefined ? DEFAULT_OBJECTIVE : objectiveOf(slo)),
+      membership: poolMembership(this.#dp.snapshot(), pool),
+      now: this.#clock.now(),
+      maxAgeMs: this.#cfg.capacityMaxAge,
+    };
   }
 
   #journalGateRefused(plan: MigrationPlan, gate: GateResult, actor: string, id: string | null): void {
@@ -875,5 +888,7 @@ function gateFacts(plan: MigrationPlan, gate: GateResult): Record<string, unknow
     requiredRps: Math.round(gate.projectedRps * gate.headroom * 1000) / 1000,
     projectedRps: gate.projectedRps,
     headroom: gate.headroom,
+    /** Why it refused (or would have), one line per failed check. */
+    refusals: gate.refusals.map((r) => r.message),
   };
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultConfig } from '../config/index.ts';
 import { ManualClock, sendError } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
+import { recordCapacityResult } from './capacity-record.ts';
 import { InMemoryDataPlane } from './in-memory-data-plane.ts';
 import { MigrationController } from './migration-controller.ts';
 import { createRolloutApi } from './rollout-api.ts';
@@ -71,12 +72,19 @@ describe('rollout API', () => {
   });
 
   it('starts, shows, pauses, resumes, promotes and aborts a migration', async () => {
-    journal.append({
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: 'inhouse',
-      data: { pool: 'inhouse', capacityRps: 2000, certifiedAt: clock.now() },
-    });
+    // Recorded as the control plane records one: with the pool's membership it sees.
+    journal.append(
+      recordCapacityResult(
+        {
+          kind: 'capacity.result',
+          source: 'loadgen',
+          subject: 'inhouse',
+          data: { pool: 'inhouse', capacityRps: 2000, certifiedAt: clock.now(), slo: { p99Ms: 200, maxErrorRatio: 0.001 } },
+        },
+        dp.snapshot(),
+        clock.now(),
+      ),
+    );
     const started = await client.start({ route: 'web', to: 'inhouse', stepDuration: '2s', actor: 'monica' });
     assert.equal(started.targetPercent, 1);
     assert.equal(started.plan.stepDurationMs, 2000);

@@ -1,5 +1,5 @@
 import { PiperError } from '../core/index.ts';
-import type { GateResult } from './capacity-gate.ts';
+import { type GateResult, refusalText } from './capacity-gate.ts';
 import type { MigrationPlan } from './migration-state.ts';
 
 /** Operator mistakes and gate refusals are answers, not faults: they are not logged as errors. */
@@ -25,14 +25,14 @@ export function invalidTransition(id: string, phase: string, allowed: readonly s
   });
 }
 
-/** The capacity gate's refusal, with its figures in `details.gate` (HTTP 409). */
+/** The capacity gate's refusal, naming every check that failed with its numbers; the figures in `details.gate` (HTTP 409). */
 export function gateRefused(plan: MigrationPlan, gate: GateResult): PiperError {
-  const why =
-    gate.reason === 'no_capacity_result'
-      ? `no capacity result for pool "${plan.to}" (run piper capacity against it first)`
-      : `projected ${gate.projectedRps}/s (${Math.round(gate.share * 100)}% of ${gate.basis} ${gate.basisRps}/s) exceeds certified ${gate.capacityRps}/s ÷ headroom ${gate.headroom} = ${gate.allowedRps}/s`;
-  return new PiperError('PIPER_ROLLOUT_GATE_REFUSED', `capacity gate refused moving "${plan.route}" to "${plan.to}": ${why}`, {
-    source: 'operator',
-    details: { status: 409, gate },
-  });
+  return new PiperError(
+    'PIPER_ROLLOUT_GATE_REFUSED',
+    `capacity gate refused moving "${plan.route}" to "${plan.to}": ${refusalText(gate)}`,
+    {
+      source: 'operator',
+      details: { status: 409, gate },
+    },
+  );
 }

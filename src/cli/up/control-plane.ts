@@ -2,7 +2,7 @@ import type { Balancer } from '../../balancer/index.ts';
 import type { PiperConfig } from '../../config/index.ts';
 import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
 import { createJournalApi, Journal, type JournalEventInput, OnCall, type TrafficSample } from '../../journal/index.ts';
-import { createRolloutApi, histogramSlowCounter, MigrationController } from '../../rollout/index.ts';
+import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
 import type { TelemetryWindow } from '../../telemetry/index.ts';
 
 /** The control plane of one `piper up`: journal, on-call (alerts, incidents), migration controller. */
@@ -75,7 +75,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     journal,
     onCall,
     controller,
-    apiHandlers: [createJournalApi({ journal, onCall, clock }), createRolloutApi({ controller, journal })],
+    apiHandlers: [
+      // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
+      createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, balancer.snapshot(), clock.now()) }),
+      createRolloutApi({ controller, journal }),
+    ],
     close() {
       closing ??= (async () => {
         offWindows();
@@ -113,6 +117,9 @@ export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<strin
       shed: stats.shed,
       slow: histogramSlowCounter(stats, thresholds.get(route) ?? 500),
       p99Ms: stats.latency.p99,
+      durationMs: w.durationMs,
+      bytesIn: stats.bytesIn,
+      bytesOut: stats.bytesOut,
     });
   }
   return samples;
