@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
 import { SystemClock } from '../src/core/index.ts';
-import { Journal } from '../src/journal/index.ts';
+import type { DataPlaneSnapshot } from '../src/balancer/index.ts';
+import { Journal, type JournalEventInput } from '../src/journal/index.ts';
+import { recordCapacityResult } from '../src/rollout/index.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
 
 const bin = new URL('../src/cli/bin.ts', import.meta.url).pathname;
@@ -215,8 +217,11 @@ export async function migrationRig(options: {
   writeFileSync(configFile, stringify(config));
   const db = join(dir, 'rollout.db');
   const journal = Journal.open({ path: db, clock: new SystemClock() });
+  // Tied to the pools as the balancer shows them, as a control plane records a posted result.
+  const state = await request(`${up.adminUrl}/api/v1/state`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const snapshot = (await state.body.json()) as DataPlaneSnapshot;
   for (const [pool, capacityRps] of Object.entries(options.capacity)) {
-    journal.append({
+    const result: JournalEventInput = {
       kind: 'capacity.result',
       source: 'loadgen',
       subject: pool,
@@ -230,7 +235,8 @@ export async function migrationRig(options: {
         certifiedAt: Date.now(),
         trials: [],
       },
-    });
+    };
+    journal.append(recordCapacityResult(result, snapshot, Date.now()));
   }
   journal.close();
   const load = new SteadyLoad(up.publicUrl, options.rps);
