@@ -143,6 +143,7 @@ describe('piper loadtest and piper capacity (CLI)', () => {
       'capacityRps',
       'certifiedAt',
       'confidence',
+      'mix',
       'pool',
       'require',
       'slo',
@@ -151,6 +152,8 @@ describe('piper loadtest and piper capacity (CLI)', () => {
     ]);
     assert.deepEqual(event.data.slo, { p99Ms: 2000, maxErrorRatio: 0.05 });
     assert.deepEqual(event.data.require, { factor: 2, peakRps: 100, passed: true });
+    // What the trials sent, for the migration gate to show beside the route's traffic.
+    assert.deepEqual(event.data.mix, [{ method: 'GET', path: '/', share: 1, bodyBytes: 0 }]);
     // The target is far faster than 400/s; a noisy machine may still cost a step of the search.
     assert.ok(event.data.capacityRps >= 200 && event.data.capacityRps <= 400, String(event.data.capacityRps));
     assert.equal(event.data.confidence, 0.8);

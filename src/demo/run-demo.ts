@@ -109,10 +109,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
     // Act 3
     n.act(3, 'the capacity test of the in-house pool');
     n.say(`piper capacity --pool inhouse --slo 'p99<300ms,errors<1%' --require ${plan.headroom}x --peak ${plan.peakRps}/s`);
+    const capacityRequests = mix.filter((r) => r.method === 'GET').map((r) => ({ ...r, headers: { ...r.headers, host: CAPACITY_HOST } }));
     const capacity = await findCapacity({
       target: topo.publicUrl,
       pool: 'inhouse',
-      requests: mix.filter((r) => r.method === 'GET').map((r) => ({ ...r, headers: { ...r.headers, host: CAPACITY_HOST } })),
+      requests: capacityRequests,
       slo: { p99Ms: 300, maxErrorRatio: 0.01 },
       clock: o.clock,
       random: o.random,
@@ -137,7 +138,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
         }
       },
     });
-    await postCapacityEvent(topo.adminUrl, token, capacityEvent(capacity));
+    await postCapacityEvent(topo.adminUrl, token, capacityEvent(capacity, capacityRequests));
     reportCapacity(n, capacity, plan.headroom, plan.peakRps);
     n.say('richard: piper migrate start web --to inhouse');
     await expectRefusal(n, () => rollout.start({ route: 'web', to: 'inhouse', actor: 'richard' }));

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { PiperError } from '../core/index.ts';
 import type { CapacityResult } from './capacity-finder.ts';
+import type { RequestSpec } from './request-mix.ts';
 
 /** The journal event a capacity result becomes; the migration capacity gate reads exactly this. */
 export interface CapacityEvent {
@@ -18,11 +19,17 @@ export interface CapacityEvent {
     certifiedAt: number;
     require?: { factor: number; peakRps: number; passed: boolean };
     trials: CapacityResult['trials'];
+    /** The request mix the trials sent (each kind's share of requests and body size), shown by the migration gate. */
+    mix?: { method: string; path: string; share: number; bodyBytes: number }[];
   };
 }
 
-/** Builds the `capacity.result` event from a result (only the documented keys go into `data`). */
-export function capacityEvent(result: CapacityResult): CapacityEvent {
+/**
+ * Builds the `capacity.result` event from a result (only the documented keys go into `data`);
+ * with the requests the trials sent, their mix too.
+ */
+export function capacityEvent(result: CapacityResult, requests?: readonly RequestSpec[]): CapacityEvent {
+  const total = requests?.reduce((sum, r) => sum + r.weight, 0) ?? 0;
   return {
     kind: 'capacity.result',
     source: 'loadgen',
@@ -37,6 +44,16 @@ export function capacityEvent(result: CapacityResult): CapacityEvent {
       certifiedAt: result.certifiedAt,
       ...(result.require === undefined ? {} : { require: result.require }),
       trials: result.trials,
+      ...(requests === undefined || total <= 0
+        ? {}
+        : {
+            mix: requests.map((r) => ({
+              method: r.method,
+              path: r.path,
+              share: r.weight / total,
+              bodyBytes: r.body === null ? 0 : Buffer.byteLength(r.body),
+            })),
+          }),
     },
   };
 }

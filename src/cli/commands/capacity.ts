@@ -185,7 +185,7 @@ export const capacityCommand: Command = {
     } finally {
       clearInterval(keepAlive);
     }
-    const event = capacityEvent(result);
+    const event = capacityEvent(result, requests);
     const output = str(values.output);
     if (output !== undefined) await writeFile(resolve(ctx.cwd, output), `${JSON.stringify(event, null, 2)}\n`);
     if (controlPlane !== undefined && token !== undefined) await postCapacityEvent(controlPlane, token, event);
