@@ -7,7 +7,7 @@ import { Agent, request } from 'undici';
 import { type CapacityEvent, postCapacityEvent } from '../src/loadgen/index.ts';
 import type { GateResult } from '../src/rollout/index.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
-import { ADMIN_TOKEN, RolloutBackend, SteadyLoad, waitFor } from './rollout-harness.ts';
+import { ADMIN_TOKEN, RolloutBackend, runPiper, SteadyLoad, waitFor } from './rollout-harness.ts';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const adminAgent = new Agent();
@@ -128,4 +128,11 @@ test('restarting piper up does not forget the peak: 30/s before a kill -9, 5/s a
     ['capacity'],
   );
   assert.match((r.json.error as { message: string }).message, /over capacity: certified 40\/s < 2 × peak \d+(\.\d+)?\/s/);
+  // `piper migrate start` says the same, one check per line, with the mix beside the route's traffic.
+  const cli = await runPiper(['migrate', 'start', 'web', '--to', 'inhouse', '--api', up.adminUrl, '--token', ADMIN_TOKEN, '--no-follow']);
+  assert.equal(cli.code, 1, cli.stdout + cli.stderr);
+  assert.match(cli.stderr, /capacity gate refused moving "web" to "inhouse":/);
+  assert.match(cli.stderr, /✗ over capacity: certified 40\/s < 2 × peak \d+(\.\d+)?\/s = \d+(\.\d+)?\/s/);
+  assert.match(cli.stderr, /request mix certified: not recorded/);
+  assert.match(cli.stderr, /route traffic observed: \d+ requests in the last 5m00s, \d+ B in \/ \d+ B out per request/);
 });

@@ -14,6 +14,7 @@ import {
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
 import { createStyle, renderTable, type Style } from '../terminal-style.ts';
 import { AdminServer } from '../up/admin-server.ts';
+import { gateReport } from './gate-report.ts';
 
 const FINAL = new Set(['completed', 'rolled_back', 'aborted']);
 
@@ -217,7 +218,12 @@ export const migrateStartCommand: Command = {
       if (err instanceof PiperError && err.code === 'PIPER_ROLLOUT_GATE_REFUSED') {
         if (values.json === true)
           ctx.stdout.write(`${JSON.stringify({ refused: true, error: err.message, gate: err.details.gate }, null, 2)}\n`);
-        else ctx.stderr.write(`${style.red('✗')} ${err.message}\n${gateTable(err.details.gate as MigrationView['gate'])}\n`);
+        else {
+          const gate = err.details.gate as MigrationView['gate'];
+          // With the refusals listed one per line below, the headline need not repeat them.
+          const headline = gate?.refusals?.length ? `capacity gate refused moving "${route}" to "${to}":` : err.message;
+          ctx.stderr.write(`${style.red('✗')} ${headline}\n${gateReport(gate, style)}\n`);
+        }
         return ExitCode.failure;
       }
       throw err;
@@ -369,31 +375,12 @@ function line(m: MigrationView): string {
   return parts.join(' · ');
 }
 
-function gateTable(gate: MigrationView['gate'] | undefined): string {
-  if (!gate) return '';
-  return renderTable(
-    ['pool', 'share', 'basis', 'load', 'projected', 'certified', 'headroom', 'allowed'],
-    [
-      [
-        gate.pool,
-        `${Math.round(gate.share * 100)}%`,
-        gate.basis,
-        `${gate.basisRps}/s`,
-        `${gate.projectedRps}/s`,
-        gate.capacityRps === null ? 'none' : `${gate.capacityRps}/s`,
-        `${gate.headroom}x`,
-        gate.allowedRps === null ? '-' : `${gate.allowedRps}/s`,
-      ],
-    ],
-  );
-}
-
 function detail(m: MigrationDetail, style: Style): string {
   const out = [
     `${style.bold(`migration ${m.id}`)}  ${line(m)}`,
     `plan: steps ${m.plan.steps.join(', ')}% · ${formatDuration(m.plan.stepDurationMs)} each · headroom ${m.plan.headroom}x${m.override ? ` · gate overridden by ${m.override.actor}: ${m.override.reason}` : ''}`,
   ];
-  if (m.gate) out.push('', 'capacity gate:', gateTable(m.gate));
+  if (m.gate) out.push('', 'capacity gate:', gateReport(m.gate, style));
   if (m.judge) {
     const j = m.judge;
     out.push(

@@ -1,0 +1,56 @@
+import { formatDuration, formatSize } from '../../core/index.ts';
+import type { GateResult, MigrationView } from '../../rollout/index.ts';
+import { renderTable, type Style } from '../terminal-style.ts';
+
+/**
+ * The capacity gate's evaluation for people: the figures as a table, then every check that
+ * failed with its numbers, the newer results that did not count and why, and the request mix the
+ * certificate measured beside the route's observed traffic.
+ */
+export function gateReport(gate: MigrationView['gate'] | undefined, style: Style): string {
+  if (!gate) return '';
+  const out = [
+    renderTable(
+      ['pool', 'share', 'basis', 'load', 'projected', 'certified', 'headroom', 'allowed'],
+      [
+        [
+          gate.pool,
+          `${Math.round(gate.share * 100)}%`,
+          gate.basis,
+          `${gate.basisRps}/s`,
+          `${gate.projectedRps}/s`,
+          gate.capacityRps === null ? 'none' : `${gate.capacityRps}/s`,
+          `${gate.headroom}x`,
+          gate.allowedRps === null ? '-' : `${gate.allowedRps}/s`,
+        ],
+      ],
+    ),
+  ];
+  // Older control planes answer without these; show what there is.
+  for (const r of gate.refusals ?? []) out.push(`  ${style.red('✗')} ${r.message}`);
+  for (const s of gate.skipped ?? []) {
+    out.push(
+      `  not used: capacity result #${s.eventId} (${s.capacityRps}/s, certified ${new Date(s.certifiedAt).toISOString()}): ${s.problems.map((p) => p.message).join('; ')}`,
+    );
+  }
+  if (gate.mix) out.push(...mixLines(gate.mix));
+  return out.join('\n');
+}
+
+function mixLines(mix: GateResult['mix']): string[] {
+  const certified =
+    mix.certified === null
+      ? 'not recorded'
+      : mix.certified
+          .map((r) => `${r.method} ${r.path} ${Math.round(r.share * 100)}%${r.bodyBytes > 0 ? ` (${formatSize(r.bodyBytes)} body)` : ''}`)
+          .join(', ');
+  const o = mix.observed;
+  const observed =
+    o === null
+      ? 'no traffic recorded'
+      : `${o.requests} requests in the last ${formatDuration(o.windowMs)}` +
+        (o.bytesInPerRequest === null || o.bytesOutPerRequest === null
+          ? ''
+          : `, ${formatSize(o.bytesInPerRequest)} in / ${formatSize(o.bytesOutPerRequest)} out per request`);
+  return [`  request mix certified: ${certified}`, `  route traffic observed: ${observed} (shown, not judged)`];
+}
