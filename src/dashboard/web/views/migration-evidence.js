@@ -53,7 +53,22 @@ export function gateFacts(g) {
             ? percent(/** @type {number} */ (value))
             : undefined,
     ),
+    // Every check that failed, with its numbers, as the gate wrote it.
+    g.refusals?.length ? h('ul', { class: 'refusals' }, ...g.refusals.map((/** @type {any} */ r) => h('li', { text: r.message }))) : null,
+    g.mix ? h('p', { class: 'muted', text: mixText(g.mix) }) : null,
   ];
+}
+
+/** The request mix the certificate measured beside the route's observed traffic (shown, not judged). @param {any} mix */
+function mixText(mix) {
+  const certified = mix.certified
+    ? mix.certified.map((/** @type {any} */ r) => `${r.method} ${r.path} ${percent(r.share)}`).join(', ')
+    : 'not recorded';
+  const o = mix.observed;
+  const observed = o
+    ? `${o.requests} requests${o.bytesInPerRequest === null ? '' : `, ${o.bytesInPerRequest} B in / ${o.bytesOutPerRequest} B out per request`}`
+    : 'none recorded';
+  return `Request mix certified: ${certified}. Route traffic observed: ${observed}.`;
 }
 
 /** @param {any} d */
