@@ -218,3 +218,35 @@ test('a read-only journal answers writes with 503 PIPER_JOURNAL_READ_ONLY and st
     ro.close();
   }
 });
+
+test('an event posted to the API is recorded as the control plane annotates it, not only as the client sent it', async () => {
+  const annotated = await serve(
+    createJournalApi({
+      journal,
+      onCall,
+      clock,
+      annotate: (e) => ({ ...e, data: { ...e.data, membership: 'as the control plane sees it' } }),
+    }),
+  );
+  try {
+    const res = await fetch(`${annotated.base}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'capacity.result',
+        source: 'loadgen',
+        subject: 'inhouse',
+        data: { pool: 'inhouse', membership: 'claimed' },
+      }),
+    });
+    assert.equal(res.status, 201);
+    const event = (await res.json()) as { id: number; data: { membership: string } };
+    assert.equal(event.data.membership, 'as the control plane sees it');
+    assert.equal(
+      journal.query({ kinds: ['capacity.result'] }).find((e) => e.id === event.id)?.data.membership,
+      'as the control plane sees it',
+    );
+  } finally {
+    await new Promise((r) => annotated.server.close(r));
+  }
+});

@@ -32,9 +32,12 @@ export function summarizeEvent(e: JournalEvent): string {
     case 'migration.gate_refused':
     case 'migration.gate_overridden':
       return `capacity gate ${e.kind === 'migration.gate_refused' ? 'refused' : 'overridden'} by ${e.actor}${d.reason ? `: ${String(d.reason)}` : ''}${
-        d.capacityRps !== undefined
-          ? ` (certified ${String(d.capacityRps)} req/s, needed ${String(d.requiredRps ?? d.required ?? '?')} req/s)`
-          : ''
+        // Each failed check with its numbers, when the gate recorded them; older events have the two figures.
+        Array.isArray(d.refusals) && d.refusals.length > 0
+          ? ` (${d.refusals.map(String).join('; ')})`
+          : d.capacityRps !== undefined
+            ? ` (certified ${String(d.capacityRps)} req/s, needed ${String(d.requiredRps ?? d.required ?? '?')} req/s)`
+            : ''
       }`;
     case 'migration.rolled_back':
       return `rolled back${d.reason ? `: ${String(d.reason)}` : ''}`;
