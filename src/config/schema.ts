@@ -213,8 +213,12 @@ export const migrationSchema = z
     headroom: z.number().min(1).default(2),
     /** Expected peak rate of the route; the recent observed peak is used when higher. */
     expectedPeak: rate().optional(),
-    /** Oldest capacity result the gate accepts. */
-    capacityMaxAge: duration().default(7 * 86_400_000),
+    /**
+     * Oldest capacity result the gate accepts. A day: the membership fingerprint catches backends
+     * added, removed or reweighted, but not a release or a config change behind the same URLs, and
+     * most teams ship one a day; a result from this morning for this afternoon's move still counts.
+     */
+    capacityMaxAge: duration().default(86_400_000),
     /** The data plane reverts to the source pool when the controller is silent this long. */
     deadMan: duration().default(10_000),
     /** How far back the gate looks for the route's recent peak rate. */
