@@ -92,6 +92,10 @@ describe('HTTP/1.1 wire pieces', () => {
     // Chunk size with trailing white space and no extension: refused, as llhttp refuses it.
     assert.equal(parseChunkSize(...line('25  ')), MALFORMED_CHUNK_SIZE);
     assert.equal(parseChunkSize(...line('a\t')), MALFORMED_CHUNK_SIZE);
+    // A control character in an extension (a bare CR is a line end to llhttp): refused.
+    assert.equal(parseChunkSize(...line('6;blah\rrld')), MALFORMED_CHUNK_SIZE);
+    assert.equal(parseChunkSize(...line('6;a=\0')), MALFORMED_CHUNK_SIZE);
+    assert.equal(parseChunkSize(...line('6 ;a=b\tc')), 6);
     assert.equal(parseChunkSize(...line('10000000000000')), CHUNK_SIZE_TOO_LARGE);
   });
 

@@ -156,6 +156,12 @@ export function parseChunkSize(b: Buffer, s: number, e: number): number {
   // spaces alone is refused, as llhttp refuses it: a hop that read it otherwise would frame apart.
   while (i < e && (b[i] === SP || b[i] === TAB)) i++;
   if (i === e || b[i] !== SEMICOLON) return MALFORMED_CHUNK_SIZE;
+  // Extensions are skipped, but never with a control character in them: a bare CR there is a line
+  // end to another parser (llhttp refuses it), which would then read the chunk data elsewhere.
+  for (i++; i < e; i++) {
+    const c = b[i] as number;
+    if ((c < 0x20 && c !== TAB) || c === 0x7f) return MALFORMED_CHUNK_SIZE;
+  }
   return n;
 }
 
