@@ -603,6 +603,16 @@ describe('Http1Parser, request role', () => {
     assert.equal(parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nhello')]).p.failed, true);
   });
 
+  it('Transfer-Encoding: chunked with a tab (llhttp reads an unknown coding, then the body until close) is refused, both ways', () => {
+    for (const te of ['chunked\t', '\tchunked', 'gzip,\tchunked']) {
+      const { p } = requestOf(`POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ${te}\r\n\r\n2\r\nok\r\n0\r\n\r\n`);
+      assert.equal(p.errorStatus, 400, JSON.stringify(te));
+      assert.match(p.error, /a tab in Transfer-Encoding/);
+    }
+    const response = parse([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n2\r\nOK\r\n0\r\n\r\n')]);
+    assert.equal(response.p.errorStatus, 502);
+  });
+
   it('reports the Content-Length the body is read by, and -1 for chunked or none', () => {
     assert.equal(requestOf('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok').p.contentLength, 2);
     assert.equal(requestOf('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n').p.contentLength, -1);

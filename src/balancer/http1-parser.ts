@@ -403,6 +403,14 @@ export class Http1Parser {
       if (this.#contentLength === n) return;
       this.#contentLength = n;
     } else if (nameLen === 17 && name === 'transfer-encoding') {
+      // A tab around or in the codings is white space to RFC 9110 (§5.6.3) but not to llhttp,
+      // which then reads `chunked\t` as an unknown coding: the two would frame the body apart.
+      for (let k = colon + 1; k < e; k++) {
+        if (b[k] === TAB) {
+          this.#fail('a tab in Transfer-Encoding');
+          return;
+        }
+      }
       this.#transferCodings(value);
     } else if (nameLen === 10 && name === 'connection') {
       this.#connection(value);
