@@ -129,6 +129,11 @@ export function compareOutcomes(piperRaw: ParseOutcome, llhttpRaw: ParseOutcome)
     const field = difference(p, o);
     if (field === '') continue;
     const detail = `message ${i + 1} differs in ${field}: piper ${describe(p)}; llhttp ${describe(o)}`;
+    // Piper closes where llhttp would keep the connection (RFC 9112 §9.3: `close` wins over an
+    // HTTP/1.0 `keep-alive`): it reads nothing further, so no boundary after it can differ.
+    if (field === 'keep-alive' && !p.keepAlive && i === piper.messages.length - 1) {
+      return { verdict: 'piper-stricter', detail };
+    }
     const bodyField = field === 'body' || field === 'end of message';
     const lastOfBoth = i === piper.messages.length - 1 && i === llhttp.messages.length - 1;
     // Both refused this message inside its body: how much of a refused body each read moves no boundary.

@@ -43,6 +43,10 @@ describe('the verdict rule', () => {
     const refused = outcome([], 'error', 'HPE_UNEXPECTED_CONTENT_LENGTH Duplicate Content-Length');
     assert.equal(compareOutcomes(one, refused).verdict, 'lenient-framing');
     assert.equal(compareOutcomes(one, outcome([], 'error', 'HPE_INVALID_METHOD Invalid method')).verdict, 'piper-lenient');
+    // Closing where llhttp keeps the connection is stricter; keeping it where llhttp closes is not.
+    const closes = outcome([message({ keepAlive: false })]);
+    assert.equal(compareOutcomes(closes, one).verdict, 'piper-stricter');
+    assert.equal(compareOutcomes(one, closes).verdict, 'mismatch');
   });
 
   it('stops comparing where llhttp hands the connection over, or the connection closes', () => {
@@ -111,6 +115,11 @@ describe("piper's HTTP/1.1 parser against llhttp", () => {
       'response',
       'Transfer-Encoding: chunked and a tab, after Upgrade',
       'HTTP/1.1 200 OK\r\nConnection: upgrade\r\nUpgrade: h2c\r\nTransfer-Encoding: chunked\t\r\n\r\n2\r\nbo\r\n2\r\ndy\r\n0\r\n\r\n',
+    ],
+    [
+      'request',
+      'HTTP/1.0 keep-alive, then close: piper closes (RFC 9112 §9.3)',
+      'GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: keep-PUT /url HTTP/1.1\r\nConnection: close\r\n\r\n',
     ],
   ];
   for (const [role, name, input] of found) {
