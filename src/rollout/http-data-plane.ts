@@ -1,4 +1,4 @@
-import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from '../balancer/index.ts';
+import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from '../data-plane/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
 

@@ -8,7 +8,7 @@ import type {
   RouteState,
   SetSplitOptions,
   Split,
-} from '../balancer/index.ts';
+} from '../data-plane/index.ts';
 import type { Clock, TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
 
