@@ -11,3 +11,5 @@ export type {
   SetSplitOptions,
   Split,
 } from './data-plane.ts';
+export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
+export { InMemoryDataPlane, type SplitCall } from './in-memory-data-plane.ts';

@@ -1,3 +1,5 @@
+import type { Clock, TimerHandle } from '../core/index.ts';
+import type { TelemetryWindow } from '../telemetry/index.ts';
 import type {
   BackendState,
   DataPlane,
@@ -8,9 +10,7 @@ import type {
   RouteState,
   SetSplitOptions,
   Split,
-} from '../data-plane/index.ts';
-import type { Clock, TimerHandle } from '../core/index.ts';
-import type { TelemetryWindow } from '../telemetry/index.ts';
+} from './data-plane.ts';
 
 const OPEN_WINDOW_MS = 1000;
 

@@ -1,6 +1,6 @@
-import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from '../data-plane/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
+import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
 
 export interface HttpDataPlaneOptions {
   /** Base URL of a balancer's admin API, e.g. `http://127.0.0.1:9901`. */
