@@ -12,4 +12,12 @@ export type {
   Split,
 } from './data-plane.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
-export { InMemoryDataPlane, type SplitCall } from './in-memory-data-plane.ts';
+export { InMemoryDataPlane, type InMemoryDataPlaneOptions, type SplitCall } from './in-memory-data-plane.ts';
+export {
+  CONFORMANCE_TOPOLOGY,
+  type ConformanceTopology,
+  type DataPlaneFactory,
+  type DataPlaneUnderTest,
+  type TrafficTally,
+} from './conformance-factory.ts';
+export { type DataPlaneConformanceCase, dataPlaneConformance } from './data-plane-conformance.ts';
