@@ -13,6 +13,8 @@ export type {
 } from './data-plane.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
 export { InMemoryDataPlane, type InMemoryDataPlaneOptions, type SplitCall } from './in-memory-data-plane.ts';
+export { BACKEND_HEADER, ConformanceBackends } from './conformance-backends.ts';
+export { sendRequests } from './conformance-traffic.ts';
 export {
   CONFORMANCE_TOPOLOGY,
   type ConformanceTopology,
