@@ -5,12 +5,18 @@ const allowed = {
   config: ['core'],
   telemetry: ['core'],
   platform: ['core', 'config', 'telemetry'],
-  balancer: ['core', 'config', 'telemetry'],
+  'data-plane': ['core', 'telemetry'],
+  balancer: ['core', 'config', 'telemetry', 'data-plane'],
+  haproxy: ['core', 'config', 'telemetry', 'data-plane'],
   loadgen: ['core', 'telemetry'],
   journal: ['core', 'config'],
-  rollout: ['core', 'config', 'telemetry', 'journal'],
+  rollout: ['core', 'config', 'telemetry', 'journal', 'data-plane'],
   dashboard: [],
 };
+
+// Parts that may import another part for its types only (`import type`): the port names
+// telemetry's window types but runs none of its code (DESIGN.md, "data-plane/").
+const typeOnly = { 'data-plane': ['telemetry'] };
 
 const partRules = Object.entries(allowed).map(([part, deps]) => ({
   name: `boundary-${part}`,
@@ -19,20 +25,22 @@ const partRules = Object.entries(allowed).map(([part, deps]) => ({
   from: { path: `^src/${part}/` },
   to: {
     path: '^src/',
-    pathNot: [`^src/(${[part, ...deps].join('|')})/`, ...(part === 'rollout' ? ['^src/balancer/index\\.ts$'] : [])],
+    pathNot: [`^src/(${[part, ...deps].join('|')})/`],
   },
+}));
+
+const typeOnlyRules = Object.entries(typeOnly).map(([part, deps]) => ({
+  name: `boundary-${part}-type-only`,
+  comment: `src/${part} may import only types from: ${deps.join(', ')} (DESIGN.md, Boundaries)`,
+  severity: 'error',
+  from: { path: `^src/${part}/` },
+  to: { path: `^src/(${deps.join('|')})/`, dependencyTypesNot: ['type-only'] },
 }));
 
 module.exports = {
   forbidden: [
     ...partRules,
-    {
-      name: 'rollout-balancer-type-only',
-      comment: 'rollout may import from the balancer only the DataPlane type (import type)',
-      severity: 'error',
-      from: { path: '^src/rollout/' },
-      to: { path: '^src/balancer/', dependencyTypesNot: ['type-only'] },
-    },
+    ...typeOnlyRules,
     {
       name: 'through-index-only',
       comment: "another part's internals are private: import its src/<part>/index.ts",

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
 import { SystemClock } from '../src/core/index.ts';
-import type { DataPlaneSnapshot } from '../src/balancer/index.ts';
+import type { DataPlaneSnapshot } from '../src/data-plane/index.ts';
 import { Journal, type JournalEventInput } from '../src/journal/index.ts';
 import { recordCapacityResult } from '../src/rollout/index.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';

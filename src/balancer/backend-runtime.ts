@@ -1,4 +1,4 @@
-import type { BackendHealth, BackendState } from './data-plane.ts';
+import type { BackendHealth, BackendState } from '../data-plane/index.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
 
 /** What active health checks last concluded about a backend. */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
 import { type MetricsRegistry, SseStream } from '../telemetry/index.ts';
 import type { Balancer } from './balancer.ts';
-import type { SetSplitOptions, Split } from './data-plane.ts';
+import type { SetSplitOptions, Split } from '../data-plane/index.ts';
 
 export interface BalancerApiOptions {
   balancer: Balancer;

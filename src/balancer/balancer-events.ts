@@ -1,4 +1,4 @@
-import type { DataPlaneEvent } from './data-plane.ts';
+import type { DataPlaneEvent } from '../data-plane/index.ts';
 
 /** The kinds of event the balancer emits (journal kinds, docs/journal.md). */
 export const BalancerEventKind = {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { type PiperConfig, unwrapConfig, validateConfig } from '../config/index.ts';
 import { isPiperError, ManualClock, SeededRandom, silentLogger } from '../core/index.ts';
 import { Balancer } from './balancer.ts';
-import type { DataPlane, DataPlaneEvent } from './data-plane.ts';
+import type { DataPlane, DataPlaneEvent } from '../data-plane/index.ts';
 
 function config(overrides: Record<string, unknown> = {}): PiperConfig {
   return unwrapConfig(

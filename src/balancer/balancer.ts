@@ -4,7 +4,7 @@ import { type InProgressWindow, type TelemetryProbe, type TelemetryWindow, Windo
 import type { BackendRuntime } from './backend-runtime.ts';
 import { BalancerEventKind, type DataPlaneEventListener, EventFanout } from './balancer-events.ts';
 import { BodyBufferBudget } from './body-buffer-budget.ts';
-import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
+import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from '../data-plane/index.ts';
 import type { RequestHandler } from './downstream-connection.ts';
 import { EventLoopGuard } from './event-loop-guard.ts';
 import type { HealthProbe } from './health-checker.ts';

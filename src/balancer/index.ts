@@ -1,17 +1,4 @@
 export { Balancer, type BalancerOptions, type ListeningAddress } from './balancer.ts';
 export { type BalancerApiOptions, createBalancerApi } from './balancer-api.ts';
 export { BalancerEventKind, type DataPlaneEventListener } from './balancer-events.ts';
-export type {
-  BackendHealth,
-  BackendState,
-  DataPlane,
-  DataPlaneEvent,
-  DataPlaneSnapshot,
-  InProgressCounts,
-  InProgressWindow,
-  PoolState,
-  RouteState,
-  SetSplitOptions,
-  Split,
-} from './data-plane.ts';
 export type { HealthProbe } from './health-checker.ts';

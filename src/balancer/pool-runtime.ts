@@ -1,7 +1,7 @@
 import type { PoolConfig } from '../config/index.ts';
 import type { Clock, Random } from '../core/index.ts';
 import { BackendRuntime } from './backend-runtime.ts';
-import type { PoolState } from './data-plane.ts';
+import type { PoolState } from '../data-plane/index.ts';
 import { GradientLimiter } from './gradient-limiter.ts';
 import { type HealthChangeListener, HealthChecker, type HealthProbe } from './health-checker.ts';
 import { LeastRequestPicker } from './least-request-picker.ts';

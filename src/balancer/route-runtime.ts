@@ -1,6 +1,6 @@
 import type { RouteConfig } from '../config/index.ts';
 import type { TimerHandle } from '../core/index.ts';
-import type { RouteState, Split } from './data-plane.ts';
+import type { RouteState, Split } from '../data-plane/index.ts';
 import { hostMatches } from './host-match.ts';
 import { RetryBudget } from './retry-budget.ts';
 

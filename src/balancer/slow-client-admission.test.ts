@@ -5,7 +5,7 @@ import { afterEach, describe, it } from 'node:test';
 import { unwrapConfig, validateConfig } from '../config/index.ts';
 import { ManualClock, SeededRandom, silentLogger } from '../core/index.ts';
 import { Balancer } from './balancer.ts';
-import type { PoolState } from './data-plane.ts';
+import type { PoolState } from '../data-plane/index.ts';
 
 /**
  * Slow clients against pool admission: a real balancer on real sockets in front of a real

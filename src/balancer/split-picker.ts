@@ -1,5 +1,5 @@
 import type { Random } from '../core/index.ts';
-import type { Split } from './data-plane.ts';
+import type { Split } from '../data-plane/index.ts';
 
 /** 32-bit FNV-1a: a cheap, stable hash for sticky keys. */
 export function fnv1a(text: string): number {

@@ -1,5 +1,5 @@
 import { PiperError } from '../core/index.ts';
-import type { Split } from './data-plane.ts';
+import type { Split } from '../data-plane/index.ts';
 
 /**
  * Checks a split from an operator or the controller: an object of known pool names to integer

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ManualClock } from '../core/index.ts';
 import { recordCapacityResult } from './capacity-record.ts';
-import { InMemoryDataPlane } from './in-memory-data-plane.ts';
+import { InMemoryDataPlane } from '../data-plane/index.ts';
 import { type MemberBackend, membershipOf } from './pool-membership.ts';
 
 it('a capacity result cannot claim the membership it certified or its own recording time: the control plane writes both', () => {

@@ -1,4 +1,4 @@
-import type { DataPlaneSnapshot } from '../balancer/index.ts';
+import type { DataPlaneSnapshot } from '../data-plane/index.ts';
 import type { JournalEventInput } from '../journal/index.ts';
 import { poolMembership } from './pool-membership.ts';
 

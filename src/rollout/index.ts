@@ -23,8 +23,6 @@ export {
   type SkippedCertificate,
 } from './certificate-choice.ts';
 export type { GateCheck, GateRefusal, RouteLimits } from './gate-refusal.ts';
-export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
-export { InMemoryDataPlane, type SplitCall } from './in-memory-data-plane.ts';
 export { type JudgeDecision, type JudgeReason, type JudgeSettings, type SlowCounter, StepJudge, type Verdict } from './judge.ts';
 export {
   MigrationController,

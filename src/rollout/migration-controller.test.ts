@@ -4,7 +4,7 @@ import { defaultConfig, type MigrationConfig } from '../config/index.ts';
 import { ManualClock, SeededRandom } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
 import type { PoolWindowStats } from '../telemetry/index.ts';
-import { InMemoryDataPlane } from './in-memory-data-plane.ts';
+import { InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
 import { shareOf } from './migration-state.ts';
 import { membershipOf } from './pool-membership.ts';

@@ -1,4 +1,4 @@
-import type { DataPlane, InProgressCounts, InProgressWindow, RouteState, Split } from '../balancer/index.ts';
+import type { DataPlane, InProgressCounts, InProgressWindow, RouteState, Split } from '../data-plane/index.ts';
 import type { MigrationConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import { DEFAULT_OBJECTIVE, type Journal, objectiveOf } from '../journal/index.ts';

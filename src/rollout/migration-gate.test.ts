@@ -5,7 +5,7 @@ import { ManualClock } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
 import { recordCapacityResult } from './capacity-record.ts';
 import type { GateResult } from './capacity-gate.ts';
-import { InMemoryDataPlane } from './in-memory-data-plane.ts';
+import { InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
 import { syntheticWindow } from './synthetic-window.ts';
 

@@ -1,4 +1,4 @@
-import type { DataPlaneSnapshot } from '../balancer/index.ts';
+import type { DataPlaneSnapshot } from '../data-plane/index.ts';
 import type { MigrationConfig } from '../config/index.ts';
 import { type MigrationPlan, shareOf } from './migration-state.ts';
 import { badRequest } from './rollout-errors.ts';

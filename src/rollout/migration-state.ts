@@ -1,4 +1,4 @@
-import type { Split } from '../balancer/index.ts';
+import type { Split } from '../data-plane/index.ts';
 
 /** Where a migration is. `running`/`paused`/`rolling_back` are active; the rest are final. */
 export type MigrationPhase = 'running' | 'paused' | 'rolling_back' | 'completed' | 'rolled_back' | 'aborted';

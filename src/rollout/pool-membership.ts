@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataPlaneSnapshot } from '../balancer/index.ts';
+import type { DataPlaneSnapshot } from '../data-plane/index.ts';
 
 /** One backend as a capacity result certifies it: who, where, and how much of the pool's traffic. */
 export interface MemberBackend {

@@ -6,7 +6,7 @@ import { defaultConfig } from '../config/index.ts';
 import { ManualClock, sendError } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
 import { recordCapacityResult } from './capacity-record.ts';
-import { InMemoryDataPlane } from './in-memory-data-plane.ts';
+import { InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
 import { createRolloutApi } from './rollout-api.ts';
 import { RolloutClient } from './rollout-client.ts';

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { defaultConfig, loadConfigFile } from '../../config/index.ts';
 import { createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
+import { HttpDataPlane } from '../../data-plane/index.ts';
 import { Journal } from '../../journal/index.ts';
 import {
   createRolloutApi,
-  HttpDataPlane,
   MigrationController,
   type MigrationDetail,
   type MigrationView,

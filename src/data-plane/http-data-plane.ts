@@ -1,6 +1,6 @@
-import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from '../balancer/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
+import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
 
 export interface HttpDataPlaneOptions {
   /** Base URL of a balancer's admin API, e.g. `http://127.0.0.1:9901`. */
@@ -82,12 +82,23 @@ export class HttpDataPlane implements DataPlane {
     );
   }
 
+  /**
+   * The balancer's windows over SSE. A connection refused or cut mid-stream fails the iteration
+   * with `PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE` (the reader reconnects); an abort ends it.
+   */
   async *windows(signal?: AbortSignal): AsyncIterable<TelemetryWindow> {
     const both = signal === undefined ? this.#abort.signal : AbortSignal.any([signal, this.#abort.signal]);
-    const res = await fetch(`${this.#base}/api/v1/windows/stream`, {
-      headers: { ...this.#headers, accept: 'text/event-stream' },
-      signal: both,
-    });
+    const what = `GET ${this.#base}/api/v1/windows/stream`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}/api/v1/windows/stream`, {
+        headers: { ...this.#headers, accept: 'text/event-stream' },
+        signal: both,
+      });
+    } catch (err) {
+      if (both.aborted) return;
+      throw unreachable(what, err);
+    }
     if (!res.ok || res.body === null) throw await this.#error(res, 'GET /api/v1/windows/stream');
     const decoder = new TextDecoder();
     let buffer = '';
@@ -105,7 +116,7 @@ export class HttpDataPlane implements DataPlane {
       }
     } catch (err) {
       if (both.aborted) return;
-      throw err;
+      throw unreachable(what, err);
     }
   }
 
@@ -135,11 +146,7 @@ export class HttpDataPlane implements DataPlane {
       return (await res.json()) as unknown;
     } catch (err) {
       if (err instanceof PiperError) throw err;
-      throw new PiperError('PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE', `${method} ${this.#base}${path} failed: ${(err as Error).message}`, {
-        source: 'upstream',
-        retryable: true,
-        cause: err,
-      });
+      throw unreachable(`${method} ${this.#base}${path}`, err);
     } finally {
       timer.cancel();
     }
@@ -159,6 +166,18 @@ export class HttpDataPlane implements DataPlane {
       details: { status: 502, upstreamStatus: res.status },
     });
   }
+}
+
+/** The balancer could not be reached, or the connection broke: retryable, the data plane may be back. */
+function unreachable(what: string, err: unknown): PiperError {
+  // fetch says only "fetch failed" or "terminated"; the cause says why (ECONNREFUSED, a reset).
+  const cause = (err as { cause?: { message?: unknown } }).cause?.message;
+  const why = typeof cause === 'string' && cause !== '' ? `${(err as Error).message} (${cause})` : (err as Error).message;
+  return new PiperError('PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE', `${what} failed: ${why}`, {
+    source: 'upstream',
+    retryable: true,
+    cause: err,
+  });
 }
 
 /** Parses one SSE frame; only `event: window` frames carry a window. */

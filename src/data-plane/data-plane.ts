@@ -68,7 +68,8 @@ export interface DataPlaneEvent {
 
 /**
  * The port the migration controller drives (DESIGN.md). The in-process balancer implements it;
- * remote balancers and HAProxy's Runtime API can later implement the same port.
+ * remote balancers and HAProxy's Runtime API can later implement the same port. It lives in a part
+ * of its own so that the controller never imports a data plane, only the port.
  */
 export interface DataPlane {
   snapshot(): DataPlaneSnapshot;

@@ -1,0 +1,25 @@
+export type {
+  BackendHealth,
+  BackendState,
+  DataPlane,
+  DataPlaneEvent,
+  DataPlaneSnapshot,
+  InProgressCounts,
+  InProgressWindow,
+  PoolState,
+  RouteState,
+  SetSplitOptions,
+  Split,
+} from './data-plane.ts';
+export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
+export { InMemoryDataPlane, type InMemoryDataPlaneOptions, type SplitCall } from './in-memory-data-plane.ts';
+export { BACKEND_HEADER, ConformanceBackends } from './conformance-backends.ts';
+export { sendRequests } from './conformance-traffic.ts';
+export {
+  CONFORMANCE_TOPOLOGY,
+  type ConformanceTopology,
+  type DataPlaneFactory,
+  type DataPlaneUnderTest,
+  type TrafficTally,
+} from './conformance-factory.ts';
+export { type DataPlaneConformanceCase, dataPlaneConformance } from './data-plane-conformance.ts';
