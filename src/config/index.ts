@@ -11,6 +11,9 @@ export {
 } from './load-config.ts';
 export {
   type BackendConfig,
+  type DataPlaneConfig,
+  type HaproxyConfig,
+  type ListenerConfig,
   type MigrationConfig,
   type PiperConfig,
   type PiperConfigInput,

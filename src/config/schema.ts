@@ -10,6 +10,16 @@ export const listenerSchema = z.strictObject({
   name: name.default('public'),
   address: z.string().min(1).default('127.0.0.1'),
   port: port.default(8080),
+  /**
+   * TLS for clients, with HTTP/2 offered by ALPN: HAProxy's `bind … ssl crt <cert> alpn h2,http/1.1`.
+   * Only with `dataPlane.kind: haproxy`; piper's own balancer serves plain HTTP/1.1.
+   */
+  tls: z
+    .strictObject({
+      /** PEM file holding the certificate chain and its private key (or a directory of such files), as HAProxy's `crt`. */
+      cert: z.string().min(1),
+    })
+    .optional(),
 });
 
 // What a Host header may hold for a name or an address, with an optional port (RFC 9110 §7.2).
@@ -366,6 +376,47 @@ export const platformSchema = z
   })
   .prefault({});
 
+/** HAProxy as the data plane (docs/haproxy.md): where piper finds it and how it talks to it. */
+export const haproxySchema = z.strictObject({
+  /** The `haproxy` executable; a bare name is looked up on PATH, then in /usr/local/sbin and /usr/sbin. */
+  binary: z.string().min(1).default('haproxy'),
+  /** Runtime API socket (`stats socket … level admin mode 600`), for piper only; relative to the working directory. */
+  statsSocket: z.string().min(1).default('piper-haproxy.sock'),
+  /** HAProxy's `server-state-file`: weights and states saved there before a reload are loaded again. */
+  serverStateFile: z.string().min(1).default('piper-haproxy.state'),
+  /** Where HAProxy sends one line per request (UDP syslog, `format raw`), for piper's telemetry. */
+  log: z
+    .strictObject({
+      address: z.string().min(1).default('127.0.0.1'),
+      port: port.default(5140),
+    })
+    .prefault({}),
+  /** HAProxy's `nbthread`; HAProxy's own default (one thread per CPU it may run on) when unset. */
+  nbthread: z.number().int().min(1).max(64).optional(),
+  /**
+   * HAProxy's `balance` for routes without `sticky`: `roundrobin` gives each pool exactly its share
+   * of the split; `random` (`random(2)`, the power of two choices) prefers the less loaded of two
+   * servers, as piper's own picker does, at the cost of a less exact split (docs/haproxy.md).
+   */
+  balance: z.enum(['roundrobin', 'random']).default('roundrobin'),
+  /** HAProxy's stats page (`/stats`) and Prometheus exporter (`/metrics`). */
+  stats: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      address,
+      port: port.default(8404),
+    })
+    .prefault({}),
+});
+
+export const dataPlaneSchema = z
+  .strictObject({
+    /** `piper`: piper's own balancer in the `piper up` process; `haproxy`: HAProxy, configured and steered by piper. */
+    kind: z.enum(['piper', 'haproxy']).default('piper'),
+    haproxy: haproxySchema.prefault({}),
+  })
+  .prefault({});
+
 /** Largest `requestBody.buffer`: each request reading ahead may hold this much in memory. */
 const MAX_BODY_BUFFER = 16 * 1024 * 1024;
 
@@ -387,8 +438,20 @@ export const piperConfigSchema = z
     notifications: notificationsSchema,
     logging: loggingSchema,
     platform: platformSchema,
+    dataPlane: dataPlaneSchema,
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.dataPlane.kind !== 'haproxy') {
+      cfg.listeners.forEach((listener, i) => {
+        if (listener.tls !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['listeners', i, 'tls'],
+            message: "TLS needs dataPlane.kind: haproxy (piper's own balancer serves plain HTTP/1.1)",
+          });
+        }
+      });
+    }
     const pools = new Set(Object.keys(cfg.pools));
     const routes = new Set<string>();
     cfg.routes.forEach((route, i) => {
@@ -446,3 +509,6 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
 export type PlatformConfig = z.output<typeof platformSchema>;
 export type MigrationConfig = z.output<typeof migrationSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export type DataPlaneConfig = z.output<typeof dataPlaneSchema>;
+export type HaproxyConfig = z.output<typeof haproxySchema>;
