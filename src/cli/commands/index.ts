@@ -21,6 +21,11 @@ export const commands: readonly CommandEntry[] = [
     summary: 'Print the JSON Schema of piper.yaml (for editor completion)',
     load: async () => (await import('./config-schema.ts')).configSchemaCommand,
   },
+  {
+    name: 'haproxy config',
+    summary: "Print the haproxy.cfg for a piper.yaml's listeners, routes and pools",
+    load: async () => (await import('./haproxy.ts')).haproxyConfigCommand,
+  },
   { name: 'up', summary: 'Run the load balancer and its admin API', load: async () => (await import('./up.ts')).upCommand },
   {
     name: 'serve',

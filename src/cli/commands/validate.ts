@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatIssue, parseConfig } from '../../config/index.ts';
+import { type ConfigResult, formatIssue, parseConfig } from '../../config/index.ts';
+import { haproxyConfigIssues } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { createStyle } from '../terminal-style.ts';
 
@@ -11,8 +12,10 @@ export const validateCommand: Command = {
   description:
     `Reads FILE, substitutes environment references (\${NAME}, \${NAME:-default}), and validates it against the schema.\n` +
     'Every problem is printed with its path, the value found and what was expected.\n' +
+    'With dataPlane.kind: haproxy, a setting HAProxy cannot express is a problem too, with the reason\n' +
+    '(docs/haproxy.md); relative paths are resolved against the working directory.\n' +
     'Exit code 0 when valid, 2 when invalid or unreadable.\n\n' +
-    'Example:\n  piper validate examples/piper.yaml',
+    'Examples:\n  piper validate examples/piper.yaml\n  piper validate --json piper.yaml',
   options: {
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
@@ -30,7 +33,7 @@ export const validateCommand: Command = {
       ctx.stderr.write(`piper validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
       return ExitCode.usage;
     }
-    const result = parseConfig(text, { env: ctx.env, source: file });
+    const result = withDataPlaneIssues(parseConfig(text, { env: ctx.env, source: file }), ctx.cwd);
     if (values.json === true) {
       ctx.stdout.write(`${JSON.stringify(result.ok ? { valid: true, file } : { valid: false, file, issues: result.issues }, null, 2)}\n`);
       return result.ok ? ExitCode.ok : ExitCode.usage;
@@ -38,7 +41,7 @@ export const validateCommand: Command = {
     if (result.ok) {
       const c = result.config;
       ctx.stdout.write(
-        `${style.green('✓')} ${file} is valid: ${Object.keys(c.pools).length} pool(s), ${c.routes.length} route(s), ${c.listeners.length} listener(s)\n`,
+        `${style.green('✓')} ${file} is valid: ${Object.keys(c.pools).length} pool(s), ${c.routes.length} route(s), ${c.listeners.length} listener(s)${c.dataPlane.kind === 'haproxy' ? ', for HAProxy' : ''}\n`,
       );
       return ExitCode.ok;
     }
@@ -47,3 +50,10 @@ export const validateCommand: Command = {
     return ExitCode.usage;
   },
 };
+
+/** With the HAProxy data plane asked for, what HAProxy cannot express is refused here, not when it fails to start. */
+function withDataPlaneIssues(result: ConfigResult, cwd: string): ConfigResult {
+  if (!result.ok || result.config.dataPlane.kind !== 'haproxy') return result;
+  const issues = haproxyConfigIssues(result.config, { baseDir: cwd });
+  return issues.length === 0 ? result : { ok: false, issues };
+}
