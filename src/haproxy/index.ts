@@ -13,6 +13,7 @@ export {
   STATS_FRONTEND,
   serverName,
 } from './haproxy-names.ts';
+export { routePools } from './route-order.ts';
 export {
   MAX_SERVER_WEIGHT,
   SHARE_TOLERANCE,
