@@ -24,3 +24,9 @@ export {
   type WeightPlan,
 } from './server-weights.ts';
 // ---- end of config rendering ----
+// ---- Runtime API (stats socket) and per-request telemetry from HAProxy's log lines ----
+export { LogIngestor, type LogIngestorOptions, type LogLineCounts, type LogLineWindowCounts } from './log-ingestor.ts';
+export { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
+export { PIPER_LOG_FORMAT, PIPER_LOG_MARKER, SERVER_NAME_SEPARATOR, splitServerName } from './piper-log-format.ts';
+export { errorKindOf } from './termination-state.ts';
+// ---- end of Runtime API and telemetry ----
