@@ -28,5 +28,10 @@ export {
 export { LogIngestor, type LogIngestorOptions, type LogLineCounts, type LogLineWindowCounts } from './log-ingestor.ts';
 export { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
 export { PIPER_LOG_FORMAT, PIPER_LOG_MARKER, SERVER_NAME_SEPARATOR, splitServerName } from './piper-log-format.ts';
+export { type AppliedServers, RuntimeApiClient, type RuntimeApiClientOptions, type ServerChange } from './runtime-api-client.ts';
+export type { ServerAdminState } from './runtime-api-command.ts';
+export type { RuntimeApiAddress } from './runtime-api-session.ts';
+export type { ServerOperationalState, ServerState } from './servers-state.ts';
+export { type StatRow, type StatRowType, statNumber } from './stat-table.ts';
 export { errorKindOf } from './termination-state.ts';
 // ---- end of Runtime API and telemetry ----
