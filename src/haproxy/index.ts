@@ -25,6 +25,16 @@ export {
 } from './server-weights.ts';
 // ---- end of config rendering ----
 // ---- Runtime API (stats socket) and per-request telemetry from HAProxy's log lines ----
+export {
+  type BackendHealth,
+  type HaproxyLiveState,
+  type HaproxyRouteLive,
+  type HaproxyServerLive,
+  healthOf,
+  liveStateOf,
+  probeOf,
+} from './haproxy-live-state.ts';
+export { type HaproxyLive, HaproxyTelemetry, type HaproxyTelemetryOptions, type HaproxyTelemetryWindow } from './haproxy-telemetry.ts';
 export { LogIngestor, type LogIngestorOptions, type LogLineCounts, type LogLineWindowCounts } from './log-ingestor.ts';
 export { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
 export { PIPER_LOG_FORMAT, PIPER_LOG_MARKER, SERVER_NAME_SEPARATOR, splitServerName } from './piper-log-format.ts';
@@ -33,5 +43,7 @@ export type { ServerAdminState } from './runtime-api-command.ts';
 export type { RuntimeApiAddress } from './runtime-api-session.ts';
 export type { ServerOperationalState, ServerState } from './servers-state.ts';
 export { type StatRow, type StatRowType, statNumber } from './stat-table.ts';
+export { type PollFailure, StatsPoller, type StatsPollerOptions } from './stats-poller.ts';
+export { SyslogReceiver, type SyslogReceiverOptions } from './syslog-receiver.ts';
 export { errorKindOf } from './termination-state.ts';
 // ---- end of Runtime API and telemetry ----
