@@ -142,6 +142,11 @@ export class HaproxyTelemetry {
     return this.#ingestor.counts();
   }
 
+  /** `show stat` polls that failed since start. */
+  pollFailures(): number {
+    return this.#poller.counts.failures;
+  }
+
   /** Polls `show stat` now (tests, and a caller that just changed weights). */
   pollNow(): Promise<void> {
     return this.#poller.poll();

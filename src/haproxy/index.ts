@@ -34,6 +34,8 @@ export {
   liveStateOf,
   probeOf,
 } from './haproxy-live-state.ts';
+export { HAPROXY_METRIC_NAMES } from './haproxy-metric-names.ts';
+export { exportHaproxyMetrics, type HaproxyMetricsSource } from './haproxy-metrics.ts';
 export { type HaproxyLive, HaproxyTelemetry, type HaproxyTelemetryOptions, type HaproxyTelemetryWindow } from './haproxy-telemetry.ts';
 export { LogIngestor, type LogIngestorOptions, type LogLineCounts, type LogLineWindowCounts } from './log-ingestor.ts';
 export { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
