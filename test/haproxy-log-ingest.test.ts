@@ -102,7 +102,12 @@ describe('log ingestion from a real HAProxy', { skip }, () => {
     try {
       assert.equal(t.live().state, null);
       assert.equal(t.live().failure?.code, 'PIPER_HAPROXY_SOCKET_UNREACHABLE');
+      assert.equal(t.pollFailures(), 1);
+      const next = t.windows()[Symbol.asyncIterator]().next();
       clock.advance(1000);
+      const w = (await next).value as HaproxyTelemetryWindow;
+      assert.equal(w.logLines.received, 0);
+      assert.equal(w.logLines.complete, true);
       assert.equal(t.recent().length, 1);
     } finally {
       await t.close();
