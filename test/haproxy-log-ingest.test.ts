@@ -1,4 +1,4 @@
-// HAProxy's per-request lines, sent by a real HAProxy over UDP in PIPER_LOG_FORMAT, folded into
+// HAProxy's per-request lines, sent by a real HAProxy over UDP in LOG_FORMAT, folded into
 // the same windows the Node balancer produces, and checked against what was sent and what
 // HAProxy's own counters say. Windows close on a manual clock; the test waits only for the
 // datagrams to arrive.
@@ -44,8 +44,8 @@ describe('log ingestion from a real HAProxy', { skip }, () => {
     haproxy = await startHaproxy({
       logTarget: telemetry.logTarget,
       servers: [
-        { name: 'vendor--v1', port: v1.port },
-        { name: 'inhouse--h1', port: h1.port },
+        { name: 'vendor.v1', port: v1.port },
+        { name: 'inhouse.h1', port: h1.port },
       ],
     });
     socketPath = haproxy.socket;
@@ -63,7 +63,7 @@ describe('log ingestion from a real HAProxy', { skip }, () => {
     for (let i = 0; i < 20; i++) statuses.push(await fetch(`${base}/`).then((r) => r.arrayBuffer().then(() => r.status)));
     assert.deepEqual(statuses.filter((s) => s === 200).length, 10);
     // Every server in maintenance: HAProxy answers 503 itself (<NOSRV>, SC).
-    await client.applyStates('web', { 'vendor--v1': 'maint', 'inhouse--h1': 'maint' });
+    await client.applyStates('web', { 'vendor.v1': 'maint', 'inhouse.h1': 'maint' });
     for (let i = 0; i < 2; i++) statuses.push(await fetch(`${base}/`).then((r) => r.arrayBuffer().then(() => r.status)));
     await until(() => telemetry.counts().folded === 22, '22 folded lines');
     await telemetry.pollNow();

@@ -12,7 +12,7 @@ import { parseHostHeader } from '../src/balancer/host-match.ts';
 import { normalizedTarget } from '../src/balancer/request-target.ts';
 import { RouteRuntime, sortRoutes } from '../src/balancer/route-runtime.ts';
 import { type PiperConfigInput, unwrapConfig, validateConfig } from '../src/config/index.ts';
-import { findHaproxy, LOG_FIELDS, LOG_LINE_TAG, parseServerName, renderHaproxyConfig } from '../src/haproxy/index.ts';
+import { findHaproxy, LOG_FIELDS, LOG_LINE_END, LOG_LINE_TAG, parseServerName, renderHaproxyConfig } from '../src/haproxy/index.ts';
 import { FixtureBackend } from './backend-fixture.ts';
 
 // A real HAProxy from Debian, run on the config piper renders, in front of real backends: it
@@ -320,7 +320,8 @@ test('each request sends piper one log line: its route, pool.backend server, sta
   const line = await waitFor('the log line', async () => lines.slice(before).find((l) => l.includes(' api ')));
   const fields = line.trim().split(' ');
   assert.equal(fields[0], LOG_LINE_TAG);
-  assert.equal(fields.length, 1 + LOG_FIELDS.length);
+  assert.equal(fields.length, 1 + LOG_FIELDS.length + 1);
+  assert.equal(fields.at(-1), LOG_LINE_END);
   const named = Object.fromEntries(LOG_FIELDS.map(([name], i) => [name, fields[i + 1]]));
   assert.equal(named.frontend, 'listener.public');
   assert.equal(named.route, 'api');

@@ -7,7 +7,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PIPER_LOG_FORMAT } from '../src/haproxy/index.ts';
+import { LOG_FORMAT } from '../src/haproxy/index.ts';
 
 export const HAPROXY = '/usr/sbin/haproxy';
 
@@ -81,7 +81,7 @@ export async function startHaproxy(o: HaproxyOptions): Promise<RunningHaproxy> {
 ${o.logTarget === undefined ? '' : `  log ${o.logTarget} len 1024 local0\n`}defaults
   mode http
   log global
-  log-format "${PIPER_LOG_FORMAT}"
+  log-format "${LOG_FORMAT}"
   timeout connect 1s
   timeout client 5s
   timeout server ${o.timeoutServer ?? '5s'}

@@ -3,7 +3,7 @@
 //     logging) in front of one nginx worker answering 100 bytes, driven by wrk; requests per
 //     HAProxy CPU-second (and per second).
 //  2. No line lost at that rate: a second HAProxy, the same but logging every request in
-//     PIPER_LOG_FORMAT over UDP to the ingestor (its own process, on CPU 0 with wrk and nginx);
+//     LOG_FORMAT over UDP to the ingestor (its own process, on CPU 0 with wrk and nginx);
 //     lines received against HAProxy's request count (`show stat`, frontend req_tot), with
 //     HAProxy's DroppedLogs and the socket's kernel drops.
 //  3. Lines folded per ingestor CPU-second: the lines captured in 2, streamed again over UDP to a
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { SeededRandom, SystemClock } from '../../src/core/index.ts';
-import { PIPER_LOG_FORMAT, RuntimeApiClient, statNumber } from '../../src/haproxy/index.ts';
+import { LOG_FORMAT, RuntimeApiClient, statNumber } from '../../src/haproxy/index.ts';
 import { freePort, waitForPort, writeNginxBackends } from '../balancer/nginx-backends.ts';
 
 const seconds = Number(process.argv[2] ?? '4');
@@ -65,7 +65,7 @@ function writeHaproxyCfg(name: string, port: number, backend: number, log: strin
   stats socket ${dir}/${name}.sock level admin
 ${log === null ? '' : `  log ${log} len 1024 local0\n`}defaults
   mode http
-${log === null ? '' : `  log global\n  log-format "${PIPER_LOG_FORMAT}"\n`}  timeout connect 2s
+${log === null ? '' : `  log global\n  log-format "${LOG_FORMAT}"\n`}  timeout connect 2s
   timeout client 30s
   timeout server 30s
   http-reuse always
@@ -73,7 +73,7 @@ frontend public
   bind 127.0.0.1:${port}
   default_backend web
 backend web
-  server vendor--v1 127.0.0.1:${backend}
+  server vendor.v1 127.0.0.1:${backend}
 `,
   );
   return file;

@@ -1,5 +1,5 @@
 import type { BackendWindowStats, TelemetryProbe } from '../telemetry/index.ts';
-import { splitServerName } from './piper-log-format.ts';
+import { parseServerName } from './haproxy-names.ts';
 import { type StatRow, statNumber } from './stat-table.ts';
 
 export type BackendHealth = BackendWindowStats['health'];
@@ -75,7 +75,7 @@ export function liveStateOf(at: number, info: Readonly<Record<string, string>>, 
         requestsTotal: statNumber(row, 'req_tot') ?? 0,
       };
     } else if (row.type === 'server') {
-      const names = splitServerName(row.service);
+      const names = parseServerName(row.service);
       if (names === null) continue;
       const status = row.fields.status ?? '';
       servers.push({

@@ -28,5 +28,8 @@ export const LOG_FIELDS = [
   ['retries', '%rc', 'retries; prefixed with `+` when the request was redispatched to another server'],
 ] as const;
 
-/** The `log-format` string, as it goes (quoted) into haproxy.cfg. */
-export const LOG_FORMAT = [LOG_LINE_TAG, ...LOG_FIELDS.map(([, variable]) => variable)].join(' ');
+/** The last word of every line: a line without it was cut (by HAProxy's `len`, or in transit). */
+export const LOG_LINE_END = '.';
+
+/** The `log-format` string, as it goes (quoted) into haproxy.cfg: the tag, the fields, the end mark. */
+export const LOG_FORMAT = [LOG_LINE_TAG, ...LOG_FIELDS.map(([, variable]) => variable), LOG_LINE_END].join(' ');

@@ -1,4 +1,4 @@
-/** Metric names of the HAProxy data plane's telemetry, Prometheus style (docs/haproxy-telemetry.md). */
+/** Metric names of the HAProxy data plane's telemetry, Prometheus style (docs/haproxy.md). */
 export const HAPROXY_METRIC_NAMES = Object.freeze({
   /**
    * Counter {outcome}: HAProxy log datagrams by what became of them: folded, foreign, truncated,

@@ -2,7 +2,7 @@
 export { checkHaproxyConfig, findHaproxy, type HaproxyCheckResult, type HaproxyLocation } from './haproxy-config-check.ts';
 export { type HaproxyConfigOptions, renderHaproxyConfig } from './haproxy-config.ts';
 export { type HaproxyIssueOptions, haproxyConfigIssues } from './haproxy-config-issues.ts';
-export { LOG_FIELDS, LOG_FORMAT, LOG_LINE_TAG } from './haproxy-log-format.ts';
+export { LOG_FIELDS, LOG_FORMAT, LOG_LINE_END, LOG_LINE_TAG } from './haproxy-log-format.ts';
 export {
   failoverServerName,
   listenerFrontendName,
@@ -39,7 +39,6 @@ export { exportHaproxyMetrics, type HaproxyMetricsSource } from './haproxy-metri
 export { type HaproxyLive, HaproxyTelemetry, type HaproxyTelemetryOptions, type HaproxyTelemetryWindow } from './haproxy-telemetry.ts';
 export { LogIngestor, type LogIngestorOptions, type LogLineCounts, type LogLineWindowCounts } from './log-ingestor.ts';
 export { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
-export { PIPER_LOG_FORMAT, PIPER_LOG_MARKER, SERVER_NAME_SEPARATOR, splitServerName } from './piper-log-format.ts';
 export { type AppliedServers, RuntimeApiClient, type RuntimeApiClientOptions, type ServerChange } from './runtime-api-client.ts';
 export type { ServerAdminState } from './runtime-api-command.ts';
 export type { RuntimeApiAddress } from './runtime-api-session.ts';

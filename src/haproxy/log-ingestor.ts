@@ -1,7 +1,7 @@
 import { type Clock, type Logger, silentLogger } from '../core/index.ts';
 import type { RequestOutcome, WindowAggregator } from '../telemetry/index.ts';
 import { emptyLogLine, type LogLine, parseLogLine } from './log-line-parser.ts';
-import { splitServerName } from './piper-log-format.ts';
+import { parseServerName } from './haproxy-names.ts';
 import { errorKindOf } from './termination-state.ts';
 
 /** What became of the lines that reached (or should have reached) piper. */
@@ -56,7 +56,7 @@ function zeroCounts(): LogLineCounts {
 }
 
 /**
- * Parses HAProxy's per-request lines ({@link PIPER_LOG_FORMAT}) and folds each into the
+ * Parses HAProxy's per-request lines ({@link LOG_FORMAT}) and folds each into the
  * aggregator's open window as the Node balancer's outcome for the same request would be:
  * route = backend, pool and backend from the server name, piper's error kind from the
  * termination state, latency = %Ta − %TR (from the request head received to the last byte
@@ -207,7 +207,7 @@ export class LogIngestor {
     let names = this.#servers.get(server);
     if (names === undefined) {
       if (this.#servers.size >= this.#maxNames) return null;
-      names = splitServerName(server);
+      names = parseServerName(server);
       this.#servers.set(server, names);
     }
     return names;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
-import { PIPER_LOG_FORMAT, serverName, splitServerName } from './piper-log-format.ts';
+import { LOG_FORMAT } from './haproxy-log-format.ts';
 import { errorKindOf } from './termination-state.ts';
 
 const RECORDED = JSON.parse(readFileSync(new URL('../../test/fixtures/haproxy/log-lines.json', import.meta.url), 'utf8')) as Record<
@@ -24,7 +24,7 @@ describe('parseLogLine', () => {
       endMs: 1796637549757,
       frontend: 'public',
       backend: 'web',
-      server: 'vendor--v1',
+      server: 'vendor.v1',
       status: 200,
       requestMs: 0,
       queueMs: 0,
@@ -96,8 +96,8 @@ describe('parseLogLine', () => {
       ok.replace(' -- 0 ', ' --- 0 '),
       ok.replace(' -- 0 ', ' -- -1 '),
       ok.replace('piper1 1796637549757', 'piper1 0'),
-      ok.replace(' vendor--v1 ', ' vendor\x01v1 '),
-      ok.replace(' vendor--v1 ', '  '),
+      ok.replace(' vendor.v1 ', ' vendor\x01v1 '),
+      ok.replace(' vendor.v1 ', '  '),
       ok.replace(' .\n', ' . extra\n'),
       ok.replace(' .\n', ' 7 .\n'),
       ok.replace(' 138 ', ' 1234567890123456789 '),
@@ -106,20 +106,10 @@ describe('parseLogLine', () => {
   });
 
   test('the log-format constant has one variable per parsed field, and the end mark', () => {
-    const fields = PIPER_LOG_FORMAT.split(' ');
+    const fields = LOG_FORMAT.split(' ');
     assert.equal(fields[0], 'piper1');
     assert.equal(fields.at(-1), '.');
     assert.equal(fields.length, line('ok').slice(line('ok').indexOf('piper1')).trim().split(' ').length);
-  });
-});
-
-describe('server names', () => {
-  test('<pool>--<backend>, with dashes inside names and a pool ending in a dash', () => {
-    assert.deepEqual(splitServerName('vendor--v1'), { pool: 'vendor', backend: 'v1' });
-    assert.deepEqual(splitServerName('in-house--web-1'), { pool: 'in-house', backend: 'web-1' });
-    assert.deepEqual(splitServerName('in-house---d1'), { pool: 'in-house-', backend: 'd1' });
-    assert.deepEqual(splitServerName(serverName('a-', 'b--c')), { pool: 'a-', backend: 'b--c' });
-    for (const bad of ['v1', '--v1', 'vendor--', '<NOSRV>']) assert.equal(splitServerName(bad), null, bad);
   });
 });
 

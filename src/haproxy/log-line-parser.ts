@@ -1,13 +1,13 @@
-import { PIPER_LOG_MARKER } from './piper-log-format.ts';
+import { LOG_LINE_TAG } from './haproxy-log-format.ts';
 
-/** One request's line in {@link PIPER_LOG_FORMAT}, parsed. Timers are ms, -1 when the phase was never reached. */
+/** One request's line in {@link LOG_FORMAT}, parsed. Timers are ms, -1 when the phase was never reached. */
 export interface LogLine {
   /** Epoch ms when HAProxy built the line (the response's end). */
   endMs: number;
   frontend: string;
   /** The backend = piper route. */
   backend: string;
-  /** `<pool>--<backend>`, or `<NOSRV>`. */
+  /** `<pool>.<backend>` (`.failover` after it for a failover pool's copy), or `<NOSRV>`. */
   server: string;
   /** Status sent to the client; -1 when none. */
   status: number;
@@ -33,7 +33,7 @@ export interface LogLine {
 /** What {@link parseLogLine} made of a datagram. */
 export type ParseOutcome = 'ok' | 'foreign' | 'truncated' | 'unparsable';
 
-const MARKER = Buffer.from(PIPER_LOG_MARKER, 'latin1');
+const MARKER = Buffer.from(`${LOG_LINE_TAG} `, 'latin1');
 const SPACE = 0x20;
 const DOT = 0x2e;
 
@@ -59,7 +59,7 @@ export function emptyLogLine(): LogLine {
 }
 
 /**
- * Parses one syslog datagram holding a line in {@link PIPER_LOG_FORMAT} into `out`. Whatever
+ * Parses one syslog datagram holding a line in {@link LOG_FORMAT} into `out`. Whatever
  * header precedes the marker (RFC 3164, RFC 5424, `short`, `raw`) is skipped. Returns `foreign`
  * when there is no marker (HAProxy's own messages, anything else sent to the port), `truncated`
  * when the line ends before its end mark (cut by `len` or in transit), `unparsable` when a field

@@ -115,25 +115,25 @@ describe('RuntimeApiClient against misbehaving sockets', () => {
       socket.end(`${'\n'.repeat(commands.length - 1)}${SERVERS_STATE}`);
     });
     const c = client(s.path, new SleepRecorder());
-    await assert.rejects(c.applyWeights('web', { 'vendor--v1': 20, 'inhouse--h1': 10 }), (err) => {
+    await assert.rejects(c.applyWeights('web', { 'vendor.v1': 20, 'inhouse.h1': 10 }), (err) => {
       assert.ok(isPiperError(err, 'PIPER_HAPROXY_NOT_APPLIED'));
-      assert.deepEqual(err.details.differences, [{ server: 'vendor--v1', asked: { weight: 20 }, reported: { weight: 7, state: 'ready' } }]);
+      assert.deepEqual(err.details.differences, [{ server: 'vendor.v1', asked: { weight: 20 }, reported: { weight: 7, state: 'ready' } }]);
       return true;
     });
-    assert.deepEqual(s.lines, ['set server web/vendor--v1 weight 20;set server web/inhouse--h1 weight 10;show servers state web']);
-    const applied = await c.applyWeights('web', { 'vendor--v1': 7 });
-    assert.equal(applied.servers['vendor--v1']?.weight, 7);
+    assert.deepEqual(s.lines, ['set server web/vendor.v1 weight 20;set server web/inhouse.h1 weight 10;show servers state web']);
+    const applied = await c.applyWeights('web', { 'vendor.v1': 7 });
+    assert.equal(applied.servers['vendor.v1']?.weight, 7);
   });
 
   test("HAProxy's refusal of one command is a command failure that carries the read-back", async () => {
     const s = await standIn((_line, _i, socket) => socket.end(`\nNo such server.\n\n${SERVERS_STATE}`));
-    await assert.rejects(client(s.path, new SleepRecorder()).applyStates('web', { 'inhouse--h1': 'drain', nope: 'drain' }), (err) => {
+    await assert.rejects(client(s.path, new SleepRecorder()).applyStates('web', { 'inhouse.h1': 'drain', nope: 'drain' }), (err) => {
       assert.ok(isPiperError(err, 'PIPER_HAPROXY_COMMAND_FAILED'));
       assert.equal(err.details.command, 'set server web/nope state drain');
       assert.equal(err.details.message, 'No such server.');
       assert.deepEqual(err.details.reported, {
-        'vendor--v1': { weight: 7, state: 'ready' },
-        'inhouse--h1': { weight: 10, state: 'drain' },
+        'vendor.v1': { weight: 7, state: 'ready' },
+        'inhouse.h1': { weight: 10, state: 'drain' },
       });
       return true;
     });

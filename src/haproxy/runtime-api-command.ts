@@ -4,7 +4,7 @@ import { PiperError } from '../core/index.ts';
 export type ServerAdminState = 'ready' | 'drain' | 'maint';
 
 /** HAProxy's largest absolute server weight (management guide §9.3, `set weight`). */
-export const MAX_SERVER_WEIGHT = 256;
+import { MAX_SERVER_WEIGHT } from './server-weights.ts';
 
 /**
  * HAProxy's identifier alphabet for proxies and servers (letters, digits, '-', '_', '.', ':').

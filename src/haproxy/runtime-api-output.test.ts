@@ -7,8 +7,8 @@ import { parseInfo, splitAnswer } from './runtime-api-output.ts';
 import { parseServersState } from './servers-state.ts';
 import { parseStatCsv, parseStatTyped, statNumber } from './stat-table.ts';
 
-// Answers recorded from HAProxy 2.6.12 (Debian bookworm): one backend `web` with `vendor--v1`
-// (weight set to 7) and `inhouse--h1` (set to drain).
+// Answers recorded from HAProxy 2.6.12 (Debian bookworm): one backend `web` with `vendor.v1`
+// (weight set to 7) and `inhouse.h1` (set to drain).
 const recorded = (name: string): string => readFileSync(new URL(`../../test/fixtures/haproxy/${name}`, import.meta.url), 'utf8');
 const blocksOf = (text: string, n = 1): string[][] =>
   splitAnswer(
@@ -64,7 +64,7 @@ describe('parseServersState', () => {
       {
         backend: 'web',
         backendId: 3,
-        server: 'vendor--v1',
+        server: 'vendor.v1',
         serverId: 1,
         address: '127.0.0.1',
         port: 45516,
@@ -104,7 +104,7 @@ describe('parseServersState', () => {
       () => parseServersState(['1', (lines[1] as string).replace('srv_uweight', 'srv_xweight'), ...lines.slice(2)]),
       code('PIPER_HAPROXY_BAD_RESPONSE'),
     );
-    assert.throws(() => parseServersState([...lines.slice(0, 2), '3 web 1 vendor--v1']), code('PIPER_HAPROXY_BAD_RESPONSE'));
+    assert.throws(() => parseServersState([...lines.slice(0, 2), '3 web 1 vendor.v1']), code('PIPER_HAPROXY_BAD_RESPONSE'));
     assert.throws(
       () => parseServersState([...lines.slice(0, 2), (lines[2] as string).replace(' 7 10 ', ' seven 10 ')]),
       code('PIPER_HAPROXY_BAD_RESPONSE'),
@@ -120,8 +120,8 @@ describe('show stat', () => {
       rows.map((r) => [r.proxy, r.service, r.type]),
       [
         ['f', 'FRONTEND', 'frontend'],
-        ['web', 'vendor--v1', 'server'],
-        ['web', 'inhouse--h1', 'server'],
+        ['web', 'vendor.v1', 'server'],
+        ['web', 'inhouse.h1', 'server'],
         ['web', 'BACKEND', 'backend'],
       ],
     );
@@ -199,8 +199,8 @@ describe('commands', () => {
     assert.throws(() => setWeightCommand('web', 's', 1.5), code('PIPER_HAPROXY_INVALID_ARGUMENT'));
     assert.throws(() => setStateCommand('web', 's', 'down' as 'ready'), code('PIPER_HAPROXY_INVALID_ARGUMENT'));
     assert.equal(
-      sessionLine([setWeightCommand('web', 'vendor--v1', 0), setStateCommand('web', 'vendor--v1', 'drain')]),
-      'set server web/vendor--v1 weight 0;set server web/vendor--v1 state drain\n',
+      sessionLine([setWeightCommand('web', 'vendor.v1', 0), setStateCommand('web', 'vendor.v1', 'drain')]),
+      'set server web/vendor.v1 weight 0;set server web/vendor.v1 state drain\n',
     );
   });
 });

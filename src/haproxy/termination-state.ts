@@ -3,7 +3,7 @@ import type { ErrorKind } from '../telemetry/index.ts';
 /**
  * piper's error kind for HAProxy's termination state (configuration manual §8.5): the first
  * character says what ended the session, the second in which phase. `noServer` is true when the
- * line's server is `<NOSRV>` (no server was picked). docs/haproxy-telemetry.md has the table.
+ * line's server is `<NOSRV>` (no server was picked). docs/haproxy.md has the table.
  *
  * - `C`, `c`: the client aborted or timed out: `client_abort` (not a failure, as in the balancer).
  * - `SC` with no server: no server could take it (every one down or in maintenance): `no_backend`;
