@@ -21,8 +21,14 @@ export class BackendRuntime {
   draining = false;
   /** Epoch ms when the current ejection ends, or null when not ejected. */
   ejectedUntil: number | null = null;
-  /** Times ejected so far; the ejection time grows with it. */
+  /** Times ejected in a row; the ejection time grows with it, and it decays while the backend serves. */
   ejections = 0;
+  /** Epoch ms when the current ejection began (null when not ejected). */
+  ejectedAt: number | null = null;
+  /** Whether the current ejection is for connect failures: the backend could not be reached at all. */
+  ejectedUnreachable = false;
+  /** Epoch ms of the last readmission: the ejection count decays from here. */
+  readmittedAt: number | null = null;
   reason: string | null = null;
   /** Monotonic ms since when the backend has been taking traffic (slow start ramps from here). */
   admittedAt: number;

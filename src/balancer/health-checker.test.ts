@@ -8,6 +8,7 @@ function setup(probeResult: () => Promise<string | null>) {
   const clock = new ManualClock();
   const backend = new BackendRuntime({ pool: 'p', name: 'b', url: 'http://127.0.0.1:1', weight: 100, admittedAt: 0 });
   const changes: string[] = [];
+  const passed: number[] = [];
   let probes = 0;
   const checker = new HealthChecker(
     clock,
@@ -17,8 +18,9 @@ function setup(probeResult: () => Promise<string | null>) {
       return probeResult();
     },
     (b, from, to, reason) => changes.push(`${b.name} ${from}->${to}${reason ? ` (${reason})` : ''}`),
+    (_b, startedAt) => passed.push(startedAt),
   );
-  return { clock, backend, checker, changes, probes: () => probes };
+  return { clock, backend, checker, changes, passed, probes: () => probes };
 }
 
 describe('HealthChecker', () => {
@@ -37,6 +39,19 @@ describe('HealthChecker', () => {
     await clock.tick(1000, 1000);
     assert.equal(backend.activeHealth, 'healthy');
     assert.deepEqual(changes, ['b unknown->unhealthy (status 500)', 'b unhealthy->healthy']);
+    checker.close();
+  });
+
+  it('tells of every check that passed, with the time it started (for the outlier detector)', async () => {
+    let fail = false;
+    const { clock, backend, checker, passed } = setup(async () => (fail ? 'status 500' : null));
+    const start = clock.now();
+    checker.start([backend]);
+    await flushMicrotasks();
+    await clock.tick(1000, 1000);
+    fail = true;
+    await clock.tick(1000, 1000);
+    assert.deepEqual(passed, [start, start + 1000]);
     checker.close();
   });
 

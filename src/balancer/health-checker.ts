@@ -15,6 +15,9 @@ export interface HealthCheckOptions {
 /** Told when active checks flip a backend's health. */
 export type HealthChangeListener = (backend: BackendRuntime, from: ActiveHealth, to: ActiveHealth, reason: string | null) => void;
 
+/** Told of every check that passed, with the epoch ms it started at. */
+export type CheckPassedListener = (backend: BackendRuntime, startedAt: number) => void;
+
 interface CheckState {
   successes: number;
   failures: number;
@@ -32,15 +35,23 @@ export class HealthChecker {
   readonly #options: HealthCheckOptions;
   readonly #probe: HealthProbe;
   readonly #onChange: HealthChangeListener;
+  readonly #onPassed: CheckPassedListener | null;
   readonly #states = new Map<BackendRuntime, CheckState>();
   readonly #aborts = new Map<AbortController, () => void>();
   #closed = false;
 
-  constructor(clock: Clock, options: HealthCheckOptions, probe: HealthProbe, onChange: HealthChangeListener) {
+  constructor(
+    clock: Clock,
+    options: HealthCheckOptions,
+    probe: HealthProbe,
+    onChange: HealthChangeListener,
+    onPassed?: CheckPassedListener,
+  ) {
     this.#clock = clock;
     this.#options = options;
     this.#probe = probe;
     this.#onChange = onChange;
+    this.#onPassed = onPassed ?? null;
   }
 
   /** Starts checking the backends (first check at once). No-op when checks are disabled. */
@@ -61,6 +72,7 @@ export class HealthChecker {
   async #check(backend: BackendRuntime, state: CheckState): Promise<void> {
     if (state.running || this.#closed) return;
     state.running = true;
+    const startedAt = this.#clock.now();
     const abort = new AbortController();
     const timedOut = `timed out after ${this.#options.timeout} ms`;
     let deadline: TimerHandle | null = null;
@@ -84,6 +96,7 @@ export class HealthChecker {
     }
     if (this.#closed) return;
     this.#apply(backend, state, failure);
+    if (failure === null) this.#onPassed?.(backend, startedAt);
   }
 
   #apply(backend: BackendRuntime, state: CheckState, failure: string | null): void {

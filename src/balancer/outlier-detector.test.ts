@@ -12,6 +12,7 @@ const options: OutlierDetectionOptions = {
   baseEjectionTime: 30_000,
   maxEjectionTime: 300_000,
   maxEjectionPercent: 0.5,
+  readmitOnHealthCheck: true,
 };
 
 function setup(n: number, o: Partial<OutlierDetectionOptions> = {}) {
@@ -94,6 +95,54 @@ describe('OutlierDetector', () => {
       clock.advance(durations.at(-1) as number);
     }
     assert.deepEqual(durations, [30_000, 60_000, 70_000, 70_000]);
+  });
+
+  it('a backend restarted every two minutes is out 30 s each time, not ever longer: the count decays while it serves', () => {
+    // Found by the resilience run: ejections of 30, 60, … 210 s for backends killed every 120 s
+    // left one backend of three serving, and the pool shed at half its capacity.
+    const { clock, backends, detector } = setup(3);
+    const b = backends[0] as BackendRuntime;
+    const durations: number[] = [];
+    for (let restart = 0; restart < 5; restart++) {
+      for (let i = 0; i < 3; i++) detector.observe(b, 'connect');
+      durations.push((b.ejectedUntil as number) - clock.now());
+      clock.advance(120_000);
+    }
+    assert.deepEqual(durations, [30_000, 30_000, 30_000, 30_000, 30_000]);
+    // Back to back, it still grows: one base time in rotation takes one ejection off.
+    for (let i = 0; i < 3; i++) detector.observe(b, 'connect');
+    clock.advance(30_000);
+    for (let i = 0; i < 3; i++) detector.observe(b, 'connect');
+    assert.equal((b.ejectedUntil as number) - clock.now(), 60_000);
+  });
+
+  it('a backend ejected for connect failures is readmitted by the first active check that passes after the ejection', () => {
+    const { clock, backends, detector, log } = setup(3);
+    const b = backends[0] as BackendRuntime;
+    const before = clock.now();
+    clock.advance(1_000);
+    for (let i = 0; i < 3; i++) detector.observe(b, 'connect');
+    // A check that started before the ejection vouches for nothing.
+    detector.checkPassed(b, before);
+    assert.equal(b.health, 'ejected');
+    clock.advance(2_000);
+    detector.checkPassed(b, clock.now());
+    assert.equal(b.routable, true);
+    assert.deepEqual(log, ['ejected b0 30000 3 consecutive connect failures', 'readmitted b0']);
+    assert.equal(clock.pending, 0, 'the readmission timer is cancelled');
+    // An ejection for its answers is not a check's to end: it serves out its time.
+    const c = backends[1] as BackendRuntime;
+    for (let i = 0; i < 5; i++) detector.observe(c, '5xx', 500);
+    clock.advance(1_000);
+    detector.checkPassed(c, clock.now());
+    assert.equal(c.health, 'ejected');
+    // Nor when the option is off.
+    const off = setup(3, { readmitOnHealthCheck: false });
+    const d = off.backends[0] as BackendRuntime;
+    for (let i = 0; i < 3; i++) off.detector.observe(d, 'connect');
+    off.clock.advance(1_000);
+    off.detector.checkPassed(d, off.clock.now());
+    assert.equal(d.health, 'ejected');
   });
 
   it('never ejects more than maxEjectionPercent of a pool, but always at least one', () => {

@@ -19,6 +19,8 @@ export interface OutlierDetectionOptions {
   maxEjectionTime: number;
   /** Fraction (0..1) of the pool that may be ejected at once; one backend always may be. */
   maxEjectionPercent: number;
+  /** A passing active check readmits a backend ejected for connect failures. */
+  readmitOnHealthCheck: boolean;
 }
 
 /** Told when a backend leaves or rejoins rotation, so the balancer can emit events. */
@@ -32,6 +34,11 @@ export interface EjectionListener {
  * detectors): consecutive 5xx, gateway errors (502/503/504, timeouts, resets, connect failures)
  * and connect failures eject a backend for base × times-ejected, capped at the maximum. At most
  * `maxEjectionPercent` of the pool is out at once, but always at least one backend may be.
+ *
+ * The count of ejections decays by one for every base ejection time a backend spends in rotation,
+ * so a backend restarted now and then is not out for ever longer each time; and one ejected because
+ * it could not be reached comes back at the first active check that reaches it (a check cannot
+ * vouch for the answers of one ejected for 5xx, which serves out its time).
  */
 export class OutlierDetector {
   readonly #clock: Clock;
@@ -95,9 +102,16 @@ export class OutlierDetector {
     const ejected = this.#backends.reduce((n, b) => n + (b.ejectedUntil !== null ? 1 : 0), 0);
     const cap = Math.max(1, Math.floor(this.#options.maxEjectionPercent * this.#backends.length));
     if (ejected + 1 > cap) return false;
+    const now = this.#clock.now();
+    const base = this.#options.baseEjectionTime;
+    if (backend.readmittedAt !== null && base > 0) {
+      backend.ejections = Math.max(0, backend.ejections - Math.floor((now - backend.readmittedAt) / base));
+    }
     backend.ejections++;
-    const duration = Math.min(this.#options.baseEjectionTime * backend.ejections, this.#options.maxEjectionTime);
-    backend.ejectedUntil = this.#clock.now() + duration;
+    const duration = Math.min(base * backend.ejections, this.#options.maxEjectionTime);
+    backend.ejectedUntil = now + duration;
+    backend.ejectedAt = now;
+    backend.ejectedUnreachable = backend.consecutiveConnectFailures >= this.#options.consecutiveConnectFailures;
     backend.reason = reason;
     this.#timers.set(
       backend,
@@ -107,9 +121,23 @@ export class OutlierDetector {
     return true;
   }
 
+  /**
+   * An active check that started at `startedAt` (epoch ms) passed: a backend ejected before it for
+   * connect failures is reachable again and is readmitted now.
+   */
+  checkPassed(backend: BackendRuntime, startedAt: number): void {
+    if (!this.#options.readmitOnHealthCheck || this.#closed || backend.ejectedUntil === null || !backend.ejectedUnreachable) return;
+    if (backend.ejectedAt === null || startedAt < backend.ejectedAt) return;
+    this.#timers.get(backend)?.cancel();
+    this.#readmit(backend);
+  }
+
   #readmit(backend: BackendRuntime): void {
     this.#timers.delete(backend);
     backend.ejectedUntil = null;
+    backend.ejectedAt = null;
+    backend.ejectedUnreachable = false;
+    backend.readmittedAt = this.#clock.now();
     backend.reason = null;
     backend.resetCounters();
     backend.admittedAt = this.#clock.monotonic();

@@ -93,7 +93,9 @@ export class PoolRuntime {
     });
     this.outliers = new OutlierDetector(o.clock, o.config.outlierDetection, this.backends, o.onEjection);
     this.#probe = o.probe ?? httpProbe(o.config.healthCheck.path, o.config.healthCheck.timeout);
-    this.#health = new HealthChecker(o.clock, o.config.healthCheck, this.#probe, o.onHealthChange);
+    this.#health = new HealthChecker(o.clock, o.config.healthCheck, this.#probe, o.onHealthChange, (b, startedAt) =>
+      this.outliers.checkPassed(b, startedAt),
+    );
   }
 
   /** Starts active health checks. */

@@ -117,6 +117,12 @@ export const outlierDetectionSchema = z.strictObject({
   maxEjectionTime: duration().default(300_000),
   /** Share of a pool's backends that may be ejected at once. */
   maxEjectionPercent: percent().default(0.5),
+  /**
+   * A backend ejected for connect failures is readmitted by the first active health check that
+   * passes after the ejection (Envoy's successful_active_health_check_uneject_host): a restarted
+   * backend is back in seconds instead of serving out a growing ejection time.
+   */
+  readmitOnHealthCheck: z.boolean().default(true),
 });
 
 export const admissionSchema = z.strictObject({
