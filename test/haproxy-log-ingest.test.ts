@@ -91,12 +91,13 @@ describe('log ingestion from a real HAProxy', { skip }, () => {
     assert.equal(w.logLines.truncated + w.logLines.unparsable + w.logLines.unknown + w.logLines.dropped + w.logLines.lost, 0);
     assert.equal(w.logLines.foreign, w.logLines.received - 22);
     assert.equal(w.logLines.complete, true);
+    assert.equal(w.complete, true);
     const live = telemetry.live();
     assert.equal(live.failure, null);
     assert.equal(live.state?.requestsTotal, 22, "HAProxy's own request count equals the lines folded");
   });
 
-  test('an unreachable stats socket leaves the live state stale and says why; windows still close', async () => {
+  test('an unreachable stats socket leaves the live state stale and says why; windows still close, marked incomplete', async () => {
     const dead = new RuntimeApiClient({ address: { path: `${haproxy.dir}/nobody.sock` }, clock, random: new SeededRandom(2), attempts: 1 });
     const t = await HaproxyTelemetry.start({ client: dead, clock });
     try {
@@ -108,6 +109,9 @@ describe('log ingestion from a real HAProxy', { skip }, () => {
       const w = (await next).value as HaproxyTelemetryWindow;
       assert.equal(w.logLines.received, 0);
       assert.equal(w.logLines.complete, true);
+      // No line arrived, but HAProxy's drop counter could not be read: an empty window, not a quiet one.
+      assert.equal(w.complete, false);
+      assert.match(w.incompleteReason ?? '', /dropped lines unread \(stats socket: PIPER_HAPROXY_SOCKET_UNREACHABLE\)/);
       assert.equal(t.recent().length, 1);
     } finally {
       await t.close();

@@ -87,4 +87,26 @@ describe('StepJudge', () => {
     assert.deepEqual(verdicts[2]?.reasons, ['no_target_data']);
     assert.equal(judge.targetRequests, 0);
   });
+
+  it('a window whose log lines were lost never passes as a clean second: it holds and says what was missing', () => {
+    const judge = new StepJudge(settings, histogramSlowCounter);
+    // A quiet, clean-looking window: every request the data plane could count succeeded.
+    const w = syntheticWindow(0, 'web', { inhouse: { requests: 10 }, vendor: { requests: 90 } });
+    const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true, '40 log lines lost');
+    assert.equal(d.verdict, 'hold');
+    assert.deepEqual(d.reasons, ['incomplete_data']);
+    assert.equal(d.incomplete, '40 log lines lost');
+    // An empty one too: no data is not a quiet second.
+    const empty = syntheticWindow(1000, 'web', { inhouse: { requests: 0 }, vendor: { requests: 0 } });
+    assert.equal(judge.observe(empty.start, empty.pools.inhouse, empty.pools.vendor, false, 'no window for 2 s').verdict, 'hold');
+  });
+
+  it('still rolls back on the failures an incomplete window did count', () => {
+    const judge = new StepJudge(settings, histogramSlowCounter);
+    const w = syntheticWindow(0, 'web', { inhouse: { requests: 10, failed: 5 }, vendor: { requests: 90 } });
+    const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true, '3 log lines cut');
+    assert.equal(d.verdict, 'rollback');
+    assert.ok(d.reasons.includes('error_ratio'));
+    assert.ok(!d.reasons.includes('incomplete_data'));
+  });
 });

@@ -33,6 +33,7 @@ export type JudgeReason =
   | 'msprt_latency'
   | 'p99_over_slo'
   | 'no_target_data'
+  | 'incomplete_data'
   | 'no_traffic';
 
 /** One side's figures in a window. */
@@ -58,6 +59,8 @@ export interface JudgeDecision {
   latency: MsprtResult;
   consecutiveP99Failures: number;
   consecutiveNoData: number;
+  /** What the window lacked (lost log lines, a gap before it), or null when it counted everything. */
+  incomplete: string | null;
   thresholds: {
     maxErrorRatio: number;
     hardMinFailures: number;
@@ -112,8 +115,17 @@ export class StepJudge {
   /**
    * Judges one window. `expectTarget` says whether the target had a share of the route in this
    * window and the route had traffic, so an empty target means missing data rather than no load.
+   * `incomplete` says what the window lacks when the data plane could not count every request (or
+   * no window came for a while before it): such a window never passes. Failures it did count are
+   * real, so it may still roll back; otherwise the verdict is `hold`, with `incomplete_data`.
    */
-  observe(windowStart: number, target: WindowStats | undefined, source: WindowStats | undefined, expectTarget: boolean): JudgeDecision {
+  observe(
+    windowStart: number,
+    target: WindowStats | undefined,
+    source: WindowStats | undefined,
+    expectTarget: boolean,
+    incomplete: string | null = null,
+  ): JudgeDecision {
     const s = this.#settings;
     this.#windows++;
     const t = this.#figures(target);
@@ -146,6 +158,11 @@ export class StepJudge {
         reasons.push('no_traffic');
       }
     }
+    if (verdict !== 'rollback' && incomplete !== null) {
+      // Missing data is not good data: a window with requests unaccounted for cannot pass a step.
+      verdict = 'hold';
+      reasons.push('incomplete_data');
+    }
     return {
       verdict,
       hard,
@@ -157,6 +174,7 @@ export class StepJudge {
       latency,
       consecutiveP99Failures: this.#p99Failures,
       consecutiveNoData: this.#noData,
+      incomplete,
       thresholds: {
         maxErrorRatio: s.maxErrorRatio,
         hardMinFailures: s.hardMinFailures,

@@ -66,7 +66,15 @@ function certify(journal: Journal, pool: string, capacityRps: number, certifiedA
 type Traffic = (
   second: number,
   targetShare: number,
-) => { rps: number; target?: Partial<SyntheticTraffic>; source?: Partial<SyntheticTraffic> };
+) => {
+  rps: number;
+  target?: Partial<SyntheticTraffic>;
+  source?: Partial<SyntheticTraffic>;
+  /** The window says it lacks data (HAProxy's lost log lines), with this reason. */
+  incomplete?: string;
+  /** No window at all for this second. */
+  missing?: boolean;
+};
 
 /** Runs `seconds` of simulated traffic: the split in force decides each pool's requests. */
 async function drive(h: Harness, seconds: number, traffic: Traffic, until?: () => boolean): Promise<void> {
@@ -77,12 +85,11 @@ async function drive(h: Harness, seconds: number, traffic: Traffic, until?: () =
     const onTarget = Math.round(t.rps * share);
     const start = h.clock.now();
     await h.clock.tick(1000);
-    h.dp.push(
-      syntheticWindow(start, 'web', {
-        inhouse: { requests: onTarget, ...t.target },
-        vendor: { requests: t.rps - onTarget, ...t.source },
-      }),
-    );
+    const w = syntheticWindow(start, 'web', {
+      inhouse: { requests: onTarget, ...t.target },
+      vendor: { requests: t.rps - onTarget, ...t.source },
+    });
+    if (t.missing !== true) h.dp.push(t.incomplete === undefined ? w : { ...w, complete: false, incompleteReason: t.incomplete });
     await settle();
     if (until?.()) return;
   }
@@ -262,6 +269,41 @@ describe('MigrationController', () => {
     assert.equal(v.targetPercent, 1);
     assert.equal(v.hold?.reason, 'no_target_data');
     assert.ok(h.journal.query({ kinds: ['migration.held'] }).length >= 1);
+  });
+
+  it('windows whose log lines were lost do not pass a step: it holds, says so, and counts the step from the last complete window', async () => {
+    const h = await harness({ stepDuration: 3000 });
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    // Clean-looking windows (no failure counted) that lack lines, for longer than a step.
+    await drive(h, 5, () => ({ rps: 1000, incomplete: '120 log lines lost' }));
+    let v = h.controller.get(m.id);
+    assert.equal(v.targetPercent, 1, 'no step is passed on incomplete windows');
+    assert.equal(v.hold?.reason, 'incomplete_telemetry');
+    assert.match(v.hold?.detail ?? '', /120 log lines lost/);
+    const decisions = h.journal.query({ kinds: ['migration.decision'] });
+    assert.deepEqual((decisions.at(-1)?.data.judge as { reasons: string[] } | undefined)?.reasons, ['incomplete_data']);
+    // Complete windows again: the step needs its whole duration of them before it advances.
+    await drive(h, 2, steady);
+    assert.equal(h.controller.get(m.id).targetPercent, 1);
+    await drive(h, 3, steady);
+    v = h.controller.get(m.id);
+    assert.equal(v.targetPercent, 5, 'advances after a step of complete windows');
+  });
+
+  it('a second with no window at all is missing data, not a quiet second: the step holds', async () => {
+    const h = await harness({ stepDuration: 3000 });
+    certify(h.journal, 'inhouse', 5000, h.clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await drive(h, 1, steady);
+    await drive(h, 1, () => ({ rps: 1000, missing: true }));
+    await drive(h, 1, steady);
+    const v = h.controller.get(m.id);
+    assert.equal(v.hold?.reason, 'incomplete_telemetry');
+    assert.match(v.hold?.detail ?? '', /no telemetry window for 1 s/);
+    assert.equal(v.targetPercent, 1);
   });
 
   it('pauses, resumes and promotes on request, and refuses what a phase does not allow', async () => {

@@ -49,12 +49,15 @@ interface Runtime {
   fastPending: boolean;
   lastAppliedAt: number;
   needsApply: boolean;
+  /** End of the last window this step that lacked data (incomplete, or after a gap): the step's time counts from there. */
+  incompleteUntil: number;
 }
 
 const TICK_MS = 1000;
 /** How often the open window is checked for a hard failure (the fast path), when the data plane offers it. */
 const FAST_CHECK_MS = 250;
-const STALE_TELEMETRY_MS = 3000;
+/** No window for this long means at least one whole window never came: hold (windows close every second). */
+const STALE_TELEMETRY_MS = 2000;
 const DATA_GRACE_MS = 2000;
 const SAFETY_KINDS = new Set(['migration.rolling_back', 'migration.rollback_stage', 'migration.rolled_back', 'migration.aborted']);
 const RECENT_DECISIONS = 30;
@@ -85,6 +88,8 @@ export class MigrationController {
   #tick: TimerHandle | undefined;
   #fastCheck: TimerHandle | null = null;
   #lastWindowAt: number;
+  /** Where the last window received ended: a later window starting after it means windows went missing between. */
+  #lastWindowEnd: number | null = null;
   #closed = false;
 
   constructor(options: MigrationControllerOptions) {
@@ -264,6 +269,7 @@ export class MigrationController {
       fastPending: false,
       lastAppliedAt: now,
       needsApply: false,
+      incompleteUntil: 0,
     };
     this.#active.set(id, rt);
     this.#armFastCheck();
@@ -295,6 +301,7 @@ export class MigrationController {
     this.#commit(rt, next, 'migration.step', { why, fromPercent: s.targetPercent, toPercent: targetPercent, ...data }, actor);
     rt.judge = this.#newJudge(next);
     rt.failureSince = null;
+    rt.incompleteUntil = 0;
     await this.#apply(rt, `migration ${s.id}: ${why} to ${targetPercent}% on ${s.plan.to}`);
   }
 
@@ -429,19 +436,29 @@ export class MigrationController {
   #onWindow(w: TelemetryWindow): void {
     if (this.#closed) return;
     this.#lastWindowAt = this.#clock.now();
+    const end = this.#lastWindowEnd;
+    // Seconds with no window at all (a stream reconnected, a data plane restarted) are missing data too.
+    const gap = end !== null && w.start > end ? `no telemetry window for ${formatSeconds(w.start - end)} before this one` : null;
+    this.#lastWindowEnd = Math.max(end ?? 0, w.start + w.durationMs);
     this.#rates.add(w);
     for (const rt of this.#active.values()) {
-      void this.#serial(() => this.#judgeWindow(rt, w));
+      void this.#serial(() => this.#judgeWindow(rt, w, gap));
     }
   }
 
-  async #judgeWindow(rt: Runtime, w: TelemetryWindow): Promise<void> {
+  async #judgeWindow(rt: Runtime, w: TelemetryWindow, gap: string | null): Promise<void> {
     const s = rt.state;
     if (!ACTIVE_PHASES.includes(s.phase) || this.#active.get(s.id) !== rt) return;
     const { route, from, to } = s.plan;
     const routeRequests = w.routes[route]?.requests ?? 0;
     const expectTarget = s.targetPercent > 0 && routeRequests > 0 && w.start >= s.stepStartedAt;
-    const d = rt.judge.observe(w.start, w.pools[to], w.pools[from], expectTarget);
+    const lacking = [
+      ...(w.complete === false ? [w.incompleteReason ?? 'the data plane could not count every request of this window'] : []),
+      ...(gap === null ? [] : [gap]),
+    ];
+    const incomplete = lacking.length > 0 ? lacking.join('; ') : null;
+    if (incomplete !== null) rt.incompleteUntil = Math.max(rt.incompleteUntil, w.start + w.durationMs);
+    const d = rt.judge.observe(w.start, w.pools[to], w.pools[from], expectTarget, incomplete);
     rt.decisions.push(d);
     if (rt.decisions.length > RECENT_DECISIONS) rt.decisions.shift();
     // The window's own first-failure time is exact; its start (up to a window early) only stands in for old data planes.
@@ -450,9 +467,10 @@ export class MigrationController {
 
     let action = 'none';
     let gate: GateResult | null = null;
+    const holdReason = d.reasons.includes('incomplete_data') ? 'incomplete_telemetry' : 'no_target_data';
     if (d.verdict === 'rollback' && (s.phase !== 'rolling_back' || (d.hard && s.targetPercent > 0))) {
       action = 'rollback';
-    } else if (d.verdict === 'hold' && s.phase === 'running' && s.hold?.reason !== 'no_target_data') {
+    } else if (d.verdict === 'hold' && s.phase === 'running' && s.hold?.reason !== holdReason) {
       action = 'hold';
     } else if ((s.phase === 'running' || s.phase === 'paused') && s.targetPercent > 0) {
       gate = this.#gate(s.plan, s.targetPercent / 100);
@@ -471,9 +489,12 @@ export class MigrationController {
       await this.#rollbackOnFailure(rt, `judge: ${d.reasons.join(', ')}`, d.hard, rt.failureSince ?? w.start);
     } else if (action === 'hold') {
       this.#hold(rt, {
-        reason: 'no_target_data',
+        reason: holdReason,
         since: this.#clock.now(),
-        detail: `no target requests in ${d.consecutiveNoData} windows with route traffic`,
+        detail:
+          holdReason === 'incomplete_telemetry'
+            ? `window ${new Date(w.start).toISOString()} lacks data (${incomplete}): the step waits for ${formatSeconds(s.plan.stepDurationMs)} of complete windows`
+            : `no target requests in ${d.consecutiveNoData} windows with route traffic`,
       });
     } else if (action === 'backoff' && gate !== null) {
       const safe = lastSafeStep(s.plan.steps, s.stepIndex - 1, (share) => this.#gate(s.plan, share));
@@ -675,8 +696,11 @@ export class MigrationController {
       }
       return;
     }
-    if (now - s.stepStartedAt < s.plan.stepDurationMs) return;
-    // The latest window saw the route busy and the target idle: never advance on missing data.
+    // A step is judged on complete windows: one that lacked data restarts the step's time after it.
+    if (now - Math.max(s.stepStartedAt, rt.incompleteUntil) < s.plan.stepDurationMs) return;
+    // Nor does it pass while the window of the last whole second has not come (one may be in flight).
+    if ((this.#lastWindowEnd ?? 0) < Math.floor(now / 1000) * 1000 - 1000) return;
+    // The latest window saw the route busy and the target idle, or lacked data: never advance on missing data.
     if (rt.decisions.at(-1)?.verdict === 'hold') return;
     if (rt.judge.targetRequests < this.#cfg.judge.minRequests) {
       // The step's last windows arrive just after its time is up: wait for them before calling it a hold.
@@ -720,6 +744,7 @@ export class MigrationController {
         fastPending: false,
         lastAppliedAt: 0,
         needsApply: false,
+        incompleteUntil: 0,
       };
       this.#active.set(state.id, rt);
       this.#armFastCheck();
@@ -891,4 +916,9 @@ function gateFacts(plan: MigrationPlan, gate: GateResult): Record<string, unknow
     /** Why it refused (or would have), one line per failed check. */
     refusals: gate.refusals.map((r) => r.message),
   };
+}
+
+/** A duration in seconds for messages (`2 s`, `1.5 s`). */
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }

@@ -20,7 +20,7 @@ export interface MigrationPlan {
 
 /** Why the controller is not advancing although the step's time is up. */
 export interface Hold {
-  reason: 'no_target_data' | 'no_telemetry' | 'gate' | 'judge';
+  reason: 'no_target_data' | 'no_telemetry' | 'incomplete_telemetry' | 'gate' | 'judge';
   since: number;
   detail: string;
 }

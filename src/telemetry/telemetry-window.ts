@@ -105,6 +105,15 @@ export interface TelemetryWindow {
   backends: Readonly<Record<string, BackendWindowStats>>;
   /** Every (route, pool, backend) path that had traffic in the window (WindowAggregator always fills it). */
   flows?: readonly FlowWindowStats[];
+  /**
+   * False when the data plane knows the window lacks requests it could not count (HAProxy's log
+   * lines lost, cut or unreadable): its counts are then a lower bound, and a quiet or clean window
+   * may not be a healthy one. Absent or true: every request the data plane served is counted (the
+   * Node balancer counts in process, so it never sets it).
+   */
+  complete?: boolean;
+  /** What went missing when `complete` is false, in words (`3 log lines lost, 1 cut`). */
+  incompleteReason?: string;
 }
 
 /** A pool's counts so far in the open window (see {@link InProgressWindow}). */
