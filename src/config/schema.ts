@@ -413,6 +413,14 @@ export const haproxySchema = z.strictObject({
       port: port.default(8404),
     })
     .prefault({}),
+  /**
+   * `piper up` attaches to an HAProxy already running (started by systemd or an operator on the
+   * config `piper haproxy config --guard` writes) through `statsSocket`, instead of starting and
+   * supervising its own.
+   */
+  attach: z.boolean().default(false),
+  /** Where `piper up` writes the haproxy.cfg and the dead-man guard of the HAProxy it starts; relative to the working directory. */
+  runDir: z.string().min(1).default('piper-haproxy'),
 });
 
 export const dataPlaneSchema = z

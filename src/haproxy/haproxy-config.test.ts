@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type PiperConfig, type PiperConfigInput, parseConfig, unwrapConfig, validateConfig } from '../config/index.ts';
 import { isPiperError } from '../core/index.ts';
+import { DEAD_MAN_GUARD_LUA } from './dead-man-guard-script.ts';
 import { checkHaproxyConfig, findHaproxy } from './haproxy-config-check.ts';
 import { renderHaproxyConfig } from './haproxy-config.ts';
 import { haproxyConfigIssues } from './haproxy-config-issues.ts';
@@ -297,6 +298,15 @@ test('a health-check path with a line end in it is refused, not written into hap
     haproxyConfigIssues(config, { baseDir: dir }).map((i) => i.path),
     ['pools.a.healthCheck.path'],
   );
+});
+
+test('with a guard script the config loads the dead-man guard of piper, which HAProxy accepts', () => {
+  const guard = join(dir, 'piper-guard.lua');
+  writeFileSync(guard, DEAD_MAN_GUARD_LUA);
+  const text = renderHaproxyConfig(twoPools(), { baseDir: dir, source: 'guarded.yaml', guardScript: 'piper-guard.lua' });
+  rendered.push({ label: 'guarded', text });
+  assert.ok(text.includes(`\n    lua-load "${guard}"\n`), text);
+  assert.doesNotMatch(renderHaproxyConfig(twoPools(), { baseDir: dir, source: 'plain.yaml' }), /lua-load/);
 });
 
 test('TLS on a listener without the HAProxy data plane is refused by the schema', () => {

@@ -13,6 +13,12 @@ export interface HaproxyConfigOptions {
   baseDir: string;
   /** The piper.yaml the config came from, named in the header. */
   source: string;
+  /**
+   * Where piper's dead-man guard (`DEAD_MAN_GUARD_LUA`) is written: the config loads it with
+   * `lua-load`, so a route under migration returns to its safe split in HAProxy itself when
+   * piper goes silent. Without it HAProxy runs without the guard, and piper refuses to arm one.
+   */
+  guardScript?: string;
 }
 
 const JSON_TYPE = quoted('application/json; charset=utf-8');
@@ -44,7 +50,7 @@ export function renderHaproxyConfig(config: PiperConfig, options: HaproxyConfigO
   const routes = routesBySpecificity(config.routes);
   const sections = [
     header(options.source),
-    globalSection(config, options.baseDir),
+    globalSection(config, options.baseDir, options.guardScript),
     defaultsSection(config),
     ...frontends(config.listeners).map(([name, listeners]) => frontendSection(config, name, listeners, routes, options.baseDir)),
     ...routes.map((route) => renderRouteBackend(config, route)),
@@ -61,8 +67,15 @@ function header(source: string): string[] {
   ];
 }
 
-function globalSection(config: PiperConfig, baseDir: string): string[] {
+function globalSection(config: PiperConfig, baseDir: string, guardScript: string | undefined): string[] {
   const h = config.dataPlane.haproxy;
+  const guard =
+    guardScript === undefined
+      ? []
+      : [
+          "    # piper's dead-man guard: reverts a route under migration to its safe split when piper goes silent.",
+          `    lua-load ${quoted(resolve(baseDir, guardScript))}`,
+        ];
   return [
     'global',
     '    master-worker',
@@ -71,6 +84,7 @@ function globalSection(config: PiperConfig, baseDir: string): string[] {
     "    # Weights and states saved there ('show servers state') before a reload are loaded again.",
     `    server-state-file ${quoted(resolve(baseDir, h.serverStateFile))}`,
     ...(h.nbthread === undefined ? [] : [`    nbthread ${h.nbthread}`]),
+    ...guard,
     '    # normalize-uri (frontends) is experimental in HAProxy 2.6; routes are matched on the normalised path, as piper does.',
     '    expose-experimental-directives',
   ];

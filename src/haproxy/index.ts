@@ -48,3 +48,11 @@ export { type PollFailure, StatsPoller, type StatsPollerOptions } from './stats-
 export { SyslogReceiver, type SyslogReceiverOptions } from './syslog-receiver.ts';
 export { errorKindOf } from './termination-state.ts';
 // ---- end of Runtime API and telemetry ----
+// ---- The DataPlane port on HAProxy: splits, guard, reattach; the supervised process ----
+export { DEAD_MAN_GUARD_LUA } from './dead-man-guard-script.ts';
+export { type ArmedGuard, type FiredGuard, type GuardReport, parseGuardShow } from './dead-man-guard.ts';
+export { HaproxyDataPlane, type HaproxyDataPlaneOptions } from './haproxy-data-plane.ts';
+export { haproxySnapshot, reportedSplit } from './haproxy-snapshot.ts';
+export { GUARD_SCRIPT_FILE, type HaproxyRun, type HaproxyRunOptions, startHaproxyRun } from './haproxy-run.ts';
+export { HaproxySupervisor, type HaproxySupervisorOptions } from './haproxy-supervisor.ts';
+// ---- end of the DataPlane port on HAProxy ----

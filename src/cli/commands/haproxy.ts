@@ -1,6 +1,7 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfigFile } from '../../config/index.ts';
-import { checkHaproxyConfig, renderHaproxyConfig } from '../../haproxy/index.ts';
+import { checkHaproxyConfig, DEAD_MAN_GUARD_LUA, renderHaproxyConfig } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 
 /** `piper haproxy config`: the haproxy.cfg that puts HAProxy where piper's own balancer would be. */
@@ -18,12 +19,17 @@ export const haproxyConfigCommand: Command = {
     'Relative paths (dataPlane.haproxy.statsSocket, .serverStateFile, listeners[].tls.cert) are\n' +
     'resolved against the working directory. A setting HAProxy cannot express is refused with its key\n' +
     'and the reason (exit 2), as `piper validate` does when dataPlane.kind is haproxy.\n\n' +
+    "--guard FILE writes piper's dead-man guard (Lua) to FILE and has the config load it: an HAProxy\n" +
+    'that piper up attaches to (dataPlane.haproxy.attach) needs it to run migrations (docs/adr/0002).\n' +
+    'piper up writes its own into dataPlane.haproxy.runDir when it starts HAProxy.\n\n' +
     'Examples:\n' +
     '  piper haproxy config -c piper.yaml > haproxy.cfg\n' +
+    '  piper haproxy config -c piper.yaml --guard /etc/haproxy/piper-guard.lua > /etc/haproxy/haproxy.cfg\n' +
     '  piper haproxy config -c piper.yaml --check > haproxy.cfg   # and have haproxy -c check it first\n' +
     '  PIPER_ADMIN_TOKEN=x piper haproxy config -c examples/piper.yaml | less',
   options: {
     config: { type: 'string', short: 'c', valueName: 'FILE', description: 'the piper.yaml to render (required)' },
+    guard: { type: 'string', valueName: 'FILE', description: "write piper's dead-man guard to FILE and load it (lua-load)" },
     check: {
       type: 'boolean',
       description: 'have haproxy -c check the result first (dataPlane.haproxy.binary); its alerts and exit 2 if it refuses',
@@ -36,7 +42,10 @@ export const haproxyConfigCommand: Command = {
       return ExitCode.usage;
     }
     const config = await loadConfigFile(resolve(ctx.cwd, file), { env: ctx.env });
-    const text = renderHaproxyConfig(config, { baseDir: ctx.cwd, source: file });
+    const guard = typeof values.guard === 'string' ? resolve(ctx.cwd, values.guard) : undefined;
+    const text = renderHaproxyConfig(config, { baseDir: ctx.cwd, source: file, ...(guard === undefined ? {} : { guardScript: guard }) });
+    // Written before the check: haproxy -c loads the script too.
+    if (guard !== undefined) await writeFile(guard, DEAD_MAN_GUARD_LUA);
     if (values.check === true) {
       await checkHaproxyConfig(text, { binary: config.dataPlane.haproxy.binary, searchPath: ctx.env.PATH });
     }
