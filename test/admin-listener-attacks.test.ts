@@ -100,11 +100,11 @@ describe('admin listener with no token configured', () => {
     adminHost = new URL(admin).host;
     dashboard = up.dashboardUrl ?? '';
     dashboardHost = new URL(dashboard).host;
-    up.balancer.onEvent((e) => events.push(e.kind));
+    up.balancer?.onEvent((e) => events.push(e.kind));
   });
   after(() => cleanup());
 
-  const backendHealth = () => up.balancer.snapshot().pools.find((p) => p.name === 'main')?.backends[0]?.health;
+  const backendHealth = () => up.dataPlane.snapshot().pools.find((p) => p.name === 'main')?.backends[0]?.health;
 
   test('cross-site simple POST (foreign Origin, text/plain) to every write path: refused, nothing drained, reloaded or recorded', async () => {
     const journalBefore = up.controlPlane.journal.query({}).length;

@@ -59,7 +59,7 @@ describe('migration controller inside piper up (in-process balancer)', () => {
           subject: 'inhouse',
           data: { pool: 'inhouse', capacityRps: 1000, certifiedAt: clock.now(), slo: { p99Ms: 200, maxErrorRatio: 0.001 } },
         },
-        up.balancer.snapshot(),
+        up.dataPlane.snapshot(),
         clock.now(),
       ),
     );
@@ -69,7 +69,7 @@ describe('migration controller inside piper up (in-process balancer)', () => {
 
     const api = new RolloutClient({ apiUrl: up.adminUrl, clock });
     const m = await api.start({ route: 'web', to: 'inhouse', actor: 'test' });
-    const armed = up.balancer.snapshot().routes.find((r) => r.name === 'web');
+    const armed = up.dataPlane.snapshot().routes.find((r) => r.name === 'web');
     assert.deepEqual(armed?.deadMan?.safeSplit, { vendor: 10_000, inhouse: 0 });
     assert.deepEqual(armed?.split, { vendor: 5000, inhouse: 5000 });
     const done = await waitFor('completion', async () => {
@@ -77,7 +77,7 @@ describe('migration controller inside piper up (in-process balancer)', () => {
       return v.phase === 'running' ? undefined : v;
     });
     assert.equal(done.phase, 'completed', JSON.stringify(done.hold));
-    const route = up.balancer.snapshot().routes.find((r) => r.name === 'web');
+    const route = up.dataPlane.snapshot().routes.find((r) => r.name === 'web');
     assert.equal(route?.deadMan, null);
     assert.deepEqual(route?.split, { vendor: 0, inhouse: 10_000 });
     assert.ok(inhouse.requests > 0);

@@ -1,11 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
-import { type MetricsRegistry, SseStream } from '../telemetry/index.ts';
-import type { Balancer } from './balancer.ts';
-import type { SetSplitOptions, Split } from '../data-plane/index.ts';
+import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
+import type { DataPlane, SetSplitOptions, Split } from '../data-plane/index.ts';
+
+/**
+ * What the API drives: the port, an operator's drain, and the windows kept. piper's Balancer is
+ * one; `piper up` on HAProxy serves the same API over its HAProxy data plane.
+ */
+export interface BalancerApiTarget extends DataPlane {
+  drain(pool: string, backend: string, actor?: string): void | Promise<void>;
+  undrain(pool: string, backend: string, actor?: string): void | Promise<void>;
+  readonly telemetry: { recent(sinceMs?: number): readonly TelemetryWindow[] };
+}
 
 export interface BalancerApiOptions {
-  balancer: Balancer;
+  balancer: BalancerApiTarget;
   clock: Clock;
   /** Serves GET /metrics. */
   registry: MetricsRegistry;
@@ -80,8 +89,8 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
       m = matchPath('/api/v1/pools/:pool/backends/:backend/:action', path);
       if (m !== null && method === 'POST' && (m.action === 'drain' || m.action === 'undrain')) {
         const actor = actorOf(await optionalBody(req));
-        if (m.action === 'drain') balancer.drain(m.pool as string, m.backend as string, actor);
-        else balancer.undrain(m.pool as string, m.backend as string, actor);
+        if (m.action === 'drain') await balancer.drain(m.pool as string, m.backend as string, actor);
+        else await balancer.undrain(m.pool as string, m.backend as string, actor);
         const pool = balancer.snapshot().pools.find((p) => p.name === m?.pool);
         sendJson(
           res,

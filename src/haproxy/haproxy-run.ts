@@ -61,6 +61,7 @@ export async function startHaproxyRun(o: HaproxyRunOptions): Promise<HaproxyRun>
     logger: log,
     syslog: { host: h.log.address, port: h.log.port },
     poolOf: (route) => largest.get(route) ?? null,
+    deferPolling: true,
   });
   const emit = (kind: string, data: Record<string, unknown>): void =>
     o.onEvent?.({ time: o.clock.now(), kind, subject: 'haproxy', data, actor: 'haproxy' });
@@ -88,6 +89,7 @@ export async function startHaproxyRun(o: HaproxyRunOptions): Promise<HaproxyRun>
         onEvent: emit,
       });
     }
+    await telemetry.startPolling();
     const dataPlane = await HaproxyDataPlane.start({ config: o.config, client, telemetry, clock: o.clock, random: o.random, logger: log });
     if (o.onEvent !== undefined) dataPlane.onEvent(o.onEvent);
     let closing: Promise<void> | null = null;

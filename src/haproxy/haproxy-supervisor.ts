@@ -91,7 +91,10 @@ export class HaproxySupervisor {
 
   async #start(): Promise<void> {
     if (this.#o.stateFile !== undefined) await rm(this.#o.stateFile, { force: true });
-    const child = spawn(this.#o.binary, ['-f', this.#o.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C meant for piper must not stop HAProxy under it; piper stops
+    // it in close(), after the controller. If piper is killed outright HAProxy runs on, and the
+    // dead-man guard inside it takes over (docs/adr/0002-haproxy-dead-man-guard.md).
+    const child = spawn(this.#o.binary, ['-f', this.#o.configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.#child = child;
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),

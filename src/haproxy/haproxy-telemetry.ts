@@ -22,6 +22,8 @@ export interface HaproxyTelemetryOptions {
   retain?: number;
   /** Between `show stat` polls, in ms (default 1000). */
   pollIntervalMs?: number;
+  /** Bind the syslog socket only; polling waits for `startPolling()` (HAProxy is started after the socket, on its port). */
+  deferPolling?: boolean;
 }
 
 /** A telemetry window folded from HAProxy's lines, with the count of lines that went into it or went missing. */
@@ -114,8 +116,13 @@ export class HaproxyTelemetry {
       await t.close();
       throw err;
     }
-    await t.#poller.start();
+    if (options.deferPolling !== true) await t.#poller.start();
     return t;
+  }
+
+  /** Starts `show stat` polling (after `deferPolling`): polls once now, then every interval. */
+  startPolling(): Promise<void> {
+    return this.#poller.start();
   }
 
   /** `host:port` of the syslog socket, for `log <target> local0` in haproxy.cfg. */

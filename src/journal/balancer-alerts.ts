@@ -14,7 +14,8 @@ export function poolAndBackend(e: JournalEvent): { pool: string; backend: string
  * signal burn rates are too slow for), and a pool with no healthy backend (page).
  */
 export function applyBalancerEvent(alerts: AlertBook, e: JournalEvent): void {
-  if (e.source !== 'balancer') return;
+  // The data plane's own events: piper's balancer, or HAProxy as piper steers it.
+  if (e.source !== 'balancer' && e.source !== 'haproxy') return;
   const { pool, backend } = poolAndBackend(e);
   const target = backend === undefined ? pool : `${pool}/${backend}`;
   switch (e.kind) {

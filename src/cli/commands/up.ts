@@ -19,17 +19,29 @@ export const upCommand: Command = {
     'SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s), then exit.\n' +
     'Refuses to start (exit code 2) when admin.address is not loopback and admin.token is not set,\n' +
     "or when a token is published in piper's examples or docs or too simple (openssl rand -hex 32).\n" +
+    'With dataPlane.kind: haproxy (or --data-plane haproxy) HAProxy serves the listeners instead of\n' +
+    "piper's own balancer: piper writes haproxy.cfg and its dead-man guard into dataPlane.haproxy.runDir,\n" +
+    'starts HAProxy in master-worker mode and restarts it if it dies, steers it over the stats socket\n' +
+    'and reads its per-request log lines (docs/haproxy.md, "Running piper on HAProxy"); with\n' +
+    'dataPlane.haproxy.attach: true it steers an HAProxy already running instead. Exit code 2 with one\n' +
+    'line when haproxy is not installed (apt-get install haproxy).\n' +
     'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=8\n' +
     'and MALLOC_ARENA_MAX=2, so RSS stays flat under load (docs/balancer.md, "Overload"). To run\n' +
     'with your own heap settings instead: NODE_OPTIONS=--max-semi-space-size=N piper up ...\n\n' +
     'Examples:\n' +
     '  piper up --config examples/piper.yaml\n' +
-    '  piper up --config piper.yaml --port 0 --admin-port 0   # any free ports (tests)',
+    '  piper up --config piper.yaml --port 0 --admin-port 0   # any free ports (tests)\n' +
+    '  piper up --config examples/piper.yaml --data-plane haproxy',
   options: {
     config: { type: 'string', short: 'c', valueName: 'FILE', description: 'the piper.yaml to run (default: built-in defaults, no routes)' },
     port: { type: 'string', valueName: 'PORT', description: "replace the first public listener's port (0 = any free port)" },
     'admin-port': { type: 'string', valueName: 'PORT', description: "replace the admin listener's port (0 = any free port)" },
     'dashboard-port': { type: 'string', valueName: 'PORT', description: "replace the dashboard listener's port (0 = any free port)" },
+    'data-plane': {
+      type: 'string',
+      valueName: 'KIND',
+      description: "override dataPlane.kind: piper (piper's own balancer) or haproxy (HAProxy, started and steered by piper)",
+    },
     'log-level': {
       type: 'string',
       valueName: 'LEVEL',
@@ -42,6 +54,12 @@ export const upCommand: Command = {
     const dashboardPort = parsePort(values['dashboard-port'], '--dashboard-port');
     const configFile = typeof values.config === 'string' ? resolve(ctx.cwd, values.config) : null;
     const level = values['log-level'];
+    const kind = values['data-plane'];
+    if (kind !== undefined && kind !== 'piper' && kind !== 'haproxy') {
+      throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--data-plane must be piper or haproxy, got "${String(kind)}"`, {
+        source: 'operator',
+      });
+    }
     if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
       throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`, {
         source: 'operator',
@@ -57,6 +75,8 @@ export const upCommand: Command = {
       ...(port !== undefined ? { port } : {}),
       ...(adminPort !== undefined ? { adminPort } : {}),
       ...(dashboardPort !== undefined ? { dashboardPort } : {}),
+      ...(kind !== undefined ? { dataPlane: kind } : {}),
+      cwd: ctx.cwd,
     });
     const logger = up.logger;
     for (const a of up.publicAddresses) ctx.stdout.write(`listening ${a.name} ${a.url}\n`);

@@ -1,9 +1,9 @@
-import type { Balancer } from '../../balancer/index.ts';
 import type { PiperConfig } from '../../config/index.ts';
 import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
 import { createJournalApi, Journal, type JournalEventInput, OnCall, type TrafficSample } from '../../journal/index.ts';
 import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
 import type { TelemetryWindow } from '../../telemetry/index.ts';
+import type { ServedDataPlane } from './served-data-plane.ts';
 
 /** The control plane of one `piper up`: journal, on-call (alerts, incidents), migration controller. */
 export interface ControlPlane {
@@ -16,19 +16,21 @@ export interface ControlPlane {
 
 export interface ControlPlaneOptions {
   config: PiperConfig;
-  balancer: Balancer;
+  /** The data plane `piper up` serves with: piper's balancer or HAProxy. */
+  served: ServedDataPlane;
   clock: Clock;
   logger: Logger;
   dashboardUrl?: string;
 }
 
 /**
- * Wires the parts the way DESIGN.md's data flow draws them: the balancer's events into the
+ * Wires the parts the way DESIGN.md's data flow draws them: the data plane's events into the
  * journal, its 1-second windows into the SLO monitor as per-route samples, and the controller
- * driving the balancer through the DataPlane port.
+ * driving it through the DataPlane port (piper's balancer or HAProxy alike).
  */
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
-  const { config, balancer, clock } = o;
+  const { config, clock } = o;
+  const dataPlane = o.served.port;
   const log = o.logger.child({ part: 'control-plane' });
   const journal = Journal.open({
     path: config.storage.path,
@@ -44,12 +46,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     sampleRetentionMs: config.storage.sampleRetention,
     ...(o.dashboardUrl !== undefined ? { dashboardUrl: o.dashboardUrl } : {}),
   });
-  // Balancer events are recorded off the traffic path (batched); split changes made by the
+  // Data plane events are recorded off the traffic path (batched); split changes made by the
   // controller are appended durably by the controller itself.
-  const offEvents = balancer.onEvent((e) => {
+  const source = o.served.eventSource;
+  const offEvents = o.served.onEvent((e) => {
     const event: JournalEventInput = {
       kind: e.kind,
-      source: 'balancer',
+      source,
       subject: e.subject,
       data: { ...e.data },
       actor: e.actor,
@@ -58,11 +61,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     journal.record(event);
   });
   const thresholds = new Map(config.routes.map((r) => [r.name, r.slo.latency.threshold]));
-  const offWindows = balancer.telemetry.onWindow((w) => {
+  const offWindows = dataPlane.telemetry.onWindow((w) => {
     for (const sample of trafficSamples(w, thresholds)) onCall.observe(sample);
   });
   const controller = new MigrationController({
-    dataPlane: balancer,
+    dataPlane,
     journal,
     clock,
     migration: config.migration,
@@ -77,7 +80,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     controller,
     apiHandlers: [
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
-      createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, balancer.snapshot(), clock.now()) }),
+      createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
       createRolloutApi({ controller, journal }),
     ],
     close() {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
+import { type Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, type Logger, type Random, sendJson } from '../../core/index.ts';
+import { type ApiHandler, type Clock, type Logger, PiperError, type Random, sendJson } from '../../core/index.ts';
 import { createDashboardHandler, type DashboardHandler } from '../../dashboard/index.ts';
 import { renderStatusPageHtml } from '../../journal/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
@@ -11,6 +11,7 @@ import { AdminServer, createAdminHandler } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
 import { replyToClientErrors } from './client-error-reply.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { haproxyDataPlane, nodeBalancer, type ServedDataPlane, type ServedPort } from './served-data-plane.ts';
 
 export interface PiperUpOptions {
   /** Path of piper.yaml; null runs on the defaults. */
@@ -27,11 +28,19 @@ export interface PiperUpOptions {
   adminPort?: number;
   /** Replaces the dashboard listener's port (0 = any free port). */
   dashboardPort?: number;
+  /** Replaces `dataPlane.kind`: piper's own balancer, or HAProxy (`--data-plane`). */
+  dataPlane?: 'piper' | 'haproxy';
+  /** Relative paths of the config are resolved against it (default: the process's working directory). */
+  cwd?: string;
 }
 
-/** A running `piper up`: the balancer, the admin listener and what they are bound to. */
+/** A running `piper up`: the data plane, the admin listener and what they are bound to. */
 export interface PiperUp {
-  balancer: Balancer;
+  /** piper's own balancer, when it is the data plane; null on HAProxy. */
+  balancer: Balancer | null;
+  /** The data plane serving the traffic, as the controller and the admin API drive it. */
+  dataPlane: ServedPort;
+  dataPlaneKind: 'piper' | 'haproxy';
   logger: Logger;
   registry: MetricsRegistry;
   publicAddresses: readonly ListeningAddress[];
@@ -50,31 +59,44 @@ export interface PiperUp {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Loads the config and starts the balancer listeners and the admin listener. */
+/** Loads the config and starts the data plane (piper's balancer or HAProxy), the control plane and the admin listener. */
 export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
   const config = await readConfig(o);
   const tokens = { admin: config.admin.token, read: config.admin.readToken };
   assertAdminExposureSafe(config.admin.address, tokens);
   assertTokensUnguessable(tokens);
   const log = o.makeLogger(o.logLevel ?? config.logging.level);
-  const balancer = new Balancer({ config, clock: o.clock, random: o.random, logger: log });
+  const servedOptions = {
+    config,
+    clock: o.clock,
+    random: o.random,
+    logger: log,
+    port: o.port,
+    cwd: o.cwd ?? process.cwd(),
+    source: o.configFile ?? 'the built-in defaults',
+    searchPath: o.env.PATH,
+  };
+  // HAProxy first: it refuses to start (not installed, a port in use) before anything else is bound.
+  const served: ServedDataPlane = config.dataPlane.kind === 'haproxy' ? await haproxyDataPlane(servedOptions) : nodeBalancer(servedOptions);
+  const dataPlane = served.port;
   const registry = new MetricsRegistry();
   const proc = processMetrics(registry);
-  const windowMetrics = exportWindowMetrics(registry, balancer.telemetry);
+  const windowMetrics = exportWindowMetrics(registry, dataPlane.telemetry);
+  const dataPlaneMetrics = served.exportMetrics(registry);
 
   let reloading: Promise<void> | null = null;
   const reload = (actor = 'operator'): Promise<void> => {
     // Two reloads at once would race on the swap; the second waits for the first.
     const run = async (): Promise<void> => {
       const next = await readConfig(o);
-      await balancer.reload(next, actor);
+      await served.reload(next, actor);
       log.info({ actor }, 'config reloaded');
     };
     reloading = (reloading ?? Promise.resolve()).catch(() => undefined).then(run);
     return reloading;
   };
 
-  const apiHandlers: ApiHandler[] = [createBalancerApi({ balancer, clock: o.clock, registry, reload })];
+  const apiHandlers: ApiHandler[] = [createBalancerApi({ balancer: dataPlane, clock: o.clock, registry, reload })];
   const admin = new AdminServer(() => apiHandlers, tokens, log, config.admin.allowedHosts);
   let controlPlane: ControlPlane | null = null;
   let dashboard: { handler: DashboardHandler; server: Server } | null = null;
@@ -82,9 +104,9 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
   let adminUrl: string;
   let dashboardUrl: string | null = null;
   try {
-    controlPlane = await startControlPlane({ config, balancer, clock: o.clock, logger: log });
+    controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log });
     apiHandlers.push(...controlPlane.apiHandlers);
-    publicAddresses = await balancer.listen(o.port);
+    publicAddresses = await served.listen();
     adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);
     if (config.dashboard.enabled) {
       // The dashboard forwards API calls with the signed-in session's token, through the same
@@ -125,16 +147,19 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
       dashboardUrl = await listenOn(dashboard.server, o.dashboardPort ?? config.dashboard.port, config.dashboard.address);
     }
   } catch (err) {
-    await Promise.all([balancer.close(0), admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
+    await Promise.all([served.close(0), admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
     await controlPlane?.close();
     windowMetrics.close();
+    dataPlaneMetrics();
     proc.close();
     throw err;
   }
   const cp = controlPlane;
   let closing: Promise<void> | null = null;
   return {
-    balancer,
+    balancer: served.balancer,
+    dataPlane,
+    dataPlaneKind: served.kind,
     logger: log,
     registry,
     publicAddresses,
@@ -145,11 +170,13 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
     reload,
     close(graceMs = 10_000) {
       closing ??= (async () => {
-        await balancer.close(graceMs);
         dashboard?.handler.close();
         await Promise.all([admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
+        // The controller stops before the data plane: HAProxy keeps its split and its guard until it stops.
         await cp.close();
+        await served.close(graceMs);
         windowMetrics.close();
+        dataPlaneMetrics();
         proc.close();
       })();
       return closing;
@@ -158,8 +185,22 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
 }
 
 async function readConfig(o: PiperUpOptions): Promise<PiperConfig> {
-  if (o.configFile === null) return defaultConfig();
-  return loadConfigFile(o.configFile, { env: o.env });
+  const config = o.configFile === null ? defaultConfig() : await loadConfigFile(o.configFile, { env: o.env });
+  if (o.dataPlane === undefined || o.dataPlane === config.dataPlane.kind) return config;
+  if (o.dataPlane === 'piper') {
+    const i = config.listeners.findIndex((l) => l.tls !== undefined);
+    if (i >= 0) {
+      throw new PiperError(
+        'PIPER_CONFIG_INVALID',
+        `listeners[${i}].tls: TLS needs dataPlane.kind: haproxy (piper's own balancer serves plain HTTP/1.1), not --data-plane piper`,
+        {
+          source: 'config',
+          details: { path: `listeners[${i}].tls` },
+        },
+      );
+    }
+  }
+  return { ...config, dataPlane: { ...config.dataPlane, kind: o.dataPlane } };
 }
 
 function listenOn(server: Server, port: number, address: string): Promise<string> {

@@ -23,7 +23,7 @@ export function mountEvents(root) {
     h(
       'select',
       { name: 'source' },
-      ['', 'balancer', 'rollout', 'loadgen', 'alert', 'operator', 'platform', 'journal'].map((s) =>
+      ['', 'balancer', 'haproxy', 'rollout', 'loadgen', 'alert', 'operator', 'platform', 'journal'].map((s) =>
         h('option', { value: s, text: s || 'any source' }),
       ),
     )
