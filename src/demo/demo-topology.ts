@@ -8,6 +8,9 @@ import type { ProcessGroup } from './process-group.ts';
 /** Host header that routes to the in-house pool alone: how the capacity test reaches only that pool. */
 export const CAPACITY_HOST = 'inhouse.capacity.internal';
 
+/** What serves the demo's traffic: piper's own balancer, or HAProxy started and steered by piper up. */
+export type DemoDataPlane = 'piper' | 'haproxy';
+
 export interface DemoTopology {
   vendor: string[];
   inhouse: string[];
@@ -19,7 +22,8 @@ export interface DemoTopology {
 
 /**
  * Starts the afternoon's machines: three vendor servers, two in-house servers with a small
- * emulated capacity (the seed's badly configured hardware), and `piper up` in front of them.
+ * emulated capacity (the seed's badly configured hardware), and `piper up` in front of them, on
+ * piper's own balancer or on HAProxy (which piper up starts, with its files in `dir/haproxy`).
  */
 export async function startTopology(
   group: ProcessGroup,
@@ -27,6 +31,7 @@ export async function startTopology(
   plan: DemoPlan,
   adminToken: string,
   onLine: (name: string, line: string) => void,
+  dataPlane: DemoDataPlane = 'piper',
 ): Promise<DemoTopology> {
   const serve = (name: string, extra: string[]) =>
     group.start({ name, args: ['serve', '--port', '0', '--data-dir', join(dir, name), ...extra], waitFor: ['platform'], onLine });
@@ -39,6 +44,18 @@ export async function startTopology(
     listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
     admin: { address: '127.0.0.1', port: 0, token: adminToken },
     dashboard: { address: '127.0.0.1', port: 0 },
+    dataPlane: {
+      kind: dataPlane,
+      haproxy: {
+        statsSocket: join(dir, 'haproxy.sock'),
+        serverStateFile: join(dir, 'haproxy.state'),
+        runDir: join(dir, 'haproxy'),
+        // Any free port for HAProxy's log lines, and one thread: the demo shares two cores with its servers.
+        log: { port: 0 },
+        nbthread: 1,
+        stats: { enabled: false },
+      },
+    },
     pools: {
       vendor: {
         backends: vendor.map((p, i) => ({ name: `vendor-${i + 1}`, url: url(p) })),

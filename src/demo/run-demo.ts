@@ -17,7 +17,7 @@ import {
 import { type MigrationView, RolloutClient } from '../rollout/index.ts';
 import { demoPlan } from './demo-plan.ts';
 import { type DemoFacts, summaryRows } from './demo-summary.ts';
-import { CAPACITY_HOST, startTopology } from './demo-topology.ts';
+import { CAPACITY_HOST, type DemoDataPlane, startTopology } from './demo-topology.ts';
 import type { Narrator } from './narrator.ts';
 import { ProcessGroup } from './process-group.ts';
 
@@ -25,6 +25,8 @@ export interface DemoOptions {
   fast: boolean;
   /** Quit after the summary instead of keeping the dashboard up. */
   exit: boolean;
+  /** What serves the traffic: piper's own balancer (default) or HAProxy steered by piper. */
+  dataPlane?: DemoDataPlane;
   seed: number;
   /** Where the postmortem is written. */
   cwd: string;
@@ -68,10 +70,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
   let trafficDone: Promise<LoadResult | undefined> = Promise.resolve(undefined);
   try {
     const token = randomBytes(16).toString('hex');
-    n.say(`starting 3 vendor servers, 2 in-house servers (each emulating ${plan.inhouseCapacityRps} req/s of capacity) and the balancer`);
-    const topo = await startTopology(group, dir, plan, token, onLine);
+    const dataPlane = o.dataPlane ?? 'piper';
+    const front = dataPlane === 'haproxy' ? 'HAProxy, started and steered by piper up' : "piper's balancer";
+    n.say(`starting 3 vendor servers, 2 in-house servers (each emulating ${plan.inhouseCapacityRps} req/s of capacity) and ${front}`);
+    const topo = await startTopology(group, dir, plan, token, onLine, dataPlane);
     n.good(`dashboard: ${topo.dashboardUrl}  (sign in with token ${token})`);
-    n.say(`balancer: ${topo.publicUrl}   admin API: ${topo.adminUrl}`);
+    n.say(`${dataPlane === 'haproxy' ? 'HAProxy' : 'balancer'}: ${topo.publicUrl}   admin API: ${topo.adminUrl}`);
 
     const journal = new JournalHttpClient(topo.adminUrl, token);
     const rollout = new RolloutClient({ apiUrl: topo.adminUrl, token, clock: o.clock });

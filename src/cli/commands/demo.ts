@@ -1,5 +1,6 @@
 import { SeededRandom, SystemClock } from '../../core/index.ts';
 import { Narrator, runDemo } from '../../demo/index.ts';
+import { findHaproxy } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 
@@ -17,12 +18,20 @@ export const demoCommand: Command = {
     '  Act 5  the incident opens and resolves; the postmortem is written to ./postmortem-<date>.md\n' +
     'and a closing table compares 2017 with this run. Everything runs on 127.0.0.1; every process\n' +
     'the demo starts is stopped when it ends.\n\n' +
+    "With --data-plane haproxy, HAProxy serves the traffic instead of piper's own balancer: piper up\n" +
+    'starts it, steers it over its stats socket and judges it from its log lines; the story is the same.\n\n' +
     'Examples:\n' +
     '  npm start                          # the demo; stays up for the dashboard until Ctrl-C\n' +
+    '  npm start -- --data-plane haproxy  # the same afternoon with HAProxy in front\n' +
     '  piper demo --fast --exit           # about a minute and a half, then quit',
   options: {
     fast: { type: 'boolean', description: 'compress the timeline (under 90 s)' },
     exit: { type: 'boolean', description: 'quit after the summary instead of keeping the dashboard up' },
+    'data-plane': {
+      type: 'string',
+      valueName: 'KIND',
+      description: "what serves the traffic: piper (piper's own balancer, default) or haproxy",
+    },
     seed: { type: 'string', valueName: 'N', description: 'seed of the traffic generator, for repeatable runs (default: 2017)' },
     'data-dir': {
       type: 'string',
@@ -36,6 +45,19 @@ export const demoCommand: Command = {
       ctx.stderr.write(`piper demo: --seed must be a whole number, got "${seedText}"\n`);
       return ExitCode.usage;
     }
+    const dataPlane = values['data-plane'] ?? 'piper';
+    if (dataPlane !== 'piper' && dataPlane !== 'haproxy') {
+      ctx.stderr.write(`piper demo: --data-plane must be piper or haproxy, got "${String(dataPlane)}"\n`);
+      return ExitCode.usage;
+    }
+    if (dataPlane === 'haproxy') {
+      try {
+        findHaproxy({ binary: 'haproxy', searchPath: ctx.env.PATH });
+      } catch {
+        ctx.stderr.write('piper demo: --data-plane haproxy needs HAProxy, which is not installed: apt-get install haproxy\n');
+        return ExitCode.usage;
+      }
+    }
     const clock = new SystemClock();
     const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
     const narrator = new Narrator(ctx.stdout, clock, style);
@@ -43,6 +65,7 @@ export const demoCommand: Command = {
     const outcome = await runDemo({
       fast: values.fast === true,
       exit: values.exit === true,
+      dataPlane,
       seed: Number(seedText),
       cwd: ctx.cwd,
       ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
