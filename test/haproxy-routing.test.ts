@@ -173,7 +173,8 @@ before(async () => {
     if (haproxy?.exitCode !== null) throw new Error(`haproxy exited: ${out}`);
     const state = await runtimeApi('show servers state').catch(() => '');
     const rows = state.split('\n').filter((l) => /^\d+ /.test(l));
-    return rows.length === 5 && rows.every((r) => r.split(' ')[5] === '2') ? true : undefined;
+    // Every route's backend holds every pool (those outside its split at weight 0, ready for a migration).
+    return rows.length === ROUTES.length * 5 && rows.every((r) => r.split(' ')[5] === '2') ? true : undefined;
   });
 });
 

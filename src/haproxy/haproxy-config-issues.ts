@@ -76,7 +76,7 @@ export function haproxyConfigIssues(config: PiperConfig, options: HaproxyIssueOp
         add(`${at}.sticky.${key}`, "HAProxy hashes it as a sample-fetch argument: letters, digits, '-', '_' and '.' only", name);
       }
     }
-    const pools = routePools(route);
+    const pools = routePools(route, Object.keys(config.pools));
     for (const p of pools) usedPools.add(p);
     checkHealthPaths(add, config, route.name, pools);
     const servers = pools.reduce((n, p) => n + (config.pools[p]?.backends.length ?? 0), 0);

@@ -123,7 +123,7 @@ export class HaproxyDataPlane implements DataPlane {
 
   async setSplit(routeName: string, split: Split, reason: string, options: SetSplitOptions = {}): Promise<void> {
     const r = this.#route(routeName);
-    const asked = checkSplit(split, r.config, 'split');
+    const asked = checkSplit(split, r.config, Object.keys(this.#o.config.pools), 'split');
     if (typeof reason !== 'string' || reason.trim() === '') throw invalid('a reason is required to change a split');
     let guard: GuardChange = 'keep';
     let safe: { split: Split; weights: Record<string, number>; timeoutMs: number } | null = null;
@@ -132,7 +132,7 @@ export class HaproxyDataPlane implements DataPlane {
       const t = options.deadMan.timeoutMs;
       if (!Number.isInteger(t) || t < 100 || t > 3_600_000)
         throw invalid(`deadMan.timeoutMs must be an integer from 100 to 3600000, got ${String(t)}`);
-      const safeSplit = checkSplit(options.deadMan.safeSplit, r.config, 'deadMan.safeSplit');
+      const safeSplit = checkSplit(options.deadMan.safeSplit, r.config, Object.keys(this.#o.config.pools), 'deadMan.safeSplit');
       safe = { split: safeSplit, weights: this.#weights(r.config, safeSplit), timeoutMs: t };
       guard = { arm: { timeoutMs: t, weights: safe.weights } };
     }
@@ -402,7 +402,7 @@ export class HaproxyDataPlane implements DataPlane {
   /** Every server of the route's backend weighted for `split` (0 for pools it leaves out). */
   #weights(route: RouteConfig, split: Split): Record<string, number> {
     const pools: Record<string, PoolConfig> = {};
-    for (const p of routePools(route)) pools[p] = this.#o.config.pools[p] as PoolConfig;
+    for (const p of routePools(route, Object.keys(this.#o.config.pools))) pools[p] = this.#o.config.pools[p] as PoolConfig;
     const plan = serverWeights(split, pools);
     const out: Record<string, number> = {};
     for (const [pool, cfg] of Object.entries(pools)) for (const b of cfg.backends) out[serverName(pool, b.name)] = 0;
@@ -411,7 +411,9 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   #routesHolding(pool: string): string[] {
-    return [...this.#routes.values()].filter((r) => routePools(r.config).includes(pool)).map((r) => r.config.name);
+    return [...this.#routes.values()]
+      .filter((r) => routePools(r.config, Object.keys(this.#o.config.pools)).includes(pool))
+      .map((r) => r.config.name);
   }
 
   #route(name: string): RouteRecord {
@@ -449,17 +451,15 @@ export class HaproxyDataPlane implements DataPlane {
 }
 
 /** A split over the pools the route's HAProxy backend holds: integer weights 0..10000, one above 0. */
-function checkSplit(split: unknown, route: RouteConfig, key: string): Split {
-  const pools = routePools(route);
+function checkSplit(split: unknown, route: RouteConfig, all: readonly string[], key: string): Split {
+  const pools = routePools(route, all);
   if (split === null || typeof split !== 'object' || Array.isArray(split))
     throw invalid(`${key}: must be an object of pool names to weights`);
   const out: Record<string, number> = {};
   let total = 0;
   for (const [pool, w] of Object.entries(split)) {
     if (!pools.includes(pool)) {
-      throw invalid(
-        `${key}: pool "${pool}" is not in route ${route.name}'s HAProxy backend (pools: ${pools.join(', ')}); a new pool needs a new config`,
-      );
+      throw invalid(`${key}: unknown pool "${pool}" (pools: ${pools.join(', ')})`);
     }
     if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 10_000)
       throw invalid(`${key}: weight of "${pool}" must be an integer from 0 to 10000, got ${JSON.stringify(w)}`);

@@ -11,13 +11,13 @@ const RETRYABLE_METHODS = 'GET HEAD OPTIONS TRACE PUT DELETE';
 const RETRY_ON = 'conn-failure empty-response response-timeout 502 503 504';
 
 /**
- * The HAProxy backend of one route: the servers of every pool of its split weighted to the split
+ * The HAProxy backend of one route: the servers of every pool (`routePools`) weighted to the split
  * (`serverWeights`), failover pools as backup servers, and the closest HAProxy settings to the
  * pools' health checks, outlier detection, admission and the route's retries and stickiness.
  */
 export function renderRouteBackend(config: PiperConfig, route: RouteConfig): string[] {
   const name = routeBackendName(route.name);
-  const pools = routePools(route).map((p) => ({ name: p, pool: config.pools[p] as PoolConfig }));
+  const pools = routePools(route, Object.keys(config.pools)).map((p) => ({ name: p, pool: config.pools[p] as PoolConfig }));
   const plan = serverWeights(route.split, config.pools);
   const weightOf = new Map(plan.servers.map((s) => [serverName(s.pool, s.backend), s.weight]));
   const checked = pools.filter((p) => p.pool.healthCheck.enabled);

@@ -2,7 +2,6 @@ import type { PiperConfig, RouteConfig } from '../config/index.ts';
 import type { BackendHealth, BackendState, DataPlaneSnapshot, PoolState, RouteState, Split } from '../data-plane/index.ts';
 import type { HaproxyLiveState } from './haproxy-live-state.ts';
 import { parseServerName } from './haproxy-names.ts';
-import { routePools } from './route-order.ts';
 import type { ServerState } from './servers-state.ts';
 
 const HEALTH_RANK: Readonly<Record<BackendHealth, number>> = { healthy: 4, draining: 3, ejected: 2, unhealthy: 1, unknown: 0 };
@@ -10,16 +9,15 @@ const HEALTH_RANK: Readonly<Record<BackendHealth, number>> = { healthy: 4, drain
 /**
  * A route's split as HAProxy applies it: each pool's weight is the sum of its servers' weights in
  * the route's backend (`show servers state`), so pools' shares are exactly HAProxy's. Pools of the
- * configured split are always listed (0 when HAProxy gives them nothing); a failover pool only
- * when it holds weight. Backup servers (`.failover`) are not part of the split.
+ * configured split are always listed (0 when HAProxy gives them nothing); the other pools the
+ * backend holds only when they have weight. Backup servers (`.failover`) are not part of the split.
  */
 export function reportedSplit(route: RouteConfig, servers: readonly ServerState[]): Split {
-  const pools = routePools(route);
   const out: Record<string, number> = {};
   for (const pool of Object.keys(route.split)) out[pool] = 0;
   for (const s of servers) {
     const names = parseServerName(s.server);
-    if (names === null || names.failover || !pools.includes(names.pool)) continue;
+    if (names === null || names.failover) continue;
     out[names.pool] = (out[names.pool] ?? 0) + s.weight;
   }
   for (const [pool, w] of Object.entries(out)) if (w === 0 && !(pool in route.split)) delete out[pool];

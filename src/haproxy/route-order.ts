@@ -12,8 +12,15 @@ export function routesBySpecificity(routes: readonly RouteConfig[]): RouteConfig
   return [...routes].sort((a, b) => rank(a.match.host) - rank(b.match.host) || b.match.pathPrefix.length - a.match.pathPrefix.length);
 }
 
-/** The pools whose servers a route's HAProxy backend holds: its split's, in name order, then failover pools not in it. */
-export function routePools(route: RouteConfig): string[] {
+/**
+ * The pools whose servers a route's HAProxy backend holds: its split's, in name order, then its
+ * failover pools not in it, then every other pool of the config (name order) at weight 0. A
+ * migration may move a route to any pool, as on piper's own balancer, and a split is only server
+ * weights over the Runtime API: a pool HAProxy's backend does not hold would need a reload.
+ */
+export function routePools(route: RouteConfig, pools: readonly string[]): string[] {
   const inSplit = Object.keys(route.split).sort();
-  return [...inSplit, ...route.failover.filter((p, i) => !inSplit.includes(p) && route.failover.indexOf(p) === i)];
+  const failover = route.failover.filter((p, i) => !inSplit.includes(p) && route.failover.indexOf(p) === i);
+  const rest = [...pools].sort().filter((p) => !inSplit.includes(p) && !failover.includes(p));
+  return [...inSplit, ...failover, ...rest];
 }

@@ -11,7 +11,7 @@ export const haproxyConfigCommand: Command = {
   description:
     "Prints on stdout the haproxy.cfg that serves FILE's listeners, routes and pools with HAProxy:\n" +
     'one frontend per listener (TLS and HTTP/2 where a listener names tls.cert), routes matched as\n' +
-    'piper matches them, one backend per route holding every pool of its split with server weights\n' +
+    'piper matches them, one backend per route holding every pool (weight 0 outside its split) with server weights\n' +
     "that give each pool its share, health checks, retries, stickiness and timeouts mapped to HAProxy's\n" +
     'nearest settings, the Runtime API socket piper steers it through, and one log line per request\n' +
     "for piper's telemetry. The same file gives the same bytes. docs/haproxy.md lists what maps\n" +
