@@ -185,6 +185,8 @@ export async function migrationRig(options: {
   rps: number;
   capacity: Record<string, number>;
   migration?: Record<string, unknown>;
+  /** HAProxy in front instead of piper's balancer (`piper up --data-plane haproxy`), its files in the rig's folder. */
+  dataPlane?: 'piper' | 'haproxy';
 }): Promise<MigrationRig> {
   const vendor = new RolloutBackend();
   const inhouse = new RolloutBackend();
@@ -211,6 +213,21 @@ export async function migrationRig(options: {
     ],
     migration,
     logging: { level: 'warn' },
+    ...(options.dataPlane === 'haproxy'
+      ? {
+          dataPlane: {
+            kind: 'haproxy',
+            haproxy: {
+              statsSocket: join(dir, 'haproxy.sock'),
+              serverStateFile: join(dir, 'haproxy.state'),
+              runDir: join(dir, 'haproxy'),
+              log: { port: 0 },
+              nbthread: 1,
+              stats: { enabled: false },
+            },
+          },
+        }
+      : {}),
   };
   const up = await startPiperUp(config);
   const configFile = join(dir, 'piper.yaml');
