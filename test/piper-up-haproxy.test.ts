@@ -1,7 +1,7 @@
 // `piper up --data-plane haproxy`: HAProxy started and supervised by piper serves the listeners;
 // the admin API, the controller and the journal work on it as on piper's own balancer.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,38 +9,7 @@ import { FixtureBackend } from './backend-fixture.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
 import { runPiper } from './cli-run.ts';
 import { haproxyMissing } from './haproxy-runtime-fixture.ts';
-
-const TOKEN = 'haproxy-up-admin-token-8c1e5f0a9d2b';
-
-/** A piper.yaml for HAProxy in `dir`: everything it writes stays there. */
-export function haproxyUpConfig(dir: string, pools: Record<string, string[]>, split: Record<string, number>): Record<string, unknown> {
-  return {
-    listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
-    admin: { address: '127.0.0.1', port: 0, token: TOKEN },
-    dashboard: { enabled: false },
-    dataPlane: {
-      haproxy: {
-        statsSocket: join(dir, 'haproxy.sock'),
-        serverStateFile: join(dir, 'haproxy.state'),
-        runDir: join(dir, 'haproxy'),
-        log: { port: 0 },
-        nbthread: 1,
-        stats: { enabled: false },
-      },
-    },
-    pools: Object.fromEntries(
-      Object.entries(pools).map(([pool, urls]) => [
-        pool,
-        {
-          backends: urls.map((url, i) => ({ name: `${pool}-${i + 1}`, url })),
-          healthCheck: { path: '/', interval: '200ms', fall: 2, rise: 1 },
-        },
-      ]),
-    ),
-    routes: [{ name: 'web', split }],
-    logging: { level: 'warn' },
-  };
-}
+import { HAPROXY_UP_TOKEN as TOKEN, haproxyUpConfig } from './haproxy-up-fixture.ts';
 
 const api = (up: PiperUpProcess, path: string, init: RequestInit = {}) =>
   fetch(`${up.adminUrl}${path}`, {
@@ -126,7 +95,6 @@ describe('piper up on HAProxy when haproxy is not installed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'piper-up-nohaproxy-'));
     try {
       const config = join(dir, 'piper.yaml');
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(
         config,
         `dataPlane: { kind: haproxy, haproxy: { binary: piper-test-no-such-haproxy } }\nstorage: { path: ${join(dir, 'piper.db')} }\n`,
