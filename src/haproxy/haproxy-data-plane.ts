@@ -1,4 +1,4 @@
-import type { PiperConfig, PoolConfig, RouteConfig } from '../config/index.ts';
+import type { PiperConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, isPiperError, type Logger, PiperError, type Random, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from '../data-plane/index.ts';
 import type { InProgressWindow, TelemetryWindow } from '../telemetry/index.ts';
@@ -10,8 +10,8 @@ import { RuntimeApiClient } from './runtime-api-client.ts';
 import { showServersStateCommand } from './runtime-api-command.ts';
 import { parseInfo } from './runtime-api-output.ts';
 import { parseServersState, type ServerState } from './servers-state.ts';
-import { serverWeights } from './server-weights.ts';
 import { routePools } from './route-order.ts';
+import { checkSplit, invalidSplit, routeWeights } from './route-split.ts';
 import { applySplitSession, type GuardChange, weightsOf } from './split-session.ts';
 
 export interface HaproxyDataPlaneOptions {
@@ -66,7 +66,8 @@ export class HaproxyDataPlane implements DataPlane {
   #pid: string | null = null;
   #firedSeen = 0;
   #unreachable: { since: number; error: PiperError } | null = null;
-  #reapply = false;
+  /** The worker's pid before a reattach that has not gone through yet (retried at each poll), or null. */
+  #reattachFrom: string | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #polling = false;
   #timer: TimerHandle | null = null;
@@ -124,28 +125,30 @@ export class HaproxyDataPlane implements DataPlane {
   async setSplit(routeName: string, split: Split, reason: string, options: SetSplitOptions = {}): Promise<void> {
     const r = this.#route(routeName);
     const asked = checkSplit(split, r.config, Object.keys(this.#o.config.pools), 'split');
-    if (typeof reason !== 'string' || reason.trim() === '') throw invalid('a reason is required to change a split');
+    if (typeof reason !== 'string' || reason.trim() === '') throw invalidSplit('a reason is required to change a split');
     let guard: GuardChange = 'keep';
     let safe: { split: Split; weights: Record<string, number>; timeoutMs: number } | null = null;
     if (options.deadMan === null) guard = 'disarm';
     else if (options.deadMan !== undefined) {
       const t = options.deadMan.timeoutMs;
       if (!Number.isInteger(t) || t < 100 || t > 3_600_000)
-        throw invalid(`deadMan.timeoutMs must be an integer from 100 to 3600000, got ${String(t)}`);
+        throw invalidSplit(`deadMan.timeoutMs must be an integer from 100 to 3600000, got ${String(t)}`);
       const safeSplit = checkSplit(options.deadMan.safeSplit, r.config, Object.keys(this.#o.config.pools), 'deadMan.safeSplit');
-      safe = { split: safeSplit, weights: this.#weights(r.config, safeSplit), timeoutMs: t };
+      safe = { split: safeSplit, weights: routeWeights(this.#o.config, r.config, safeSplit), timeoutMs: t };
       guard = { arm: { timeoutMs: t, weights: safe.weights } };
     }
-    const weights = this.#weights(r.config, asked);
+    const weights = routeWeights(this.#o.config, r.config, asked);
     const actor = options.actor ?? 'operator';
     await this.#serial(async () => {
+      // The guard's countdown starts when HAProxy takes the arm command: no earlier than this.
+      const armedAt = this.#clock.now();
       const applied = await this.#session(() => applySplitSession(this.#client, routeName, weights, guard));
       const from = r.split;
       r.split = reportedSplit(r.config, Object.values(applied.servers));
       r.applied = { asked, weights };
       if (guard === 'disarm') r.deadMan = null;
       else if (safe !== null)
-        r.deadMan = { safeSplit: safe.split, timeoutMs: safe.timeoutMs, lastHeartbeat: this.#clock.now(), weights: safe.weights };
+        r.deadMan = { safeSplit: safe.split, timeoutMs: safe.timeoutMs, lastHeartbeat: armedAt, weights: safe.weights };
       const deadMan = r.deadMan === null ? null : { safeSplit: r.deadMan.safeSplit, timeoutMs: r.deadMan.timeoutMs };
       this.#log.info({ route: routeName, from, to: r.split, asked, reason, actor }, 'split changed');
       this.#emit('split.changed', routeName, { from, to: r.split, asked, weights: weightsOf(applied.servers), reason, deadMan }, actor);
@@ -161,8 +164,10 @@ export class HaproxyDataPlane implements DataPlane {
       .then(([out]) => {
         if ((out as string[]).length > 0)
           throw new PiperError('PIPER_HAPROXY_COMMAND_FAILED', (out as string[]).join(' '), { source: 'upstream' });
-        // Fed once HAProxy answered: the guard had it by then.
-        if (r.deadMan !== null) r.deadMan.lastHeartbeat = this.#clock.now();
+        // Fed once HAProxy answered: the guard had it by then. A millisecond clock may not have
+        // moved since the last one; each acknowledged beat still moves it forward.
+        const dm = r.deadMan;
+        if (dm !== null) dm.lastHeartbeat = Math.max(this.#clock.now(), dm.lastHeartbeat + 1);
         this.#beatFailures = 0;
       })
       .catch((err: unknown) => {
@@ -252,7 +257,7 @@ export class HaproxyDataPlane implements DataPlane {
     if (previous === null) this.#firedSeen = Math.max(0, ...(guard?.fired.map((f) => f.seq) ?? []));
     if (guard !== null) this.#noteFired(guard, servers);
     this.#adopt(servers);
-    if (this.#reapply) await this.#reattach(pid, pid);
+    if (this.#reattachFrom !== null) await this.#reattach(this.#reattachFrom, pid);
     this.#noteHealth();
   }
 
@@ -316,12 +321,12 @@ export class HaproxyDataPlane implements DataPlane {
       }
     } catch (err) {
       // Retried at the next poll: a change HAProxy did not take is not reported as done.
-      this.#reapply = true;
+      this.#reattachFrom = previousPid;
       if (isPiperError(err) && UNREACHABLE.has(err.code)) this.#markUnreachable(err);
       this.#log.error({ err, pid }, 're-applying the splits to HAProxy failed; retrying');
       return;
     }
-    this.#reapply = false;
+    this.#reattachFrom = null;
     this.#log.warn({ previousPid, pid, routes: Object.keys(reapplied) }, 'reattached to HAProxy; splits re-applied');
     this.#emit('haproxy.reattached', 'haproxy', { previousPid, pid, reapplied, drained: [...this.#drained] }, 'haproxy');
   }
@@ -399,17 +404,6 @@ export class HaproxyDataPlane implements DataPlane {
     });
   }
 
-  /** Every server of the route's backend weighted for `split` (0 for pools it leaves out). */
-  #weights(route: RouteConfig, split: Split): Record<string, number> {
-    const pools: Record<string, PoolConfig> = {};
-    for (const p of routePools(route, Object.keys(this.#o.config.pools))) pools[p] = this.#o.config.pools[p] as PoolConfig;
-    const plan = serverWeights(split, pools);
-    const out: Record<string, number> = {};
-    for (const [pool, cfg] of Object.entries(pools)) for (const b of cfg.backends) out[serverName(pool, b.name)] = 0;
-    for (const s of plan.servers) out[serverName(s.pool, s.backend)] = s.weight;
-    return out;
-  }
-
   #routesHolding(pool: string): string[] {
     return [...this.#routes.values()]
       .filter((r) => routePools(r.config, Object.keys(this.#o.config.pools)).includes(pool))
@@ -448,28 +442,4 @@ export class HaproxyDataPlane implements DataPlane {
     this.#queue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A split over the pools the route's HAProxy backend holds: integer weights 0..10000, one above 0. */
-function checkSplit(split: unknown, route: RouteConfig, all: readonly string[], key: string): Split {
-  const pools = routePools(route, all);
-  if (split === null || typeof split !== 'object' || Array.isArray(split))
-    throw invalid(`${key}: must be an object of pool names to weights`);
-  const out: Record<string, number> = {};
-  let total = 0;
-  for (const [pool, w] of Object.entries(split)) {
-    if (!pools.includes(pool)) {
-      throw invalid(`${key}: unknown pool "${pool}" (pools: ${pools.join(', ')})`);
-    }
-    if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 10_000)
-      throw invalid(`${key}: weight of "${pool}" must be an integer from 0 to 10000, got ${JSON.stringify(w)}`);
-    out[pool] = w;
-    total += w;
-  }
-  if (total === 0) throw invalid(`${key}: at least one pool needs a weight above 0`);
-  return Object.freeze(out);
-}
-
-function invalid(message: string): PiperError {
-  return new PiperError('PIPER_BALANCER_INVALID_SPLIT', message, { source: 'operator', details: { status: 400 } });
 }
