@@ -192,9 +192,18 @@ ${pool}`,
     ),
   ];
   const piperCost = Array.from({ length: rounds }, (_, i) => p99('haproxy + piper', i + 1) - p99('haproxy alone', i + 1));
+  // A difference of 0.2 ms is decided only when HAProxy alone's own p99 holds still across rounds.
+  const aloneP99 = Array.from({ length: rounds }, (_, i) => p99('haproxy alone', i + 1));
+  const spread = Math.max(...aloneP99) - Math.min(...aloneP99);
+  const verdict =
+    spread > 1
+      ? `undecided: HAProxy alone's own p99 varied by ${f(spread)} ms between rounds`
+      : median(piperCost) <= 0.2
+        ? 'met'
+        : 'MISSED';
   lines.push(
     '',
-    `HAProxy steered by piper − HAProxy alone, p99 per round: ${piperCost.map((a) => f(a)).join(', ')} ms; median ${f(median(piperCost))} ms (target ≤ 0.2 ms: ${median(piperCost) <= 0.2 ? 'met' : 'MISSED'})`,
+    `HAProxy steered by piper − HAProxy alone, p99 per round: ${piperCost.map((a) => f(a)).join(', ')} ms; median ${f(median(piperCost))} ms (target ≤ 0.2 ms: ${verdict})`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
