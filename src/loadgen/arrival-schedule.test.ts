@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SeededRandom } from '../core/index.ts';
 import { ArrivalSchedule, planDurationMs, planExpectedCount, planRateAt, type RatePlan } from './arrival-schedule.ts';
 
 function drain(s: ArrivalSchedule): number[] {
@@ -50,5 +51,31 @@ describe('ArrivalSchedule', () => {
     const merged = parts.flat().sort((a, b) => a - b);
     assert.deepEqual(merged, whole);
     assert.ok(Math.abs((parts[0] as number[]).length - (parts[2] as number[]).length) <= 1);
+  });
+
+  it('draws Poisson arrivals: the count matches the rate, gaps are exponential (CV 1), and a seed repeats them', () => {
+    const plan: RatePlan = [{ durationMs: 200_000, fromRps: 50, toRps: 50 }];
+    const times = drain(new ArrivalSchedule(plan, undefined, new SeededRandom(7)));
+    // 10,000 expected; a Poisson count has sd 100.
+    assert.ok(Math.abs(times.length - 10_000) < 400, String(times.length));
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
+    assert.ok(Math.abs(mean - 20) < 0.8, `mean gap ${mean} ms`);
+    assert.ok(Math.abs(sd / mean - 1) < 0.05, `coefficient of variation ${sd / mean}`);
+    // P(gap > 3 mean) = e^-3 for an exponential gap; evenly spaced arrivals would have none.
+    const long = gaps.filter((g) => g > 60).length / gaps.length;
+    assert.ok(Math.abs(long - Math.exp(-3)) < 0.01, String(long));
+    assert.deepEqual(drain(new ArrivalSchedule(plan, undefined, new SeededRandom(7))), times);
+  });
+
+  it('Poisson slices are independent processes at rate / stride that superpose to the whole rate, ramps included', () => {
+    const plan: RatePlan = [{ durationMs: 100_000, fromRps: 0, toRps: 200 }];
+    const parts = [0, 1].map((offset) => drain(new ArrivalSchedule(plan, { offset, stride: 2 }, new SeededRandom(offset + 1))));
+    const all = parts.flat();
+    assert.ok(Math.abs(all.length - planExpectedCount(plan)) < 400, String(all.length));
+    // An up-ramp from 0: a quarter of the arrivals fall in the first half.
+    const firstHalf = all.filter((t) => t < 50_000).length / all.length;
+    assert.ok(Math.abs(firstHalf - 0.25) < 0.02, String(firstHalf));
   });
 });

@@ -1,4 +1,5 @@
 export {
+  type ArrivalProcess,
   ArrivalSchedule,
   type ArrivalSlice,
   planDurationMs,

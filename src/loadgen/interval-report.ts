@@ -48,6 +48,10 @@ export interface IntervalReport extends LoadCounts {
   /** For saturation checks: requests due at or after the tail start, and completions there. */
   tailScheduled: number;
   tailAnswered: number;
+  /** The judged window (see `LoadLoopOptions.judge`): requests due in it, slow ones, failed ones. */
+  judgedScheduled: number;
+  judgedSlow: number;
+  judgedErrors: number;
   /**
    * In-flight count sampled at each pacer wake-up in the first and second half of the tail (sum
    * and number of samples). A stalled loop takes no samples, so its own hiccups barely move them.
@@ -77,6 +81,9 @@ export function emptyIntervalCounts(): Omit<IntervalReport, 'latency' | 'complet
     inFlight: 0,
     tailScheduled: 0,
     tailAnswered: 0,
+    judgedScheduled: 0,
+    judgedSlow: 0,
+    judgedErrors: 0,
     inFlightEarlySum: 0,
     inFlightEarlySamples: 0,
     inFlightLateSum: 0,

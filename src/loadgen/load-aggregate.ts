@@ -57,6 +57,9 @@ export class LoadAggregate {
   readonly timeline: TimelinePoint[] = [];
   tailScheduled = 0;
   tailAnswered = 0;
+  judgedScheduled = 0;
+  judgedSlow = 0;
+  judgedErrors = 0;
   inFlightEarlySum = 0;
   inFlightEarlySamples = 0;
   inFlightLateSum = 0;
@@ -99,6 +102,9 @@ export class LoadAggregate {
       };
       open.counts.tailScheduled = 0;
       open.counts.tailAnswered = 0;
+      open.counts.judgedScheduled = 0;
+      open.counts.judgedSlow = 0;
+      open.counts.judgedErrors = 0;
       open.counts.inFlightEarlySum = 0;
       open.counts.inFlightEarlySamples = 0;
       open.counts.inFlightLateSum = 0;
@@ -117,6 +123,9 @@ export class LoadAggregate {
     c.inFlight += report.inFlight;
     c.tailScheduled += report.tailScheduled;
     c.tailAnswered += report.tailAnswered;
+    c.judgedScheduled += report.judgedScheduled;
+    c.judgedSlow += report.judgedSlow;
+    c.judgedErrors += report.judgedErrors;
     c.inFlightEarlySum += report.inFlightEarlySum;
     c.inFlightEarlySamples += report.inFlightEarlySamples;
     c.inFlightLateSum += report.inFlightLateSum;
@@ -158,6 +167,9 @@ export class LoadAggregate {
     addInto(t.errors, c.errors);
     this.tailScheduled += c.tailScheduled;
     this.tailAnswered += c.tailAnswered;
+    this.judgedScheduled += c.judgedScheduled;
+    this.judgedSlow += c.judgedSlow;
+    this.judgedErrors += c.judgedErrors;
     this.inFlightEarlySum += c.inFlightEarlySum;
     this.inFlightEarlySamples += c.inFlightEarlySamples;
     this.inFlightLateSum += c.inFlightLateSum;

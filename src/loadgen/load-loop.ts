@@ -1,6 +1,6 @@
-import type { Clock, Random, TimerHandle } from '../core/index.ts';
+import { type Clock, type Random, SeededRandom, type TimerHandle } from '../core/index.ts';
 import { LatencyHistogram } from '../telemetry/index.ts';
-import { ArrivalSchedule, type ArrivalSlice, type RatePlan } from './arrival-schedule.ts';
+import { type ArrivalProcess, ArrivalSchedule, type ArrivalSlice, type RatePlan } from './arrival-schedule.ts';
 import type { GeneratorProbe } from './generator-probe.ts';
 import type { IntervalReport } from './interval-report.ts';
 import type { RequestMix } from './request-mix.ts';
@@ -8,7 +8,14 @@ import type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './
 
 /** Open model: arrivals follow the plan whatever the target does. Closed: N users back to back. */
 export type WorkloadModel =
-  | { kind: 'open'; plan: RatePlan; slice?: ArrivalSlice }
+  | {
+      kind: 'open';
+      plan: RatePlan;
+      slice?: ArrivalSlice;
+      /** Evenly spaced (default) or Poisson; Poisson gaps are drawn from `arrivalSeed`. */
+      arrivals?: ArrivalProcess;
+      arrivalSeed?: number;
+    }
   | { kind: 'closed'; concurrency: number; durationMs: number };
 
 /** Options of one generator loop (one thread). */
@@ -28,9 +35,21 @@ export interface LoadLoopOptions {
   intervalMs?: number;
   probe: GeneratorProbe;
   onInterval: (report: IntervalReport) => void;
+  /**
+   * Counts, for requests due at or after `fromMs`, how many there were, how many missed the
+   * latency bound (slow answers, time-outs, unsent) and how many failed: what a capacity verdict
+   * judges, without the start of a trial, when a queue is still filling from empty.
+   */
+  judge?: JudgedWindow;
   /** Encode histograms in reports (for posting across threads); otherwise hand them over. */
   encodeHistograms?: boolean;
   signal?: AbortSignal;
+}
+
+/** The part of a run a verdict judges: requests due from `fromMs`, against a latency bound. */
+export interface JudgedWindow {
+  fromMs: number;
+  boundMs: number;
 }
 
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
@@ -49,6 +68,8 @@ export class LoadLoop implements SendSink {
   readonly #tailFrom: number;
   readonly #tailUntil: number;
   readonly #schedule: ArrivalSchedule | null;
+  readonly #judgeFrom: number;
+  readonly #judgeBound: number;
   #t0 = 0;
   #nextDue: number | undefined;
   #interval = 0;
@@ -74,7 +95,13 @@ export class LoadLoop implements SendSink {
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#tailFrom = options.tailFromMs ?? Number.POSITIVE_INFINITY;
     this.#tailUntil = options.tailUntilMs ?? Number.POSITIVE_INFINITY;
-    this.#schedule = options.model.kind === 'open' ? new ArrivalSchedule(options.model.plan, options.model.slice) : null;
+    const m = options.model;
+    this.#schedule =
+      m.kind === 'open'
+        ? new ArrivalSchedule(m.plan, m.slice, m.arrivals === 'poisson' ? new SeededRandom(m.arrivalSeed ?? 1) : null)
+        : null;
+    this.#judgeFrom = options.judge?.fromMs ?? Number.POSITIVE_INFINITY;
+    this.#judgeBound = options.judge?.boundMs ?? Number.POSITIVE_INFINITY;
   }
 
   /** Runs to the end of the plan and the last answer or timeout; resolves after the last report. */
@@ -125,11 +152,16 @@ export class LoadLoop implements SendSink {
       c.statuses[cls] = (c.statuses[cls] ?? 0) + 1;
       this.#latency.record(now - req.intendedAt);
       if (!Number.isNaN(req.startedAt)) this.#service.record(now - req.startedAt);
-      if (status >= 200 && status < 400) {
+      const ok = status >= 200 && status < 400;
+      if (ok) {
         c.completed++;
         this.#completedLatency.record(now - req.intendedAt);
       } else {
         c.failed++;
+      }
+      if (this.#judged(req)) {
+        if (now - req.intendedAt > this.#judgeBound) c.judgedSlow++;
+        if (!ok) c.judgedErrors++;
       }
       // Any answer counts for saturation: a target failing fast is not falling behind.
       const at = now - this.#t0;
@@ -142,12 +174,21 @@ export class LoadLoop implements SendSink {
     }
   }
 
-  #fail(req: InFlightRequest, kind: SendErrorKind, _now: number): void {
+  #judged(req: InFlightRequest): boolean {
+    return req.intendedAt - this.#t0 >= this.#judgeFrom;
+  }
+
+  #fail(req: InFlightRequest, kind: SendErrorKind, now: number): void {
     req.done = true;
     this.#inFlight--;
     const c = this.#c;
     if (kind === 'timeout') c.timedOut++;
     else c.failed++;
+    if (this.#judged(req)) {
+      // A time-out never met the bound; a failed connection is an error whatever its timing.
+      if (kind === 'timeout' || now - req.intendedAt > this.#judgeBound) c.judgedSlow++;
+      c.judgedErrors++;
+    }
     c.errors[kind] = (c.errors[kind] ?? 0) + 1;
     req.cancel?.abort(new Error(kind === 'timeout' ? 'load generator timeout' : 'load run stopped'));
   }
@@ -218,8 +259,14 @@ export class LoadLoop implements SendSink {
     const c = this.#c;
     c.scheduled++;
     if (dueMs >= this.#tailFrom && dueMs < this.#tailUntil) c.tailScheduled++;
+    const judged = dueMs >= this.#judgeFrom;
+    if (judged) c.judgedScheduled++;
     if (this.#inFlight >= this.#o.maxInFlight) {
       c.unsent++;
+      if (judged) {
+        c.judgedSlow++;
+        c.judgedErrors++;
+      }
       return;
     }
     const intendedAt = this.#t0 + dueMs;
@@ -313,6 +360,9 @@ function freshCounts() {
     errors: {} as Record<string, number>,
     tailScheduled: 0,
     tailAnswered: 0,
+    judgedScheduled: 0,
+    judgedSlow: 0,
+    judgedErrors: 0,
     inFlightEarlySum: 0,
     inFlightEarlySamples: 0,
     inFlightLateSum: 0,

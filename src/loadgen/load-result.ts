@@ -49,6 +49,11 @@ export interface LoadResult {
   errorRatio: number;
   generator: GeneratorHealth;
   saturation: SaturationSignals;
+  /**
+   * With `judge`: requests due in the judged window, those that missed the latency bound
+   * (slow, timed out or unsent) and those that failed (any error, time-outs and unsent included).
+   */
+  judged: { scheduled: number; slow: number; errors: number } | null;
   thresholds: ThresholdResult[];
   /** Why the run stopped early, or null. */
   aborted: string | null;

@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { type Clock, PiperError, type Random } from '../core/index.ts';
-import { planDurationMs, type RatePlan } from './arrival-schedule.ts';
+import { type ArrivalProcess, planDurationMs, type RatePlan } from './arrival-schedule.ts';
 import { EventLoopProbe, type GeneratorProbe } from './generator-probe.ts';
 import { createHttpSender, type HttpSenderKind } from './http-sender.ts';
 import type { IntervalReport } from './interval-report.ts';
 import { LoadAggregate, type LoadCounts, type TimelinePoint } from './load-aggregate.ts';
-import { LoadLoop, type WorkloadModel } from './load-loop.ts';
+import { type JudgedWindow, LoadLoop, type WorkloadModel } from './load-loop.ts';
 import type { GeneratorHealth, LoadResult, SaturationSignals } from './load-result.ts';
 import type { FromWorker, LoadWorkerData, ToWorker } from './load-worker.ts';
 import { RequestMix, type RequestSpec } from './request-mix.ts';
@@ -13,7 +13,9 @@ import type { RequestSender } from './request-sender.ts';
 import { errorRatio, evaluateThresholds, type Threshold } from './threshold.ts';
 
 /** The workload of a run, before it is split across workers. */
-export type LoadModel = { kind: 'open'; plan: RatePlan } | { kind: 'closed'; concurrency: number; durationMs: number };
+export type LoadModel =
+  | { kind: 'open'; plan: RatePlan; /** Evenly spaced (default) or Poisson arrivals. */ arrivals?: ArrivalProcess }
+  | { kind: 'closed'; concurrency: number; durationMs: number };
 
 /** What the progress callback sees after each interval. */
 export interface LoadProgress {
@@ -45,6 +47,8 @@ export interface RunLoadOptions {
   thresholds?: readonly Threshold[];
   /** Abort when some threshold has been breached in every interval for this long. */
   abortAfterMs?: number;
+  /** Counts requests due from `fromMs` against `boundMs` apart (capacity verdicts). */
+  judge?: JudgedWindow;
   /** Start of the tail used for the saturation check (ms). Default: a third of the plan. */
   tailFromMs?: number;
   intervalMs?: number;
@@ -121,7 +125,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   });
 
   try {
-    const common = { maxInFlight, timeoutMs, tailFromMs, tailUntilMs: plannedMs, intervalMs };
+    const common = { maxInFlight, timeoutMs, tailFromMs, tailUntilMs: plannedMs, intervalMs, judge: options.judge };
     if (workers === 1) {
       await runInProcess(options, common, connections, aggregate, stopper.signal);
     } else {
@@ -144,6 +148,7 @@ interface CommonLoopOptions {
   tailFromMs: number;
   tailUntilMs: number;
   intervalMs: number;
+  judge: JudgedWindow | undefined;
 }
 
 async function runInProcess(
@@ -165,13 +170,14 @@ async function runInProcess(
     });
   const probe = options.probe ?? new EventLoopProbe();
   try {
+    const m = options.model;
     const loop = new LoadLoop({
       clock,
       random: options.random,
       sender,
       mix: new RequestMix(options.requests),
-      model: options.model.kind === 'open' ? { kind: 'open', plan: options.model.plan } : options.model,
-      ...common,
+      model: m.kind === 'open' ? { kind: 'open', plan: m.plan, ...arrivalsOf(m, options.random) } : m,
+      ...withoutUndefined(common),
       probe,
       onInterval: (r) => aggregate.add(r),
       signal,
@@ -197,10 +203,11 @@ async function runInWorkers(
   const done: Promise<void>[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < workers; i++) {
+    const m = options.model;
     const model: WorkloadModel =
-      options.model.kind === 'open'
-        ? { kind: 'open', plan: options.model.plan, slice: { offset: i, stride: workers } }
-        : { kind: 'closed', concurrency: share(options.model.concurrency, workers, i), durationMs: options.model.durationMs };
+      m.kind === 'open'
+        ? { kind: 'open', plan: m.plan, slice: { offset: i, stride: workers }, ...arrivalsOf(m, options.random) }
+        : { kind: 'closed', concurrency: share(m.concurrency, workers, i), durationMs: m.durationMs };
     const data: LoadWorkerData = {
       target: options.target,
       ...(options.httpSender === undefined ? {} : { httpSender: options.httpSender }),
@@ -212,6 +219,7 @@ async function runInWorkers(
       tailFromMs: common.tailFromMs,
       tailUntilMs: common.tailUntilMs,
       intervalMs: common.intervalMs,
+      ...(common.judge === undefined ? {} : { judge: common.judge }),
       seed: options.random.int(2 ** 31),
     };
     const worker = new Worker(file, { workerData: data });
@@ -252,6 +260,17 @@ async function runInWorkers(
     signal.removeEventListener('abort', stopAll);
     await Promise.all(threads.map((w) => w.terminate()));
   }
+}
+
+// Poisson gaps come from a stream of their own (seeded from the run's Random), so the request-mix
+// picks and the arrival times are each reproducible from the seed.
+function arrivalsOf(model: { arrivals?: ArrivalProcess }, random: RunLoadOptions['random']) {
+  return model.arrivals === 'poisson' ? { arrivals: 'poisson' as const, arrivalSeed: random.int(2 ** 31) } : {};
+}
+
+function withoutUndefined(common: CommonLoopOptions) {
+  const { judge, ...rest } = common;
+  return judge === undefined ? rest : { ...rest, judge };
 }
 
 function share(total: number, parts: number, i: number): number {
@@ -295,6 +314,8 @@ function buildResult(
     errorRatio: errorRatio(c),
     generator,
     saturation: saturation(agg, run.workers),
+    judged:
+      options.judge === undefined ? null : { scheduled: agg.judgedScheduled, slow: agg.judgedSlow, errors: agg.judgedErrors },
     thresholds: evaluateThresholds(run.thresholds, c, agg.latency),
     aborted: run.aborted,
     timeline: agg.timeline,

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SeededRandom, SystemClock } from '../core/index.ts';
 import { EventLoopProbe } from './generator-probe.ts';
 import { createHttpSender, type HttpSenderKind } from './http-sender.ts';
-import { LoadLoop, type WorkloadModel } from './load-loop.ts';
+import { type JudgedWindow, LoadLoop, type WorkloadModel } from './load-loop.ts';
 import { RequestMix, type RequestSpec } from './request-mix.ts';
 
 /** What the coordinator hands each worker thread. */
@@ -17,6 +17,7 @@ export interface LoadWorkerData {
   tailFromMs: number;
   tailUntilMs: number;
   intervalMs: number;
+  judge?: JudgedWindow;
   seed: number;
 }
 
@@ -58,6 +59,7 @@ if (parentPort !== null) {
           tailFromMs: data.tailFromMs,
           tailUntilMs: data.tailUntilMs,
           intervalMs: data.intervalMs,
+          ...(data.judge === undefined ? {} : { judge: data.judge }),
           probe,
           encodeHistograms: true,
           onInterval: (report) => post({ type: 'interval', report }),
