@@ -1,4 +1,5 @@
 import { type Clock, PiperError, type Random } from '../core/index.ts';
+import type { ArrivalProcess } from './arrival-schedule.ts';
 import { CapacitySearch, type SearchPhase, type SearchStep } from './capacity-search.ts';
 import type { HttpSenderKind } from './http-sender.ts';
 import type { LoadProgress, RunLoadOptions } from './load-run.ts';
@@ -7,6 +8,8 @@ import { constantPlan } from './rate-plan.ts';
 import type { RequestSpec } from './request-mix.ts';
 import type { Slo } from './slo.ts';
 import { parseThreshold } from './threshold.ts';
+import { RateEvidence } from './rate-evidence.ts';
+import { drainTarget } from './target-drain.ts';
 import { judgeTrial, type TrialRecord, type TrialVerdict } from './trial-verdict.ts';
 import { minSamplesToPass } from './verdict-statistics.ts';
 
@@ -32,8 +35,15 @@ export interface FindCapacityOptions {
   maxRps?: number;
   /** Shortest trial; lengthened until a clean trial can pass the statistics. Default 10 s. */
   trialMs?: number;
-  /** Longest trial. Default 60 s. */
+  /**
+   * Longest trial, and the judged time a rate may gather while searching before a verdict the
+   * statistics cannot settle counts as a failure. Confirmation trials run this long. Default 60 s.
+   */
   maxTrialMs?: number;
+  /** Arrivals of every trial: `poisson` (default: what real traffic looks like) or `constant`. */
+  arrivals?: ArrivalProcess;
+  /** Longest wait for the target to work off a trial's backlog before the next one. Default 30 s. */
+  drainMaxMs?: number;
   /** Warm-up before the search, discarded. Default: one trial length at half the start rate. */
   warmupMs?: number;
   /** Stop when U/L − 1 ≤ precision. Default 0.02. */
@@ -56,6 +66,7 @@ export interface FindCapacityOptions {
 /** Progress of a capacity search, for a live display. */
 export type CapacityProgress =
   | { type: 'warmup'; rateRps: number; durationMs: number }
+  | { type: 'drain'; durationMs: number }
   | { type: 'trial-start'; phase: SearchPhase; rateRps: number; durationMs: number; index: number }
   | { type: 'trial-tick'; phase: SearchPhase; rateRps: number; load: LoadProgress }
   | { type: 'trial-end'; verdict: TrialVerdict }
@@ -68,13 +79,24 @@ export interface CapacityResult {
   slo: { p99Ms: number; maxErrorRatio: number };
   /** Highest rate that passed (and was confirmed, when `confirmed`). */
   capacityRps: number;
+  /**
+   * Where the capacity lies, as far as the trials showed: `lowerRps` passed (the certified
+   * capacity), `upperRps` is the lowest rate shown to fail (saturated, stopped by the fail-fast
+   * rule, or statistically over the SLO); null when no trial showed a failure.
+   */
+  interval: { lowerRps: number; upperRps: number | null };
+  /** Arrival process of the trials. */
+  arrivals: ArrivalProcess;
   /** Confidence level of each verdict (1 − α). */
   confidence: number;
   /** Epoch ms when the result was certified. */
   certifiedAt: number;
   require?: { factor: number; peakRps: number; passed: boolean };
   trials: TrialRecord[];
-  /** Why the search ended, the lowest failing rate, and whether confirmations passed. */
+  /**
+   * Why the search ended, the lowest rate that failed or could not be shown to pass (with
+   * `below-minimum`, the minimum rate, whose own trial failed), and whether confirmations passed.
+   */
   reason: Extract<SearchStep, { done: true }>['reason'];
   failedAtRps: number | null;
   confirmed: boolean;
@@ -84,9 +106,13 @@ export interface CapacityResult {
 
 /**
  * Finds the highest rate the target sustains under the SLO: warm-up, exponential bracketing,
- * log-space bisection, confirmation (ANCHORS §2.6). Each trial is an open-model constant-rate
- * run judged by a binomial test for p99, an upper confidence bound for errors, and saturation
- * signals; a trial the generator could not offer ends the search as generator-limited.
+ * log-space bisection, confirmation (ANCHORS §2.6). Each trial is an open-model run at one rate
+ * (Poisson arrivals by default) whose first quarter settles unjudged; the rest is judged, pooled
+ * with earlier trials at the same rate, by a binomial test for p99, an extrapolated p99, and
+ * confidence bounds for errors; saturation fails it. A verdict the pooled samples cannot settle
+ * is retested at the same rate (never a step down for one stray error); between trials the
+ * target works off any backlog. A rate the generator could not offer three times in a row ends
+ * the search as generator-limited.
  */
 export async function findCapacity(options: FindCapacityOptions): Promise<CapacityResult> {
   const run = options.run ?? runLoad;
@@ -95,30 +121,34 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `confidence: must be between 0 and 1, got ${confidence}`, { source: 'config' });
   }
   const alpha = Number((1 - confidence).toPrecision(12));
+  const arrivals = options.arrivals ?? 'poisson';
   const requiredRps = options.require ? options.require.factor * options.require.peakRps : undefined;
   const startRps = options.startRps ?? requiredRps ?? 100;
   const trialMs = options.trialMs ?? 10_000;
   const maxTrialMs = Math.max(trialMs, options.maxTrialMs ?? 60_000);
+  const confirmations = options.confirmations ?? 2;
   // A clean trial must hold enough samples to pass both tests at this confidence.
   const minSamples = Math.max(minSamplesToPass(0.01, alpha), minSamplesToPass(options.slo.maxErrorRatio, alpha));
-  const trialLength = (rate: number): number => Math.min(maxTrialMs, Math.max(trialMs, Math.ceil((minSamples / rate) * 1000 * 1.1)));
   const search = new CapacitySearch({
     startRps,
     precision: options.precision ?? 0.02,
-    confirmations: options.confirmations ?? 2,
+    confirmations,
     minRps: options.minRps ?? 1,
     maxRps: options.maxRps ?? 100_000,
-    maxTrials: options.maxTrials ?? 40,
+    maxTrials: options.maxTrials ?? 60,
   });
   // Anything slower than 5× the bound is a miss already; waiting longer only delays the verdict.
   const timeoutMs = Math.max(1000, 5 * options.slo.p99Ms);
   const trialOptions = (rate: number, durationMs: number): RunLoadOptions => ({
     target: options.target,
     requests: options.requests,
-    model: { kind: 'open', plan: constantPlan(rate, durationMs) },
+    model: { kind: 'open', plan: constantPlan(rate, durationMs), arrivals },
     clock: options.clock,
     random: options.random,
     timeoutMs,
+    // The start of a trial is not judged: a queue fills from empty (or works off what the drain
+    // left) before it shows the rate's steady state.
+    judge: { fromMs: settleMs(durationMs), boundMs: options.slo.p99Ms },
     // Fail fast (k6 abortOnFail): far over the bound for 2 s in a row settles the verdict.
     thresholds: [
       parseThreshold(`p99<${5 * options.slo.p99Ms}ms`),
@@ -132,6 +162,21 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
   });
   const interrupted = (): PiperError =>
     new PiperError('PIPER_LOADGEN_INTERRUPTED', 'capacity search interrupted before it concluded', { source: 'operator' });
+  const drain = async (): Promise<void> => {
+    const durationMs = await drainTarget({
+      target: options.target,
+      requests: options.requests,
+      clock: options.clock,
+      random: options.random,
+      run,
+      boundMs: options.slo.p99Ms,
+      maxMs: options.drainMaxMs ?? 30_000,
+      ...(options.httpSender === undefined ? {} : { httpSender: options.httpSender }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    options.onProgress?.({ type: 'drain', durationMs });
+    if (options.signal?.aborted) throw interrupted();
+  };
 
   const warmRate = Math.max(options.minRps ?? 1, startRps / 2);
   const warmMs = options.warmupMs ?? trialMs;
@@ -139,30 +184,53 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     options.onProgress?.({ type: 'warmup', rateRps: warmRate, durationMs: warmMs });
     await run({ ...trialOptions(warmRate, warmMs), thresholds: [] });
     if (options.signal?.aborted) throw interrupted();
+    await drain();
   }
 
+  // Evidence per rate, kept apart for the search and for the confirmation (which starts afresh).
+  const evidence = new Map<string, RateEvidence>();
+  const lengths = new Map<string, number>();
   const verdicts: TrialVerdict[] = [];
   for (let step = search.step(); !step.done; step = search.step()) {
-    const durationMs = trialLength(step.rateRps);
-    options.onProgress?.({ type: 'trial-start', phase: step.phase, rateRps: step.rateRps, durationMs, index: verdicts.length });
     const phase = step.phase;
     const rate = step.rateRps;
+    const key = `${phase === 'confirm' ? 'confirm' : 'search'}@${rate}`;
+    const before = evidence.get(key) ?? new RateEvidence(rate);
+    const budgetMs = phase === 'confirm' ? Math.max(1, confirmations) * maxTrialMs : maxTrialMs;
+    // Short trials while searching, the full length to confirm (MLRsearch); a retest doubles.
+    const first = phase === 'confirm' ? maxTrialMs : Math.min(maxTrialMs, Math.max(trialMs, samplesMs(minSamples, rate)));
+    const durationMs = Math.min(maxTrialMs, lengths.get(key) ?? first);
+    lengths.set(key, durationMs * 2);
+    const judgedMs = durationMs - settleMs(durationMs);
+    options.onProgress?.({ type: 'trial-start', phase, rateRps: rate, durationMs, index: verdicts.length });
     const result = await run({
       ...trialOptions(rate, durationMs),
       onProgress: (load) => options.onProgress?.({ type: 'trial-tick', phase, rateRps: rate, load }),
     });
     if (options.signal?.aborted) throw interrupted();
-    const verdict = judgeTrial(result, rate, phase, options.slo, alpha);
-    verdicts.push(verdict);
-    options.onProgress?.({ type: 'trial-end', verdict });
-    search.record(verdict.verdict);
+    const judged = judgeTrial(result, rate, phase, {
+      slo: options.slo,
+      alpha,
+      evidence: before,
+      judgedMs,
+      mayRetest: before.judgedMs + judgedMs < budgetMs,
+    });
+    evidence.set(key, judged.evidence);
+    verdicts.push(judged.verdict);
+    options.onProgress?.({ type: 'trial-end', verdict: judged.verdict });
+    search.record(judged.verdict.verdict);
+    if (!search.step().done) await drain();
   }
   const end = search.step() as Extract<SearchStep, { done: true }>;
+  const shownFailures = verdicts.filter((v) => v.shown).map((v) => v.rateRps);
+  const upperRps = shownFailures.length > 0 ? Math.min(...shownFailures) : null;
   const result: CapacityResult = {
     target: options.target,
     pool: options.pool ?? null,
     slo: { p99Ms: options.slo.p99Ms, maxErrorRatio: options.slo.maxErrorRatio },
     capacityRps: round2(end.capacityRps),
+    interval: { lowerRps: round2(end.capacityRps), upperRps: upperRps === null ? null : round2(Math.max(upperRps, end.capacityRps)) },
+    arrivals,
     confidence,
     certifiedAt: options.clock.now(),
     ...(options.require === undefined
@@ -180,11 +248,23 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     failedAtRps: Number.isFinite(end.failedAtRps) ? round2(end.failedAtRps) : null,
     confirmed: end.confirmed,
     limits: [
-      ...new Set(verdicts.filter((v) => v.verdict !== 'pass').flatMap((v) => v.reasons.map((r) => `${round2(v.rateRps)}/s: ${r}`))),
+      ...new Set(verdicts.filter((v) => v.verdict === 'fail').flatMap((v) => v.reasons.map((r) => `${round2(v.rateRps)}/s: ${r}`))),
     ].slice(0, 10),
   };
   options.onProgress?.({ type: 'done', result });
   return result;
+}
+
+/** Unjudged start of a trial: a quarter of it, between 0.5 s and 10 s. */
+function settleMs(durationMs: number): number {
+  return Math.min(10_000, Math.max(500, durationMs / 4));
+}
+
+/** Trial length whose judged window holds `samples` requests at `rate` (with 10 % to spare). */
+function samplesMs(samples: number, rate: number): number {
+  const judged = Math.ceil((samples / rate) * 1000 * 1.1);
+  // The judged part is three quarters of the trial, unless the settle floor or cap applies.
+  return Math.max(judged + 500, Math.min(Math.ceil(judged / 0.75), judged + 10_000));
 }
 
 function round2(x: number): number {

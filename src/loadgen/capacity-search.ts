@@ -1,5 +1,9 @@
-/** The verdict of one trial as the search sees it. `invalid`: the generator could not offer the rate. */
-export type TrialOutcome = 'pass' | 'fail' | 'invalid';
+/**
+ * The verdict of one trial as the search sees it. `invalid`: the generator could not offer the
+ * rate. `retest`: the evidence at the rate did not settle the verdict either way (one stray error,
+ * a p99 close to the bound), so the same rate is tried again and the samples pooled.
+ */
+export type TrialOutcome = 'pass' | 'fail' | 'invalid' | 'retest';
 
 /** Phase of the search a trial belongs to. */
 export type SearchPhase = 'bracket' | 'bisect' | 'confirm';
@@ -9,7 +13,7 @@ export type SearchStep =
   | { done: false; phase: SearchPhase; rateRps: number }
   | {
       done: true;
-      /** Highest rate shown to pass (0 when even the lowest rate failed). */
+      /** Highest rate shown to pass (0 when even the lowest rate, `minRps`, failed its own trial). */
       capacityRps: number;
       /** Lowest rate seen to fail (Infinity when none failed). */
       failedAtRps: number;
@@ -34,9 +38,11 @@ export interface CapacitySearchOptions {
 
 /**
  * The capacity search as a pure state machine (ANCHORS §2.6): exponential bracketing from the
- * start rate (doubling up, or halving down when it fails), bisection in log space (next rate
- * √(L · U)) until U/L − 1 ≤ precision, then confirmation runs at L; a failed confirmation lowers
- * L by the precision and confirms again (MLPerf's rule). No I/O: the caller runs the trials.
+ * start rate (doubling up, or halving down in log space to `minRps` when it fails), bisection in
+ * log space (next rate √(L · U)) until U/L − 1 ≤ precision, then confirmation runs at L; a failed
+ * confirmation lowers L by the precision and confirms again (MLPerf's rule). A `retest` runs the
+ * same rate again. The search ends `below-minimum` only after a trial at `minRps` itself failed.
+ * No I/O: the caller runs the trials.
  */
 export class CapacitySearch {
   readonly #o: CapacitySearchOptions;
@@ -75,6 +81,7 @@ export class CapacitySearch {
       return;
     }
     this.#invalidInARow = 0;
+    if (outcome === 'retest') return;
     if (this.#phase === 'confirm') {
       if (outcome === 'pass') {
         this.#confirmed++;
@@ -82,13 +89,14 @@ export class CapacitySearch {
         return;
       }
       this.#upper = rate;
-      this.#lower = rate * (1 - this.#o.precision);
       this.#confirmed = 0;
-      if (this.#lower < this.#o.minRps) {
+      // "Below the minimum" only once a trial at the minimum itself failed.
+      if (rate <= this.#o.minRps) {
         this.#lower = 0;
         this.#finish('below-minimum');
         return;
       }
+      this.#lower = Math.max(this.#o.minRps, rate * (1 - this.#o.precision));
       this.#next = this.#lower;
       return;
     }

@@ -48,10 +48,14 @@ export interface IntervalReport extends LoadCounts {
   /** For saturation checks: requests due at or after the tail start, and completions there. */
   tailScheduled: number;
   tailAnswered: number;
-  /** The judged window (see `LoadLoopOptions.judge`): requests due in it, slow ones, failed ones. */
+  /**
+   * The judged window (see `LoadLoopOptions.judge`): requests due in it, those over the bound,
+   * failed ones, and the latency (from intended send) of its answers.
+   */
   judgedScheduled: number;
   judgedSlow: number;
   judgedErrors: number;
+  judgedLatency: HistogramPayload;
   /**
    * In-flight count sampled at each pacer wake-up in the first and second half of the tail (sum
    * and number of samples). A stalled loop takes no samples, so its own hiccups barely move them.
@@ -67,7 +71,7 @@ export interface IntervalReport extends LoadCounts {
 }
 
 /** A report with every count at zero, for merging into. */
-export function emptyIntervalCounts(): Omit<IntervalReport, 'latency' | 'completedLatency' | 'service' | 'sendLag'> {
+export function emptyIntervalCounts(): Omit<IntervalReport, 'latency' | 'completedLatency' | 'service' | 'sendLag' | 'judgedLatency'> {
   return {
     interval: 0,
     scheduled: 0,

@@ -35,6 +35,7 @@ interface OpenInterval {
   completedLatency: LatencyHistogram;
   service: LatencyHistogram;
   sendLag: LatencyHistogram;
+  judgedLatency: LatencyHistogram;
 }
 
 /** Timeline points kept at most; a longer run halves its resolution (memory stays bounded). */
@@ -60,6 +61,8 @@ export class LoadAggregate {
   judgedScheduled = 0;
   judgedSlow = 0;
   judgedErrors = 0;
+  /** Latency of the judged window's answers (see `LoadLoopOptions.judge`). */
+  readonly judgedLatency = new LatencyHistogram();
   inFlightEarlySum = 0;
   inFlightEarlySamples = 0;
   inFlightLateSum = 0;
@@ -99,6 +102,7 @@ export class LoadAggregate {
         completedLatency: new LatencyHistogram(),
         service: new LatencyHistogram(),
         sendLag: new LatencyHistogram(),
+        judgedLatency: new LatencyHistogram(),
       };
       open.counts.tailScheduled = 0;
       open.counts.tailAnswered = 0;
@@ -138,6 +142,7 @@ export class LoadAggregate {
     open.completedLatency.merge(histogramOf(report.completedLatency));
     open.service.merge(histogramOf(report.service));
     open.sendLag.merge(histogramOf(report.sendLag));
+    open.judgedLatency.merge(histogramOf(report.judgedLatency));
     open.reports++;
     if (open.reports >= this.#sources) this.#finish(report.interval, open);
   }
@@ -169,6 +174,7 @@ export class LoadAggregate {
     this.tailAnswered += c.tailAnswered;
     this.judgedScheduled += c.judgedScheduled;
     this.judgedSlow += c.judgedSlow;
+    this.judgedLatency.merge(open.judgedLatency);
     this.judgedErrors += c.judgedErrors;
     this.inFlightEarlySum += c.inFlightEarlySum;
     this.inFlightEarlySamples += c.inFlightEarlySamples;

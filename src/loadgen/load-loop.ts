@@ -37,7 +37,8 @@ export interface LoadLoopOptions {
   onInterval: (report: IntervalReport) => void;
   /**
    * Counts, for requests due at or after `fromMs`, how many there were, how many missed the
-   * latency bound (slow answers, time-outs, unsent) and how many failed: what a capacity verdict
+   * latency bound (slow answers, time-outs, unsent) and how many failed, and keeps the latency
+   * histogram of their answers: what a capacity verdict
    * judges, without the start of a trial, when a queue is still filling from empty.
    */
   judge?: JudgedWindow;
@@ -89,6 +90,7 @@ export class LoadLoop implements SendSink {
   #completedLatency = new LatencyHistogram();
   #service = new LatencyHistogram();
   #sendLag = new LatencyHistogram();
+  #judgedLatency = new LatencyHistogram();
 
   constructor(options: LoadLoopOptions) {
     this.#o = options;
@@ -160,7 +162,9 @@ export class LoadLoop implements SendSink {
         c.failed++;
       }
       if (this.#judged(req)) {
-        if (now - req.intendedAt > this.#judgeBound) c.judgedSlow++;
+        const latency = now - req.intendedAt;
+        this.#judgedLatency.record(latency);
+        if (latency > this.#judgeBound) c.judgedSlow++;
         if (!ok) c.judgedErrors++;
       }
       // Any answer counts for saturation: a target failing fast is not falling behind.
@@ -325,6 +329,7 @@ export class LoadLoop implements SendSink {
       completedLatency: encode ? this.#completedLatency.encode() : this.#completedLatency,
       service: encode ? this.#service.encode() : this.#service,
       sendLag: encode ? this.#sendLag.encode() : this.#sendLag,
+      judgedLatency: encode ? this.#judgedLatency.encode() : this.#judgedLatency,
       loopDelayP99Ms: health.loopDelayP99Ms,
       utilization: health.utilization,
     };
@@ -335,12 +340,14 @@ export class LoadLoop implements SendSink {
       this.#completedLatency.reset();
       this.#service.reset();
       this.#sendLag.reset();
+      this.#judgedLatency.reset();
     } else {
       // The report owns the handed-over histograms now.
       this.#latency = new LatencyHistogram();
       this.#completedLatency = new LatencyHistogram();
       this.#service = new LatencyHistogram();
       this.#sendLag = new LatencyHistogram();
+      this.#judgedLatency = new LatencyHistogram();
     }
     this.#c = freshCounts();
     this.#interval++;

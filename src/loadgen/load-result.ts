@@ -51,9 +51,10 @@ export interface LoadResult {
   saturation: SaturationSignals;
   /**
    * With `judge`: requests due in the judged window, those that missed the latency bound
-   * (slow, timed out or unsent) and those that failed (any error, time-outs and unsent included).
+   * (slow, timed out or unsent), those that failed (any error, time-outs and unsent included),
+   * and the HDR histogram (µs, compressed base64) of the latency of its answers.
    */
-  judged: { scheduled: number; slow: number; errors: number } | null;
+  judged: { scheduled: number; slow: number; errors: number; latency: string } | null;
   thresholds: ThresholdResult[];
   /** Why the run stopped early, or null. */
   aborted: string | null;

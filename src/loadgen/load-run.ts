@@ -315,7 +315,12 @@ function buildResult(
     generator,
     saturation: saturation(agg, run.workers),
     judged:
-      options.judge === undefined ? null : { scheduled: agg.judgedScheduled, slow: agg.judgedSlow, errors: agg.judgedErrors },
+      options.judge === undefined ? null : {
+            scheduled: agg.judgedScheduled,
+            slow: agg.judgedSlow,
+            latency: agg.judgedLatency.encode(),
+            errors: agg.judgedErrors,
+          },
     thresholds: evaluateThresholds(run.thresholds, c, agg.latency),
     aborted: run.aborted,
     timeline: agg.timeline,

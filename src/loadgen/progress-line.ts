@@ -19,13 +19,15 @@ export function formatCapacityProgress(e: CapacityProgress): { line: string; liv
   switch (e.type) {
     case 'warmup':
       return { line: `warm-up at ${num(e.rateRps)}/s for ${(e.durationMs / 1000).toFixed(1)}s`, live: false };
+    case 'drain':
+      return { line: `  drained the target's backlog in ${(e.durationMs / 1000).toFixed(1)}s`, live: true };
     case 'trial-start':
       return { line: `trial ${e.index + 1} (${e.phase}) at ${num(e.rateRps)}/s for ${(e.durationMs / 1000).toFixed(1)}s`, live: true };
     case 'trial-tick':
       return { line: `  ${e.phase} ${num(e.rateRps)}/s: ${formatLoadProgress(e.load)}`, live: true };
     case 'trial-end': {
       const v = e.verdict;
-      const mark = v.verdict === 'pass' ? 'pass' : v.verdict === 'fail' ? 'FAIL' : 'invalid';
+      const mark = v.verdict === 'pass' ? 'pass' : v.verdict === 'fail' ? 'FAIL' : v.verdict;
       const why = v.reasons.length > 0 ? ` — ${v.reasons.join('; ')}` : '';
       return {
         line: `${v.phase.padEnd(7)} ${num(v.rateRps).padStart(8)}/s  ${mark.padEnd(7)} p99 ${v.p99Ms.toFixed(1)}ms  errors ${(v.errorRatio * 100).toFixed(2)}%  achieved ${num(v.achievedRps)}/s${why}`,
@@ -33,6 +35,9 @@ export function formatCapacityProgress(e: CapacityProgress): { line: string; liv
       };
     }
     case 'done':
-      return { line: `capacity ${num(e.result.capacityRps)}/s (${e.result.reason})`, live: false };
+      return {
+        line: `capacity ${num(e.result.capacityRps)}/s (${e.result.reason}; between ${num(e.result.interval.lowerRps)} and ${e.result.interval.upperRps === null ? '?' : num(e.result.interval.upperRps)}/s)`,
+        live: false,
+      };
   }
 }

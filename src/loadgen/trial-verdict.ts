@@ -1,8 +1,15 @@
 import { LatencyHistogram } from '../telemetry/index.ts';
 import type { TrialOutcome } from './capacity-search.ts';
 import type { LoadResult } from './load-result.ts';
+import { RateEvidence } from './rate-evidence.ts';
 import type { Slo } from './slo.ts';
-import { clopperPearsonUpper, percentileVerdict } from './verdict-statistics.ts';
+import {
+  binomialUpperTail,
+  clopperPearsonLower,
+  clopperPearsonUpper,
+  extrapolatedP99,
+  percentileVerdict,
+} from './verdict-statistics.ts';
 
 /** Send lag p99 a failing trial tolerates before it is ruled invalid (or a quarter of the SLO, if larger). */
 const MAX_GENERATOR_LAG_MS = 5;
@@ -14,6 +21,7 @@ export interface TrialRecord {
   p99Ms: number;
   errorRatio: number;
   achievedRps: number;
+  /** `retest`: the evidence at this rate did not settle the verdict, so the rate is tried again. */
   verdict: TrialOutcome;
 }
 
@@ -21,66 +29,143 @@ export interface TrialRecord {
 export interface TrialVerdict extends TrialRecord {
   phase: string;
   reasons: string[];
+  /** Judged samples at this rate so far (this trial's and earlier ones' at the same rate). */
   samples: number;
-  /** Samples over the p99 bound, timed out or unsent. */
+  /** Of them, over the p99 bound, timed out or unsent. */
   slow: number;
   p99PValue: number;
-  /** Upper confidence bound of the error ratio. */
+  /** Upper confidence bound of the error ratio (pooled). */
   errorUpper: number;
+  /** The pooled p99 extrapolated from the p95 and p98 (see {@link extrapolatedP99}), ms. */
+  p99EstimateMs: number;
   achievedRatio: number;
   inFlightGrowing: boolean;
+  /** Whether the failure was shown (statistically, or by saturation), not merely left unproven. */
+  shown: boolean;
+}
+
+/** How to judge one trial. */
+export interface JudgeOptions {
+  slo: Slo;
+  alpha: number;
+  /** What earlier trials at this rate (in this phase) showed; none for a first trial. */
+  evidence: RateEvidence;
+  /** Judged time of this trial, ms. */
+  judgedMs: number;
+  /** Whether another trial at this rate may still be run when this one cannot settle the verdict. */
+  mayRetest: boolean;
 }
 
 /**
- * Judges a trial against the SLO: `fail` when the p99 binomial test or the error upper bound
- * fails, or the target saturated (answers fell behind the offered rate, or in-flight kept
- * growing); `invalid` instead of `fail` when the generator lagged; else `pass`.
+ * Judges a trial together with the earlier trials at the same rate (their judged windows are
+ * pooled): `fail` when the target saturated or was stopped by the fail-fast rule, or when the
+ * pooled samples show the p99 over the bound or the error ratio over the budget; `pass` when they
+ * show both under (binomial test, exact upper bound) and the extrapolated p99 is under the bound
+ * too; otherwise `retest` (another trial at the same rate), or `fail` once the rate's time budget
+ * is spent, as not shown to pass. A failing trial whose generator lagged is `invalid` and its
+ * samples are not pooled. Returns the verdict and the evidence to keep.
  */
-export function judgeTrial(result: LoadResult, rateRps: number, phase: string, slo: Slo, alpha: number): TrialVerdict {
+export function judgeTrial(
+  result: LoadResult,
+  rateRps: number,
+  phase: string,
+  options: JudgeOptions,
+): { verdict: TrialVerdict; evidence: RateEvidence } {
+  const { slo, alpha } = options;
   const c = result.counts;
-  const latency = LatencyHistogram.decode(result.histograms.latency);
-  const n = c.scheduled;
-  // Timed-out and unsent requests are misses of the latency bound too (they never met it).
-  const slow = latency.count - latency.countAtOrBelow(slo.p99Ms) + c.timedOut + c.unsent;
+  const judged = result.judged ?? {
+    scheduled: c.scheduled,
+    slow: slowCount(result, slo),
+    errors: c.failed + c.timedOut + c.unsent,
+    latency: result.histograms.latency,
+  };
+  const latency = LatencyHistogram.decode(judged.latency);
+  const pooled = options.evidence.plus(judged, latency, options.judgedMs);
+  const n = pooled.counts.scheduled;
+  const slow = pooled.counts.slow;
+  const errors = pooled.counts.errors;
   const p99 = percentileVerdict(n, slow, 0.99, alpha);
-  const errors = c.failed + c.timedOut + c.unsent;
+  const p99ShownOver = n > 0 && binomialUpperTail(slow, n, 0.01) <= alpha;
   const errorUpper = clopperPearsonUpper(errors, n, alpha);
-  const reasons: string[] = [];
-  if (!p99.passed) reasons.push(`p99 not shown < ${slo.p99Ms} ms: ${slow} of ${n} over (p = ${p99.pValue.toPrecision(2)} > α = ${alpha})`);
-  if (!(errorUpper < slo.maxErrorRatio)) {
-    reasons.push(`errors ${errors}/${n}: upper bound ${(errorUpper * 100).toPrecision(3)}% ≥ ${(slo.maxErrorRatio * 100).toPrecision(3)}%`);
-  }
+  const errorShownOver = clopperPearsonLower(errors, n, alpha) > slo.maxErrorRatio;
+  const p99EstimateMs = extrapolatedP99(pooled.quantileMs(0.95), pooled.quantileMs(0.98));
+
+  const shownReasons: string[] = [];
   if (result.saturation.saturated) {
-    reasons.push(
+    shownReasons.push(
       `saturated: achieved ${(result.saturation.achievedRatio * 100).toFixed(1)}% of offered, in flight ${result.saturation.inFlightFirst.toFixed(1)} → ${result.saturation.inFlightLast.toFixed(1)}`,
     );
   }
-  if (result.aborted !== null) reasons.push(`stopped early: ${result.aborted}`);
-  let verdict: TrialOutcome = reasons.length > 0 ? 'fail' : 'pass';
+  if (result.aborted !== null) shownReasons.push(`stopped early: ${result.aborted}`);
+  if (p99ShownOver) shownReasons.push(`p99 shown over ${slo.p99Ms} ms: ${slow} of ${n} over`);
+  if (errorShownOver) shownReasons.push(`errors ${errors}/${n}: shown over ${pct(slo.maxErrorRatio)}`);
+
+  const openReasons: string[] = [];
+  if (!p99.passed) openReasons.push(`p99 not shown < ${slo.p99Ms} ms: ${slow} of ${n} over (p = ${p99.pValue.toPrecision(2)} > α = ${alpha})`);
+  if (!(errorUpper < slo.maxErrorRatio)) openReasons.push(`errors ${errors}/${n}: upper bound ${pct(errorUpper)} ≥ ${pct(slo.maxErrorRatio)}`);
+  if (!(p99EstimateMs <= slo.p99Ms)) openReasons.push(`p99 extrapolated from p95/p98: ${fmtMs(p99EstimateMs)} > ${slo.p99Ms} ms`);
+
+  let verdict: TrialOutcome;
+  let reasons: string[];
+  if (shownReasons.length > 0) {
+    verdict = 'fail';
+    reasons = shownReasons;
+  } else if (openReasons.length === 0) {
+    verdict = 'pass';
+    reasons = [];
+  } else if (options.mayRetest) {
+    verdict = 'retest';
+    reasons = openReasons;
+  } else {
+    verdict = 'fail';
+    reasons = [...openReasons, `not shown within ${(pooled.judgedMs / 1000).toFixed(0)} s at this rate`];
+  }
   // Latency is timed from the intended send, so a late generator can only make the target look
-  // worse: a pass stands, but a failure with a lagging generator cannot be pinned on the target.
+  // worse: a pass stands, but anything else with a lagging generator cannot be pinned on the target.
   const lagLimitMs = Math.max(MAX_GENERATOR_LAG_MS, slo.p99Ms / 4);
-  if (verdict === 'fail' && result.generator.sendLagP99Ms > lagLimitMs) {
+  let keep = pooled;
+  if (verdict !== 'pass' && result.generator.sendLagP99Ms > lagLimitMs) {
     verdict = 'invalid';
-    reasons.unshift(
+    keep = options.evidence;
+    reasons = [
       `generator lagged (send lag p99 ${result.generator.sendLagP99Ms.toFixed(1)} ms > ${lagLimitMs} ms): ${result.generator.reasons.join('; ')}`,
-    );
+      ...reasons,
+    ];
   }
   return {
-    rateRps,
-    durationMs: Math.round(result.durationMs),
-    p99Ms: result.latency.p99,
-    errorRatio: result.errorRatio,
-    // Answers per second over the steady tail of the trial (the drain after it would blur it).
-    achievedRps: rateRps * result.saturation.achievedRatio,
-    verdict,
-    phase,
-    reasons,
-    samples: n,
-    slow,
-    p99PValue: p99.pValue,
-    errorUpper,
-    achievedRatio: result.saturation.achievedRatio,
-    inFlightGrowing: result.saturation.inFlightGrowing,
+    verdict: {
+      rateRps,
+      durationMs: Math.round(result.durationMs),
+      p99Ms: result.latency.p99,
+      errorRatio: result.errorRatio,
+      // Answers per second over the steady tail of the trial (the drain after it would blur it).
+      achievedRps: rateRps * result.saturation.achievedRatio,
+      verdict,
+      phase,
+      reasons,
+      samples: n,
+      slow,
+      p99PValue: p99.pValue,
+      errorUpper,
+      p99EstimateMs,
+      achievedRatio: result.saturation.achievedRatio,
+      inFlightGrowing: result.saturation.inFlightGrowing,
+      shown: verdict === 'fail' && shownReasons.length > 0,
+    },
+    evidence: keep,
   };
+}
+
+// Without a judged window: every answer over the bound, plus time-outs and unsent requests.
+function slowCount(result: LoadResult, slo: Slo): number {
+  const latency = LatencyHistogram.decode(result.histograms.latency);
+  return latency.count - latency.countAtOrBelow(slo.p99Ms) + result.counts.timedOut + result.counts.unsent;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toPrecision(3)}%`;
+}
+
+function fmtMs(ms: number): string {
+  return Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : 'unbounded';
 }

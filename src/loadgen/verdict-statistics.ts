@@ -83,3 +83,38 @@ export function minSamplesToPass(p: number, alpha: number): number {
   // floor + 1 also satisfies the error bound, which must sit strictly below the budget.
   return Math.floor(Math.log(alpha) / Math.log1p(-p)) + 1;
 }
+
+/** P(X ≥ k) for X ~ Binomial(n, p): how surprising `k` or more would be if p held. */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  return Math.max(0, 1 - binomialCdf(k - 1, n, p));
+}
+
+/**
+ * Exact one-sided lower confidence bound of a binomial proportion (Clopper–Pearson): the p at
+ * which seeing `errors` or more in n has probability α; 0 with no errors.
+ */
+export function clopperPearsonLower(errors: number, n: number, alpha: number): number {
+  if (n <= 0 || errors <= 0) return 0;
+  if (errors >= n) return alpha ** (1 / n);
+  let lo = 0;
+  let hi = errors / n;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (binomialUpperTail(errors, n, mid) < alpha) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The p99 extrapolated from the p95 and the p98 along an exponential tail:
+ * p98 + (p98 − p95) · ln(2) / ln(2.5). Waiting times in a queue whose service times are not
+ * heavy-tailed have an exponential tail (Cramér–Lundberg), so this is exact for an M/M/1 sojourn
+ * and close for other queues; a lighter tail (a Gaussian one) makes it overestimate, the safe
+ * side. It rests on 2–5 times as many samples as the count over the bound, which is what makes
+ * it steadier when slow answers come in bursts (one queue excursion delays many requests).
+ */
+export function extrapolatedP99(p95: number, p98: number): number {
+  return p98 + (p98 - p95) * (Math.LN2 / Math.log(2.5));
+}
