@@ -140,9 +140,11 @@ describe('piper loadtest and piper capacity (CLI)', () => {
     assert.equal(event.subject, 'inhouse');
     assert.equal(event.actor, 'piper capacity');
     assert.deepEqual(Object.keys(event.data).sort(), [
+      'arrivals',
       'capacityRps',
       'certifiedAt',
       'confidence',
+      'interval',
       'mix',
       'pool',
       'require',
@@ -154,6 +156,10 @@ describe('piper loadtest and piper capacity (CLI)', () => {
     assert.deepEqual(event.data.require, { factor: 2, peakRps: 100, passed: true });
     // What the trials sent, for the migration gate to show beside the route's traffic.
     assert.deepEqual(event.data.mix, [{ method: 'GET', path: '/', share: 1, bodyBytes: 0 }]);
+    assert.equal(event.data.arrivals, 'poisson');
+    // Nothing failed up to the maximum: the interval has no upper end.
+    assert.deepEqual(event.data.interval, { lowerRps: event.data.capacityRps, upperRps: null });
+    assert.match(r.stdout, /interval: \d+\.\d \(passed\) – not found/);
     // The target is far faster than 400/s; a noisy machine may still cost a step of the search.
     assert.ok(event.data.capacityRps >= 200 && event.data.capacityRps <= 400, String(event.data.capacityRps));
     assert.equal(event.data.confidence, 0.8);

@@ -15,6 +15,13 @@ export interface CapacityEvent {
     pool: string | null;
     slo: { p99Ms: number; maxErrorRatio: number };
     capacityRps: number;
+    /**
+     * Where the capacity lies as the trials showed: lowerRps passed, upperRps shown to fail (null:
+     * none did). Absent from events recorded before it existed.
+     */
+    interval?: CapacityResult['interval'];
+    /** Arrival process of the trials (`poisson` unless asked otherwise); absent from older events. */
+    arrivals?: CapacityResult['arrivals'];
     confidence: number;
     certifiedAt: number;
     require?: { factor: number; peakRps: number; passed: boolean };
@@ -40,6 +47,8 @@ export function capacityEvent(result: CapacityResult, requests?: readonly Reques
       pool: result.pool,
       slo: { p99Ms: result.slo.p99Ms, maxErrorRatio: result.slo.maxErrorRatio },
       capacityRps: result.capacityRps,
+      interval: result.interval,
+      arrivals: result.arrivals,
       confidence: result.confidence,
       certifiedAt: result.certifiedAt,
       ...(result.require === undefined ? {} : { require: result.require }),

@@ -219,7 +219,11 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     verdicts.push(judged.verdict);
     options.onProgress?.({ type: 'trial-end', verdict: judged.verdict });
     search.record(judged.verdict.verdict);
-    if (!search.step().done) await drain();
+    // After a pass (or a retest) the next trial is at a nearby rate and continues from the
+    // queue this one left, closer to the steady state than an empty start; a failure leaves a
+    // backlog that would fail the next trial for this one's sake.
+    const outcome = judged.verdict.verdict;
+    if (!search.step().done && (outcome === 'fail' || outcome === 'invalid')) await drain();
   }
   const end = search.step() as Extract<SearchStep, { done: true }>;
   const shownFailures = verdicts.filter((v) => v.shown).map((v) => v.rateRps);

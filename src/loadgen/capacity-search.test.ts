@@ -22,8 +22,9 @@ describe('CapacitySearch', () => {
     const { end, tried } = search({}, (rate) => (rate <= 737 ? 'pass' : 'fail'));
     assert.equal(end.reason, 'converged');
     assert.equal(end.confirmed, true);
-    assert.ok(end.capacityRps <= 737 && end.capacityRps >= 737 / 1.02, String(end.capacityRps));
-    assert.ok(end.failedAtRps / end.capacityRps - 1 <= 0.02);
+    // Confirmed one precision step below the highest pass.
+    assert.ok(end.capacityRps <= 737 * 0.98 && end.capacityRps >= (737 / 1.02) * 0.98, String(end.capacityRps));
+    assert.ok(end.failedAtRps / end.capacityRps - 1 <= 0.02 / 0.98 + 0.02);
     assert.deepEqual(
       tried.filter((t) => t.phase === 'bracket').map((t) => t.rate),
       [100, 200, 400, 800],
@@ -39,7 +40,35 @@ describe('CapacitySearch', () => {
       tried.slice(0, 3).map((t) => t.rate),
       [100, 50, 25],
     );
-    assert.ok(end.capacityRps <= 30 && end.capacityRps >= 30 / 1.02);
+    assert.ok(end.capacityRps <= 30 && end.capacityRps >= (30 / 1.02) * 0.98);
+  });
+
+  it('walks down in log space to the minimum and ends below it only when a trial at the minimum itself failed', () => {
+    const { end, tried } = search({ minRps: 5 }, () => 'fail');
+    assert.deepEqual(
+      tried.map((t) => t.rate),
+      [100, 50, 25, 12.5, 6.25, 5],
+    );
+    assert.equal(end.reason, 'below-minimum');
+    assert.equal(end.failedAtRps, 5);
+  });
+
+  it('runs the same rate again on a retest, and only a shown failure moves the search down', () => {
+    let retests = 0;
+    const { end, tried } = search({}, (rate) => {
+      // The first trial at 200/s cannot settle its verdict (one stray error), twice.
+      if (rate === 200 && retests < 2) {
+        retests++;
+        return 'retest';
+      }
+      return rate <= 737 ? 'pass' : 'fail';
+    });
+    assert.deepEqual(
+      tried.slice(0, 5).map((t) => t.rate),
+      [100, 200, 200, 200, 400],
+    );
+    assert.equal(end.reason, 'converged');
+    assert.ok(end.capacityRps > 600);
   });
 
   it('lowers the rate by the precision when a confirmation fails, then confirms again', () => {

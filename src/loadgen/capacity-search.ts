@@ -39,8 +39,9 @@ export interface CapacitySearchOptions {
 /**
  * The capacity search as a pure state machine (ANCHORS §2.6): exponential bracketing from the
  * start rate (doubling up, or halving down in log space to `minRps` when it fails), bisection in
- * log space (next rate √(L · U)) until U/L − 1 ≤ precision, then confirmation runs at L; a failed
- * confirmation lowers L by the precision and confirms again (MLPerf's rule). A `retest` runs the
+ * log space (next rate √(L · U)) until U/L − 1 ≤ precision, then confirmation runs one precision
+ * step below L; a failed confirmation lowers the rate by the precision and confirms again
+ * (MLPerf's rule). A `retest` runs the
  * same rate again. The search ends `below-minimum` only after a trial at `minRps` itself failed.
  * No I/O: the caller runs the trials.
  */
@@ -122,10 +123,16 @@ export class CapacitySearch {
       this.#phase = 'bisect';
     }
     if (this.#upper / this.#lower - 1 <= this.#o.precision) {
+      if (this.#o.confirmations <= 0) {
+        this.#finish('converged');
+        return;
+      }
+      // Confirm one precision step below the highest pass: a short trial near a queue's limit
+      // ends before the queue has grown to its steady state, so its pass leans optimistic.
       this.#phase = 'confirm';
       this.#confirmed = 0;
+      this.#lower = Math.max(this.#o.minRps, this.#lower * (1 - this.#o.precision));
       this.#next = this.#lower;
-      if (this.#o.confirmations <= 0) this.#finish('converged');
       return;
     }
     this.#next = Math.sqrt(this.#lower * this.#upper);

@@ -34,5 +34,16 @@ export type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './
 export { parseSlo, type Slo } from './slo.ts';
 export { type ChartOptions, type ChartSeries, lineChart } from './svg-line-chart.ts';
 export { errorRatio, evaluateThresholds, parseThreshold, type Threshold, type ThresholdResult } from './threshold.ts';
-export { judgeTrial, type TrialRecord, type TrialVerdict } from './trial-verdict.ts';
-export { binomialCdf, clopperPearsonUpper, minSamplesToPass, percentileVerdict, wilsonUpper } from './verdict-statistics.ts';
+export { dispersion, RateEvidence } from './rate-evidence.ts';
+export { type DrainOptions, drainTarget } from './target-drain.ts';
+export { type JudgeOptions, judgeTrial, type TrialRecord, type TrialVerdict } from './trial-verdict.ts';
+export {
+  binomialCdf,
+  binomialUpperTail,
+  clopperPearsonLower,
+  clopperPearsonUpper,
+  extrapolatedP99,
+  minSamplesToPass,
+  percentileVerdict,
+  wilsonUpper,
+} from './verdict-statistics.ts';

@@ -63,6 +63,8 @@ export class LoadAggregate {
   judgedErrors = 0;
   /** Latency of the judged window's answers (see `LoadLoopOptions.judge`). */
   readonly judgedLatency = new LatencyHistogram();
+  /** Per interval with judged requests: [due, slow, errors] (for the dispersion of the counts). */
+  readonly judgedIntervals: [number, number, number][] = [];
   inFlightEarlySum = 0;
   inFlightEarlySamples = 0;
   inFlightLateSum = 0;
@@ -175,6 +177,9 @@ export class LoadAggregate {
     this.judgedScheduled += c.judgedScheduled;
     this.judgedSlow += c.judgedSlow;
     this.judgedLatency.merge(open.judgedLatency);
+    if (c.judgedScheduled > 0 || c.judgedSlow > 0 || c.judgedErrors > 0) {
+      this.judgedIntervals.push([c.judgedScheduled, c.judgedSlow, c.judgedErrors]);
+    }
     this.judgedErrors += c.judgedErrors;
     this.inFlightEarlySum += c.inFlightEarlySum;
     this.inFlightEarlySamples += c.inFlightEarlySamples;

@@ -52,9 +52,10 @@ export interface LoadResult {
   /**
    * With `judge`: requests due in the judged window, those that missed the latency bound
    * (slow, timed out or unsent), those that failed (any error, time-outs and unsent included),
-   * and the HDR histogram (µs, compressed base64) of the latency of its answers.
+   * the HDR histogram (µs, compressed base64) of the latency of its answers, and the same three
+   * counts per interval ([due, slow, errors]: how bunched the misses came).
    */
-  judged: { scheduled: number; slow: number; errors: number; latency: string } | null;
+  judged: { scheduled: number; slow: number; errors: number; latency: string; intervals: [number, number, number][] } | null;
   thresholds: ThresholdResult[];
   /** Why the run stopped early, or null. */
   aborted: string | null;

@@ -14,7 +14,7 @@ import { errorRatio, evaluateThresholds, type Threshold } from './threshold.ts';
 
 /** The workload of a run, before it is split across workers. */
 export type LoadModel =
-  | { kind: 'open'; plan: RatePlan; /** Evenly spaced (default) or Poisson arrivals. */ arrivals?: ArrivalProcess }
+  | { kind: 'open'; plan: RatePlan /** Evenly spaced (default) or Poisson arrivals. */; arrivals?: ArrivalProcess }
   | { kind: 'closed'; concurrency: number; durationMs: number };
 
 /** What the progress callback sees after each interval. */
@@ -315,10 +315,13 @@ function buildResult(
     generator,
     saturation: saturation(agg, run.workers),
     judged:
-      options.judge === undefined ? null : {
+      options.judge === undefined
+        ? null
+        : {
             scheduled: agg.judgedScheduled,
             slow: agg.judgedSlow,
             latency: agg.judgedLatency.encode(),
+            intervals: agg.judgedIntervals,
             errors: agg.judgedErrors,
           },
     thresholds: evaluateThresholds(run.thresholds, c, agg.latency),

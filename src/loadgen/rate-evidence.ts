@@ -24,14 +24,17 @@ export class RateEvidence {
   readonly counts: JudgedCounts = { scheduled: 0, slow: 0, errors: 0 };
   /** Latency (from intended send) of the judged answers. */
   readonly latency = new LatencyHistogram();
+  /** The counts per interval (one second), [due, slow, errors]. */
+  readonly intervals: [number, number, number][] = [];
 
   constructor(rateRps: number) {
     this.rateRps = rateRps;
   }
 
   /** Adds one trial's judged window. */
-  add(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number): void {
+  add(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number, intervals: readonly [number, number, number][] = []): void {
     this.trials++;
+    this.intervals.push(...intervals);
     this.judgedMs += judgedMs;
     this.counts.scheduled += counts.scheduled;
     this.counts.slow += counts.slow;
@@ -40,12 +43,22 @@ export class RateEvidence {
   }
 
   /** This evidence with one more trial, leaving this one as it is. */
-  plus(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number): RateEvidence {
+  plus(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number, intervals: readonly [number, number, number][]): RateEvidence {
     const next = new RateEvidence(this.rateRps);
-    next.add(this.counts, this.latency, this.judgedMs);
+    next.add(this.counts, this.latency, this.judgedMs, this.intervals);
     next.trials = this.trials;
-    next.add(counts, latency, judgedMs);
+    next.add(counts, latency, judgedMs, intervals);
     return next;
+  }
+
+  /** Dispersion (≥ 1) of the slow counts across intervals: see {@link dispersion}. */
+  slowDispersion(): number {
+    return dispersion(this.intervals, 1);
+  }
+
+  /** Dispersion (≥ 1) of the error counts across intervals. */
+  errorDispersion(): number {
+    return dispersion(this.intervals, 2);
   }
 
   /**
@@ -60,4 +73,31 @@ export class RateEvidence {
     if (rank > answered) return Number.POSITIVE_INFINITY;
     return this.latency.percentile((100 * rank) / answered);
   }
+}
+
+/**
+ * How much more the per-interval counts of misses vary than independent samples would
+ * (quasi-binomial dispersion φ = Σ (xᵢ − nᵢp̂)² / (nᵢp̂(1 − p̂)) / (k − 1), at least 1). Misses come
+ * in bursts (one queue excursion delays a run of requests; one empty token bucket refuses a run),
+ * so n samples weigh as n / φ independent ones: the binomial tests use n / φ and x / φ, which
+ * keeps a burst from passing, or failing, a verdict on its own (ANCHORS §2.5's caveat).
+ */
+export function dispersion(intervals: readonly [number, number, number][], column: 1 | 2): number {
+  let n = 0;
+  let x = 0;
+  for (const row of intervals) {
+    n += row[0];
+    x += row[column];
+  }
+  if (n === 0 || x === 0 || x >= n || intervals.length < 2) return 1;
+  const p = x / n;
+  let chi2 = 0;
+  let k = 0;
+  for (const row of intervals) {
+    if (row[0] <= 0) continue;
+    const expected = row[0] * p;
+    chi2 += (row[column] - expected) ** 2 / (expected * (1 - p));
+    k++;
+  }
+  return k < 2 ? 1 : Math.max(1, chi2 / (k - 1));
 }

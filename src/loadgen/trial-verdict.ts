@@ -1,15 +1,9 @@
 import { LatencyHistogram } from '../telemetry/index.ts';
 import type { TrialOutcome } from './capacity-search.ts';
 import type { LoadResult } from './load-result.ts';
-import { RateEvidence } from './rate-evidence.ts';
+import type { RateEvidence } from './rate-evidence.ts';
 import type { Slo } from './slo.ts';
-import {
-  binomialUpperTail,
-  clopperPearsonLower,
-  clopperPearsonUpper,
-  extrapolatedP99,
-  percentileVerdict,
-} from './verdict-statistics.ts';
+import { binomialUpperTail, clopperPearsonLower, clopperPearsonUpper, extrapolatedP99, percentileVerdict } from './verdict-statistics.ts';
 
 /** Send lag p99 a failing trial tolerates before it is ruled invalid (or a quarter of the SLO, if larger). */
 const MAX_GENERATOR_LAG_MS = 5;
@@ -78,16 +72,22 @@ export function judgeTrial(
     slow: slowCount(result, slo),
     errors: c.failed + c.timedOut + c.unsent,
     latency: result.histograms.latency,
+    intervals: [] as [number, number, number][],
   };
   const latency = LatencyHistogram.decode(judged.latency);
-  const pooled = options.evidence.plus(judged, latency, options.judgedMs);
+  const pooled = options.evidence.plus(judged, latency, options.judgedMs, judged.intervals);
   const n = pooled.counts.scheduled;
   const slow = pooled.counts.slow;
   const errors = pooled.counts.errors;
-  const p99 = percentileVerdict(n, slow, 0.99, alpha);
-  const p99ShownOver = n > 0 && binomialUpperTail(slow, n, 0.01) <= alpha;
-  const errorUpper = clopperPearsonUpper(errors, n, alpha);
-  const errorShownOver = clopperPearsonLower(errors, n, alpha) > slo.maxErrorRatio;
+  // Bursty misses count as fewer independent samples (see `dispersion`).
+  const phiSlow = pooled.slowDispersion();
+  const phiErrors = pooled.errorDispersion();
+  const [nS, slowS] = [Math.floor(n / phiSlow), Math.round(slow / phiSlow)];
+  const [nE, errorsE] = [Math.floor(n / phiErrors), Math.round(errors / phiErrors)];
+  const p99 = percentileVerdict(nS, slowS, 0.99, alpha);
+  const p99ShownOver = nS > 0 && binomialUpperTail(slowS, nS, 0.01) <= alpha;
+  const errorUpper = clopperPearsonUpper(errorsE, nE, alpha);
+  const errorShownOver = clopperPearsonLower(errorsE, nE, alpha) > slo.maxErrorRatio;
   const p99EstimateMs = extrapolatedP99(pooled.quantileMs(0.95), pooled.quantileMs(0.98));
 
   const shownReasons: string[] = [];
@@ -97,13 +97,37 @@ export function judgeTrial(
     );
   }
   if (result.aborted !== null) shownReasons.push(`stopped early: ${result.aborted}`);
-  if (p99ShownOver) shownReasons.push(`p99 shown over ${slo.p99Ms} ms: ${slow} of ${n} over`);
-  if (errorShownOver) shownReasons.push(`errors ${errors}/${n}: shown over ${pct(slo.maxErrorRatio)}`);
+  const bunched = (phi: number) => (phi > 1.05 ? ` (bunched: weighs as ${Math.round(n / phi)} samples)` : '');
+  if (p99ShownOver) shownReasons.push(`p99 shown over ${slo.p99Ms} ms: ${slow} of ${n} over${bunched(phiSlow)}`);
+  if (errorShownOver) shownReasons.push(`errors ${errors}/${n}: shown over ${pct(slo.maxErrorRatio)}${bunched(phiErrors)}`);
 
   const openReasons: string[] = [];
-  if (!p99.passed) openReasons.push(`p99 not shown < ${slo.p99Ms} ms: ${slow} of ${n} over (p = ${p99.pValue.toPrecision(2)} > α = ${alpha})`);
-  if (!(errorUpper < slo.maxErrorRatio)) openReasons.push(`errors ${errors}/${n}: upper bound ${pct(errorUpper)} ≥ ${pct(slo.maxErrorRatio)}`);
+  if (!p99.passed) {
+    openReasons.push(
+      `p99 not shown < ${slo.p99Ms} ms: ${slow} of ${n} over${bunched(phiSlow)} (p = ${p99.pValue.toPrecision(2)} > α = ${alpha})`,
+    );
+  }
+  if (!(errorUpper < slo.maxErrorRatio)) {
+    openReasons.push(`errors ${errors}/${n}${bunched(phiErrors)}: upper bound ${pct(errorUpper)} ≥ ${pct(slo.maxErrorRatio)}`);
+  }
   if (!(p99EstimateMs <= slo.p99Ms)) openReasons.push(`p99 extrapolated from p95/p98: ${fmtMs(p99EstimateMs)} > ${slo.p99Ms} ms`);
+  // A queue at (or just past) its limit keeps up with the offered rate for a while but keeps
+  // growing: no steady state yet, so the trial cannot show a pass; a longer one will tell.
+  const sat = result.saturation;
+  if (sat.inFlightLast > 1.5 * sat.inFlightFirst + 5) {
+    openReasons.push(`in flight still growing: ${sat.inFlightFirst.toFixed(1)} → ${sat.inFlightLast.toFixed(1)}`);
+  }
+  // A queue loaded to exactly its capacity grows by chance alone, like a random walk: with Poisson
+  // arrivals it takes about λ·T² / (1 + c²) (c the service times' coefficient of variation, ≤ 1
+  // unless heavy-tailed) to reach λ·T requests, a wait of the bound T. A window shorter than λ·T²
+  // cannot tell a queue at its limit from one comfortably under it, so once answers come near the
+  // bound (p99 over a quarter of it) a pass must have watched that long.
+  const watchMs = rateRps * (slo.p99Ms / 1000) ** 2 * 1000;
+  if (pooled.judgedMs < watchMs && pooled.quantileMs(0.99) > slo.p99Ms / 4) {
+    openReasons.push(
+      `watched ${(pooled.judgedMs / 1000).toFixed(1)} s of the ${(watchMs / 1000).toFixed(1)} s a queue at this rate needs to show its tail`,
+    );
+  }
 
   let verdict: TrialOutcome;
   let reasons: string[];

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { binomialCdf, clopperPearsonUpper, minSamplesToPass, percentileVerdict, wilsonUpper } from './verdict-statistics.ts';
+import { dispersion } from './rate-evidence.ts';
+import {
+  binomialCdf,
+  binomialUpperTail,
+  clopperPearsonLower,
+  clopperPearsonUpper,
+  extrapolatedP99,
+  minSamplesToPass,
+  percentileVerdict,
+  wilsonUpper,
+} from './verdict-statistics.ts';
 
 describe('verdict statistics', () => {
   it('computes the binomial CDF exactly for small n and stably for large n', () => {
@@ -44,5 +54,33 @@ describe('verdict statistics', () => {
     assert.ok(n >= 2990 && n <= 3000, String(n));
     assert.ok(clopperPearsonUpper(0, n, 0.05) < 0.001);
     assert.ok(clopperPearsonUpper(0, n - 1, 0.05) >= 0.001);
+  });
+
+  it('bounds an error ratio from below as Clopper–Pearson does, mirroring the upper bound', () => {
+    assert.equal(clopperPearsonLower(0, 1000, 0.05), 0);
+    // 30 errors in 1,000: the exact one-sided 95 % lower bound is ≈ 2.17 %.
+    const lower = clopperPearsonLower(30, 1000, 0.05);
+    assert.ok(Math.abs(lower - 0.0217) < 0.0005, String(lower));
+    assert.ok(Math.abs(binomialUpperTail(30, 1000, lower) - 0.05) < 1e-6);
+  });
+
+  it('extrapolates the p99 of an exponential tail exactly from its p95 and p98', () => {
+    const rate = 15.35; // an M/M/1 sojourn at its SLO limit: p99 = ln(100)/15.35 s = 300 ms
+    const q = (p: number) => (-Math.log(1 - p) / rate) * 1000;
+    assert.ok(Math.abs(extrapolatedP99(q(0.95), q(0.98)) - q(0.99)) < 1e-9);
+    // A Gaussian tail is lighter: the extrapolation lands above the true p99 (the safe side).
+    const z = { 95: 1.6449, 98: 2.0537, 99: 2.3263 };
+    assert.ok(extrapolatedP99(100 + 10 * z[95], 100 + 10 * z[98]) > 100 + 10 * z[99]);
+  });
+});
+
+describe('dispersion of per-interval miss counts', () => {
+  it('is 1 for misses spread like independent samples and large when they come in bursts', () => {
+    const even = Array.from({ length: 60 }, (_, i): [number, number, number] => [100, i % 2, 0]);
+    assert.equal(dispersion(even, 1), 1);
+    // The same 30 misses in one second: they weigh as far fewer independent samples.
+    const burst = Array.from({ length: 60 }, (_, i): [number, number, number] => [100, i === 7 ? 30 : 0, 0]);
+    assert.ok(dispersion(burst, 1) > 20, String(dispersion(burst, 1)));
+    assert.equal(dispersion([], 1), 1);
   });
 });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseDuration, parsePercent, parseRate, SeededRandom, SystemClock } from '../../core/index.ts';
 import {
+  type ArrivalProcess,
   type CapacityResult,
   capacityEvent,
   findCapacity,
@@ -20,6 +21,14 @@ function parseFactor(text: string): number {
   return Number(m[1]);
 }
 
+function arrivalsFlag(text: string | undefined): ArrivalProcess | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'poisson' || text === 'constant') return text;
+  return parsed('arrivals', () => {
+    throw new Error(`"${text}" is not poisson or constant`);
+  });
+}
+
 function printResult(ctx: CliContext, r: CapacityResult): void {
   const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
   const out: string[] = ['', style.bold(`capacity of ${r.pool ?? r.target}`), ''];
@@ -32,15 +41,26 @@ function printResult(ctx: CliContext, r: CapacityResult): void {
         `${t.p99Ms.toFixed(1)} ms`,
         `${(t.errorRatio * 100).toFixed(2)}%`,
         t.achievedRps.toFixed(1),
-        t.verdict === 'pass' ? style.green('pass') : t.verdict === 'fail' ? style.red('fail') : style.yellow('invalid'),
+        t.verdict === 'pass' ? style.green('pass') : t.verdict === 'fail' ? style.red('fail') : style.yellow(t.verdict),
       ]),
     ),
     '',
   );
+  if (r.reason === 'below-minimum' && r.failedAtRps !== null) {
+    out.push(
+      style.bold(`capacity: below ${r.failedAtRps.toFixed(1)} req/s`) +
+        ` (a trial at ${r.failedAtRps.toFixed(1)}/s, the lowest allowed, failed)`,
+    );
+  } else {
+    out.push(
+      `${style.bold(`capacity: ${r.capacityRps.toFixed(1)} req/s`)} under p99<${r.slo.p99Ms}ms, errors<${(r.slo.maxErrorRatio * 100).toPrecision(3)}% ` +
+        `(${(r.confidence * 100).toFixed(0)}% confidence per verdict, ${r.confirmed ? 'confirmed' : 'not confirmed'}; ended: ${r.reason}` +
+        `${r.failedAtRps === null ? '' : `; failed at ${r.failedAtRps.toFixed(1)}/s`})`,
+    );
+  }
+  const upper = r.interval.upperRps;
   out.push(
-    `${style.bold(`capacity: ${r.capacityRps.toFixed(1)} req/s`)} under p99<${r.slo.p99Ms}ms, errors<${(r.slo.maxErrorRatio * 100).toPrecision(3)}% ` +
-      `(${(r.confidence * 100).toFixed(0)}% confidence per verdict, ${r.confirmed ? 'confirmed' : 'not confirmed'}; ended: ${r.reason}` +
-      `${r.failedAtRps === null ? '' : `; failed at ${r.failedAtRps.toFixed(1)}/s`})`,
+    `interval: ${r.interval.lowerRps.toFixed(1)} (passed) – ${upper === null ? 'not found (no trial was shown to fail)' : `${upper.toFixed(1)} req/s (shown to fail)`}; ${r.arrivals} arrivals`,
   );
   if (r.limits.length > 0) out.push('what limited it:', ...r.limits.slice(0, 5).map((l) => `  ${l}`));
   if (r.reason === 'generator-limited')
@@ -58,10 +78,13 @@ export const capacityCommand: Command = {
   summary: "Find a target's maximum sustainable rate under an SLO, and certify headroom",
   args: 'URL',
   description:
-    'Warm-up, exponential bracketing, log-space bisection to within --precision, then confirmation runs. Each trial is\n' +
-    'an open-model constant-rate run: p99 judged by a binomial test, errors by an exact upper confidence bound, and\n' +
-    'saturation (answers behind the offered rate, in-flight growing) fails it. Trials are lengthened until a clean\n' +
-    'trial holds enough samples to pass at the chosen confidence (up to --max-trial).\n' +
+    'Warm-up, exponential bracketing (down to the lowest rate when the first trial fails), log-space bisection to\n' +
+    'within --precision, then confirmation runs of --max-trial one precision step below. Each trial is an open-model\n' +
+    'run at one rate with Poisson arrivals (--arrivals constant for evenly spaced ones); its first quarter is not\n' +
+    'judged. p99 is judged by a binomial test and an extrapolation from p95/p98, errors by exact confidence bounds,\n' +
+    'all on the samples of every trial at that rate; saturation fails it. A verdict the samples cannot settle (a\n' +
+    'stray error, a p99 near the bound) is retested at the same rate; the target drains its backlog after a failure.\n' +
+    'The result gives the interval: the certified rate (passed) and the lowest rate shown to fail.\n' +
     'Exit code 0 when the requirement passes (or none is given), 99 when it fails.\n' +
     'The process re-executes itself at start (same pid) with node --max-semi-space-size=8 and\n' +
     'MALLOC_ARENA_MAX=2, as piper loadtest does (docs/loadgen.md).\n\n' +
@@ -80,7 +103,12 @@ export const capacityCommand: Command = {
     token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --control-plane (default: $PIPER_TOKEN)' },
     output: { type: 'string', short: 'o', valueName: 'FILE', description: 'write the capacity.result event as JSON' },
     trial: { type: 'string', valueName: 'DURATION', description: 'shortest trial (default 10s)' },
-    'max-trial': { type: 'string', valueName: 'DURATION', description: 'longest trial (default 60s)' },
+    'max-trial': {
+      type: 'string',
+      valueName: 'DURATION',
+      description: 'longest trial, length of a confirmation, and judged time a rate may gather (default 60s)',
+    },
+    arrivals: { type: 'string', valueName: 'poisson|constant', description: 'arrival process of the trials (default poisson)' },
     warmup: { type: 'string', valueName: 'DURATION', description: 'warm-up at half the start rate, discarded (default: one trial)' },
     start: { type: 'string', valueName: 'RATE', description: 'first rate tried (default: require × peak, else 100/s)' },
     'max-rate': { type: 'string', valueName: 'RATE', description: 'never offer more than this (default 100k/s)' },
@@ -166,6 +194,7 @@ export const capacityCommand: Command = {
         workers: positiveInt('workers', values.workers, 1),
         connections: positiveInt('connections', values.connections, 128),
         ...optional('httpSender', senderFlag(values.sender)),
+        ...optional('arrivals', arrivalsFlag(str(values.arrivals))),
         signal: ctx.signal,
         onProgress: (e) => {
           if (values.json === true) return;
