@@ -1,7 +1,7 @@
 // Accuracy of the capacity finder against servers of known capacity (issue 16): every shape at
 // three capacities, the certified rate next to the true limit under Poisson arrivals.
-// Usage: node bench/capacity/accuracy.ts [--shapes a,b] [--capacities 40,150,400] [--parallel N]
-//        [--trial MS] [--max-trial MS] [--confirm N] [--out FILE]
+// Usage: node bench/capacity/accuracy.ts [--shapes a,b] [--capacities 40,150,400] [--only shape@N,…]
+//        [--parallel N] [--trial MS] [--max-trial MS] [--confirm N] [--seed N] [--out FILE] [--verbose]
 // Prints a table (shape × capacity: certified, true, error, interval, time) and writes it as
 // markdown to --out (default bench/capacity/accuracy.md) for docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
@@ -13,12 +13,14 @@ const { values } = parseArgs({
   options: {
     shapes: { type: 'string', default: KNOWN_CAPACITY_SHAPES.join(',') },
     capacities: { type: 'string', default: '40,150,400' },
+    only: { type: 'string' },
     parallel: { type: 'string', default: '4' },
     trial: { type: 'string', default: '5000' },
     'max-trial': { type: 'string', default: '30000' },
     confirm: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: new URL('./accuracy.md', import.meta.url).pathname },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const shapes = (values.shapes as string).split(',') as KnownCapacityShape[];
@@ -29,7 +31,14 @@ const finder = {
   confirmations: Number(values.confirm),
   warmupMs: 1000,
 };
-const jobs = shapes.flatMap((shape) => capacities.map((capacityRps) => ({ shape, capacityRps })));
+// --only shape@N,shape@N picks single runs instead of the shapes × capacities grid.
+const jobs =
+  values.only === undefined
+    ? shapes.flatMap((shape) => capacities.map((capacityRps) => ({ shape, capacityRps })))
+    : values.only.split(',').map((s) => {
+        const [shape, n] = s.split('@');
+        return { shape: shape as KnownCapacityShape, capacityRps: Number(n) };
+      });
 const rows: AccuracyRow[] = [];
 const started = performance.now();
 // The runs are light (≤ 400 req/s each, servers in processes of their own), so several share the
@@ -40,7 +49,16 @@ await Promise.all(
   Array.from({ length: Math.max(1, Number(values.parallel)) }, async () => {
     while (next < jobs.length) {
       const job = jobs[next++] as (typeof jobs)[number];
-      const row = await certifyKnownCapacity(job.shape, job.capacityRps, { ...finder, seed: Number(values.seed) + next });
+      const row = await certifyKnownCapacity(job.shape, job.capacityRps, {
+        ...finder,
+        seed: Number(values.seed) + next,
+        onProgress: (e) => {
+          if (values.verbose !== true || e.type !== 'trial-end') return;
+          const v = e.verdict;
+          const why = v.reasons.length > 0 ? `: ${v.reasons.join('; ')}` : '';
+          process.stderr.write(`  ${job.shape}@${job.capacityRps} ${v.phase} ${v.rateRps.toFixed(1)}/s ${v.verdict}${why}\n`);
+        },
+      });
       rows.push(row);
       process.stderr.write(`${line(row)}\n`);
     }

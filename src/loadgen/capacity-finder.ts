@@ -196,10 +196,13 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     const rate = step.rateRps;
     const key = `${phase === 'confirm' ? 'confirm' : 'search'}@${rate}`;
     const before = evidence.get(key) ?? new RateEvidence(rate);
-    const budgetMs = phase === 'confirm' ? Math.max(1, confirmations) * maxTrialMs : maxTrialMs;
+    // A rate near the bound must be watched λ·T² before it can pass (see judgeTrial): its budget
+    // stretches to 1.5 × that when --max-trial is shorter, or it could never pass.
+    const watchMs = 1.5 * rate * (options.slo.p99Ms / 1000) ** 2 * 1000;
+    const budgetMs = Math.max(watchMs, phase === 'confirm' ? Math.max(1, confirmations) * maxTrialMs : maxTrialMs);
     // Short trials while searching, the full length to confirm (MLRsearch); a retest doubles.
     const first = phase === 'confirm' ? maxTrialMs : Math.min(maxTrialMs, Math.max(trialMs, samplesMs(minSamples, rate)));
-    const durationMs = Math.min(maxTrialMs, lengths.get(key) ?? first);
+    const durationMs = Math.min(Math.max(maxTrialMs, watchMs), lengths.get(key) ?? first);
     lengths.set(key, durationMs * 2);
     const judgedMs = durationMs - settleMs(durationMs);
     options.onProgress?.({ type: 'trial-start', phase, rateRps: rate, durationMs, index: verdicts.length });

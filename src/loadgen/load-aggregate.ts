@@ -3,6 +3,9 @@ import { histogramOf, type IntervalReport, type LoadCounts } from './interval-re
 
 export type { LoadCounts } from './interval-report.ts';
 
+/** One interval of a judged window: [due, slow, errors]. */
+export type JudgedInterval = [number, number, number];
+
 /** One point of the run's timeline (one interval, or several once a long run is coarsened). */
 export interface TimelinePoint {
   /** Seconds from the start at the beginning of the point. */
@@ -64,7 +67,7 @@ export class LoadAggregate {
   /** Latency of the judged window's answers (see `LoadLoopOptions.judge`). */
   readonly judgedLatency = new LatencyHistogram();
   /** Per interval with judged requests: [due, slow, errors] (for the dispersion of the counts). */
-  readonly judgedIntervals: [number, number, number][] = [];
+  readonly judgedIntervals: JudgedInterval[] = [];
   inFlightEarlySum = 0;
   inFlightEarlySamples = 0;
   inFlightLateSum = 0;

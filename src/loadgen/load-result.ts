@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../telemetry/index.ts';
-import type { LoadCounts, TimelinePoint } from './load-aggregate.ts';
+import type { JudgedInterval, LoadCounts, TimelinePoint } from './load-aggregate.ts';
 import type { ThresholdResult } from './threshold.ts';
 
 /** Whether the generator kept its schedule; when not, slow answers may be its fault, not the target's. */
@@ -52,10 +52,10 @@ export interface LoadResult {
   /**
    * With `judge`: requests due in the judged window, those that missed the latency bound
    * (slow, timed out or unsent), those that failed (any error, time-outs and unsent included),
-   * the HDR histogram (µs, compressed base64) of the latency of its answers, and the same three
-   * counts per interval ([due, slow, errors]: how bunched the misses came).
+   * the HDR histogram (µs, compressed base64) of the latency of its answers, and counts per
+   * interval ([due, slow, errors]: how bunched the misses came).
    */
-  judged: { scheduled: number; slow: number; errors: number; latency: string; intervals: [number, number, number][] } | null;
+  judged: { scheduled: number; slow: number; errors: number; latency: string; intervals: JudgedInterval[] } | null;
   thresholds: ThresholdResult[];
   /** Why the run stopped early, or null. */
   aborted: string | null;

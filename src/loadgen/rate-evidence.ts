@@ -1,4 +1,5 @@
 import { LatencyHistogram } from '../telemetry/index.ts';
+import type { JudgedInterval } from './load-aggregate.ts';
 
 /** What the judged windows of one or more trials at the same rate held, pooled. */
 export interface JudgedCounts {
@@ -25,14 +26,14 @@ export class RateEvidence {
   /** Latency (from intended send) of the judged answers. */
   readonly latency = new LatencyHistogram();
   /** The counts per interval (one second), [due, slow, errors]. */
-  readonly intervals: [number, number, number][] = [];
+  readonly intervals: JudgedInterval[] = [];
 
   constructor(rateRps: number) {
     this.rateRps = rateRps;
   }
 
   /** Adds one trial's judged window. */
-  add(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number, intervals: readonly [number, number, number][] = []): void {
+  add(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number, intervals: readonly JudgedInterval[] = []): void {
     this.trials++;
     this.intervals.push(...intervals);
     this.judgedMs += judgedMs;
@@ -43,7 +44,7 @@ export class RateEvidence {
   }
 
   /** This evidence with one more trial, leaving this one as it is. */
-  plus(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number, intervals: readonly [number, number, number][]): RateEvidence {
+  plus(counts: JudgedCounts, latency: LatencyHistogram, judgedMs: number, intervals: readonly JudgedInterval[]): RateEvidence {
     const next = new RateEvidence(this.rateRps);
     next.add(this.counts, this.latency, this.judgedMs, this.intervals);
     next.trials = this.trials;
@@ -82,21 +83,22 @@ export class RateEvidence {
  * so n samples weigh as n / φ independent ones: the binomial tests use n / φ and x / φ, which
  * keeps a burst from passing, or failing, a verdict on its own (ANCHORS §2.5's caveat).
  */
-export function dispersion(intervals: readonly [number, number, number][], column: 1 | 2): number {
+export function dispersion(intervals: readonly (readonly number[])[], column: 1 | 2): number {
   let n = 0;
   let x = 0;
   for (const row of intervals) {
-    n += row[0];
-    x += row[column];
+    n += row[0] as number;
+    x += row[column] as number;
   }
   if (n === 0 || x === 0 || x >= n || intervals.length < 2) return 1;
   const p = x / n;
   let chi2 = 0;
   let k = 0;
   for (const row of intervals) {
-    if (row[0] <= 0) continue;
-    const expected = row[0] * p;
-    chi2 += (row[column] - expected) ** 2 / (expected * (1 - p));
+    const due = row[0] as number;
+    if (due <= 0) continue;
+    const expected = due * p;
+    chi2 += ((row[column] as number) - expected) ** 2 / (expected * (1 - p));
     k++;
   }
   return k < 2 ? 1 : Math.max(1, chi2 / (k - 1));

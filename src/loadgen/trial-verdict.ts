@@ -1,5 +1,6 @@
 import { LatencyHistogram } from '../telemetry/index.ts';
 import type { TrialOutcome } from './capacity-search.ts';
+import type { JudgedInterval } from './load-aggregate.ts';
 import type { LoadResult } from './load-result.ts';
 import type { RateEvidence } from './rate-evidence.ts';
 import type { Slo } from './slo.ts';
@@ -72,7 +73,7 @@ export function judgeTrial(
     slow: slowCount(result, slo),
     errors: c.failed + c.timedOut + c.unsent,
     latency: result.histograms.latency,
-    intervals: [] as [number, number, number][],
+    intervals: [] as JudgedInterval[],
   };
   const latency = LatencyHistogram.decode(judged.latency);
   const pooled = options.evidence.plus(judged, latency, options.judgedMs, judged.intervals);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AccuracyRow, certifyKnownCapacity } from '../fixtures/known-capacity/certify-known-capacity.ts';
-import { CI_FINDER } from './loadgen-capacity-accuracy.test.ts';
+import { type AccuracyRow, CI_FINDER, certifyKnownCapacity } from '../fixtures/known-capacity/certify-known-capacity.ts';
 
 function describeRow(r: AccuracyRow): string {
   return `certified ${r.result.capacityRps} (${r.result.reason}) vs true ${r.trueRps.toFixed(2)} (${(r.error * 100).toFixed(1)}%), trials ${JSON.stringify(r.result.trials.map((t) => [t.rateRps, t.verdict]))}`;
