@@ -229,14 +229,15 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     if (!search.step().done && (outcome === 'fail' || outcome === 'invalid')) await drain();
   }
   const end = search.step() as Extract<SearchStep, { done: true }>;
-  const shownFailures = verdicts.filter((v) => v.shown).map((v) => v.rateRps);
+  // A failure shown below the certified rate (a stall while bracketing, later outweighed) bounds nothing.
+  const shownFailures = verdicts.filter((v) => v.shown && v.rateRps > end.capacityRps).map((v) => v.rateRps);
   const upperRps = shownFailures.length > 0 ? Math.min(...shownFailures) : null;
   const result: CapacityResult = {
     target: options.target,
     pool: options.pool ?? null,
     slo: { p99Ms: options.slo.p99Ms, maxErrorRatio: options.slo.maxErrorRatio },
     capacityRps: round2(end.capacityRps),
-    interval: { lowerRps: round2(end.capacityRps), upperRps: upperRps === null ? null : round2(Math.max(upperRps, end.capacityRps)) },
+    interval: { lowerRps: round2(end.capacityRps), upperRps: upperRps === null ? null : round2(upperRps) },
     arrivals,
     confidence,
     certifiedAt: options.clock.now(),
