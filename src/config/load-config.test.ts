@@ -117,3 +117,15 @@ test('admission.idleLimit is optional (the pool gives 8 per backend) and a whole
   const bad = validateConfig(pools({ idleLimit: 0 }));
   assert.deepEqual(!bad.ok && bad.issues.map((i) => i.path), ['pools.p.admission.idleLimit']);
 });
+
+test("an https:// backend on piper's own balancer is refused at its key (it would get plain HTTP on port 80); HAProxy takes it", () => {
+  const pools = { p: { backends: [{ name: 'b', url: 'https://api.example' }] } };
+  const routes = [{ name: 'web', split: { p: 1 } }];
+  assert.throws(
+    () => unwrapConfig(validateConfig({ pools, routes }), 'x.yaml'),
+    (err: unknown) =>
+      isPiperError(err, 'PIPER_CONFIG_INVALID') &&
+      /pools\.p\.backends\[0\]\.url: an https:\/\/ backend needs dataPlane\.kind: haproxy/.test(err.message),
+  );
+  assert.doesNotThrow(() => unwrapConfig(validateConfig({ pools, routes, dataPlane: { kind: 'haproxy' } }), 'x.yaml'));
+});

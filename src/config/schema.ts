@@ -465,6 +465,19 @@ export const piperConfigSchema = z
           });
         }
       });
+      // piper's own upstream client speaks plain HTTP: an https:// backend would get its requests,
+      // cookies and all, in clear text on port 80 rather than over TLS.
+      for (const [poolName, pool] of Object.entries(cfg.pools)) {
+        pool.backends.forEach((backend, i) => {
+          if (backend.url.startsWith('https:')) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['pools', poolName, 'backends', i, 'url'],
+              message: "an https:// backend needs dataPlane.kind: haproxy (piper's own balancer connects to backends over plain HTTP)",
+            });
+          }
+        });
+      }
     }
     const pools = new Set(Object.keys(cfg.pools));
     const routes = new Set<string>();
