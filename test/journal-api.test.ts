@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type ApiHandler, ManualClock, sendError } from '../src/core/index.ts';
-import { createJournalApi, Journal, JournalHttpClient, OnCall } from '../src/journal/index.ts';
+import { createJournalApi, Journal, JournalHttpClient, OnCall, POSTMORTEM_SECTIONS } from '../src/journal/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'piper-journal-api-'));
 const clock = new ManualClock();
@@ -129,7 +129,7 @@ test('POST /api/v1/events appends an operator note and refuses bad bodies with c
   assert.equal(codeOf(wrong), 'PIPER_JOURNAL_METHOD_NOT_ALLOWED');
 });
 
-test('incidents: list, one report, acknowledge, postmortem in md and html; bad ids are 400, unknown 404', async () => {
+test('incidents: list, one report, acknowledge, postmortem in md, html and json; bad ids are 400, unknown 404', async () => {
   const list = await call('GET', '/api/v1/incidents');
   assert.equal(list.status, 200);
   const incidents = list.json.incidents as { id: number; status: string }[];
@@ -156,6 +156,14 @@ test('incidents: list, one report, acknowledge, postmortem in md and html; bad i
   const html = await call('GET', '/api/v1/incidents/1/postmortem?format=html&tz=Europe/Paris');
   assert.match(html.type, /^text\/html/);
   assert.match(html.text, /CEST|GMT\+2/);
+  // The structured document the dashboard draws: the same sections, as data.
+  const doc = await call('GET', '/api/v1/incidents/1/postmortem?format=json&tz=Europe/Paris');
+  assert.match(doc.type, /^application\/json/);
+  assert.equal(doc.json.incidentId, 1);
+  assert.deepEqual(
+    (doc.json.sections as { heading: string }[]).map((x) => x.heading),
+    [...POSTMORTEM_SECTIONS],
+  );
   assert.equal(codeOf(await call('GET', '/api/v1/incidents/1/postmortem?format=pdf')), 'PIPER_JOURNAL_BAD_REQUEST');
   assert.equal((await call('GET', '/api/v1/incidents/1/postmortem?tz=Mars/Olympus')).status, 400);
 });

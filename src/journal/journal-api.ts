@@ -108,9 +108,13 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
         only(url, ['format', 'tz']);
         const id = incidentId(m.id);
         const format = url.searchParams.get('format') ?? 'md';
-        if (format !== 'md' && format !== 'html') throw badRequest(`format must be md or html, got "${format}"`);
+        if (format !== 'md' && format !== 'html' && format !== 'json') throw badRequest(`format must be md, html or json, got "${format}"`);
         const tz = url.searchParams.get('tz') ?? undefined;
         if (tz !== undefined && !validTimeZone(tz)) throw badRequest(`tz must be an IANA time zone like America/Los_Angeles, got "${tz}"`);
+        if (format === 'json') {
+          sendJson(res, 200, o.onCall.postmortemDocument(id, tz));
+          return true;
+        }
         const text = o.onCall.postmortem(id, format, tz);
         res.writeHead(200, {
           'content-type': format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8',

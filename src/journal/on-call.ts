@@ -7,7 +7,7 @@ import { type Incident, IncidentManager } from './incident-manager.ts';
 import { buildIncidentReport, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
 import type { Journal } from './journal.ts';
 import { buildPostmortem } from './postmortem.ts';
-import { renderHtml, renderMarkdown } from './postmortem-document.ts';
+import { type PostmortemDocument, renderHtml, renderMarkdown } from './postmortem-document.ts';
 import { objectiveOf, type RouteObjective, type RouteSloStatus, SloMonitor } from './slo-monitor.ts';
 import { buildStatusPage, type StatusPage } from './status-page.ts';
 import type { TrafficSample } from './traffic-sample.ts';
@@ -113,6 +113,12 @@ export class OnCall {
 
   /** The postmortem of an incident (the latest when `id` is undefined) as Markdown or HTML. */
   postmortem(id: number | undefined, format: 'md' | 'html' = 'md', timeZone?: string): string {
+    const doc = this.postmortemDocument(id, timeZone);
+    return format === 'html' ? renderHtml(doc) : renderMarkdown(doc);
+  }
+
+  /** The postmortem as its structured document (what the dashboard renders), the latest incident's when `id` is undefined. */
+  postmortemDocument(id: number | undefined, timeZone?: string): PostmortemDocument {
     const target = id ?? this.incidents.list()[0]?.id;
     if (target === undefined) {
       throw new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', 'no incident recorded yet', {
@@ -120,8 +126,7 @@ export class OnCall {
         details: { status: 404 },
       });
     }
-    const doc = buildPostmortem(this.report(target), { generatedAt: this.#clock.now(), ...(timeZone ? { timeZone } : {}) });
-    return format === 'html' ? renderHtml(doc) : renderMarkdown(doc);
+    return buildPostmortem(this.report(target), { generatedAt: this.#clock.now(), ...(timeZone ? { timeZone } : {}) });
   }
 
   sloStatus(): RouteSloStatus[] {
