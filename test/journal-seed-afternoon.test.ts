@@ -78,10 +78,10 @@ test('the postmortem has the seed eleven sections in order, with durations and c
     md,
     new RegExp(`${report.impact.failed.toLocaleString('en-US')} of ${report.impact.requests.toLocaleString('en-US')} requests`),
   );
-  assert.match(md, /capacity gate was overridden at 2017-03-31 14:50:00 PDT by richard; certified capacity 120 req\/s/);
+  assert.match(md, /The capacity gate refused the move and richard overrode it at 2017-03-31 14:50:00 PDT; 120 req\/s certified/);
   assert.match(md, /> \*\*To confirm:\*\*/);
   assert.match(md, /\| rule \| fast \|/);
-  assert.match(md, /migration\.rolled_back at 2017-03-31 15:21:00 PDT by richard/);
+  assert.match(md, /Rolled back by richard at 2017-03-31 15:21:00 PDT, 21 min 00 s after the impact began/);
   const html = run.onCall.postmortem(1, 'html');
   assert.equal([...html.matchAll(/<h2>/g)].length, 11);
   assert.match(html, /<blockquote class="confirm">/);

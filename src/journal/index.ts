@@ -31,7 +31,7 @@ export {
   type JournalStore,
 } from './journal-event.ts';
 export { OnCall, type OnCallOptions } from './on-call.ts';
-export { buildPostmortem, formatTime, humanDuration, type PostmortemOptions } from './postmortem.ts';
+export { buildPostmortem, type PostmortemOptions } from './postmortem.ts';
 export {
   type Block,
   POSTMORTEM_SECTIONS,
@@ -51,5 +51,6 @@ export {
 } from './slo-monitor.ts';
 export { SqliteJournalStore, type SqliteStoreOptions, storageError, validateEventInput } from './sqlite-journal-store.ts';
 export { buildStatusPage, renderStatusPageHtml, type ServiceStatus, type StatusPage } from './status-page.ts';
+export { formatTime, humanDuration } from './time-format.ts';
 export type { PoolCounts, TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 export { jsonPayload, slackPayload, WebhookNotifier, type WebhookSender, type WebhookTarget } from './webhook-notifier.ts';

@@ -1,7 +1,10 @@
 import { summarizeEvent } from './event-summary.ts';
 import type { IncidentReport } from './incident-report.ts';
 import type { JournalEvent } from './journal-event.ts';
+import { adviseFrom, incidentFacts, mitigationName, overrideFigures } from './postmortem-advice.ts';
 import { type Block, POSTMORTEM_SECTIONS, type PostmortemDocument, type Section } from './postmortem-document.ts';
+import { type CuratedTimeline, curateTimeline } from './postmortem-timeline.ts';
+import { formatClock, formatDate, formatTime, humanDuration, relativeTime } from './time-format.ts';
 
 /** Options of {@link buildPostmortem}. */
 export interface PostmortemOptions {
@@ -14,33 +17,6 @@ export interface PostmortemOptions {
 
 const CAUSE_KINDS =
   /^(split\.changed|config\.|migration\.(started|gate_refused|gate_overridden|step|resumed)|deploy\.|backend\.down|capacity\.result|operator\.)/;
-
-/** Formats a time to the second in the chosen zone, with the zone named. */
-export function formatTime(ms: number, timeZone = 'UTC'): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-    timeZoneName: 'short',
-  }).formatToParts(new Date(ms));
-  const p = (t: string): string => parts.find((x) => x.type === t)?.value ?? '';
-  return `${p('year')}-${p('month')}-${p('day')} ${p('hour') === '24' ? '00' : p('hour')}:${p('minute')}:${p('second')} ${p('timeZoneName')}`;
-}
-
-/** Exact to the second: `6 h 02 min 05 s`, `52 s`. */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min ${String(r).padStart(2, '0')} s` : `${m} min ${String(r).padStart(2, '0')} s`;
-}
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 2)} %`;
@@ -62,17 +38,17 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
   const first = (pred: (e: JournalEvent) => boolean): JournalEvent | undefined => timeline.find(pred);
   const opening = first((e) => e.id === inc.openedBy.eventId);
   const detection = first((e) => e.kind === 'alert.firing' && e.data.severity === 'page' && e.time >= inc.startedAt) ?? opening;
-  const mitigation = first((e) => e.kind === 'incident.mitigated' && e.data.incident === inc.id);
-  const mitigatingEvent = typeof mitigation?.data.cause === 'number' ? first((e) => e.id === mitigation.data.cause) : undefined;
-  const candidates = timeline.filter((e) => CAUSE_KINDS.test(e.kind) && e.time <= inc.detectedAt);
-  const overrides = candidates.filter((e) => e.kind === 'migration.gate_overridden');
+  const facts = incidentFacts(report);
+  const mitigatingEvent = facts.mitigation;
+  const curated = curateTimeline(timeline, inc, (ms) => formatClock(ms, tz));
+  // Candidates come from the curated events, so noise left out of the timeline is no cause either.
+  const candidates = curated.kept.filter((e) => CAUSE_KINDS.test(e.kind) && e.time <= inc.startedAt);
   const capacity = report.capacity;
   const affectedRoutes = impact.routes.filter((r) => r.failed + r.shed > 0);
   const affectedPools = impact.pools.filter((p) => p.failed + p.shed > 0);
   const impactEnd = inc.mitigatedAt ?? inc.resolvedAt;
   const bad = impact.failed + impact.shed;
-  const notifyFailures = timeline.filter((e) => e.kind === 'notification.failed');
-  const dropped = timeline.filter((e) => e.kind === 'journal.dropped');
+  const advice = adviseFrom(facts);
 
   const sections: Record<(typeof POSTMORTEM_SECTIONS)[number], Block[]> = {
     Summary: [
@@ -82,7 +58,7 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
           `Incident ${inc.id} (${inc.title}). From ${t(inc.startedAt)}${impactEnd !== undefined ? ` to ${t(impactEnd)}` : ' (still ongoing)'}, ` +
           `${n(bad)} of ${n(impact.requests)} requests (${pct(impact.badShare)}) on ${affectedRoutes.map((r) => r.route).join(', ') || inc.routes.join(', ') || 'no measured route'} failed or were shed. ` +
           `It was detected ${humanDuration(durations.detectMs)} after it began${detection ? ` by ${detectionName(detection)}` : ''}` +
-          `${inc.mitigatedAt !== undefined ? `, mitigated at ${t(inc.mitigatedAt)} (${mitigationName(inc.mitigatedBy, mitigatingEvent)})` : ''}` +
+          `${inc.mitigatedAt !== undefined ? `, mitigated at ${t(inc.mitigatedAt)} (${mitigationOf(inc.mitigatedBy, mitigatingEvent)})` : ''}` +
           `${inc.resolvedAt !== undefined ? `, and resolved at ${t(inc.resolvedAt)}` : ''}.`,
       },
     ],
@@ -152,13 +128,22 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
             : `The outage is still ongoing; time to detect ${humanDuration(durations.detectMs)}.`,
       },
     ],
-    Cause: causeBlocks(candidates, overrides, capacity, impact.peakRps, t),
-    Resolution: resolutionBlocks(inc.mitigatedAt, inc.mitigatedBy, mitigatingEvent, t),
-    'Timeline of events': timelineBlocks(timeline, inc.startedAt, options.maxTimelineRows ?? 400, t),
-    'Problems with our response': problemBlocks(report, notifyFailures, dropped, overrides),
-    'Preventative measures to take': preventionBlocks(report, overrides, capacity, timeline),
+    Cause: causeBlocks(candidates, facts.override, capacity, impact.peakRps, t),
+    Resolution: resolutionBlocks(inc.mitigatedAt, inc.mitigatedBy, mitigatingEvent, inc.startedAt, t),
+    'Timeline of events': timelineBlocks(curated, inc.startedAt, options.maxTimelineRows ?? 400, tz),
+    'Problems with our response':
+      advice.problems.length > 0
+        ? [{ kind: 'list', items: advice.problems }]
+        : [{ kind: 'paragraph', text: 'The record shows no gap in the response.' }],
+    'Preventative measures to take': [
+      { kind: 'list', items: advice.prevention.length > 0 ? advice.prevention : ['Nothing suggested from the record.'] },
+      { kind: 'confirm', text: 'Suggestions drafted from the recorded evidence; keep, edit or replace them, and give each an owner.' },
+    ],
     'Detection Method': detectionBlocks(detection, durations.detectMs, t),
-    'Changes to make in future outage responses': changesBlocks(report, notifyFailures),
+    'Changes to make in future outage responses': [
+      { kind: 'list', items: advice.changes.length > 0 ? advice.changes : ['Keep the current response: the record shows no gap.'] },
+      { kind: 'confirm', text: 'Seeded from "Problems with our response"; confirm with the people who responded.' },
+    ],
   };
 
   const judgment = new Set(['Cause', 'Preventative measures to take', 'Changes to make in future outage responses']);
@@ -174,57 +159,64 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
 
 function detectionName(e: JournalEvent): string {
   if (e.kind === 'alert.firing') return `the ${String(e.data.rule)} ${String(e.data.severity)} alert`;
-  return `the ${e.kind} event`;
+  if (e.kind === 'migration.rolled_back') return e.actor === 'rollout' ? "the migration judge's rollback" : `${e.actor}'s rollback`;
+  return `"${summarizeEvent(e)}"`;
 }
 
-function mitigationName(by: string | undefined, e: JournalEvent | undefined): string {
-  if (by === 'traffic') return 'errors stopped with no recorded action';
-  return `${by ?? '?'}${e ? ` by ${e.actor}` : ''}`;
+/** `rolled back by the migration judge` ({@link mitigationName}), or that errors just stopped. */
+function mitigationOf(by: string | undefined, e: JournalEvent | undefined): string {
+  return mitigationName(by === 'traffic' ? undefined : e);
 }
 
 function causeBlocks(
   candidates: JournalEvent[],
-  overrides: JournalEvent[],
+  override: JournalEvent | undefined,
   capacity: JournalEvent | undefined,
   peakRps: number,
   t: (ms: number) => string,
 ): Block[] {
-  const blocks: Block[] = [];
   if (candidates.length === 0) {
-    blocks.push({
-      kind: 'confirm',
-      text: 'No configuration, split, migration or capacity change was recorded in the 30 minutes before the impact began: look outside piper (deploys, the network, dependencies).',
-    });
-    return blocks;
+    return [
+      {
+        kind: 'confirm',
+        text: 'No configuration, split, migration or capacity change was recorded in the 30 minutes before the impact began: look outside piper (deploys, the network, dependencies).',
+      },
+    ];
   }
-  blocks.push({ kind: 'paragraph', text: 'Changes recorded shortly before the impact began (candidates):' });
-  blocks.push({
-    kind: 'list',
-    items: candidates.slice(-20).map((e) => `${t(e.time)} ${e.kind} (${e.source}, ${e.actor}): ${summarizeEvent(e)}`),
-  });
-  const o = overrides.at(-1);
-  if (o !== undefined) {
-    const gate = (o.data.gate ?? {}) as { capacityRps?: unknown; projectedRps?: unknown; pool?: unknown };
-    const cap = typeof gate.capacityRps === 'number' ? gate.capacityRps : capacity ? Number(capacity.data.capacityRps) : undefined;
+  const blocks: Block[] = [
+    { kind: 'paragraph', text: 'Changes recorded shortly before the impact began (candidates):' },
+    { kind: 'list', items: candidates.slice(-20).map((e) => `${t(e.time)}: ${summarizeEvent(e)}`) },
+  ];
+  if (override !== undefined) {
+    const g = overrideFigures(override, capacity);
+    const against =
+      g.requiredRps !== undefined
+        ? `the ${Math.round(g.requiredRps)} req/s the gate required`
+        : `a peak of ${Math.round(g.peakRps ?? peakRps)} req/s`;
     blocks.push({
       kind: 'confirm',
       text:
-        `The capacity gate was overridden at ${t(o.time)} by ${o.actor}` +
-        `${cap !== undefined && Number.isFinite(cap) ? `; certified capacity ${Math.round(cap)} req/s vs a measured peak of ${Math.round(peakRps)} req/s during the incident` : ''}` +
-        `${typeof gate.projectedRps === 'number' ? ` (the gate projected ${Math.round(gate.projectedRps)} req/s)` : ''}. ` +
+        `The capacity gate refused the move and ${override.actor} overrode it at ${t(override.time)}; ` +
+        `${g.certifiedRps !== undefined ? `${Math.round(g.certifiedRps)} req/s certified` : 'no capacity certified'} against ${against}. ` +
         'Suggested cause: traffic was moved to a pool that had not been proven to carry it.',
     });
   } else {
     const last = candidates.at(-1) as JournalEvent;
     blocks.push({
       kind: 'confirm',
-      text: `Suggested cause: the last change before the impact, ${last.kind} at ${t(last.time)} by ${last.actor}.`,
+      text: `Suggested cause: the last change before the impact, at ${t(last.time)}: ${summarizeEvent(last)}.`,
     });
   }
   return blocks;
 }
 
-function resolutionBlocks(at: number | undefined, by: string | undefined, e: JournalEvent | undefined, t: (ms: number) => string): Block[] {
+function resolutionBlocks(
+  at: number | undefined,
+  by: string | undefined,
+  e: JournalEvent | undefined,
+  start: number,
+  t: (ms: number) => string,
+): Block[] {
   if (at === undefined) return [{ kind: 'paragraph', text: 'Not mitigated yet.' }];
   if (by === 'traffic' || e === undefined) {
     return [
@@ -234,80 +226,50 @@ function resolutionBlocks(at: number | undefined, by: string | undefined, e: Jou
       },
     ];
   }
+  const name = mitigationName(e);
   return [
     {
       kind: 'paragraph',
-      text: `${e.kind} at ${t(e.time)} by ${e.actor}: ${summarizeEvent(e)} (the mitigating action recorded before the alerts cleared).`,
+      text: `${name.charAt(0).toUpperCase()}${name.slice(1)} at ${t(e.time)}, ${humanDuration(e.time - start)} after the impact began: ${summarizeEvent(e)}.`,
     },
   ];
 }
 
-function timelineBlocks(timeline: JournalEvent[], start: number, max: number, t: (ms: number) => string): Block[] {
-  const rows = timeline.slice(0, max).map((e) => {
-    const offset = e.time - start;
-    return [t(e.time), `${offset < 0 ? '−' : '+'}${Math.round(Math.abs(offset) / 1000)} s`, e.kind, e.subject, e.actor, summarizeEvent(e)];
-  });
-  const blocks: Block[] = [{ kind: 'table', headers: ['time', 'from start', 'event', 'subject', 'by', 'details'], rows }];
-  if (timeline.length > max)
+function timelineBlocks(curated: CuratedTimeline, start: number, max: number, tz: string): Block[] {
+  const day = formatDate(start, tz);
+  // Rows on the incident's day show the clock only; the date is said once, above the table.
+  const clock = (ms: number): string => (formatDate(ms, tz) === day ? formatClock(ms, tz) : `${formatDate(ms, tz)} ${formatClock(ms, tz)}`);
+  const { rows, omitted } = curated;
+  const zone = formatTime(start, tz).slice(20);
+  const left = [
+    omitted.startup > 0 ? `${omitted.startup} first health check result(s) of backends as the balancer started` : '',
+    omitted.unrelated > 0 ? `${omitted.unrelated} event(s) before the start about other routes and pools` : '',
+    omitted.unchanged > 0 ? `${omitted.unchanged} split change(s) that set the split the route already had` : '',
+  ].filter((x) => x !== '');
+  const blocks: Block[] = [
+    {
+      kind: 'paragraph',
+      text:
+        `Times are ${zone} on ${day}; "since start" counts from the incident's start at ${clock(start)}.` +
+        // Only a run of the judge's decisions makes one row of several events.
+        (rows.some((r) => r.eventIds.length > 1)
+          ? " Runs of the judge's decisions with the same verdict at the same step are one row."
+          : '') +
+        (left.length > 0 ? ` Left out (still in the journal, piper events): ${left.join('; ')}.` : ''),
+    },
+    {
+      kind: 'table',
+      headers: ['time', 'since start', 'what'],
+      rows: rows.slice(0, max).map((r) => [clock(r.time), relativeTime(r.time - start), r.text]),
+    },
+  ];
+  const next = rows[max];
+  if (next !== undefined)
     blocks.push({
       kind: 'paragraph',
-      text: `${timeline.length - max} more events are in the journal (piper events --since ${timeline[max]?.time ?? ''}).`,
+      text: `${rows.length - max} more rows from ${formatTime(next.time, tz)} on are left off here; piper events --since ${next.time} lists their events.`,
     });
   return blocks;
-}
-
-function problemBlocks(r: IncidentReport, notifyFailures: JournalEvent[], dropped: JournalEvent[], overrides: JournalEvent[]): Block[] {
-  const items: string[] = [];
-  const i = r.incident;
-  if (r.durations.detectMs > 60_000) items.push(`Detection took ${humanDuration(r.durations.detectMs)} after the impact began.`);
-  if (i.acknowledgedAt === undefined) items.push('Nobody acknowledged the incident.');
-  else if (i.acknowledgedAt - i.detectedAt > 5 * 60_000)
-    items.push(`Acknowledgement took ${humanDuration(i.acknowledgedAt - i.detectedAt)} after the page.`);
-  if (i.mitigatedAt !== undefined && i.mitigatedBy === 'traffic')
-    items.push('No mitigating action was recorded: the errors stopped on their own or by an action outside piper.');
-  if (i.mitigatedAt !== undefined && i.mitigatedAt - i.startedAt > 30 * 60_000)
-    items.push(`Mitigation took ${humanDuration(i.mitigatedAt - i.startedAt)}.`);
-  for (const o of overrides)
-    items.push(`The capacity gate was overridden by ${o.actor}${o.data.reason ? ` ("${String(o.data.reason)}")` : ''}.`);
-  for (const f of notifyFailures) items.push(`A notification failed: ${summarizeEvent(f)}.`);
-  for (const d of dropped) items.push(`The journal dropped ${String(d.data.count)} event(s) under load; the timeline may miss some.`);
-  if (items.length === 0)
-    return [
-      {
-        kind: 'paragraph',
-        text: 'No gaps found in the record: detected within a minute, acknowledged within five, mitigated within thirty, and every notification delivered.',
-      },
-    ];
-  return [{ kind: 'list', items }];
-}
-
-function preventionBlocks(
-  r: IncidentReport,
-  overrides: JournalEvent[],
-  capacity: JournalEvent | undefined,
-  timeline: JournalEvent[],
-): Block[] {
-  const items: string[] = [];
-  const peak = Math.round(r.impact.peakRps);
-  if (overrides.length > 0 || capacity !== undefined) {
-    const cap = capacity
-      ? `${String(capacity.data.capacityRps)} req/s certified for ${String(capacity.data.pool ?? capacity.subject)}`
-      : 'no capacity result recorded';
-    items.push(
-      `Load-test the target pool to at least twice the observed peak (peak ${peak} req/s; ${cap}) before moving traffic; do not override the capacity gate.`,
-    );
-  }
-  if (timeline.some((e) => e.kind === 'pool.no_healthy_backend'))
-    items.push('Give the route a failover pool so a pool without healthy backends does not take it down.');
-  if (r.durations.detectMs > 60_000)
-    items.push('Add a faster signal (per-backend health alerts, or shorter alert windows) for this failure mode.');
-  if (!timeline.some((e) => e.kind === 'migration.started') && overrides.length === 0)
-    items.push('If a change caused this, run it as a stepped migration with an automatic judge next time.');
-  if (items.length === 0) items.push('Nothing suggested from the record.');
-  return [
-    { kind: 'list', items },
-    { kind: 'confirm', text: 'Suggestions drafted from the recorded evidence; keep, edit or replace them, and give each an owner.' },
-  ];
 }
 
 function detectionBlocks(detection: JournalEvent | undefined, detectMs: number, t: (ms: number) => string): Block[] {
@@ -316,7 +278,7 @@ function detectionBlocks(detection: JournalEvent | undefined, detectMs: number, 
     return [
       {
         kind: 'paragraph',
-        text: `Opened by ${detection.kind} at ${t(detection.time)} (${detection.actor}): ${summarizeEvent(detection)}. Detected ${humanDuration(detectMs)} after the first bad second.`,
+        text: `Detected by ${detectionName(detection)} at ${t(detection.time)}, ${humanDuration(detectMs)} after the impact began: ${summarizeEvent(detection)}.`,
       },
     ];
   }
@@ -343,23 +305,5 @@ function detectionBlocks(detection: JournalEvent | undefined, detectMs: number, 
   return [
     { kind: 'paragraph', text: `Detected automatically by piper's SLO alerting: ${summarizeEvent(detection)}.` },
     { kind: 'table', headers: ['', ''], rows },
-  ];
-}
-
-function changesBlocks(r: IncidentReport, notifyFailures: JournalEvent[]): Block[] {
-  const items: string[] = [];
-  const i = r.incident;
-  if (i.acknowledgedAt === undefined || i.acknowledgedAt - i.detectedAt > 5 * 60_000)
-    items.push('Make sure the page reaches someone who acknowledges it within five minutes (check the on-call rota and the webhook).');
-  if (notifyFailures.length > 0) items.push('Fix the failing notification webhook and test it.');
-  if (i.mitigatedBy === 'traffic')
-    items.push('Record every manual action (piper events, an operator note) so the next timeline is complete.');
-  if (r.timeline.some((e) => e.kind === 'migration.gate_overridden' && e.time <= i.startedAt)) {
-    items.push('Treat a capacity-gate override as a change needing a second approver and a load test on record, not a flag.');
-  }
-  if (items.length === 0) items.push('Keep the current response: the record shows no gaps.');
-  return [
-    { kind: 'list', items },
-    { kind: 'confirm', text: 'Seeded from "Problems with our response"; confirm with the people who responded.' },
   ];
 }
