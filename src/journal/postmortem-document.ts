@@ -38,22 +38,41 @@ export const POSTMORTEM_SECTIONS = [
 
 const CONFIRM = 'To confirm';
 
+/**
+ * Text as Markdown shows it literally: typed text (an override reason, an actor's name) must not
+ * become a link, an emphasis or HTML in a Markdown viewer. Underscores inside a word stay as they
+ * are (`error_ratio`), since no viewer reads those as emphasis.
+ */
+function mdText(s: string): string {
+  return (
+    s
+      .replace(/\n/g, ' ')
+      .replace(/[\\`*~[\]]/g, '\\$&')
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+      .replace(/<(?=[A-Za-z/!?])/g, '\\<')
+      .replace(/&(?=#?\w+;)/g, '\\&')
+      // A line that would open a heading, quote or list item.
+      .replace(/^(?:#{1,6}|[-+])(?= |$)|^>/, '\\$&')
+      .replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2')
+  );
+}
+
 function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return mdText(s).replace(/\|/g, '\\|');
 }
 
 /** Markdown: `#` title, `##` per section, GitHub tables, confirmations as block quotes. */
 export function renderMarkdown(doc: PostmortemDocument): string {
-  const out: string[] = [`# ${doc.title}`, ''];
+  const out: string[] = [`# ${mdText(doc.title)}`, ''];
   for (const section of doc.sections) {
     out.push(`## ${section.heading}`, '');
     for (const b of section.blocks) {
       switch (b.kind) {
         case 'paragraph':
-          out.push(b.text, '');
+          out.push(mdText(b.text), '');
           break;
         case 'list':
-          out.push(...b.items.map((i) => `- ${i}`), '');
+          out.push(...b.items.map((i) => `- ${mdText(i)}`), '');
           break;
         case 'table':
           out.push(
@@ -64,7 +83,7 @@ export function renderMarkdown(doc: PostmortemDocument): string {
           );
           break;
         case 'confirm':
-          out.push(`> **${CONFIRM}:** ${b.text}`, '');
+          out.push(`> **${CONFIRM}:** ${mdText(b.text)}`, '');
           break;
       }
     }
