@@ -114,6 +114,29 @@ test('piper incidents lists the storm with MTTD and MTTR; piper postmortem write
   assert.match(r('noIncident').stderr, /PIPER_JOURNAL_INCIDENT_NOT_FOUND/);
 });
 
+test('piper postmortem writes into the journal folder under its incident name, never over an earlier draft; --out-dir, --data-dir and -o - choose', async () => {
+  const first = await runPiper(['postmortem', '--db', db, '--tz', 'America/Los_Angeles']);
+  const second = await runPiper(['postmortem', '1', '--db', db, '--tz', 'America/Los_Angeles']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, `postmortem of incident 1 written to ${join(dir, 'postmortem-2017-03-31-incident-1.md')}\n`);
+  assert.equal(second.stdout, `postmortem of incident 1 written to ${join(dir, 'postmortem-2017-03-31-incident-1-2.md')}\n`);
+  assert.match(readFileSync(join(dir, 'postmortem-2017-03-31-incident-1.md'), 'utf8'), /^# Postmortem: incident 1/);
+
+  const reviews = join(dir, 'reviews');
+  const html = await runPiper(['postmortem', '--db', db, '--format', 'html', '--out-dir', reviews]);
+  assert.equal(html.code, 0, html.stderr);
+  assert.match(readFileSync(join(reviews, 'postmortem-2017-03-31-incident-1.html'), 'utf8'), /^<!doctype html>/);
+
+  const viaDataDir = await runPiper(['postmortem', '--data-dir', dir]);
+  assert.equal(viaDataDir.stdout, `postmortem of incident 1 written to ${join(dir, 'postmortem-2017-03-31-incident-1-3.md')}\n`);
+
+  const printed = await runPiper(['postmortem', '--db', db, '-o', '-']);
+  assert.match(printed.stdout, /^# Postmortem: incident 1/);
+  const both = await runPiper(['postmortem', '--db', db, '-o', 'x.md', '--out-dir', reviews]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /PIPER_JOURNAL_BAD_FLAGS/);
+});
+
 test('piper incidents ack on a file records the operator, and refuses a bad id', async () => {
   const [ack, bad] = await Promise.all([
     runPiper(['incidents', 'ack', '1', '--db', db, '--actor', 'dinesh', '--json']),

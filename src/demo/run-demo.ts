@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Clock, formatDuration, isPiperError, type Random } from '../core/index.ts';
-import { type Incident, type IncidentReport, JournalHttpClient } from '../journal/index.ts';
+import { type Incident, type IncidentReport, JournalHttpClient, writePostmortemFile } from '../journal/index.ts';
 import {
   type CapacityResult,
   capacityEvent,
@@ -28,7 +28,7 @@ export interface DemoOptions {
   /** What serves the traffic: piper's own balancer (default) or HAProxy steered by piper. */
   dataPlane?: DemoDataPlane;
   seed: number;
-  /** Where the postmortem is written. */
+  /** Where the postmortem is written when there is no `dataDir` (else into `dataDir`). */
   cwd: string;
   /** Scratch folder for data and logs; a fresh temporary one when absent (removed at the end). */
   dataDir?: string;
@@ -177,8 +177,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
     });
     const report = await journal.report(incident.id);
     const markdown = await journal.postmortem(incident.id, 'md');
-    const postmortemFile = resolve(o.cwd, `postmortem-${new Date(o.clock.now()).toISOString().slice(0, 10)}.md`);
-    await writeFile(postmortemFile, markdown);
+    // With the data when it is kept; a temporary data folder is removed at the end, so then the current one.
+    const postmortemFile = await writePostmortemFile(resolve(o.dataDir ?? o.cwd), report.incident, markdown, 'md');
     n.good(`postmortem written to ${postmortemFile} and shown on the dashboard (Incidents → #${incident.id})`);
 
     traffic.abort(new Error('demo done'));

@@ -40,6 +40,7 @@ export {
   renderMarkdown,
   type Section,
 } from './postmortem-document.ts';
+export { writePostmortemFile } from './postmortem-file.ts';
 export {
   DEFAULT_OBJECTIVE,
   objectiveOf,

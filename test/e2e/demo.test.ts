@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { POSTMORTEM_SECTIONS } from '../../src/journal/index.ts';
@@ -69,11 +69,14 @@ test('npm start --fast --exit replays the afternoon: gate refusals, rollback wit
   // and is the one the journal gives for that incident.
   assert.equal(events('incident.opened').length, 1);
   assert.equal(events('incident.resolved').length, 1);
+  // Written with the run's data, under the incident's own name (never over another run's).
+  assert.equal(dirname(summary.postmortemFile), dataDir);
+  assert.match(basename(summary.postmortemFile), new RegExp(`^postmortem-\\d{4}-\\d\\d-\\d\\d-incident-${summary.incidentId}\\.md$`));
   const postmortem = await readFile(summary.postmortemFile, 'utf8');
   const headings = [...postmortem.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
   assert.deepEqual(headings, [...POSTMORTEM_SECTIONS]);
   const again = await runPiper(
-    ['postmortem', String(summary.incidentId), '--db', join(dataDir, 'piper.db'), '--config', join(dataDir, 'piper.yaml')],
+    ['postmortem', String(summary.incidentId), '--db', join(dataDir, 'piper.db'), '--config', join(dataDir, 'piper.yaml'), '-o', '-'],
     { cwd },
   );
   assert.equal(again.code, 0, again.stderr);

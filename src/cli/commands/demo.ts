@@ -15,7 +15,8 @@ export const demoCommand: Command = {
     '  Act 2  a move of all traffic to the in-house pool: refused, no capacity proof\n' +
     '  Act 3  the capacity test of the in-house pool: below twice the peak, refused again\n' +
     '  Act 4  the operator overrides the gate; traffic moves in steps; the judge rolls back\n' +
-    '  Act 5  the incident opens and resolves; the postmortem is written to ./postmortem-<date>.md\n' +
+    '  Act 5  the incident opens and resolves; the postmortem is written into --data-dir (else the\n' +
+    '         current folder) as postmortem-<date>-incident-<id>.md, never over an earlier one\n' +
     'and a closing table compares 2017 with this run. Everything runs on 127.0.0.1; every process\n' +
     'the demo starts is stopped when it ends.\n\n' +
     "With --data-plane haproxy, HAProxy serves the traffic instead of piper's own balancer: piper up\n" +

@@ -1,9 +1,45 @@
+import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PiperError } from '../../core/index.ts';
-import { formatTime } from '../../journal/index.ts';
-import { type Command, ExitCode } from '../command.ts';
+import { formatTime, type Incident, writePostmortemFile } from '../../journal/index.ts';
+import { type CliContext, type Command, type CommandInput, ExitCode } from '../command.ts';
 import { journalSourceOptions, onCallFor, openJournalSource } from './events.ts';
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Where the text goes: standard output, a file the operator named, or a folder where it gets its own name. */
+type Destination = { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'folder'; dir: string };
+
+/**
+ * `-o -` prints; `-o FILE` writes that file; `-o DIR/` (or an existing folder), `--out-dir DIR`,
+ * `--data-dir DIR` name a folder; otherwise the folder of the journal file (piper's data folder),
+ * or the current folder when reading a remote control plane.
+ */
+function destinationOf(ctx: CliContext, values: CommandInput['values'], dbPath: string | undefined): Destination {
+  const output = str(values.output);
+  const outDir = str(values['out-dir']);
+  if (output !== undefined && outDir !== undefined)
+    throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', 'give either -o/--output or --out-dir, not both', { source: 'operator' });
+  if (output === '-') return { kind: 'stdout' };
+  if (output !== undefined) {
+    const path = resolve(ctx.cwd, output);
+    return output.endsWith('/') || isDirectory(path) ? { kind: 'folder', dir: path } : { kind: 'file', path };
+  }
+  const dir = outDir ?? str(values['data-dir']);
+  if (dir !== undefined) return { kind: 'folder', dir: resolve(ctx.cwd, dir) };
+  return { kind: 'folder', dir: dbPath === undefined ? ctx.cwd : dirname(dbPath) };
+}
 
 export const postmortemCommand: Command = {
   name: 'postmortem',
@@ -15,14 +51,33 @@ export const postmortemCommand: Command = {
     'Problems with our response, Preventative measures to take, Detection Method, Changes to make in\n' +
     'future outage responses. Every fact carries its timestamp; judgment is pre-filled from the evidence\n' +
     'and marked "To confirm". Markdown by default, or HTML.\n\n' +
+    'Where it writes: into a folder, as postmortem-<start date>-incident-<id>.md (or .html), with -2,\n' +
+    '-3 ... added when that name is taken, so it never replaces another postmortem. The folder is\n' +
+    '--out-dir, else --data-dir, else the folder of the journal file (--db), else (with --admin) the\n' +
+    'current folder. -o FILE writes exactly FILE instead (replacing it); -o - prints to standard output.\n\n' +
     'Examples:\n' +
-    '  piper postmortem -o postmortem.md\n' +
-    '  piper postmortem 3 --format html -o incident-3.html --tz America/Los_Angeles\n' +
-    '  piper postmortem --admin http://127.0.0.1:9901 --token $PIPER_TOKEN',
+    '  piper postmortem --data-dir ./piper-data\n' +
+    '  piper postmortem 3 --format html --out-dir reviews --tz America/Los_Angeles\n' +
+    '  piper postmortem -o - --admin http://127.0.0.1:9901 --token $PIPER_TOKEN',
   options: {
-    output: { type: 'string', short: 'o', valueName: 'FILE', description: 'write to FILE instead of standard output' },
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'FILE',
+      description: 'write to FILE (replacing it); - for standard output; a folder (ending in /) as --out-dir',
+    },
+    'out-dir': {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'write into DIR under its own name, never replacing a file (created if missing)',
+    },
+    'data-dir': {
+      type: 'string',
+      valueName: 'DIR',
+      description: "piper's data folder: read DIR/piper.db (unless --db) and write the postmortem there",
+    },
     format: { type: 'string', valueName: 'md|html', description: 'output format (default: md, or html when FILE ends in .html)' },
-    tz: { type: 'string', valueName: 'ZONE', description: 'IANA time zone for times (default UTC)' },
+    tz: { type: 'string', valueName: 'ZONE', description: 'IANA time zone for times and the date in the name (default UTC)' },
     config: { type: 'string', valueName: 'FILE', description: 'piper.yaml whose routes give the SLO objectives (with --db)' },
     ...journalSourceOptions,
   },
@@ -31,11 +86,11 @@ export const postmortemCommand: Command = {
     if (idText !== undefined && !/^[1-9]\d*$/.test(idText)) {
       throw new PiperError('PIPER_JOURNAL_BAD_INCIDENT_ID', `INCIDENT must be a positive integer, got "${idText}"`, { source: 'operator' });
     }
-    const output = typeof values.output === 'string' ? values.output : undefined;
-    const format = typeof values.format === 'string' ? values.format : output?.endsWith('.html') ? 'html' : 'md';
+    const output = str(values.output);
+    const format = str(values.format) ?? (output?.endsWith('.html') ? 'html' : 'md');
     if (format !== 'md' && format !== 'html')
       throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', `--format must be md or html, got "${format}"`, { source: 'operator' });
-    const tz = typeof values.tz === 'string' ? values.tz : undefined;
+    const tz = str(values.tz);
     if (tz !== undefined) {
       try {
         formatTime(0, tz);
@@ -45,17 +100,27 @@ export const postmortemCommand: Command = {
         });
       }
     }
-    const source = openJournalSource(ctx, values);
+    const dataDir = str(values['data-dir']);
+    const sourceValues = dataDir !== undefined && str(values.db) === undefined ? { ...values, db: join(dataDir, 'piper.db') } : values;
+    const source = openJournalSource(ctx, sourceValues);
+    const destination = destinationOf(ctx, values, source.kind === 'db' ? source.path : undefined);
+    const noIncident = (): PiperError =>
+      new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', 'no incident recorded yet', { source: 'operator' });
     let text: string;
+    let incident: Incident;
     try {
       if (source.kind === 'http') {
         const id = idText !== undefined ? Number(idText) : (await source.client.incidents()).incidents[0]?.id;
-        if (id === undefined) throw new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', 'no incident recorded yet', { source: 'operator' });
+        if (id === undefined) throw noIncident();
+        incident = (await source.client.report(id)).incident;
         text = await source.client.postmortem(id, format, tz);
       } else {
-        const onCall = await onCallFor(ctx, source.journal, values);
+        const onCall = await onCallFor(ctx, source.journal, sourceValues);
         try {
-          text = onCall.postmortem(idText === undefined ? undefined : Number(idText), format, tz);
+          const id = idText !== undefined ? Number(idText) : onCall.listIncidents()[0]?.id;
+          if (id === undefined) throw noIncident();
+          incident = onCall.report(id).incident;
+          text = onCall.postmortem(id, format, tz);
         } finally {
           onCall.close();
         }
@@ -63,11 +128,15 @@ export const postmortemCommand: Command = {
     } finally {
       source.close();
     }
-    if (output === undefined) ctx.stdout.write(text);
-    else {
-      await writeFile(resolve(ctx.cwd, output), text);
-      ctx.stderr.write(`wrote ${output}\n`);
+    if (destination.kind === 'stdout') {
+      ctx.stdout.write(text);
+      return ExitCode.ok;
     }
+    const path =
+      destination.kind === 'file'
+        ? await writeFile(destination.path, text).then(() => destination.path)
+        : await writePostmortemFile(destination.dir, incident, text, format, tz);
+    ctx.stdout.write(`postmortem of incident ${incident.id} written to ${path}\n`);
     return ExitCode.ok;
   },
 };
