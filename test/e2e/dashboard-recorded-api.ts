@@ -4,6 +4,14 @@
 // JournalEvent, MigrationState with gate/judge/decisions, IncidentReport). Splits, migrations,
 // acks and drains really change the state; windows are synthesized each second from the split.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  buildPostmortem,
+  type Incident,
+  type IncidentReport,
+  type JournalEvent,
+  type PostmortemDocument,
+  renderMarkdown,
+} from '../../src/journal/index.ts';
 
 type Json = Record<string, unknown>;
 type Split = Record<string, number>;
@@ -99,8 +107,21 @@ export function createRecordedApi(now: () => number): RecordedApi {
   append(
     'migration.gate_overridden',
     'rollout',
-    'm-0001',
-    { reason: 'the servers passed a week of tests', projectedRps: 240, allowedRps: 155 },
+    'web',
+    {
+      migration: 'm-0001',
+      // Typed by the operator: Markdown in it must stay text (no link, no emphasis) wherever it is shown.
+      reason: 'the servers passed [a week of tests](http://evil.example/x); see __load_test__ and *stress_report*',
+      who: 'gilfoyle',
+      route: 'web',
+      from: 'vendor',
+      to: 'inhouse',
+      capacityRps: 310,
+      requiredRps: 480,
+      projectedRps: 240,
+      headroom: 2,
+      refusals: ['over capacity: certified 310/s < 2 × peak 240/s = 480/s'],
+    },
     'gilfoyle',
     i0 - 600_000,
   );
@@ -112,27 +133,67 @@ export function createRecordedApi(now: () => number): RecordedApi {
     'gilfoyle',
     i0 - 60_000,
   );
-  append('alert.firing', 'alert', 'web', { rule: 'fast-burn', burn: 412, window: '30s' }, 'journal', i0 + 25_000);
-  append('incident.opened', 'journal', '1', { title: 'web failing on inhouse' }, 'journal', i0 + 25_000);
   append(
+    'alert.firing',
+    'alert',
+    'web',
+    {
+      alert: 'web:availability:fast',
+      rule: 'fast',
+      severity: 'page',
+      route: 'web',
+      sli: 'availability',
+      windows: { windowMs: 30_000 },
+      errorRatio: 0.9,
+      requests: 433,
+      failed: 391,
+    },
+    'piper',
+    i0 + 25_000,
+  );
+  append(
+    'incident.opened',
+    'journal',
+    'incident/1',
+    { incident: 1, status: 'open', title: 'web failing on inhouse' },
+    'piper',
+    i0 + 25_000,
+  );
+  const rollback = append(
     'migration.rolled_back',
     'rollout',
-    'm-0001',
-    { reason: 'error_ratio', firstFailureAt: i0, completedAt: i0 + 1800 },
+    'web',
+    {
+      migration: 'm-0001',
+      route: 'web',
+      from: 'vendor',
+      to: 'inhouse',
+      reason: 'judge: error_ratio',
+      firstFailureAt: i0,
+      completedAt: i0 + 1800,
+    },
     'rollout',
     i0 + 1800,
   );
   append('split.changed', 'balancer', 'web', { from: { inhouse: 100 }, to: { vendor: 100 }, reason: 'rollback' }, 'rollout', i0 + 1800);
-  append('incident.acknowledged', 'journal', '1', {}, 'richard', i0 + 90_000);
-  append('incident.resolved', 'journal', '1', {}, 'journal', i0 + 400_000);
-  const incident = {
+  append(
+    'incident.mitigated',
+    'journal',
+    'incident/1',
+    { incident: 1, status: 'open', by: 'migration.rolled_back', cause: rollback.id, mitigatedAt: i0 + 1800 },
+    'rollout',
+    i0 + 1800,
+  );
+  append('incident.acknowledged', 'operator', 'incident/1', { incident: 1, status: 'acknowledged' }, 'richard', i0 + 90_000);
+  append('incident.resolved', 'journal', 'incident/1', { incident: 1, status: 'resolved' }, 'piper', i0 + 400_000);
+  const incident: Incident = {
     id: 1,
     status: 'resolved',
     title: 'web failing on inhouse',
     routes: ['web'],
     pools: ['inhouse'],
-    openedBy: { kind: 'alert.firing', eventId: 5, alert: 'fast-burn' },
-    alerts: ['web:fast-burn'],
+    openedBy: { kind: 'alert.firing', eventId: 5, alert: 'web:availability:fast' },
+    alerts: ['web:availability:fast'],
     activeAlerts: [],
     startedAt: i0,
     detectedAt: i0 + 25_000,
@@ -156,48 +217,17 @@ export function createRecordedApi(now: () => number): RecordedApi {
     pools: [{ pool: 'inhouse', requests: 433, failed: 391, shed: 12, slow: 20 }],
     budgetSpent: 0.0155,
   };
-  const postmortem = [
-    '# Postmortem: incident 1, web failing on inhouse',
-    '',
-    '## Summary',
-    'On 31 March the **web** route failed on pool `inhouse` for 1.8 s after 100% of traffic was moved to it.',
-    '',
-    '## Affected Services',
-    '- route web (pool inhouse)',
-    '',
-    '## Impact',
-    '| measure | value |',
-    '| --- | --- |',
-    '| failed requests | 391 of 433 (90.3%) |',
-    '| error budget spent | 1.55% |',
-    '',
-    '## Outage Duration',
-    '1.8 s, from the first bad second to the rollback.',
-    '',
-    '## Cause',
-    '> To confirm: the capacity gate refused the move (310/s certified, 480/s needed) and was overridden.',
-    '',
-    '## Resolution',
-    'The migration controller rolled back to `vendor` (hard guard: error ratio).',
-    '',
-    '## Timeline of events',
-    '1. 14:40 gate overridden by gilfoyle',
-    '2. 14:49 split changed to inhouse 100%',
-    '3. 14:50 first failures; rolled back 1.8 s later',
-    '',
-    '## Problems with our response',
-    '- The gate was overridden without a load test of the target.',
-    '',
-    '## Preventative measures to take',
-    '- Certify inhouse at 2x peak before moving traffic.',
-    '',
-    '## Detection Method',
-    'Fast burn rule, 30 s window, burn 412x.',
-    '',
-    '## Changes to make in future outage responses',
-    '- Never override the capacity gate without a fresh capacity result.',
-    '',
-  ].join('\n');
+  /** The postmortem the journal builds from this record (the structured document and its Markdown). */
+  function postmortem(): PostmortemDocument {
+    const report: IncidentReport = {
+      incident,
+      durations: { detectMs: 25_000, acknowledgeMs: 65_000, mitigateMs: 1800, resolveMs: 400_000 },
+      impact,
+      timeline: events.filter((e) => e.time >= i0 - 1_800_000 && e.time <= i0 + 400_000) as JournalEvent[],
+      capacity: events.find((e) => e.kind === 'capacity.result' && e.subject === 'inhouse') as JournalEvent | undefined,
+    };
+    return buildPostmortem(report, { generatedAt: now() });
+  }
 
   /** The journal's /api/v1/slo: per route objective, burn per rule and window pair, the fast rule. */
   function slo(): Json {
@@ -509,7 +539,12 @@ export function createRecordedApi(now: () => number): RecordedApi {
           timeline,
         });
       }
-      if (p === '/api/v1/incidents/1/postmortem') return send(res, 200, postmortem, 'text/markdown; charset=utf-8');
+      if (p === '/api/v1/incidents/1/postmortem') {
+        const doc = postmortem();
+        return url.searchParams.get('format') === 'json'
+          ? send(res, 200, doc)
+          : send(res, 200, renderMarkdown(doc), 'text/markdown; charset=utf-8');
+      }
     }
     const splitPath = /^\/api\/v1\/routes\/([^/]+)\/split$/.exec(p);
     if (splitPath && method === 'PUT') {

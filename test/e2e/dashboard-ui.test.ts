@@ -163,7 +163,31 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   for (const section of POSTMORTEM_SECTIONS) {
     await article.getByRole('heading', { name: section, exact: true }).waitFor();
   }
-  assert.equal(await article.locator('table td', { hasText: '391 of 433' }).count(), 1);
+  // Drawn from the server's document with DOM elements: the override reason the operator typed
+  // (Markdown link, underscores, asterisks) shows exactly as typed, and nothing is a link.
+  const drawn = await article.evaluate((el) => {
+    const wrap = el.querySelector('[data-section="timeline-of-events"] .table-wrap');
+    return {
+      // One line per heading, paragraph, item and cell, so a Markdown marker at a line's start shows.
+      text: [...el.querySelectorAll('h2, h3, p, li, th, td')].map((n) => n.textContent).join('\n'),
+      links: el.querySelectorAll('a').length,
+      emphasis: el.querySelectorAll('em, i, code, pre').length,
+      timelineColumns: el.querySelectorAll('[data-section="timeline-of-events"] thead th').length,
+      timelineRows: el.querySelectorAll('[data-section="timeline-of-events"] tbody tr').length,
+      sidewaysScroll: wrap === null ? -1 : wrap.scrollWidth - wrap.clientWidth,
+    };
+  });
+  assert.equal(drawn.links, 0, 'no link is made from text in the postmortem');
+  assert.equal(drawn.emphasis, 0, 'no emphasis or code made from underscores or asterisks');
+  assert.ok(
+    drawn.text.includes('the servers passed [a week of tests](http://evil.example/x); see __load_test__ and *stress_report*'),
+    'the override reason is shown as typed',
+  );
+  assert.doesNotMatch(drawn.text, /^#|^> |\*\*To confirm|\|---/m, 'no Markdown markers');
+  assert.doesNotMatch(drawn.text, /[{}]/, 'no JSON');
+  assert.equal(drawn.timelineColumns, 3, 'the timeline reads as time, since start, what');
+  assert.ok(drawn.timelineRows > 0);
+  assert.equal(drawn.sidewaysScroll, 0, 'the timeline wraps at 1280 px instead of scrolling sideways');
   await page.screenshot({ path: join(shots, 'postmortem.png'), fullPage: true });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Markdown' }).click()]);
   assert.equal(download.suggestedFilename(), 'postmortem-incident-1.md');

@@ -1,13 +1,13 @@
 // Incidents: the list; one incident with its times, computed impact and timeline; its postmortem
-// rendered from the journal's Markdown, with a download of the same text.
+// drawn from the server's structured document, with a download of the same postmortem as Markdown.
 
 import { get, listOf, post, request, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { badge, facts, h, replace, table } from '../element.js';
 import { kindBadge, summarize } from '../event-summary.js';
 import { clockTime, dateTime, duration, percent, rate } from '../format.js';
-import { renderMarkdown } from '../markdown.js';
 import { store, subscribe } from '../store.js';
+import { renderPostmortem } from './postmortem-view.js';
 
 /** @param {any} i */
 function statusBadge(i) {
@@ -95,7 +95,7 @@ export function mountIncident(root, id, showPostmortem) {
         ? h('button', { type: 'button', class: 'primary', onclick: () => ack() }, 'Acknowledge')
         : null,
     );
-    if (showPostmortem) await renderPostmortem();
+    if (showPostmortem) await loadPostmortem();
     else renderDetails(report, inc);
   }
 
@@ -166,24 +166,25 @@ export function mountIncident(root, id, showPostmortem) {
     );
   }
 
-  async function renderPostmortem() {
+  async function loadPostmortem() {
     replace(body, h('p', { class: 'muted', text: 'Generating postmortem…' }));
+    const base = `/api/v1/incidents/${encodeURIComponent(id)}/postmortem`;
+    // Times in the viewer's zone, as elsewhere on the dashboard.
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const query = tz ? `&tz=${encodeURIComponent(tz)}` : '';
+    let doc;
     let markdown;
     try {
-      const payload = await request('GET', `/api/v1/incidents/${encodeURIComponent(id)}/postmortem?format=md`, undefined, {
-        accept: 'text/markdown',
-      });
-      markdown = typeof payload === 'string' ? payload : String(payload?.markdown ?? '');
+      [doc, markdown] = await Promise.all([
+        get(`${base}?format=json${query}`),
+        request('GET', `${base}?format=md${query}`, undefined, { accept: 'text/markdown' }),
+      ]);
     } catch (err) {
       replace(body, h('p', { class: 'error', text: `Could not generate the postmortem: ${/** @type {Error} */ (err).message}` }));
       return;
     }
-    const download = h('button', { type: 'button', class: 'secondary', onclick: () => save(markdown) }, 'Download Markdown');
-    replace(
-      body,
-      h('div', { class: 'actions' }, download),
-      h('article', { class: 'panel postmortem', 'aria-label': 'Postmortem' }, renderMarkdown(markdown)),
-    );
+    const download = h('button', { type: 'button', class: 'secondary', onclick: () => save(String(markdown)) }, 'Download Markdown');
+    replace(body, h('div', { class: 'actions' }, download), renderPostmortem(doc));
   }
 
   function save(/** @type {string} */ markdown) {
