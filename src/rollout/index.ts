@@ -23,18 +23,28 @@ export {
   type SkippedCertificate,
 } from './certificate-choice.ts';
 export type { GateCheck, GateRefusal, RouteLimits } from './gate-refusal.ts';
+export {
+  BEFORE_ROLLBACK_MS,
+  type DecisionAction,
+  type DecisionRecord,
+  type DecisionRecorded,
+  type DecisionView,
+  type FastPathCheck,
+} from './decision-log.ts';
 export { type JudgeDecision, type JudgeReason, type JudgeSettings, type SlowCounter, StepJudge, type Verdict } from './judge.ts';
 export {
   MigrationController,
   type MigrationControllerOptions,
+  type MigrationDetail,
   type MigrationView,
   type RolloutJournal,
 } from './migration-controller.ts';
+export { EVIDENCE_SHOWN, type GateEvaluation, type GateOccasion, type MigrationEvidence } from './migration-evidence.ts';
 export { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 export { type MemberBackend, type PoolMembership, poolMembership } from './pool-membership.ts';
 export { ACTIVE_PHASES, type MigrationPhase, type MigrationPlan, type MigrationState, splitFor } from './migration-state.ts';
 export { Msprt, type MsprtOptions, type MsprtResult } from './msprt.ts';
 export { createRolloutApi, type RolloutApiOptions } from './rollout-api.ts';
-export { type MigrationDetail, RolloutClient, type StartMigrationBody } from './rollout-client.ts';
+export { RolloutClient, type StartMigrationBody } from './rollout-client.ts';
 export { histogramSlowCounter } from './slow-requests.ts';
 export { type SyntheticTraffic, syntheticWindow } from './synthetic-window.ts';

@@ -556,9 +556,11 @@ describe('MigrationController fast path (the open window)', () => {
     assert.match(String(rolled.data.reason), /^fast path: error_ratio in the open window \(3 of 14 target requests failed/);
     assert.equal(rolled.data.firstFailureAt, firstFailure, 'the first failing response, not the window start');
     assert.ok((rolled.data.completedAt as number) - firstFailure <= 400);
-    const decision = h.journal.query({ kinds: ['migration.decision'] }).at(-1);
+    // The run-up to it is journaled after it (written once traffic is back); the fast path's own decision acted.
+    const decision = h.journal.query({ kinds: ['migration.decision'] }).find((e) => e.data.fastPath !== undefined);
     assert.ok(decision !== undefined);
     assert.equal(decision.data.action, 'rollback');
+    assert.equal(decision.data.recorded, 'acted');
     assert.deepEqual((decision.data.fastPath as { counts: unknown }).counts, {
       requests: 14,
       failed: 3,

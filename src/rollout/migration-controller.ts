@@ -6,7 +6,9 @@ import type { TelemetryWindow } from '../telemetry/index.ts';
 import { type CapacityCertificate, capacityCertificates } from './capacity-certificate.ts';
 import { evaluateGate, type GateResult, lastSafeStep, refusalText, sourceCanAbsorb } from './capacity-gate.ts';
 import { type CertificateRequirements, chooseCertificate, routeLimits } from './certificate-choice.ts';
+import { type DecisionAction, DecisionLog, type DecisionView } from './decision-log.ts';
 import { type JudgeDecision, type JudgeSettings, type SlowCounter, StepJudge } from './judge.ts';
+import { type MigrationEvidence, readEvidence } from './migration-evidence.ts';
 import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 import { ACTIVE_PHASES, type Hold, type MigrationPlan, type MigrationState, sameShares, splitFor, stateKey } from './migration-state.ts';
 import { poolMembership } from './pool-membership.ts';
@@ -17,14 +19,24 @@ import { histogramSlowCounter } from './slow-requests.ts';
 /** The part of the journal the controller uses. */
 export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'query' | 'samples'>;
 
-/** A migration as the API shows it: the durable state plus the controller's latest figures. */
+/**
+ * A migration as the API lists it: the durable state plus the latest gate evaluation and judged
+ * window this controller made (null for a migration it does not run: the detail reads them from
+ * the journal).
+ */
 export interface MigrationView extends MigrationState {
   split: Split;
   gate: GateResult | null;
   judge: JudgeDecision | null;
-  recentDecisions: JudgeDecision[];
   stepEndsAt: number | null;
 }
+
+/**
+ * One migration with its evidence (GET /api/v1/migrations/:id): what the journal holds, so the
+ * same after it ended, after a restart and on another process reading the journal; while this
+ * controller runs it, `gate` and `judge` are its latest and `decisions` adds those not journaled.
+ */
+export interface MigrationDetail extends MigrationView, MigrationEvidence {}
 
 export interface MigrationControllerOptions {
   dataPlane: DataPlane;
@@ -42,7 +54,7 @@ interface Runtime {
   state: MigrationState;
   judge: StepJudge;
   gate: GateResult | null;
-  decisions: JudgeDecision[];
+  decisions: DecisionLog;
   /** First failing target response (or, without that figure, its window's start) in the current run of failing windows. */
   failureSince: number | null;
   /** A fast-path rollback is queued: later polls must not queue another. */
@@ -60,7 +72,8 @@ const FAST_CHECK_MS = 250;
 const STALE_TELEMETRY_MS = 2000;
 const DATA_GRACE_MS = 2000;
 const SAFETY_KINDS = new Set(['migration.rolling_back', 'migration.rollback_stage', 'migration.rolled_back', 'migration.aborted']);
-const RECENT_DECISIONS = 30;
+/** Ended migrations whose last state is kept in memory. */
+const ENDED_KEPT = 30;
 const DEFAULT_LATENCY_THRESHOLD_MS = 500;
 const ACTOR = 'rollout';
 
@@ -112,7 +125,7 @@ export class MigrationController {
   }
 
   /** Starts a migration (gate first); throws PIPER_ROLLOUT_GATE_REFUSED with the figures when refused. */
-  startMigration(req: StartMigrationRequest): Promise<MigrationView> {
+  startMigration(req: StartMigrationRequest): Promise<MigrationDetail> {
     return this.#serial(() => this.#start(req));
   }
 
@@ -128,14 +141,23 @@ export class MigrationController {
     return views;
   }
 
-  /** One migration, or PIPER_ROLLOUT_NOT_FOUND. */
-  get(id: string): MigrationView {
+  /** One migration with its evidence from the journal, or PIPER_ROLLOUT_NOT_FOUND. */
+  get(id: string): MigrationDetail {
     const view = this.#viewOf(id);
     if (view === null) throw notFound(id);
-    return view;
+    const evidence = readEvidence(this.#journal, view);
+    const live = this.#active.get(id)?.decisions.unjournaled() ?? [];
+    const decisions = live.length === 0 ? evidence.decisions : [...evidence.decisions, ...live].sort((a, b) => a.time - b.time);
+    return {
+      ...view,
+      ...evidence,
+      decisions,
+      gate: view.gate ?? evidence.gates.at(-1)?.gate ?? null,
+      judge: view.judge ?? lastJudged(decisions),
+    };
   }
 
-  pause(id: string, actor: string, reason: string): Promise<MigrationView> {
+  pause(id: string, actor: string, reason: string): Promise<MigrationDetail> {
     return this.#serial(async () => {
       const rt = this.#runtime(id, ['running']);
       this.#commit(
@@ -149,7 +171,7 @@ export class MigrationController {
     });
   }
 
-  resume(id: string, actor: string, reason: string): Promise<MigrationView> {
+  resume(id: string, actor: string, reason: string): Promise<MigrationDetail> {
     return this.#serial(async () => {
       const rt = this.#runtime(id, ['paused']);
       // A resumed step gathers its evidence afresh: the pause may have been for a reason.
@@ -166,7 +188,7 @@ export class MigrationController {
   }
 
   /** Moves to the next step now, or (`all`) straight to 100 % and completion; the gate still applies unless overridden. */
-  promote(id: string, all: boolean, actor: string): Promise<MigrationView> {
+  promote(id: string, all: boolean, actor: string): Promise<MigrationDetail> {
     return this.#serial(async () => {
       const rt = this.#runtime(id, ['running', 'paused']);
       const s = rt.state;
@@ -188,7 +210,7 @@ export class MigrationController {
   }
 
   /** Rolls back now (staged when the source cannot absorb the route at once). */
-  abort(id: string, actor: string, reason: string): Promise<MigrationView> {
+  abort(id: string, actor: string, reason: string): Promise<MigrationDetail> {
     return this.#serial(async () => {
       const rt = this.#runtime(id, ['running', 'paused']);
       await this.#rollback(rt, { reason: `aborted by ${actor}: ${reason}`, hard: false, firstFailureAt: null, actor, endPhase: 'aborted' });
@@ -209,7 +231,7 @@ export class MigrationController {
 
   // ── transitions ─────────────────────────────────────────────────────────
 
-  async #start(req: StartMigrationRequest): Promise<MigrationView> {
+  async #start(req: StartMigrationRequest): Promise<MigrationDetail> {
     for (const rt of this.#active.values()) {
       if (rt.state.plan.route === req.route) {
         throw new PiperError(
@@ -264,7 +286,7 @@ export class MigrationController {
       state,
       judge: this.#newJudge(state),
       gate,
-      decisions: [],
+      decisions: new DecisionLog(this.#journal, { id, route: plan.route }, this.#log),
       failureSince: null,
       fastPending: false,
       lastAppliedAt: now,
@@ -297,6 +319,7 @@ export class MigrationController {
   async #step(rt: Runtime, index: number, why: string, data: Record<string, unknown>, actor: string): Promise<void> {
     const s = rt.state;
     const targetPercent = index < 0 ? 0 : (s.plan.steps[index] as number);
+    rt.decisions.stepEnded(s.stepIndex);
     const next: MigrationState = { ...s, stepIndex: index, targetPercent, stepStartedAt: this.#clock.now(), hold: null };
     this.#commit(rt, next, 'migration.step', { why, fromPercent: s.targetPercent, toPercent: targetPercent, ...data }, actor);
     rt.judge = this.#newJudge(next);
@@ -308,6 +331,7 @@ export class MigrationController {
   async #complete(rt: Runtime, actor: string): Promise<void> {
     const s = rt.state;
     const now = this.#clock.now();
+    rt.decisions.stepEnded(s.stepIndex);
     this.#commit(
       rt,
       { ...s, phase: 'completed', targetPercent: 100, hold: null, endedAt: now },
@@ -341,6 +365,8 @@ export class MigrationController {
       r.actor,
     );
     await this.#apply(rt, `migration ${s.id}: rolling back (${r.reason})`);
+    // Traffic is on its way back: now the minute that led here goes into the journal.
+    rt.decisions.beforeRollback(now);
     if (stages.length === 1) await this.#finishRollback(rt);
   }
 
@@ -459,13 +485,11 @@ export class MigrationController {
     const incomplete = lacking.length > 0 ? lacking.join('; ') : null;
     if (incomplete !== null) rt.incompleteUntil = Math.max(rt.incompleteUntil, w.start + w.durationMs);
     const d = rt.judge.observe(w.start, w.pools[to], w.pools[from], expectTarget, incomplete);
-    rt.decisions.push(d);
-    if (rt.decisions.length > RECENT_DECISIONS) rt.decisions.shift();
     // The window's own first-failure time is exact; its start (up to a window early) only stands in for old data planes.
     if (d.target.failed > 0) rt.failureSince ??= w.pools[to]?.firstFailureAt ?? w.start;
     else if (d.verdict === 'pass') rt.failureSince = null;
 
-    let action = 'none';
+    let action: DecisionAction = 'none';
     let gate: GateResult | null = null;
     const holdReason = d.reasons.includes('incomplete_data') ? 'incomplete_telemetry' : 'no_target_data';
     if (d.verdict === 'rollback' && (s.phase !== 'rolling_back' || (d.hard && s.targetPercent > 0))) {
@@ -477,12 +501,16 @@ export class MigrationController {
       rt.gate = gate;
       if (!gate.passed && s.override === null) action = 'backoff';
     }
-    this.#journal.append({
-      kind: 'migration.decision',
-      source: 'rollout',
-      subject: route,
-      actor: ACTOR,
-      data: { migration: s.id, stepIndex: s.stepIndex, targetPercent: s.targetPercent, action, judge: d, gate },
+    rt.decisions.add({
+      time: this.#clock.now(),
+      windowStart: w.start,
+      verdict: d.verdict,
+      action,
+      stepIndex: s.stepIndex,
+      targetPercent: s.targetPercent,
+      judge: d,
+      fastPath: null,
+      gate,
     });
 
     if (action === 'rollback') {
@@ -518,6 +546,7 @@ export class MigrationController {
       rt.state = { ...s, rollback: s.rollback === null ? null : { ...s.rollback, stages: [] } };
       this.#commit(rt, { ...rt.state, targetPercent: 0 }, 'migration.rollback_stage', { toPercent: 0, reason }, ACTOR);
       await this.#apply(rt, `migration ${s.id}: hard failure during staged rollback`);
+      rt.decisions.beforeRollback(this.#clock.now());
       await this.#finishRollback(rt);
     } else {
       await this.#rollback(rt, { reason, hard, firstFailureAt, actor: ACTOR, endPhase: 'rolled_back' });
@@ -600,34 +629,25 @@ export class MigrationController {
       'hard failure in the open window',
     );
     const j = this.#cfg.judge;
-    // Recorded like every judged window, with its inputs; `judge` is null (no closed window was judged).
-    // A failed write must not delay moving traffic back to safety.
-    try {
-      this.#journal.append({
-        kind: 'migration.decision',
-        source: 'rollout',
-        subject: s.plan.route,
-        actor: ACTOR,
-        data: {
-          migration: s.id,
-          stepIndex: s.stepIndex,
-          targetPercent: s.targetPercent,
-          action: 'rollback',
-          judge: null,
-          gate: null,
-          fastPath: {
-            windowStart,
-            checkedAt: now,
-            pool: s.plan.to,
-            counts: c,
-            rules,
-            thresholds: { maxErrorRatio: j.maxErrorRatio, hardMinFailures: j.hardMinFailures },
-          },
-        },
-      });
-    } catch (err) {
-      this.#log.error({ err, migration: s.id }, 'journaling the fast-path decision failed; rolling back anyway');
-    }
+    // Recorded like a judged window, with its inputs; `judge` is null (no closed window was judged).
+    rt.decisions.add({
+      time: now,
+      windowStart,
+      verdict: 'rollback',
+      action: 'rollback',
+      stepIndex: s.stepIndex,
+      targetPercent: s.targetPercent,
+      judge: null,
+      fastPath: {
+        windowStart,
+        checkedAt: now,
+        pool: s.plan.to,
+        counts: c,
+        rules,
+        thresholds: { maxErrorRatio: j.maxErrorRatio, hardMinFailures: j.hardMinFailures },
+      },
+      gate: null,
+    });
     const firstFailureAt = rt.failureSince ?? c.firstFailureAt ?? windowStart;
     await this.#rollbackOnFailure(rt, reason, true, Math.min(firstFailureAt, now));
   }
@@ -701,7 +721,7 @@ export class MigrationController {
     // Nor does it pass while the window of the last whole second has not come (one may be in flight).
     if ((this.#lastWindowEnd ?? 0) < Math.floor(now / 1000) * 1000 - 1000) return;
     // The latest window saw the route busy and the target idle, or lacked data: never advance on missing data.
-    if (rt.decisions.at(-1)?.verdict === 'hold') return;
+    if (rt.decisions.latest()?.verdict === 'hold') return;
     if (rt.judge.targetRequests < this.#cfg.judge.minRequests) {
       // The step's last windows arrive just after its time is up: wait for them before calling it a hold.
       if (s.hold?.reason !== 'no_target_data' && now - s.stepStartedAt >= s.plan.stepDurationMs + DATA_GRACE_MS) {
@@ -739,7 +759,7 @@ export class MigrationController {
         state,
         judge: this.#newJudge(state),
         gate: null,
-        decisions: [],
+        decisions: new DecisionLog(this.#journal, { id: state.id, route: state.plan.route }, this.#log),
         failureSince: null,
         fastPending: false,
         lastAppliedAt: 0,
@@ -872,13 +892,11 @@ export class MigrationController {
     const rt = this.#active.get(id);
     const state = rt?.state ?? this.#ended.get(id) ?? (this.#journal.getState(stateKey(id)) as MigrationState | undefined);
     if (state === undefined) return null;
-    const decisions = rt?.decisions ?? [];
     return {
       ...state,
       split: splitFor(state.plan, state.targetPercent),
       gate: rt?.gate ?? null,
-      judge: decisions.at(-1) ?? null,
-      recentDecisions: decisions.slice(-10),
+      judge: rt?.decisions.latestJudged() ?? null,
       stepEndsAt: state.phase === 'running' && state.stepIndex >= 0 ? state.stepStartedAt + state.plan.stepDurationMs : null,
     };
   }
@@ -887,7 +905,7 @@ export class MigrationController {
     this.#active.delete(rt.state.id);
     this.#disarmFastCheck();
     this.#ended.set(rt.state.id, rt.state);
-    if (this.#ended.size > RECENT_DECISIONS) this.#ended.delete(this.#ended.keys().next().value as string);
+    if (this.#ended.size > ENDED_KEPT) this.#ended.delete(this.#ended.keys().next().value as string);
   }
 
   /** Runs state-machine work one piece at a time, in arrival order. */
@@ -901,6 +919,15 @@ export class MigrationController {
     );
     return run;
   }
+}
+
+/** The newest judged window among decisions (oldest first). */
+function lastJudged(decisions: readonly DecisionView[]): JudgeDecision | null {
+  for (let i = decisions.length - 1; i >= 0; i--) {
+    const judge = decisions[i]?.judge;
+    if (judge) return judge;
+  }
+  return null;
 }
 
 /** The headline figures of a gate verdict, flat, for the journal's summaries and postmortems. */

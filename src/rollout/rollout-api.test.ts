@@ -22,7 +22,7 @@ describe('rollout API', () => {
     clock,
     migration: { ...defaultConfig().migration, stepDuration: 60_000 },
   });
-  const api = createRolloutApi({ controller, journal });
+  const api = createRolloutApi({ controller });
   let server: Server;
   let base: string;
   let client: RolloutClient;
@@ -93,6 +93,15 @@ describe('rollout API', () => {
       one.events.map((e) => e.kind),
       ['migration.started', 'migration.step'],
     );
+    // The evidence comes with the detail: the gate at the start and at the first step.
+    assert.deepEqual(
+      one.gates.map((g) => [g.occasion, g.gate.passed]),
+      [
+        ['start', true],
+        ['step', true],
+      ],
+    );
+    assert.deepEqual(one.decisions, []);
     assert.equal((await client.list())[0]?.id, started.id);
     assert.equal((await client.action(started.id, 'pause', 'monica', 'coffee')).phase, 'paused');
     assert.equal((await client.action(started.id, 'resume', 'monica', 'back')).phase, 'running');

@@ -12,13 +12,11 @@ import {
   sendJson,
   statusOf,
 } from '../core/index.ts';
-import type { MigrationController, RolloutJournal } from './migration-controller.ts';
+import type { MigrationController } from './migration-controller.ts';
 import type { StartMigrationRequest } from './migration-plan.ts';
 
 export interface RolloutApiOptions {
   controller: MigrationController;
-  /** Read for each migration's transitions (GET /api/v1/migrations/:id). */
-  journal: RolloutJournal;
 }
 
 const durationOrMs = z.union([z.number().positive(), z.string().min(1)]);
@@ -71,11 +69,7 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
       const one = matchPath('/api/v1/migrations/:id', path);
       if (one !== null) {
         if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        const view = controller.get(one.id as string);
-        const events = o.journal
-          .query({ kinds: ['migration.*'], subject: view.plan.route, since: view.createdAt, limit: 10_000 })
-          .filter((e) => e.kind !== 'migration.decision' && String(e.data.migration) === view.id);
-        sendJson(res, 200, { ...view, events });
+        sendJson(res, 200, controller.get(one.id as string));
         return true;
       }
       const action = matchPath('/api/v1/migrations/:id/:action', path);

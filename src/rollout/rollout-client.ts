@@ -1,11 +1,6 @@
 import { type Clock, PiperError } from '../core/index.ts';
 import type { GateResult } from './capacity-gate.ts';
-import type { MigrationView } from './migration-controller.ts';
-
-/** A migration as GET /api/v1/migrations/:id returns it: the view plus its transitions. */
-export interface MigrationDetail extends MigrationView {
-  events: { id: number; time: number; kind: string; actor: string; data: Record<string, unknown> }[];
-}
+import type { MigrationDetail, MigrationView } from './migration-controller.ts';
 
 /** Body of POST /api/v1/migrations (docs/api.md, "Rollout"). */
 export interface StartMigrationBody {
@@ -36,8 +31,8 @@ export class RolloutClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  start(body: StartMigrationBody): Promise<MigrationView> {
-    return this.#call('POST', '/api/v1/migrations', body) as Promise<MigrationView>;
+  start(body: StartMigrationBody): Promise<MigrationDetail> {
+    return this.#call('POST', '/api/v1/migrations', body) as Promise<MigrationDetail>;
   }
 
   async list(): Promise<MigrationView[]> {
@@ -48,12 +43,12 @@ export class RolloutClient {
     return this.#call('GET', `/api/v1/migrations/${encodeURIComponent(id)}`) as Promise<MigrationDetail>;
   }
 
-  action(id: string, action: 'pause' | 'resume' | 'abort', actor: string, reason: string): Promise<MigrationView> {
-    return this.#call('POST', `/api/v1/migrations/${encodeURIComponent(id)}/${action}`, { actor, reason }) as Promise<MigrationView>;
+  action(id: string, action: 'pause' | 'resume' | 'abort', actor: string, reason: string): Promise<MigrationDetail> {
+    return this.#call('POST', `/api/v1/migrations/${encodeURIComponent(id)}/${action}`, { actor, reason }) as Promise<MigrationDetail>;
   }
 
-  promote(id: string, all: boolean, actor: string): Promise<MigrationView> {
-    return this.#call('POST', `/api/v1/migrations/${encodeURIComponent(id)}/promote`, { all, actor }) as Promise<MigrationView>;
+  promote(id: string, all: boolean, actor: string): Promise<MigrationDetail> {
+    return this.#call('POST', `/api/v1/migrations/${encodeURIComponent(id)}/promote`, { all, actor }) as Promise<MigrationDetail>;
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {

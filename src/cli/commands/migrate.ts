@@ -118,7 +118,7 @@ export const migrateControllerCommand: Command = {
       dataPlane = await HttpDataPlane.connect({ adminUrl: admin, clock, logger, ...(token ? { token } : {}) });
       controller = new MigrationController({ dataPlane, journal, clock, migration: config.migration, routes: config.routes, logger });
       await controller.start();
-      const api = createRolloutApi({ controller, journal });
+      const api = createRolloutApi({ controller });
       const apiToken = str(values['api-token']);
       server = new AdminServer(() => [api], apiToken ? { admin: apiToken } : {}, logger);
       const url = await server.listen(port, '127.0.0.1');

@@ -81,7 +81,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     apiHandlers: [
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
       createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
-      createRolloutApi({ controller, journal }),
+      createRolloutApi({ controller }),
     ],
     close() {
       closing ??= (async () => {
