@@ -204,6 +204,12 @@ export const routeSchema = z.strictObject({
   sticky: z.union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ cookie: z.string().min(1) })]).optional(),
   retries: retrySchema.prefault({}),
   slo: sloSchema.prefault({}),
+  /**
+   * An operator's route, not a service users see (a capacity test's route to one pool): kept off
+   * the public status page and out of the dashboard's migration form, and shown apart on its
+   * overview. Routing, telemetry, alerts and the journal treat it like any route.
+   */
+  internal: z.boolean().default(false),
 });
 
 export const overloadSchema = z

@@ -70,7 +70,8 @@ export async function startTopology(
       },
     },
     routes: [
-      { name: 'capacity-inhouse', match: { host: CAPACITY_HOST }, split: { inhouse: 100 } },
+      // The capacity test's own way in: an operator's route, kept off the status page and the migration form.
+      { name: 'capacity-inhouse', match: { host: CAPACITY_HOST }, split: { inhouse: 100 }, internal: true },
       {
         name: 'web',
         match: { host: '*', pathPrefix: '/' },
