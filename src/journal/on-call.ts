@@ -9,7 +9,7 @@ import type { Journal } from './journal.ts';
 import { buildPostmortem } from './postmortem.ts';
 import { type PostmortemDocument, renderHtml, renderMarkdown } from './postmortem-document.ts';
 import { objectiveOf, type RouteObjective, type RouteSloStatus, SloMonitor } from './slo-monitor.ts';
-import { buildStatusPage, type StatusPage } from './status-page.ts';
+import { buildStatusPage, type StatusPage, type StatusRoute } from './status-page.ts';
 import type { TrafficSample } from './traffic-sample.ts';
 import { WebhookNotifier, type WebhookSender } from './webhook-notifier.ts';
 
@@ -47,6 +47,9 @@ export class OnCall {
   readonly #notifier: WebhookNotifier;
   readonly #unsubscribe: () => void;
   readonly #routes: string[];
+  readonly #internal: string[];
+  /** Pools each configured route may use (its split and failover), when no live split is given. */
+  readonly #configuredPools: Map<string, string[]>;
   #closed = false;
 
   constructor(o: OnCallOptions) {
@@ -57,6 +60,13 @@ export class OnCall {
     for (const r of o.config?.routes ?? []) objectives[r.name] = objectiveOf(r.slo);
     Object.assign(objectives, o.objectives);
     this.#routes = Object.keys(objectives);
+    this.#internal = (o.config?.routes ?? []).filter((r) => r.internal).map((r) => r.name);
+    this.#configuredPools = new Map(
+      (o.config?.routes ?? []).map((r) => [
+        r.name,
+        [...Object.entries(r.split).flatMap(([pool, w]) => (w > 0 ? [pool] : [])), ...r.failover],
+      ]),
+    );
     this.alerts = new AlertBook(o.journal);
     this.slo = new SloMonitor({
       journal: o.journal,
@@ -64,6 +74,7 @@ export class OnCall {
       clock: o.clock,
       logger,
       objectives,
+      internal: this.#internal,
       ...(o.policy ? { policy: o.policy } : {}),
     });
     this.incidents = new IncidentManager({
@@ -140,10 +151,21 @@ export class OnCall {
     return incidentMeans(this.incidents.list());
   }
 
-  /** The public status page: per route operational / degraded / major outage, and incident history. */
-  statusPage(): StatusPage {
+  /**
+   * The public status page: per public route major outage / degraded / operational / no traffic,
+   * and incident history. `livePools` gives the pools carrying each route now (the data plane's
+   * split, which a migration changes); without it the configured split is used.
+   */
+  statusPage(livePools?: (route: string) => readonly string[] | undefined): StatusPage {
     const firing = this.alerts.list().flatMap((a) => (a.route === undefined ? [] : [a.route]));
-    const routes = [...new Set([...this.#routes, ...this.slo.status().map((s) => s.route), ...firing])].sort();
+    const names = [...new Set([...this.#routes, ...this.slo.status().map((s) => s.route), ...firing])]
+      .filter((r) => !this.#internal.includes(r))
+      .sort();
+    const routes: StatusRoute[] = names.map((name) => ({
+      name,
+      pools: livePools?.(name) ?? this.#configuredPools.get(name) ?? [],
+      lastRequestAt: this.slo.statusOf(name).lastRequestAt,
+    }));
     return buildStatusPage(routes, this.alerts.list(), this.incidents.list(), this.#clock.now());
   }
 

@@ -148,3 +148,21 @@ test('state survives a restart: firing alerts are not fired twice and samples wa
   second.close();
   journal.close();
 });
+
+test('a burn the rule cannot act on yet says so: warming up until the route holds the short window’s history', () => {
+  const s = setup();
+  s.feed(120, 100, 0.1);
+  const early = s.onCall.slo.statusOf('web');
+  const page = early.sli.availability.find((r) => r.rule === 'page-1h-5m');
+  // 10 % errors against a 0.1 % budget: a burn of 100×, yet no page while two minutes of five are held.
+  assert.ok(page !== undefined && page.short > 14.4 && page.long > 14.4);
+  assert.equal(page.firing, false);
+  assert.equal(page.warmingUp, true);
+  assert.equal(early.historyMs, 120_000);
+  s.feed(181, 100, 0.1);
+  const later = s.onCall.slo.statusOf('web').sli.availability.find((r) => r.rule === 'page-1h-5m');
+  assert.equal(later?.warmingUp, false);
+  assert.equal(later?.firing, true, 'the same burn pages once five minutes are held');
+  assert.equal(s.onCall.slo.statusOf('web').sli.availability.find((r) => r.rule === 'page-6h-30m')?.warmingUp, true);
+  s.close();
+});

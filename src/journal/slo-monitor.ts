@@ -26,13 +26,24 @@ export interface RuleBurn {
   long: number;
   short: number;
   firing: boolean;
+  /**
+   * True while the route's history is shorter than the short window: the rule cannot fire yet,
+   * whatever its burn (one failure among a few requests reads as a huge burn).
+   */
+  warmingUp: boolean;
 }
 
 /** One route's SLO status (`GET /api/v1/slo`). */
 export interface RouteSloStatus {
   route: string;
   objective: RouteObjective;
+  /** An operator's route (`routes[].internal`), not a service users see. */
+  internal: boolean;
   lastSampleAt: number | null;
+  /** Start of the newest second that had a request; null when none is held. */
+  lastRequestAt: number | null;
+  /** How much per-second history the monitor holds for the route (what the warm-up counts). */
+  historyMs: number;
   sli: Record<Sli, RuleBurn[]>;
   fast: { windowMs: number; errorRatio: number; requests: number; firing: boolean };
 }
@@ -52,6 +63,8 @@ export interface SloMonitorOptions {
   logger: Logger;
   /** Objectives by route name; a route not listed gets 99.9 % / 500 ms at 99 %. */
   objectives: Record<string, RouteObjective>;
+  /** Routes marked `internal` in piper.yaml. */
+  internal?: readonly string[];
   policy?: AlertPolicy;
   /** How long per-second samples are kept (default: the longest alert window). */
   sampleRetentionMs?: number;
@@ -65,7 +78,7 @@ export interface SloMonitorOptions {
 export class SloMonitor {
   readonly policy: AlertPolicy;
   #o: SloMonitorOptions;
-  #routes = new Map<string, { sums: WindowSums; last: number }>();
+  #routes = new Map<string, RouteHistory>();
   #retention: number;
   #lastPrune = 0;
 
@@ -109,6 +122,7 @@ export class SloMonitor {
   statusOf(route: string): RouteSloStatus {
     const entry = this.#routes.get(route);
     const objective = this.objective(route);
+    const historyMs = entry?.sums.coverage() ?? 0;
     const sli = {} as Record<Sli, RuleBurn[]>;
     for (const s of ['availability', 'latency'] as const) {
       const budget = s === 'availability' ? 1 - objective.availability : 1 - objective.latencyTarget;
@@ -121,13 +135,17 @@ export class SloMonitor {
         long: entry ? burnOf(entry.sums, r.longMs, s, budget) : 0,
         short: entry ? burnOf(entry.sums, r.shortMs, s, budget) : 0,
         firing: this.#o.alerts.isFiring(`${route}:${s}:${r.name}`),
+        warmingUp: historyMs < r.shortMs,
       }));
     }
     const fast = entry?.sums.totals(this.policy.fast.windowMs) ?? { requests: 0, bad: 0, slow: 0 };
     return {
       route,
       objective,
+      internal: this.#o.internal?.includes(route) ?? false,
       lastSampleAt: entry?.last ?? null,
+      lastRequestAt: entry?.lastRequest ?? null,
+      historyMs,
       sli,
       fast: {
         windowMs: this.policy.fast.windowMs,
@@ -138,11 +156,11 @@ export class SloMonitor {
     };
   }
 
-  #sums(route: string): { sums: WindowSums; last: number } {
+  #sums(route: string): RouteHistory {
     let entry = this.#routes.get(route);
     if (entry === undefined) {
       const windows = [this.policy.fast.windowMs, ...this.policy.rules.flatMap((r) => [r.longMs, r.shortMs])];
-      entry = { sums: new WindowSums(windows), last: 0 };
+      entry = { sums: new WindowSums(windows), last: 0, lastRequest: null };
       this.#routes.set(route, entry);
     }
     return entry;
@@ -152,6 +170,7 @@ export class SloMonitor {
     const entry = this.#sums(s.route);
     entry.sums.add(s.time, s.requests, s.failed + s.shed, s.slow);
     entry.last = Math.max(entry.last, s.time);
+    if (s.requests > 0) entry.lastRequest = Math.max(entry.lastRequest ?? 0, s.time);
   }
 
   /** Restores the windows from stored samples, so a restart does not forget the last hours. */
@@ -183,6 +202,7 @@ export class SloMonitor {
         };
         // A long window holding less history than its short one is not yet meaningful: right
         // after a start, one failure among a few requests would otherwise raise a 3-day ticket.
+        // `statusOf` shows the same condition as `warmingUp`.
         const enoughHistory = sums.coverage() >= r.shortMs;
         if (enoughHistory && long > r.burn && short > r.burn) {
           this.#o.alerts.fire({ id, rule: r.name, severity: r.severity, subject: route, route, data }, at);
@@ -221,6 +241,13 @@ export class SloMonitor {
       this.#o.alerts.resolve(id, at, { errorRatio: round(ratio) });
     }
   }
+}
+
+/** A route's per-second history: running sums, the newest sample, the newest second with traffic. */
+interface RouteHistory {
+  sums: WindowSums;
+  last: number;
+  lastRequest: number | null;
 }
 
 function ratioOf(sums: WindowSums, ms: number, sli: Sli): number {

@@ -1,8 +1,8 @@
 import type { FiringAlert } from './alert-book.ts';
 import type { Incident } from './incident-manager.ts';
 
-/** Statuspage-style states, from worst to best. */
-export type ServiceStatus = 'major_outage' | 'degraded' | 'operational';
+/** Statuspage-style states, from worst to best; `no_traffic` says there is nothing to judge. */
+export type ServiceStatus = 'major_outage' | 'degraded' | 'operational' | 'no_traffic';
 
 /** What a public status page shows: no internal numbers, no hostnames. */
 export interface StatusPage {
@@ -12,30 +12,48 @@ export interface StatusPage {
   incidents: { id: number; title: string; status: string; startedAt: number; resolvedAt: number | null; durationMs: number | null }[];
 }
 
+/** A public route as the status page judges it. */
+export interface StatusRoute {
+  name: string;
+  /** Pools that carry the route now (weight above 0, or failover): their alerts are the route's. */
+  pools: readonly string[];
+  /** Start of the newest second with a request on the route, or null. */
+  lastRequestAt: number | null;
+}
+
+/** A route with no request for this long shows `no_traffic`, not `operational`: nothing was judged. */
+export const NO_TRAFFIC_AFTER_MS = 5 * 60_000;
+
+const RANK: Record<ServiceStatus, number> = { no_traffic: 0, operational: 1, degraded: 2, major_outage: 3 };
+
 /**
- * The public, read-only status: a route is in `major_outage` while a page alert on it fires,
- * `degraded` while a ticket or warning does, otherwise `operational`; plus incident history.
+ * The public, read-only status of the routes given (internal ones are left out by the caller): a
+ * route is in `major_outage` while a page alert on it, or on a pool that carries it, fires;
+ * `degraded` while a ticket or warning does; otherwise `no_traffic` when it served no request for
+ * {@link NO_TRAFFIC_AFTER_MS}, else `operational`. The overall status is the worst row, so it never
+ * disagrees with them (an alert on a pool no public route uses shows on no row and changes nothing);
+ * with every row quiet it is `no_traffic`. Plus incident history.
  */
 export function buildStatusPage(
-  routes: readonly string[],
+  routes: readonly StatusRoute[],
   firing: readonly FiringAlert[],
   incidents: readonly Incident[],
   now: number,
   historyLimit = 20,
 ): StatusPage {
-  const services = routes.map((name) => {
-    const mine = firing.filter((a) => a.route === name);
-    const status: ServiceStatus = mine.some((a) => a.severity === 'page') ? 'major_outage' : mine.length > 0 ? 'degraded' : 'operational';
-    return { name, status };
+  const services = routes.map((r) => {
+    const mine = firing.filter((a) => a.route === r.name || (a.route === undefined && a.pool !== undefined && r.pools.includes(a.pool)));
+    const quiet = r.lastRequestAt === null || now - r.lastRequestAt > NO_TRAFFIC_AFTER_MS;
+    const status: ServiceStatus = mine.some((a) => a.severity === 'page')
+      ? 'major_outage'
+      : mine.length > 0
+        ? 'degraded'
+        : quiet
+          ? 'no_traffic'
+          : 'operational';
+    return { name: r.name, status };
   });
-  // Pool alerts without a route still degrade the page as a whole.
-  const orphan = firing.filter((a) => a.route === undefined);
-  const rank = { operational: 0, degraded: 1, major_outage: 2 } as const;
-  let status: ServiceStatus = services.reduce<ServiceStatus>(
-    (worst, s) => (rank[s.status] > rank[worst] ? s.status : worst),
-    'operational',
-  );
-  if (status === 'operational' && orphan.length > 0) status = 'degraded';
+  const status = services.reduce<ServiceStatus>((worst, s) => (RANK[s.status] > RANK[worst] ? s.status : worst), 'no_traffic');
   return {
     status,
     updatedAt: now,
@@ -52,12 +70,18 @@ export function buildStatusPage(
 }
 
 const STATUS_TEXT: Record<ServiceStatus, string> = {
+  no_traffic: 'No traffic',
   operational: 'Operational',
   degraded: 'Degraded performance',
   major_outage: 'Major outage',
 };
 
-const STATUS_COLOUR: Record<ServiceStatus, string> = { operational: '#2e9e5b', degraded: '#c98a1b', major_outage: '#c9372c' };
+const STATUS_COLOUR: Record<ServiceStatus, string> = {
+  no_traffic: '#5b6472',
+  operational: '#2e9e5b',
+  degraded: '#c98a1b',
+  major_outage: '#c9372c',
+};
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -66,7 +90,10 @@ function escapeHtml(s: string): string {
 /** The public status page as a self-contained HTML document (no scripts, no external assets). */
 export function renderStatusPageHtml(page: StatusPage, title = 'Status'): string {
   const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-  const overall = page.status === 'operational' ? 'All systems operational' : STATUS_TEXT[page.status];
+  const overall =
+    page.status === 'operational' && page.services.every((s) => s.status === 'operational')
+      ? 'All systems operational'
+      : STATUS_TEXT[page.status];
   const services = page.services
     .map((s) => `<li><span>${escapeHtml(s.name)}</span><b style="color:${STATUS_COLOUR[s.status]}">${STATUS_TEXT[s.status]}</b></li>`)
     .join('\n');
