@@ -153,10 +153,86 @@ test('the dashboard served by a real piper up follows its balancer and drives it
   const split = after.routes.find((r) => r.name === 'web')?.split ?? {};
   assert.equal(split.inhouse ?? 0, 0, `split after abort: ${JSON.stringify(split)}`);
   await page.screenshot({ path: join(shots, 'balancer-migration-aborted.png'), fullPage: true });
+  // Ended by the operator, the page keeps what the gate and the judge saw: read again from the journal.
+  await page.reload();
+  await heading.locator('.badge', { hasText: 'aborted' }).waitFor();
+  await page.locator('#gate-h ~ .table-wrap tbody tr', { hasText: 'overridden' }).waitFor();
+  await page.getByRole('heading', { name: 'Judge (last window)' }).waitFor();
+  await page.locator('#decisions-h ~ .table-wrap tbody tr').first().waitFor();
   await page.close();
   // The gate's 409 is logged by Chromium as a failed resource load; it is the one expected error.
   assert.deepEqual(
     errors.filter((e) => !/Failed to load resource: .* 409/.test(e)),
     [],
   );
+});
+
+test('a migration the judge rolled back shows its gate, its last window and its decisions once it has ended', {
+  timeout: 90_000,
+}, async () => {
+  const errors: string[] = [];
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.stack ?? err.message));
+  const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  for (const name of ['h1', 'h2']) {
+    const undrain = await fetch(`${up.adminUrl}/api/v1/pools/inhouse/backends/${name}/undrain`, {
+      method: 'POST',
+      headers: admin,
+      body: '{"actor":"test"}',
+    });
+    await undrain.body?.cancel();
+  }
+  const started = await fetch(`${up.adminUrl}/api/v1/migrations`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({
+      route: 'web',
+      to: 'inhouse',
+      steps: [10, 100],
+      stepDuration: '5m',
+      overrideCapacityGate: 'test',
+      actor: 'test',
+    }),
+  });
+  assert.equal(started.status, 201, await started.clone().text());
+  const { id } = (await started.json()) as { id: string };
+  // Some healthy windows on the target first, then every request to it fails.
+  await new Promise((r) => setTimeout(r, 4000));
+  const inhouse = backends.filter((b) => b.name.startsWith('h'));
+  for (const b of inhouse) b.mode = '5xx';
+  try {
+    // On-call opens the link with a read-only token: evidence needs no admin rights.
+    await context.clearCookies();
+    await page.goto(`${dashboardUrl}#/migrations/${id}`);
+    await page.getByLabel('Token').fill(READ);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const heading = page.locator('h1', { hasText: `Migration ${id}` });
+    await heading.locator('.badge', { hasText: 'rolled back' }).waitFor({ timeout: 20_000 });
+  } finally {
+    for (const b of inhouse) b.mode = 'ok';
+  }
+  // Read afresh from the journal, as on-call would open it later.
+  await page.reload();
+  await page
+    .locator('h1', { hasText: `Migration ${id}` })
+    .locator('.badge', { hasText: 'rolled back' })
+    .waitFor();
+  const gate = page.locator('section[aria-labelledby="gate-h"]');
+  await gate.getByRole('heading', { name: 'Capacity gate (last evaluation)' }).waitFor();
+  await gate.locator('tbody tr', { hasText: 'overridden' }).waitFor();
+  await gate.locator('tbody tr', { hasText: 'step' }).first().waitFor();
+  const judge = page.locator('section[aria-labelledby="judge-h"]');
+  await judge.getByRole('heading', { name: 'Judge (last window)' }).waitFor();
+  await judge.locator('tbody tr', { hasText: 'target' }).waitFor();
+  assert.equal(await judge.getByText('has not looked').count(), 0);
+  const decisions = page.locator('section[aria-labelledby="decisions-h"] tbody tr');
+  await decisions.filter({ hasText: 'it acted' }).first().waitFor();
+  await decisions.filter({ hasText: 'minute before the rollback' }).first().waitFor();
+  assert.equal(await decisions.filter({ hasText: 'live (not journaled)' }).count(), 0);
+  await page.screenshot({ path: join(shots, 'migration-rolled-back.png'), fullPage: true });
+  await page.close();
+  assert.deepEqual(errors, []);
 });

@@ -39,6 +39,15 @@ export interface RecordedApi {
 export function createRecordedApi(now: () => number): RecordedApi {
   const routes = [
     { name: 'web', host: '*', pathPrefix: '/', split: { vendor: 100 } as Split, failover: ['vendor'], deadMan: null as Json | null },
+    // The capacity test's own way in (routes[].internal): shown apart, never offered for a migration.
+    {
+      name: 'capacity-inhouse',
+      host: 'inhouse.capacity.internal',
+      pathPrefix: '/',
+      split: { inhouse: 100 } as Split,
+      failover: [] as string[],
+      deadMan: null as Json | null,
+    },
   ];
   const health: Record<string, string> = {};
   const events: Event[] = [];
@@ -231,6 +240,8 @@ export function createRecordedApi(now: () => number): RecordedApi {
 
   /** The journal's /api/v1/slo: per route objective, burn per rule and window pair, the fast rule. */
   function slo(): Json {
+    // Three hours of history: the 6 h ticket rule is still warming up.
+    const historyMs = 3 * 3_600_000;
     const rule = (name: string, severity: string, threshold: number, longMs: number, shortMs: number, long: number, short: number) => ({
       rule: name,
       severity,
@@ -239,14 +250,28 @@ export function createRecordedApi(now: () => number): RecordedApi {
       shortMs,
       long,
       short,
-      firing: long >= threshold && short >= threshold,
+      firing: historyMs >= shortMs && long >= threshold && short >= threshold,
+      warmingUp: historyMs < shortMs,
     });
     return {
       routes: [
         {
+          route: 'capacity-inhouse',
+          objective: { availability: 0.999, latencyThresholdMs: 500, latencyTarget: 0.99 },
+          internal: true,
+          lastSampleAt: now(),
+          lastRequestAt: start,
+          historyMs,
+          sli: { availability: [rule('page-1h-5m', 'page', 14.4, 3_600_000, 300_000, 0, 0)], latency: [] },
+          fast: { windowMs: 10_000, errorRatio: 0, requests: 0, firing: false },
+        },
+        {
           route: 'web',
           objective: { availability: 0.999, latencyThresholdMs: 200, latencyTarget: 0.99 },
+          internal: false,
           lastSampleAt: now(),
+          lastRequestAt: now(),
+          historyMs,
           sli: {
             availability: [
               rule('page-1h-5m', 'page', 14.4, 3_600_000, 300_000, 0.4, 0.9),
@@ -406,42 +431,70 @@ export function createRecordedApi(now: () => number): RecordedApi {
       seq: 2,
       endedAt: null,
       gate: gate(to, (steps[0] ?? 1) / 100, headroom),
-      recentDecisions: [
-        {
-          verdict: 'pass',
-          hard: false,
-          reasons: [],
-          windowStart: t - 1000,
-          target: { requests: 3, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 96 },
-          source: { requests: 237, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 39 },
-          errors: {
-            targetSamples: 3,
-            targetFailures: 0,
-            sourceSamples: 237,
-            sourceFailures: 0,
-            difference: 0,
-            lambda: 1,
-            pValue: 1,
-            alpha: 0.0033,
-            rejected: false,
-          },
-          latency: {
-            targetSamples: 3,
-            targetFailures: 1,
-            sourceSamples: 237,
-            sourceFailures: 2,
-            difference: 0.325,
-            lambda: 1,
-            pValue: 0.41,
-            alpha: 0.0033,
-            rejected: false,
-          },
-          consecutiveP99Failures: 0,
-          consecutiveNoData: 0,
-          thresholds: { maxErrorRatio: 0.2, hardMinFailures: 3, alpha: 0.05 },
-        },
+      gates: [
+        { time: t, occasion: override ? 'override' : 'start', eventId: 0, gate: g },
+        { time: t, occasion: 'step', eventId: 0, gate: gate(to, (steps[0] ?? 1) / 100, headroom) },
       ],
+      decisions: [] as Json[],
+      judge: {
+        verdict: 'pass',
+        hard: false,
+        reasons: [],
+        windowStart: t - 1000,
+        target: { requests: 3, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 96 },
+        source: { requests: 237, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 39 },
+        errors: {
+          targetSamples: 3,
+          targetFailures: 0,
+          sourceSamples: 237,
+          sourceFailures: 0,
+          difference: 0,
+          lambda: 1,
+          pValue: 1,
+          alpha: 0.0033,
+          rejected: false,
+        },
+        latency: {
+          targetSamples: 3,
+          targetFailures: 1,
+          sourceSamples: 237,
+          sourceFailures: 2,
+          difference: 0.325,
+          lambda: 1,
+          pValue: 0.41,
+          alpha: 0.0033,
+          rejected: false,
+        },
+        consecutiveP99Failures: 0,
+        consecutiveNoData: 0,
+        incomplete: null,
+        thresholds: {
+          maxErrorRatio: 0.2,
+          hardMinFailures: 2,
+          consecutiveFailures: 3,
+          alpha: 0.0033,
+          errorMargin: 0.01,
+          latencyMargin: 0.02,
+          latencyThresholdMs: 200,
+        },
+      },
     };
+    // The first window's decision, journaled because it is the first (a verdict where there was none).
+    m.decisions = [
+      {
+        time: t,
+        windowStart: t - 1000,
+        verdict: 'pass',
+        action: 'none',
+        stepIndex: 0,
+        targetPercent: steps[0],
+        judge: m.judge,
+        fastPath: null,
+        gate: null,
+        recorded: 'verdict_changed',
+        journaled: true,
+      },
+    ];
     migrations.unshift(m);
     if (override) append('migration.gate_overridden', 'rollout', route, { ...g, reason: override, migration: id }, String(m.actor));
     append('migration.started', 'rollout', route, { migration: id, route, from, to, steps }, String(m.actor));

@@ -98,6 +98,15 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   assert.equal(await bar.getAttribute('data-split'), 'vendor 100%');
   // Charts fill from the backfill plus the live stream.
   await page.locator('figure.chart', { hasText: 'Request rate per pool' }).locator('.legend b').first().filter({ hasText: '/s' }).waitFor();
+  // The capacity test's route is an operator's: apart, collapsed, labelled; its SLO is not drawn on the
+  // pools' charts (only the public routes' own lines are), and a rule short of history says so.
+  const internal = page.locator('details.internal', { hasText: 'Internal routes (1)' });
+  await internal.locator('.split-bar[data-route="capacity-inhouse"]').waitFor({ state: 'attached' });
+  assert.equal(await internal.first().getAttribute('open'), null);
+  const p99Legend = page.locator('figure.chart', { hasText: 'p99 latency per pool' }).locator('.legend');
+  await p99Legend.getByText('SLO web 200 ms').waitFor();
+  assert.equal(await p99Legend.getByText('500 ms').count(), 0);
+  await page.locator('#slo-h ~ .table-wrap .badge', { hasText: 'warming up (3 of 6 h)' }).waitFor();
   await page.screenshot({ path: join(shots, 'overview-1280.png') });
 
   const put = await fetch(`${adminUrl}/api/v1/routes/web/split`, {
@@ -126,6 +135,8 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
 
   // Start a migration: the gate refuses with its figures; an override with a reason goes through.
   await page.getByRole('link', { name: 'Migrations' }).click();
+  // The internal route is not offered; the public one is the default.
+  assert.deepEqual(await page.getByLabel('Route').locator('option').allTextContents(), ['web']);
   await page.getByLabel('To pool').selectOption('inhouse');
   await page.getByLabel('From pool').selectOption('vendor');
   await page.getByLabel('Steps (%)').fill('1, 5, 25, 100');
@@ -151,6 +162,10 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   await dialog.getByRole('button', { name: 'abort' }).click();
   await page.locator('h1', { hasText: 'Migration m-0002' }).locator('.badge', { hasText: 'aborted' }).waitFor();
   assert.deepEqual(recorded.split('web'), { vendor: 100 });
+  // Ended, it still shows its evidence.
+  await page.getByRole('heading', { name: 'Capacity gate (last evaluation)' }).waitFor();
+  await page.getByRole('heading', { name: 'Judge (last window)' }).waitFor();
+  await page.locator('#decisions-h ~ .table-wrap tbody tr', { hasText: 'verdict changed' }).waitFor();
   await page.screenshot({ path: join(shots, 'migration-aborted.png'), fullPage: true });
 
   // The incident and its postmortem, rendered and downloaded.

@@ -5,6 +5,8 @@ import { h } from './element.js';
 
 const PALETTE = ['#58a6ff', '#e3b341', '#d2a8ff', '#56d4dd', '#ff7b72', '#7ee787', '#f0883e', '#a5d6ff'];
 const GRID = '#26303d';
+/** The colour of an SLO line, on every chart that draws one. */
+export const SLO_COLOUR = '#f85149';
 const AXIS_TEXT = '#95a3b5';
 
 /**

@@ -2,9 +2,9 @@
 // capacity headroom gauges.
 
 import { badge, h } from './element.js';
-import { percent, rate } from './format.js';
-import { colourOf } from './line-chart.js';
-import { capacityOf, recentRate, store } from './store.js';
+import { millis, percent, rate } from './format.js';
+import { colourOf, SLO_COLOUR } from './line-chart.js';
+import { capacityOf, isInternal, recentRate, routeObjective, store } from './store.js';
 
 /** Sorted pool names of the current snapshot (stable colours). */
 export function poolNames() {
@@ -105,31 +105,28 @@ export function headroomGauge(pool) {
 }
 
 /**
- * The SLO figures the charts draw as lines, read from /api/v1/slo whatever its exact shape.
- * @returns {{ latencyMs: number | null, maxErrorRatio: number | null }}
+ * The SLO lines of charts that show `pools`: one per distinct threshold among the routes whose
+ * split or failover lists one of them (each labelled with its routes), so a pool's latency is drawn
+ * against the SLO of the routes it serves, never another route's. Internal routes only when asked.
+ * @param {string[]} pools
+ * @param {'latency' | 'errors'} kind
+ * @param {{ internal?: boolean }} [options]
+ * @returns {{ value: number, label: string, colour: string }[]}
  */
-export function sloLines() {
-  for (const r of sloRoutes()) {
-    const o = r?.objective ?? r?.objectives ?? r?.slo ?? r;
-    const latency = o?.latency?.threshold ?? o?.latencyThresholdMs ?? o?.latency?.thresholdMs;
-    const availability = o?.availability ?? o?.availabilityTarget;
-    if (typeof latency === 'number' || typeof availability === 'number') {
-      return {
-        latencyMs: typeof latency === 'number' ? latency : null,
-        maxErrorRatio: typeof availability === 'number' ? 1 - availability : null,
-      };
-    }
+export function sloLines(pools, kind, options = {}) {
+  /** @type {Map<number, string[]>} */
+  const byValue = new Map();
+  for (const route of store.state?.routes ?? []) {
+    if (isInternal(route.name) && !options.internal) continue;
+    const serves = [...Object.keys(route.split ?? {}), ...(route.failover ?? [])].some((p) => pools.includes(p));
+    const objective = routeObjective(route.name);
+    if (!serves || objective === null) continue;
+    const value = kind === 'latency' ? objective.latencyThresholdMs : 1 - objective.availability;
+    byValue.set(value, [...(byValue.get(value) ?? []), route.name]);
   }
-  return { latencyMs: null, maxErrorRatio: null };
-}
-
-/**
- * Per-route SLO status as /api/v1/slo gives it (`{ routes: RouteSloStatus[], firing, ... }`).
- * @returns {any[]}
- */
-export function sloRoutes() {
-  const slo = store.slo;
-  if (!slo) return [];
-  if (Array.isArray(slo)) return slo;
-  return Array.isArray(slo.routes) ? slo.routes : [];
+  return [...byValue].map(([value, routes]) => ({
+    value,
+    label: `SLO ${routes.join(', ')} ${kind === 'latency' ? millis(value) : percent(value)}`,
+    colour: SLO_COLOUR,
+  }));
 }

@@ -140,6 +140,32 @@ export function capacityOf(pool) {
 }
 
 /**
+ * Per-route SLO status as /api/v1/slo gives it (`RouteSloStatus`: objective, burn per rule,
+ * `internal`, `historyMs`).
+ * @returns {any[]}
+ */
+export function sloRoutes() {
+  return Array.isArray(store.slo?.routes) ? store.slo.routes : [];
+}
+
+/**
+ * True for a route piper.yaml marks `internal` (an operator's route, such as a capacity test's).
+ * @param {string} route
+ */
+export function isInternal(route) {
+  return sloRoutes().some((r) => r.route === route && r.internal === true);
+}
+
+/**
+ * A route's objective (`availability`, `latencyThresholdMs`, `latencyTarget`), or null before /api/v1/slo answered.
+ * @param {string} route
+ * @returns {{ availability: number, latencyThresholdMs: number, latencyTarget: number } | null}
+ */
+export function routeObjective(route) {
+  return sloRoutes().find((r) => r.route === route)?.objective ?? null;
+}
+
+/**
  * Per-second rate, error ratio and p99 of one pool (or backend `pool/name`, or route) per window.
  * @param {'pools' | 'backends' | 'routes'} kind
  * @param {string} name

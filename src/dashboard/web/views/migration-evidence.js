@@ -1,8 +1,10 @@
-// The evidence behind a migration's decisions, rendered: the capacity gate's figures, the judge's
-// latest window (target vs source, the sequential tests), verdict badges and step states.
+// The evidence behind a migration's decisions, rendered: the capacity gate's evaluations, the
+// judge's last window (target vs source, the sequential tests) or the fast path's look at the open
+// window, the decisions the journal kept, verdict badges and step states. All of it comes from the
+// journal through the rollout API, so an ended migration shows it as a running one does.
 
-import { badge, facts, h } from '../element.js';
-import { clockTime, dateTime, millis, percent } from '../format.js';
+import { badge, facts, h, table } from '../element.js';
+import { clockTime, dateTime, millis, percent, rate } from '../format.js';
 
 /**
  * How a step shows: passed, current, to come; once the migration ended, the steps it reached are
@@ -23,7 +25,7 @@ export function verdictBadge(verdict) {
 
 /** @param {any} g */
 export function gateFacts(g) {
-  if (!g) return h('p', { class: 'empty', text: 'No gate evaluation recorded.' });
+  if (!g) return h('p', { class: 'empty', text: 'No gate evaluation recorded for this migration.' });
   return [
     h(
       'p',
@@ -71,9 +73,12 @@ function mixText(mix) {
   return `Request mix certified: ${certified}. Route traffic observed: ${observed}.`;
 }
 
-/** @param {any} d */
+/**
+ * The judge's window: both sides, the sequential tests, the thresholds.
+ * @param {any} d a JudgeDecision
+ */
 export function judgeFacts(d) {
-  if (!d) return h('p', { class: 'empty', text: 'The judge has not looked at a window yet.' });
+  if (!d) return h('p', { class: 'empty', text: 'The judge has not looked at a window of this migration.' });
   const row = (/** @type {string} */ name, /** @type {any} */ s) =>
     s
       ? h(
@@ -141,9 +146,9 @@ export function judgeFacts(d) {
     h(
       'p',
       {},
-      verdictBadge(d.verdict ?? '?'),
+      verdictBadge(d.verdict),
       d.hard ? badge('hard guard', 'bad') : null,
-      ` ${(d.reasons ?? []).join(', ')} · window ${clockTime(d.windowStart)}`,
+      ` ${d.reasons.map(words).join(', ') || 'no rule fired'} · window from ${clockTime(d.windowStart)}`,
     ),
     h(
       'div',
@@ -166,4 +171,103 @@ export function judgeFacts(d) {
     msprt,
     d.thresholds ? h('details', {}, h('summary', { text: 'Thresholds' }), facts(d.thresholds)) : null,
   ];
+}
+
+/**
+ * The fast path's look at the window still open: the counts it rolled back on.
+ * @param {any} f a FastPathCheck
+ */
+export function fastPathFacts(f) {
+  const c = f.counts;
+  return h(
+    'p',
+    { class: 'fast-path' },
+    verdictBadge('rollback'),
+    badge('fast path', 'bad'),
+    ` ${f.rules.map(words).join(', ')}: ${c.failed} of ${c.requests} requests to ${f.pool} failed, ${c.connectFailures} connection failures, ` +
+      `in the window open since ${clockTime(f.windowStart)} (read at ${clockTime(f.checkedAt)}; ` +
+      `thresholds ${percent(f.thresholds.maxErrorRatio)} and ${f.thresholds.hardMinFailures} failures)`,
+  );
+}
+
+/**
+ * Every gate evaluation the journal holds, newest first.
+ * @param {any[]} gates GateEvaluations, oldest first
+ */
+export function gateHistory(gates) {
+  return table(
+    [
+      { label: 'time', cell: (e) => clockTime(e.time), class: 'nowrap' },
+      { label: 'when', cell: (e) => GATE_OCCASIONS[e.occasion] ?? e.occasion },
+      { label: 'share', cell: (e) => percent(e.gate.share), class: 'num' },
+      { label: 'projected', cell: (e) => rate(e.gate.projectedRps), class: 'num' },
+      { label: 'allowed', cell: (e) => rate(e.gate.allowedRps), class: 'num' },
+      { label: '', cell: (e) => badge(e.gate.passed ? 'passed' : 'refused', e.gate.passed ? 'ok' : 'bad') },
+    ],
+    [...gates].reverse(),
+    { caption: 'Evaluations', empty: 'No gate evaluation recorded for this migration.' },
+  );
+}
+
+/**
+ * The decisions the journal kept (and, while it runs, those only in the controller's memory), newest first.
+ * @param {any[]} decisions DecisionViews, oldest first
+ */
+export function decisionTable(decisions) {
+  return table(
+    [
+      { label: 'time', cell: (d) => clockTime(d.time), class: 'nowrap' },
+      { label: 'on target', cell: (d) => `${d.targetPercent}%`, class: 'num' },
+      {
+        label: 'decision',
+        // The action only where it adds to the verdict (a pass that backed off, a rollback verdict acted on by a hold…).
+        cell: (d) => [
+          verdictBadge(d.verdict),
+          d.action === 'none' || d.action === d.verdict ? null : ` ${d.action}`,
+          d.fastPath ? ' fast path' : null,
+        ],
+      },
+      { label: 'reasons', cell: (d) => (d.judge ? d.judge.reasons : (d.fastPath?.rules ?? [])).map(words).join(', ') || '—' },
+      { label: 'target failed / requests', cell: (d) => sideText(d.judge?.target ?? openCounts(d.fastPath)) },
+      { label: 'source failed / requests', cell: (d) => sideText(d.judge?.source ?? null) },
+      { label: 'kept because', cell: (d) => (d.journaled ? (RECORDED[d.recorded] ?? 'every window') : 'live (not journaled)') },
+    ],
+    [...decisions].reverse(),
+    { empty: 'No decision recorded for this migration.' },
+  );
+}
+
+/** Why the gate was evaluated. */
+const GATE_OCCASIONS = /** @type {Record<string, string>} */ ({
+  start: 'start',
+  override: 'overridden',
+  refusal: 'refused',
+  step: 'step',
+  recheck: 're-check',
+});
+
+/** Why a decision is in the journal (docs/rollout.md, "Evidence"). */
+const RECORDED = /** @type {Record<string, string>} */ ({
+  acted: 'it acted',
+  verdict_changed: 'verdict changed',
+  gate_changed: 'gate changed',
+  step_end: 'step ended on it',
+  before_rollback: 'minute before the rollback',
+});
+
+/** @param {string} word a rule name such as `error_ratio` */
+function words(word) {
+  return word.replace(/_/g, ' ');
+}
+
+/** @param {any} side SideFigures, or the fast path's open counts */
+function sideText(side) {
+  if (!side) return '—';
+  const p99 = typeof side.p99Ms === 'number' && side.requests > 0 ? ` · p99 ${millis(side.p99Ms)}` : '';
+  return `${side.failed} / ${side.requests} (${percent(side.requests > 0 ? side.failed / side.requests : null)})${p99}`;
+}
+
+/** @param {any} f a FastPathCheck or null */
+function openCounts(f) {
+  return f ? { requests: f.counts.requests, failed: f.counts.failed } : null;
 }

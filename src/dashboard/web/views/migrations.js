@@ -1,16 +1,17 @@
-// Migrations: the list, a start form, and one migration live (plan and steps, gate figures, the
-// judge's statistics, decisions) with promote / pause / resume / abort behind a confirmation.
+// Migrations: the list, a start form, and one migration (plan and steps, the gate's evaluations,
+// the judge's last window, the decisions the journal kept) with promote / pause / resume / abort
+// behind a confirmation. The evidence is read from the journal, so it stays after the end.
 
 import { get, listOf, post, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { facts, h, replace, table } from '../element.js';
 import { kindBadge, summarize } from '../event-summary.js';
 import { clockTime, dateTime, duration, millis, percent } from '../format.js';
-import { LineChart } from '../line-chart.js';
+import { LineChart, SLO_COLOUR } from '../line-chart.js';
 import { isActive, migrationPlan, phaseBadge, phaseOf, stepIndexOf, stepLabel } from '../migration-facts.js';
 import { poolColour } from '../pool-summary.js';
-import { seriesOf, store, subscribe } from '../store.js';
-import { gateFacts, judgeFacts, stepClass, verdictBadge } from './migration-evidence.js';
+import { isInternal, routeObjective, seriesOf, store, subscribe } from '../store.js';
+import { decisionTable, fastPathFacts, gateFacts, gateHistory, judgeFacts, stepClass } from './migration-evidence.js';
 
 /**
  * @param {HTMLElement} root
@@ -18,8 +19,8 @@ import { gateFacts, judgeFacts, stepClass, verdictBadge } from './migration-evid
  */
 export function mountMigrationList(root) {
   const list = h('section', { class: 'panel', 'aria-labelledby': 'mig-h' });
-  const form = session.role === 'admin' ? startForm() : null;
-  replace(root, h('h1', { text: 'Migrations' }), form, list);
+  const start = session.role === 'admin' ? startForm() : null;
+  replace(root, h('h1', { text: 'Migrations' }), start?.form, list);
 
   async function render() {
     try {
@@ -45,26 +46,56 @@ export function mountMigrationList(root) {
     }
   }
   void render();
-  const unsub = subscribe(['events'], () => {
-    if (store.events.at(-1)?.kind?.startsWith('migration.')) void render();
-  });
-  return unsub;
+  const unsubs = [
+    subscribe(['events'], () => {
+      if (store.events.at(-1)?.kind?.startsWith('migration.')) void render();
+    }),
+    // Routes, pools and which routes are internal may arrive after the form was drawn.
+    subscribe(['state', 'slo'], () => start?.refresh()),
+  ];
+  return () => {
+    for (const u of unsubs) u();
+  };
 }
 
-/** The start form: the gate's refusal (409) is shown with its numbers, never hidden. */
+/**
+ * The start form: the gate's refusal (409) is shown with its numbers, never hidden. Internal routes
+ * (a capacity test's) are not offered: the default is the first public route.
+ */
 function startForm() {
-  const routes = (store.state?.routes ?? []).map((/** @type {any} */ r) => r.name);
-  const pools = (store.state?.pools ?? []).map((/** @type {any} */ p) => p.name);
   const result = h('div', { class: 'form-result', role: 'status', 'aria-live': 'polite' });
   const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input, /** @type {string} */ hint = '') =>
     h('label', { class: 'field' }, h('span', { text: label }), input, hint ? h('small', { class: 'muted', text: hint }) : null);
-  const select = (/** @type {string} */ name, /** @type {string[]} */ options, /** @type {boolean} */ optional = false) =>
-    h(
-      'select',
-      { name },
-      optional ? h('option', { value: '', text: '(current main pool)' }) : null,
+  const routeSelect = /** @type {HTMLSelectElement} */ (h('select', { name: 'route' }));
+  const toSelect = /** @type {HTMLSelectElement} */ (h('select', { name: 'to' }));
+  const fromSelect = /** @type {HTMLSelectElement} */ (h('select', { name: 'from' }));
+  /**
+   * Sets a select's options when they changed, keeping the operator's choice.
+   * @param {HTMLSelectElement} select
+   * @param {string[]} options
+   * @param {string | null} blank label of an empty first choice
+   */
+  const fill = (select, options, blank = null) => {
+    const values = [...(blank === null ? [] : ['']), ...options];
+    if ([...select.options].map((o) => o.value).join('\n') === values.join('\n')) return;
+    const chosen = select.value;
+    replace(
+      select,
+      blank === null ? null : h('option', { value: '', text: blank }),
       options.map((o) => h('option', { value: o, text: o })),
     );
+    if (values.includes(chosen)) select.value = chosen;
+  };
+  const refresh = () => {
+    const pools = (store.state?.pools ?? []).map((/** @type {any} */ p) => p.name);
+    fill(
+      routeSelect,
+      (store.state?.routes ?? []).map((/** @type {any} */ r) => r.name).filter((/** @type {string} */ r) => !isInternal(r)),
+    );
+    fill(toSelect, pools);
+    fill(fromSelect, pools, '(current main pool)');
+  };
+  refresh();
   const form = /** @type {HTMLFormElement} */ (
     h(
       'form',
@@ -73,9 +104,9 @@ function startForm() {
       h(
         'div',
         { class: 'fields' },
-        field('Route', select('route', routes)),
-        field('To pool', select('to', pools)),
-        field('From pool', select('from', pools, true)),
+        field('Route', routeSelect),
+        field('To pool', toSelect),
+        field('From pool', fromSelect),
         field('Steps (%)', h('input', { name: 'steps', placeholder: '1,5,10,25,50,100', inputmode: 'numeric' }), 'blank: piper.yaml'),
         field('Step duration', h('input', { name: 'stepDuration', placeholder: '60s' }), 'e.g. 30s, 2m'),
         field('Headroom ×', h('input', { name: 'headroom', placeholder: '2', inputmode: 'decimal' })),
@@ -125,7 +156,7 @@ function startForm() {
       );
     }
   });
-  return form;
+  return { form, refresh };
 }
 
 /**
@@ -176,7 +207,7 @@ export function mountMigration(root, id) {
       h(
         'p',
         { class: 'muted' },
-        `route ${plan.route}: ${plan.from} → ${plan.to} · started ${dateTime(m.createdAt)} by ${m.actor ?? '?'}`,
+        `route ${plan.route}: ${plan.from} → ${plan.to} · started ${dateTime(m.createdAt)} by ${m.actor}`,
         m.endedAt ? ` · ended ${dateTime(m.endedAt)}` : '',
       ),
       m.override ? h('p', { class: 'banner warn', text: `Capacity gate overridden by ${m.override.actor}: ${m.override.reason}` }) : null,
@@ -195,28 +226,29 @@ export function mountMigration(root, id) {
     );
     renderSteps(m, plan);
     renderActions(m);
-    replace(gate, h('h2', { id: 'gate-h', text: 'Capacity gate' }), gateFacts(m.gate ?? m.lastGate));
+    const ended = !isActive(m);
+    replace(
+      gate,
+      h('h2', { id: 'gate-h', text: ended ? 'Capacity gate (last evaluation)' : 'Capacity gate' }),
+      gateFacts(m.gate),
+      m.gates.length > 0 ? gateHistory(m.gates) : null,
+    );
+    // The newest decision may be the fast path's look at an open window: shown above the last judged window.
+    const newest = m.decisions.at(-1);
     replace(
       judge,
-      h('h2', { id: 'judge-h', text: 'Judge (latest window)' }),
-      judgeFacts(m.judge ?? m.lastDecision ?? (m.recentDecisions ?? m.decisions)?.at?.(-1)),
+      h('h2', { id: 'judge-h', text: ended ? 'Judge (last window)' : 'Judge (latest window)' }),
+      newest?.fastPath ? fastPathFacts(newest.fastPath) : null,
+      judgeFacts(m.judge),
     );
-    const decided = m.recentDecisions ?? m.decisions;
-    const list = Array.isArray(decided) ? [...decided].reverse().slice(0, 30) : [];
     replace(
       decisions,
       h('h2', { id: 'decisions-h', text: 'Decisions' }),
-      table(
-        [
-          { label: 'time', cell: (d) => clockTime(d.time ?? d.windowStart ?? d.at) },
-          { label: 'decision', cell: (d) => verdictBadge(d.verdict ?? d.decision ?? d.kind ?? '?') },
-          { label: 'reasons', cell: (d) => (d.reasons ?? [d.reason]).filter(Boolean).join(', ') || '—' },
-          { label: 'target err / p99', cell: (d) => (d.target ? `${percent(d.target.errorRatio)} / ${millis(d.target.p99Ms)}` : '—') },
-          { label: 'source err / p99', cell: (d) => (d.source ? `${percent(d.source.errorRatio)} / ${millis(d.source.p99Ms)}` : '—') },
-        ],
-        list,
-        { empty: 'No decisions yet.' },
-      ),
+      h('p', {
+        class: 'muted',
+        text: 'Kept in the journal: each decision that acted or changed the verdict or the gate, the one each step ended on, and every one of the minute before a rollback.',
+      }),
+      decisionTable(m.decisions),
     );
     replace(
       history,
@@ -322,6 +354,7 @@ export function mountMigration(root, id) {
     if (!current) return;
     const plan = migrationPlan(current);
     const since = (current.createdAt ?? 0) - 30_000;
+    const objective = routeObjective(plan.route);
     const side = (/** @type {string} */ pool, /** @type {'errors' | 'p99'} */ key) => ({
       label: pool,
       colour: poolColour(pool),
@@ -329,23 +362,44 @@ export function mountMigration(root, id) {
         .filter((p) => p.t >= since)
         .map((p) => ({ x: p.t, y: p[key] })),
     });
-    errorChart.update([side(plan.from, 'errors'), side(plan.to, 'errors')]);
-    p99Chart.update([side(plan.from, 'p99'), side(plan.to, 'p99')]);
+    // The lines the judge holds the target to: the migrated route's own SLO.
+    errorChart.update(
+      [side(plan.from, 'errors'), side(plan.to, 'errors')],
+      objective
+        ? [{ value: 1 - objective.availability, label: `SLO ${plan.route} ${percent(1 - objective.availability)}`, colour: SLO_COLOUR }]
+        : [],
+    );
+    p99Chart.update(
+      [side(plan.from, 'p99'), side(plan.to, 'p99')],
+      objective
+        ? [{ value: objective.latencyThresholdMs, label: `SLO ${plan.route} ${millis(objective.latencyThresholdMs)}`, colour: SLO_COLOUR }]
+        : [],
+    );
   }
 
+  // A rollback writes the minute before it as a burst of decisions: one reload for the burst.
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let reload = null;
+  const loadSoon = () => {
+    reload ??= setTimeout(() => {
+      reload = null;
+      void load();
+    }, 300);
+  };
   void load();
   const poll = setInterval(() => {
     if (current && isActive(current)) void load();
   }, 2000);
   const unsubs = [
-    subscribe(['windows'], renderCharts),
+    subscribe(['windows', 'slo'], renderCharts),
     subscribe(['events'], () => {
       const e = store.events.at(-1);
-      if (e?.kind?.startsWith('migration.') && (e.subject === id || e.data?.migration === id || e.data?.id === id)) void load();
+      if (e?.kind?.startsWith('migration.') && String(e.data?.migration) === id) loadSoon();
     }),
   ];
   return () => {
     clearInterval(poll);
+    if (reload !== null) clearTimeout(reload);
     for (const u of unsubs) u();
     errorChart.close();
     p99Chart.close();

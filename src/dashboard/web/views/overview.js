@@ -1,13 +1,14 @@
 // Overview: routes with their split, pool status cards, live rate / error / p99 charts, capacity
-// headroom. The first screen during an incident: what is wrong and where, at a glance.
+// headroom. The first screen during an incident: what is wrong and where, at a glance. Internal
+// routes (an operator's, such as the capacity test's) are shown apart, collapsed.
 
 import { get, listOf } from '../api.js';
 import { badge, h, replace, table } from '../element.js';
 import { clockTime, millis, percent, rate } from '../format.js';
 import { LineChart } from '../line-chart.js';
 import { isActive, migrationPlan, phaseOf, stepLabel } from '../migration-facts.js';
-import { headroomGauge, poolColour, poolNames, poolTone, sloLines, sloRoutes, splitBar } from '../pool-summary.js';
-import { seriesOf, store, subscribe } from '../store.js';
+import { headroomGauge, poolColour, poolNames, poolTone, sloLines, splitBar } from '../pool-summary.js';
+import { isInternal, seriesOf, sloRoutes, store, subscribe } from '../store.js';
 
 /**
  * @param {HTMLElement} root
@@ -37,32 +38,50 @@ export function mountOverview(root) {
     ),
   );
 
+  // Whether the operator opened the collapsed internal sections: kept across re-renders.
+  const opened = { routes: false, slo: false };
+
+  /**
+   * A collapsed section for internal routes, staying open once opened.
+   * @param {'routes' | 'slo'} which
+   * @param {string} summary
+   * @param {unknown} content
+   */
+  function internalSection(which, summary, content) {
+    const details = h('details', { class: 'internal', open: opened[which] || undefined }, h('summary', { text: summary }), content);
+    details.addEventListener('toggle', () => {
+      opened[which] = /** @type {HTMLDetailsElement} */ (details).open;
+    });
+    return details;
+  }
+
   function renderRoutes() {
     const list = store.state?.routes ?? [];
+    const item = (/** @type {any} */ r) =>
+      h(
+        'li',
+        { class: 'route' },
+        h(
+          'div',
+          { class: 'route-head' },
+          h('strong', { text: r.name }),
+          h('span', { class: 'muted', text: ` ${r.host === '*' ? '' : r.host}${r.pathPrefix ?? ''}` }),
+          isInternal(r.name) ? badge('internal', 'muted') : null,
+          r.deadMan ? badge('dead-man armed', 'info') : null,
+          r.failover?.length ? h('span', { class: 'muted', text: ` failover → ${r.failover.join(', ')}` }) : null,
+        ),
+        splitBar(r),
+      );
+    const internal = list.filter((/** @type {any} */ r) => isInternal(r.name));
     replace(
       routes,
       h('h2', { id: 'routes-h', text: 'Routes' }),
       list.length === 0
         ? h('p', { class: 'empty', text: 'No routes (waiting for /api/v1/state).' })
-        : h(
-            'ul',
-            { class: 'route-list' },
-            list.map((/** @type {any} */ r) =>
-              h(
-                'li',
-                { class: 'route' },
-                h(
-                  'div',
-                  { class: 'route-head' },
-                  h('strong', { text: r.name }),
-                  h('span', { class: 'muted', text: ` ${r.host === '*' ? '' : r.host}${r.pathPrefix ?? ''}` }),
-                  r.deadMan ? badge('dead-man armed', 'info') : null,
-                  r.failover?.length ? h('span', { class: 'muted', text: ` failover → ${r.failover.join(', ')}` }) : null,
-                ),
-                splitBar(r),
-              ),
-            ),
-          ),
+        : h('ul', { class: 'route-list' }, list.filter((/** @type {any} */ r) => !isInternal(r.name)).map(item)),
+      internal.length > 0
+        ? internalSection('routes', `Internal routes (${internal.length})`, h('ul', { class: 'route-list' }, internal.map(item)))
+        : null,
     );
   }
 
@@ -115,7 +134,6 @@ export function mountOverview(root) {
 
   function renderCharts() {
     const names = poolNames();
-    const slo = sloLines();
     const series = (/** @type {'rate' | 'errors' | 'p99'} */ key) =>
       names.map((name) => ({
         label: name,
@@ -123,14 +141,9 @@ export function mountOverview(root) {
         points: seriesOf('pools', name).map((p) => ({ x: p.t, y: p[key] })),
       }));
     rateChart.update(series('rate'));
-    errorChart.update(
-      series('errors'),
-      slo.maxErrorRatio === null ? [] : [{ value: slo.maxErrorRatio, label: `SLO ${percent(slo.maxErrorRatio)}`, colour: '#f85149' }],
-    );
-    p99Chart.update(
-      series('p99'),
-      slo.latencyMs === null ? [] : [{ value: slo.latencyMs, label: `SLO ${millis(slo.latencyMs)}`, colour: '#f85149' }],
-    );
+    // Each public route's own SLO, labelled with it: pools serve several routes.
+    errorChart.update(series('errors'), sloLines(names, 'errors'));
+    p99Chart.update(series('p99'), sloLines(names, 'latency'));
   }
 
   function renderGauges() {
@@ -174,7 +187,11 @@ export function mountOverview(root) {
     );
   }
 
-  /** Error-budget burn per route and rule, against each rule's threshold: why an alert fires, in numbers. */
+  /**
+   * Error-budget burn per route and rule, against each rule's threshold: why an alert fires, in
+   * numbers. A rule whose route holds less history than its short window cannot fire yet, whatever
+   * its burn: it says "warming up", not "ok".
+   */
   function renderSlo() {
     const rows = sloRoutes().flatMap((r) => {
       const burns = Object.entries(r.sli ?? {}).flatMap(([sli, rules]) => (Array.isArray(rules) ? rules.map((b) => ({ ...b, sli })) : []));
@@ -190,11 +207,9 @@ export function mountOverview(root) {
             },
           ]
         : [];
-      return [...fast, ...burns].map((b) => ({ route: r.route, objective: r.objective, ...b }));
+      return [...fast, ...burns].map((b) => ({ route: r.route, internal: r.internal === true, historyMs: r.historyMs, ...b }));
     });
-    replace(
-      slo,
-      h('h2', { id: 'slo-h', text: 'SLO burn' }),
+    const burnTable = (/** @type {any[]} */ list, /** @type {string} */ empty) =>
       table(
         [
           { label: 'route', cell: (b) => b.route },
@@ -209,15 +224,22 @@ export function mountOverview(root) {
             cell: (b) =>
               b.rule === 'fast' ? `${percent(b.fastRatio)} errors` : `${fmtBurn(b.long)} / ${fmtBurn(b.short)} (≥ ${b.threshold}×)`,
           },
-          {
-            label: '',
-            cell: (b) =>
-              b.firing ? badge(b.severity === 'page' ? 'PAGE' : 'ticket', b.severity === 'page' ? 'bad' : 'warn') : badge('ok', 'ok'),
-          },
+          { label: '', cell: ruleState },
         ],
-        rows,
-        { empty: 'No SLO status yet.', rowClass: (b) => (b.firing ? 'row-alert' : undefined) },
+        list,
+        { empty, rowClass: (b) => (b.firing ? 'row-alert' : undefined) },
+      );
+    const internal = rows.filter((b) => b.internal);
+    replace(
+      slo,
+      h('h2', { id: 'slo-h', text: 'SLO burn' }),
+      burnTable(
+        rows.filter((b) => !b.internal),
+        'No SLO status yet.',
       ),
+      internal.length > 0
+        ? internalSection('slo', `Internal routes (${new Set(internal.map((b) => b.route)).size})`, burnTable(internal, ''))
+        : null,
     );
   }
 
@@ -240,6 +262,8 @@ export function mountOverview(root) {
     }),
     subscribe(['capacity'], renderGauges),
     subscribe(['slo'], () => {
+      // Which routes are internal, and their objectives, come with the SLO status.
+      renderRoutes();
       renderCharts();
       renderSlo();
     }),
@@ -264,6 +288,27 @@ function figure(label, value) {
     h('span', { class: 'figure-label', text: label }),
     h('span', { class: 'figure-value', text: value }),
   );
+}
+
+/**
+ * A rule's state: firing, still warming up (its route holds less history than the short window), or ok.
+ * @param {any} b a RuleBurn with its route's `historyMs`, or the fast rule
+ */
+function ruleState(b) {
+  if (b.firing) return badge(b.severity === 'page' ? 'PAGE' : 'ticket', b.severity === 'page' ? 'bad' : 'warn');
+  if (b.warmingUp) return badge(`warming up (${warmUp(b.historyMs, b.shortMs)})`, 'muted');
+  return badge('ok', 'ok');
+}
+
+/**
+ * History held against history needed, in the short window's unit: `2 of 5 min`, `1.5 of 6 h`.
+ * @param {number} historyMs
+ * @param {number} needMs
+ */
+function warmUp(historyMs, needMs) {
+  const [unit, size] = needMs >= 3_600_000 ? ['h', 3_600_000] : ['min', 60_000];
+  const held = Math.floor((historyMs / size) * (unit === 'h' ? 10 : 1)) / (unit === 'h' ? 10 : 1);
+  return `${held} of ${needMs / size} ${unit}`;
 }
 
 /** @param {unknown} v */

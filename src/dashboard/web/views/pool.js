@@ -1,12 +1,13 @@
 // One pool: its backends (health and why, ejections, in-flight, drain/undrain) and how its latency
-// distribution and each backend's rate moved over the last minutes.
+// distribution (against the SLO of each route it serves) and each backend's rate moved over the
+// last minutes.
 
 import { post, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { h, replace, table } from '../element.js';
 import { clockTime, millis, percent, rate } from '../format.js';
 import { colourOf, LineChart } from '../line-chart.js';
-import { headroomGauge, healthBadge, poolTone } from '../pool-summary.js';
+import { headroomGauge, healthBadge, poolTone, sloLines } from '../pool-summary.js';
 import { refreshState, seriesOf, store, subscribe } from '../store.js';
 
 /**
@@ -109,12 +110,16 @@ export function mountPool(root, name) {
 
   function renderCharts() {
     const s = seriesOf('pools', name);
-    latency.update([
-      { label: 'p50', colour: '#7ee787', points: s.map((p) => ({ x: p.t, y: p.p50 })) },
-      { label: 'p90', colour: '#e3b341', points: s.map((p) => ({ x: p.t, y: p.p90 })) },
-      { label: 'p99', colour: '#ff7b72', points: s.map((p) => ({ x: p.t, y: p.p99 })) },
-      { label: 'max', colour: '#95a3b5', dashed: true, points: s.map((p) => ({ x: p.t, y: p.max })) },
-    ]);
+    latency.update(
+      [
+        { label: 'p50', colour: '#7ee787', points: s.map((p) => ({ x: p.t, y: p.p50 })) },
+        { label: 'p90', colour: '#e3b341', points: s.map((p) => ({ x: p.t, y: p.p90 })) },
+        { label: 'p99', colour: '#ff7b72', points: s.map((p) => ({ x: p.t, y: p.p99 })) },
+        { label: 'max', colour: '#95a3b5', dashed: true, points: s.map((p) => ({ x: p.t, y: p.max })) },
+      ],
+      // The pool's own routes, internal ones too (a capacity test's route is judged against its SLO).
+      sloLines([name], 'latency', { internal: true }),
+    );
     const names = (pool()?.backends ?? []).map((/** @type {any} */ b) => b.name).sort();
     const per = (/** @type {'rate' | 'errors'} */ key) =>
       names.map((b) => ({
@@ -123,13 +128,13 @@ export function mountPool(root, name) {
         points: seriesOf('backends', `${name}/${b}`).map((p) => ({ x: p.t, y: p[key] })),
       }));
     perBackendRate.update(per('rate'));
-    perBackendErrors.update(per('errors'));
+    perBackendErrors.update(per('errors'), sloLines([name], 'errors', { internal: true }));
     inFlight.update([{ label: 'in flight', colour: '#58a6ff', points: s.map((p) => ({ x: p.t, y: p.inFlight })) }]);
   }
 
   renderState();
   renderCharts();
-  const unsubs = [subscribe(['state'], renderState), subscribe(['windows'], renderCharts)];
+  const unsubs = [subscribe(['state'], renderState), subscribe(['windows', 'slo'], renderCharts)];
   return () => {
     for (const u of unsubs) u();
     for (const c of [latency, perBackendRate, perBackendErrors, inFlight]) c.close();
