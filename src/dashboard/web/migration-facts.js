@@ -1,50 +1,39 @@
-// Reading a migration as the rollout API returns it (its MigrationState, plus gate, judge and
-// decisions on the detail): tolerant of missing parts, so an older or newer API still renders.
+// Reading a migration as the rollout API returns it (`MigrationView` in the list, `MigrationDetail`
+// on one: docs/api.md, "Rollout"): its phase, plan and step, named once for every view.
 
 import { badge } from './element.js';
 
 const FINAL = ['completed', 'rolled_back', 'aborted'];
 
-/** @param {any} m */
+/** @param {any} m a MigrationView */
 export function phaseOf(m) {
-  return String(m?.phase ?? m?.state ?? m?.status ?? 'unknown');
+  return String(m.phase);
 }
 
-/** @param {any} m */
+/** @param {any} m a MigrationView */
 export function isActive(m) {
   return !FINAL.includes(phaseOf(m));
 }
 
 /**
- * @param {any} m
- * @returns {{ route: string, from: string, to: string, steps: number[], stepDurationMs: number | null, headroom: number | null }}
+ * @param {any} m a MigrationView
+ * @returns {{ route: string, from: string, to: string, steps: number[], stepDurationMs: number, headroom: number }}
  */
 export function migrationPlan(m) {
-  const p = m?.plan ?? m ?? {};
-  return {
-    route: String(p.route ?? m?.route ?? '?'),
-    from: String(p.from ?? m?.from ?? '?'),
-    to: String(p.to ?? m?.to ?? '?'),
-    steps: Array.isArray(p.steps) ? p.steps.map(Number) : [],
-    stepDurationMs: typeof p.stepDurationMs === 'number' ? p.stepDurationMs : null,
-    headroom: typeof p.headroom === 'number' ? p.headroom : null,
-  };
+  return m.plan;
 }
 
-/** @param {any} m */
+/** Index into the plan's steps, -1 before any traffic moved. @param {any} m a MigrationView */
 export function stepIndexOf(m) {
-  return typeof m?.stepIndex === 'number' ? m.stepIndex : typeof m?.currentStep === 'number' ? m.currentStep : -1;
+  return Number(m.stepIndex);
 }
 
-/** @param {any} m */
+/** @param {any} m a MigrationView */
 export function stepLabel(m) {
-  const { steps } = migrationPlan(m);
-  const i = stepIndexOf(m);
-  const pct = typeof m?.targetPercent === 'number' ? m.targetPercent : steps[i];
-  return `${i + 1}/${steps.length} · ${typeof pct === 'number' ? `${pct}%` : '—'} on target`;
+  return `${stepIndexOf(m) + 1}/${migrationPlan(m).steps.length} · ${m.targetPercent}% on target`;
 }
 
-/** @param {any} m */
+/** @param {any} m a MigrationView */
 export function phaseBadge(m) {
   const phase = phaseOf(m);
   const tone =
