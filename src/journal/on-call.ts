@@ -31,6 +31,11 @@ export interface OnCallOptions {
   sampleRetentionMs?: number;
   webhookBackoffMs?: number;
   dashboardUrl?: string;
+  /**
+   * The pools carrying a route now (the data plane's live split, which a migration changes), for
+   * the status page; without it, or for a route it does not know, the configured split is used.
+   */
+  routePools?: (route: string) => readonly string[] | undefined;
 }
 
 /**
@@ -50,6 +55,7 @@ export class OnCall {
   readonly #internal: string[];
   /** Pools each configured route may use (its split and failover), when no live split is given. */
   readonly #configuredPools: Map<string, string[]>;
+  readonly #routePools: OnCallOptions['routePools'];
   #closed = false;
 
   constructor(o: OnCallOptions) {
@@ -60,6 +66,7 @@ export class OnCall {
     for (const r of o.config?.routes ?? []) objectives[r.name] = objectiveOf(r.slo);
     Object.assign(objectives, o.objectives);
     this.#routes = Object.keys(objectives);
+    this.#routePools = o.routePools;
     this.#internal = (o.config?.routes ?? []).filter((r) => r.internal).map((r) => r.name);
     this.#configuredPools = new Map(
       (o.config?.routes ?? []).map((r) => [
@@ -151,19 +158,15 @@ export class OnCall {
     return incidentMeans(this.incidents.list());
   }
 
-  /**
-   * The public status page: per public route major outage / degraded / operational / no traffic,
-   * and incident history. `livePools` gives the pools carrying each route now (the data plane's
-   * split, which a migration changes); without it the configured split is used.
-   */
-  statusPage(livePools?: (route: string) => readonly string[] | undefined): StatusPage {
+  /** The public status page: per public route major outage / degraded / operational / no traffic, and incident history. */
+  statusPage(): StatusPage {
     const firing = this.alerts.list().flatMap((a) => (a.route === undefined ? [] : [a.route]));
     const names = [...new Set([...this.#routes, ...this.slo.status().map((s) => s.route), ...firing])]
       .filter((r) => !this.#internal.includes(r))
       .sort();
     const routes: StatusRoute[] = names.map((name) => ({
       name,
-      pools: livePools?.(name) ?? this.#configuredPools.get(name) ?? [],
+      pools: this.#routePools?.(name) ?? this.#configuredPools.get(name) ?? [],
       lastRequestAt: this.slo.statusOf(name).lastRequestAt,
     }));
     return buildStatusPage(routes, this.alerts.list(), this.incidents.list(), this.#clock.now());

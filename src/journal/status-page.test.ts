@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { piperConfigSchema } from '../config/index.ts';
+import { ManualClock } from '../core/index.ts';
 import type { FiringAlert } from './alert-book.ts';
+import { Journal } from './journal.ts';
+import { OnCall } from './on-call.ts';
 import { buildStatusPage, NO_TRAFFIC_AFTER_MS, renderStatusPageHtml, type StatusRoute } from './status-page.ts';
 
 const now = Date.UTC(2017, 2, 31, 22, 0, 0);
@@ -47,4 +51,31 @@ test('a route with no request for five minutes says "no traffic"; only when ever
   // An alert still shows on a quiet route: a pool with no healthy backend serves no one.
   const down = buildStatusPage([never], [alert('pool:inhouse:no_healthy_backend', 'page', { pool: 'inhouse' })], [], now);
   assert.equal(down.status, 'major_outage');
+});
+
+test('on-call counts a pool against the routes its live split gives traffic to, and leaves internal routes off the page', () => {
+  const clock = new ManualClock(now);
+  const journal = Journal.open({ path: ':memory:', clock });
+  const config = piperConfigSchema.parse({
+    pools: {
+      vendor: { backends: [{ name: 'v1', url: 'http://127.0.0.1:1' }] },
+      inhouse: { backends: [{ name: 'ih-1', url: 'http://127.0.0.1:2' }] },
+    },
+    routes: [
+      { name: 'capacity-inhouse', match: { host: 'inhouse.capacity.internal' }, split: { inhouse: 100 }, internal: true },
+      { name: 'web', split: { vendor: 100, inhouse: 0 } },
+    ],
+  });
+  let live: Record<string, string[]> = { web: ['vendor'] };
+  const onCall = new OnCall({ journal, clock, config, routePools: (name) => live[name] });
+  onCall.observe({ time: now - 1000, route: 'web', pools: {}, requests: 10, failed: 0, shed: 0, slow: 0, p99Ms: 10 });
+  journal.append({ kind: 'backend.ejected', source: 'balancer', subject: 'inhouse/ih-1', data: { pool: 'inhouse', backend: 'ih-1' } });
+  // inhouse carries only the internal route: nothing public is affected.
+  assert.deepEqual(onCall.statusPage().services, [{ name: 'web', status: 'operational' }]);
+  // A migration put a share of web on inhouse: its ejected backend now degrades web.
+  live = { web: ['vendor', 'inhouse'] };
+  assert.deepEqual(onCall.statusPage().services, [{ name: 'web', status: 'degraded' }]);
+  assert.equal(onCall.statusPage().status, 'degraded');
+  onCall.close();
+  journal.close();
 });

@@ -45,6 +45,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     config: { routes: config.routes, notifications: config.notifications },
     sampleRetentionMs: config.storage.sampleRetention,
     ...(o.dashboardUrl !== undefined ? { dashboardUrl: o.dashboardUrl } : {}),
+    // A pool's alerts count against the routes its live split sends traffic to (a migration moves them).
+    routePools: (name) => {
+      const route = dataPlane.snapshot().routes.find((r) => r.name === name);
+      return route && [...Object.keys(route.split).filter((pool) => (route.split[pool] ?? 0) > 0), ...route.failover];
+    },
   });
   // Data plane events are recorded off the traffic path (batched); split changes made by the
   // controller are appended durably by the controller itself.

@@ -123,11 +123,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
       const serve = (req: IncomingMessage, res: ServerResponse): void => {
         const path = (req.url ?? '/').split('?')[0];
         if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/status' || path === '/status.json')) {
-          // A pool's alerts count against the routes its live split sends traffic to (a migration moves them).
-          const page = onCall.statusPage((name) => {
-            const route = dataPlane.snapshot().routes.find((r) => r.name === name);
-            return route && [...Object.keys(route.split).filter((pool) => (route.split[pool] ?? 0) > 0), ...route.failover];
-          });
+          const page = onCall.statusPage();
           if (path === '/status.json') sendJson(res, 200, page, { 'cache-control': 'no-store' });
           else {
             const html = renderStatusPageHtml(page, 'piper status');
