@@ -1,6 +1,7 @@
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
+import type { JournalEventInput } from './event-catalogue.ts';
 import { matchesFilter, validateEventFilter } from './event-filter.ts';
-import type { EventFilter, JournalEvent, JournalEventInput, JournalStore } from './journal-event.ts';
+import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
 import { SqliteJournalStore, validateEventInput } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 
@@ -39,7 +40,7 @@ export class Journal {
   #clock: Clock;
   #log: Logger;
   #listeners = new Set<Listener>();
-  #buffer: JournalEventInput[] = [];
+  #buffer: StoredEventInput[] = [];
   #bufferSize: number;
   #flushMs: number;
   #flushTimer: TimerHandle | undefined;
@@ -143,13 +144,14 @@ export class Journal {
     this.#buffer = [];
     const lost = this.#dropped - this.#droppedReported;
     if (lost > 0) {
-      batch.push({
+      const dropped: JournalEventInput = {
         kind: 'journal.dropped',
         source: 'journal',
         subject: 'journal',
         data: { count: lost, total: this.#dropped },
         time: this.#clock.now(),
-      });
+      };
+      batch.push(dropped);
     }
     if (batch.length === 0) return;
     try {
@@ -247,7 +249,7 @@ export class Journal {
 
   #closeHooks = new Set<() => void>();
 
-  #stamp(e: JournalEventInput): JournalEventInput {
+  #stamp(e: JournalEventInput): StoredEventInput {
     if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', 'journal is closed', { source: 'internal' });
     validateEventInput(e);
     return e.time === undefined ? { ...e, time: this.#clock.now() } : e;

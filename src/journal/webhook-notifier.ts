@@ -151,7 +151,7 @@ export class WebhookNotifier {
       try {
         const status = await this.#send(target.url, body, AbortSignal.any([timeout.signal, this.#closed.signal]));
         if (status >= 200 && status < 300) {
-          this.#record('notification.delivered', target, event, { attempts: attempt, status });
+          this.#record(target, event, { delivered: true, attempts: attempt, status });
           return;
         }
         error = `HTTP ${status}`;
@@ -172,19 +172,29 @@ export class WebhookNotifier {
       }
     }
     this.#o.logger.warn({ webhook: target.url, kind: event.kind, error }, 'webhook delivery failed');
-    this.#record('notification.failed', target, event, { attempts, error });
+    this.#record(target, event, { delivered: false, attempts, error });
   }
 
-  #record(kind: string, target: WebhookTarget, event: JournalEvent, data: Record<string, unknown>): void {
+  #record(
+    target: WebhookTarget,
+    event: JournalEvent,
+    outcome: { delivered: true; attempts: number; status: number } | { delivered: false; attempts: number; error: string },
+  ): void {
     if (this.#closed.signal.aborted) return;
+    const common = { source: 'journal', subject: event.subject, actor: 'piper' } as const;
+    const data = {
+      webhook: redactUrl(target.url),
+      format: target.format,
+      event: event.kind,
+      eventId: event.id,
+      attempts: outcome.attempts,
+    };
     try {
-      this.#o.journal.append({
-        kind,
-        source: 'journal',
-        subject: event.subject,
-        actor: 'piper',
-        data: { webhook: redactUrl(target.url), format: target.format, event: event.kind, eventId: event.id, ...data },
-      });
+      this.#o.journal.append(
+        outcome.delivered
+          ? { ...common, kind: 'notification.delivered', data: { ...data, status: outcome.status } }
+          : { ...common, kind: 'notification.failed', data: { ...data, error: outcome.error } },
+      );
     } catch (err) {
       this.#o.logger.error({ err }, 'notification outcome not journaled');
     }
