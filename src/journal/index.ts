@@ -31,7 +31,7 @@ export { summarizeEvent } from './event-summary.ts';
 export { computeImpact, type ImpactCounts, type IncidentImpact } from './incident-impact.ts';
 export { type Incident, IncidentManager, type IncidentStatus } from './incident-manager.ts';
 export { buildIncidentReport, type IncidentDurations, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
-export { Journal, type JournalOpenOptions, type JournalStats } from './journal.ts';
+export { Journal, type JournalOpenOptions, type JournalStats, type MismatchPolicy } from './journal.ts';
 export { createJournalApi, type JournalApiOptions } from './journal-api.ts';
 export { JournalHttpClient } from './journal-client.ts';
 export type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';

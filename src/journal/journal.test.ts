@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { flushMicrotasks, isPiperError, ManualClock } from '../core/index.ts';
+import { createLogger, flushMicrotasks, isPiperError, ManualClock } from '../core/index.ts';
 import { exampleEvent } from './event-catalogue.ts';
 import { Journal } from './journal.ts';
 import type { JournalEvent } from './journal-event.ts';
@@ -103,5 +103,38 @@ test('when the disk fills, record keeps the caller safe: the batch is counted as
     () => journal.append({ kind: 'operator.note', source: 'operator', subject: 'web', data: { big: big.repeat(20) } }),
     (err) => isPiperError(err, 'PIPER_JOURNAL_DISK_FULL'),
   );
+  journal.close();
+});
+
+test('an event that does not match the catalogue is refused naming the field, by default', () => {
+  const { journal } = open();
+  const wrong = { ...exampleEvent('migration.decision'), data: { ...exampleEvent('migration.decision').data, verdict: 'pass' } };
+  assert.throws(
+    () => journal.append(wrong),
+    (err) => isPiperError(err, 'PIPER_JOURNAL_EVENT_MISMATCH') && err.details.field === 'data.verdict',
+  );
+  assert.throws(
+    () => journal.record({ ...exampleEvent('split.changed'), source: 'rollout' as 'balancer' }),
+    (err) => isPiperError(err, 'PIPER_JOURNAL_EVENT_MISMATCH') && err.details.field === 'source',
+  );
+  assert.equal(journal.query({}).length, 0);
+  journal.close();
+});
+
+test("with onMismatch 'log', a mismatching event is recorded as written and logged once per kind and field", () => {
+  const chunks: string[] = [];
+  const logger = createLogger({ destination: { write: (line: string) => chunks.push(line) } });
+  const journal = Journal.open({ path: ':memory:', clock: new ManualClock(), logger, onMismatch: 'log' });
+  const wrong = exampleEvent('backend.ejected', { durationMs: '30 s' as unknown as number });
+  journal.append(wrong);
+  journal.append(wrong);
+  assert.deepEqual(
+    journal.query({}).map((e) => e.data.durationMs),
+    ['30 s', '30 s'],
+  );
+  const lines = chunks.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]?.msg, 'event does not match the catalogue; recorded as written');
+  assert.equal(lines[0]?.field, 'data.durationMs');
   journal.close();
 });

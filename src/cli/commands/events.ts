@@ -13,6 +13,7 @@ import {
   validateEventFilter,
 } from '../../journal/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
+import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 
 /** `--db` / `--admin` / `--token`: where the journal commands read from (shared by events, incidents, postmortem). */
@@ -45,7 +46,7 @@ export function openJournalSource(ctx: CliContext, values: CommandInput['values'
     return { kind: 'http', client: new JournalHttpClient(admin, token), close: () => {} };
   }
   const path = resolve(ctx.cwd, str(values.db) ?? ctx.env.PIPER_DB ?? 'piper.db');
-  const journal = Journal.open({ path, clock: new SystemClock(), readOnly: !write });
+  const journal = Journal.open({ path, clock: new SystemClock(), readOnly: !write, onMismatch: mismatchPolicy(ctx.env) });
   return { kind: 'db', path, journal, close: () => journal.close() };
 }
 

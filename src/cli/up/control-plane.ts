@@ -1,6 +1,6 @@
 import type { PiperConfig } from '../../config/index.ts';
 import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
-import { createJournalApi, Journal, OnCall, type TrafficSample } from '../../journal/index.ts';
+import { createJournalApi, Journal, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
 import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
 import type { TelemetryWindow } from '../../telemetry/index.ts';
 import type { ServedDataPlane } from './served-data-plane.ts';
@@ -21,6 +21,8 @@ export interface ControlPlaneOptions {
   clock: Clock;
   logger: Logger;
   dashboardUrl?: string;
+  /** What the journal does with an event that does not match the catalogue (`mismatchPolicy`). */
+  onMismatch: MismatchPolicy;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     path: config.storage.path,
     clock,
     logger: log,
+    onMismatch: o.onMismatch,
     ...(config.storage.maxSize !== undefined ? { maxSizeBytes: config.storage.maxSize } : {}),
   });
   const onCall = new OnCall({
