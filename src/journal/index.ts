@@ -27,7 +27,7 @@ export {
   validateEventFilter,
 } from './event-filter.ts';
 export { EVENT_SOURCES, type EventSource } from './event-source.ts';
-export { summarizeEvent } from './event-summary.ts';
+export { type SummarizedEvent, summarizeEvent, withSummary } from './event-summary.ts';
 export { computeImpact, type ImpactCounts, type IncidentImpact } from './incident-impact.ts';
 export { type Incident, IncidentManager, type IncidentStatus } from './incident-manager.ts';
 export { buildIncidentReport, type IncidentDurations, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
