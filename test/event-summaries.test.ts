@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { type JournalEvent, parseEvent, summarizeEvent } from '../src/journal/index.ts';
+import { createRecordedApi } from './e2e/dashboard-recorded-api.ts';
 import { loadSeedAfternoon, replaySeedAfternoon } from './fixtures/journal/replay.ts';
 
 /** What no summary may hold: a placeholder for a missing figure, a JSON fragment, a stray value. */
@@ -33,5 +36,23 @@ test("every event of the seed's afternoon, as the journal records it (alerts, in
   } finally {
     run.onCall.close();
     run.journal.close();
+  }
+});
+
+test("the dashboard's recorded control plane sends each event with a readable summary", async () => {
+  const recorded = createRecordedApi(() => Date.now());
+  const server = createServer((req, res) => {
+    void recorded.api(req, res, new URL(req.url ?? '/', 'http://localhost'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const list = (await (await fetch(`${base}/api/v1/events?limit=10000`)).json()) as { events: (JournalEvent & { summary: string })[] };
+    const report = (await (await fetch(`${base}/api/v1/incidents/1`)).json()) as { timeline: (JournalEvent & { summary: string })[] };
+    assert.ok(list.events.length > 5);
+    for (const e of [...list.events, ...report.timeline]) assertReadable(e, e.summary);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    recorded.close();
   }
 });

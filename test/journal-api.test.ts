@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type ApiHandler, ManualClock, sendError } from '../src/core/index.ts';
-import { createJournalApi, exampleEvent, Journal, JournalHttpClient, OnCall } from '../src/journal/index.ts';
+import { createJournalApi, exampleEvent, Journal, JournalHttpClient, OnCall, summarizeEvent } from '../src/journal/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'piper-journal-api-'));
 const clock = new ManualClock();
@@ -99,6 +99,9 @@ test('events are listed oldest first with kind prefixes and paging by afterId', 
   assert.ok((events[0]?.id ?? 0) < (events[1]?.id ?? 0));
   const next = await call('GET', `/api/v1/events?kind=alert.*&kind=incident.opened&afterId=${r.json.lastId}`);
   assert.ok((next.json.events as { kind: string }[]).every((e) => e.kind.startsWith('alert.') || e.kind === 'incident.opened'));
+  for (const e of next.json.events as Parameters<typeof summarizeEvent>[0][]) {
+    assert.equal((e as { summary?: string }).summary, summarizeEvent(e), 'each event carries its summary');
+  }
 });
 
 test('POST /api/v1/events appends an operator note and refuses bad bodies with codes', async () => {
@@ -148,6 +151,7 @@ test('POST /api/v1/events appends an operator note and refuses bad bodies with c
   );
   assert.equal(capacity.status, 201);
   assert.equal(capacity.json.source, 'loadgen', "the kind's writer is the default source");
+  assert.equal(capacity.json.summary, 'x certified for 5 req/s (no objective recorded)');
   const wrong = await call('DELETE', '/api/v1/events');
   assert.equal(wrong.status, 405);
   assert.equal(codeOf(wrong), 'PIPER_JOURNAL_METHOD_NOT_ALLOWED');
@@ -162,6 +166,12 @@ test('incidents: list, one report, acknowledge, postmortem in md and html; bad i
   assert.equal(one.status, 200);
   // All 40 seconds failed every request: impact counts them from the first bad second on.
   assert.equal((one.json.impact as { failed: number }).failed, 800);
+  const timeline = one.json.timeline as { kind: string; summary: string }[];
+  assert.ok(timeline.length > 0);
+  assert.ok(
+    timeline.every((e) => e.summary.length > 0 && !e.summary.includes('{')),
+    'the timeline carries summaries',
+  );
   assert.equal((await call('GET', '/api/v1/incidents/abc')).status, 400);
   assert.equal(codeOf(await call('GET', '/api/v1/incidents/0')), 'PIPER_JOURNAL_BAD_INCIDENT_ID');
   const missing = await call('GET', '/api/v1/incidents/99');
@@ -203,6 +213,11 @@ test('the event stream sends new matching events as server-sent events, and the 
   const seen: string[] = [];
   const reading = (async () => {
     for await (const e of client.follow({ kinds: ['operator.*'] }, abort.signal)) {
+      assert.equal(
+        (e as { summary?: string }).summary,
+        `an operator noted: ${String(e.data.text)}`,
+        'each streamed event carries its summary',
+      );
       seen.push(String(e.data.text));
       if (seen.length === 2) abort.abort();
     }

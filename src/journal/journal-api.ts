@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
 import { catalogueEntry, checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { parseEventFilter, validateEventFilter } from './event-filter.ts';
+import { withSummary } from './event-summary.ts';
 import type { Journal } from './journal.ts';
 import type { EventFilter } from './journal-event.ts';
 import type { OnCall } from './on-call.ts';
@@ -65,13 +66,13 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
         if (method === 'GET') {
           const filter = parseEventFilter(url.searchParams, o.clock.now());
           const events = o.journal.query(filter);
-          sendJson(res, 200, { events, lastId: events.at(-1)?.id ?? filter.afterId ?? null });
+          sendJson(res, 200, { events: events.map(withSummary), lastId: events.at(-1)?.id ?? filter.afterId ?? null });
           return true;
         }
         if (method === 'POST') {
           const input = eventFromBody(await readJson(req));
           const event = o.journal.append(o.annotate ? o.annotate(input) : input);
-          sendJson(res, 201, event);
+          sendJson(res, 201, withSummary(event));
           return true;
         }
         return notAllowed(res, 'GET, POST');
@@ -96,7 +97,8 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
       let m = matchPath('/api/v1/incidents/:id', path);
       if (m !== null) {
         if (method !== 'GET') return notAllowed(res, 'GET');
-        sendJson(res, 200, o.onCall.report(incidentId(m.id)));
+        const report = o.onCall.report(incidentId(m.id));
+        sendJson(res, 200, { ...report, timeline: report.timeline.map(withSummary) });
         return true;
       }
       m = matchPath('/api/v1/incidents/:id/ack', path);
@@ -209,7 +211,7 @@ function stream(o: JournalApiOptions, req: IncomingMessage, res: ServerResponse,
   req.on('close', () => abort.abort());
   void (async () => {
     for await (const e of o.journal.follow(filter, abort.signal)) {
-      if (!sse.send('journal', String(e.id), e)) break;
+      if (!sse.send('journal', String(e.id), withSummary(e))) break;
     }
     sse.close();
   })().catch(() => sse.close());

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { flushMicrotasks, ManualClock, silentLogger } from '../core/index.ts';
 import { exampleEvent } from './event-catalogue.ts';
 import { Journal } from './journal.ts';
-import { slackPayload, WebhookNotifier } from './webhook-notifier.ts';
+import { jsonPayload, slackPayload, WebhookNotifier } from './webhook-notifier.ts';
 
 test('a failing webhook is retried with exponential backoff, never blocks the writer, and the outcome is journaled', async () => {
   const clock = new ManualClock();
@@ -85,6 +85,13 @@ test('a webhook that keeps failing ends in notification.failed; a 4xx is not ret
   assert.equal(refused, 1);
   strict.close();
   journal.close();
+});
+
+test("the JSON payload carries the event with its summary, the same sentence as the text's", () => {
+  const e = { id: 7, time: 0, actor: 'gilfoyle', ...exampleEvent('incident.acknowledged', {}, { actor: 'gilfoyle' }) };
+  const p = jsonPayload(e) as { event: { summary: string }; text: string };
+  assert.equal(p.event.summary, 'gilfoyle acknowledged incident 1');
+  assert.equal(p.text, '[piper] incident.acknowledged incident/1: gilfoyle acknowledged incident 1');
 });
 
 test('the Slack payload has text and blocks', () => {

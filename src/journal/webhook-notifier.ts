@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../core/index.ts';
-import { summarizeEvent } from './event-summary.ts';
+import { summarizeEvent, withSummary } from './event-summary.ts';
 import type { Journal } from './journal.ts';
 import type { JournalEvent } from './journal-event.ts';
 
@@ -42,9 +42,10 @@ const DEFAULT_EVENTS = [
   'migration.completed',
 ];
 
-/** The generic JSON body: the event as recorded, plus a one-line text. */
+/** The generic JSON body: the event as recorded with its `summary`, plus a one-line text. */
 export function jsonPayload(e: JournalEvent): Record<string, unknown> {
-  return { event: e, text: `[piper] ${e.kind} ${e.subject}: ${summarizeEvent(e)}` };
+  const event = withSummary(e);
+  return { event, text: `[piper] ${e.kind} ${e.subject}: ${event.summary}` };
 }
 
 /** A Slack incoming-webhook body (`text` plus a section block), also accepted by Mattermost. */

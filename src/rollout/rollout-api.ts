@@ -12,6 +12,7 @@ import {
   sendJson,
   statusOf,
 } from '../core/index.ts';
+import { withSummary } from '../journal/index.ts';
 import type { MigrationController, RolloutJournal } from './migration-controller.ts';
 import type { StartMigrationRequest } from './migration-plan.ts';
 
@@ -75,7 +76,7 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
         const events = o.journal
           .query({ kinds: ['migration.*'], subject: view.plan.route, since: view.createdAt, limit: 10_000 })
           .filter((e) => e.kind !== 'migration.decision' && String(e.data.migration) === view.id);
-        sendJson(res, 200, { ...view, events });
+        sendJson(res, 200, { ...view, events: events.map(withSummary) });
         return true;
       }
       const action = matchPath('/api/v1/migrations/:id/:action', path);
