@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type ApiHandler, ManualClock, sendError } from '../src/core/index.ts';
-import { createJournalApi, Journal, JournalHttpClient, OnCall, POSTMORTEM_SECTIONS } from '../src/journal/index.ts';
+import {
+  createJournalApi,
+  exampleEvent,
+  Journal,
+  JournalHttpClient,
+  OnCall,
+  POSTMORTEM_SECTIONS,
+  summarizeEvent,
+} from '../src/journal/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'piper-journal-api-'));
 const clock = new ManualClock();
@@ -99,6 +107,9 @@ test('events are listed oldest first with kind prefixes and paging by afterId', 
   assert.ok((events[0]?.id ?? 0) < (events[1]?.id ?? 0));
   const next = await call('GET', `/api/v1/events?kind=alert.*&kind=incident.opened&afterId=${r.json.lastId}`);
   assert.ok((next.json.events as { kind: string }[]).every((e) => e.kind.startsWith('alert.') || e.kind === 'incident.opened'));
+  for (const e of next.json.events as Parameters<typeof summarizeEvent>[0][]) {
+    assert.equal((e as { summary?: string }).summary, summarizeEvent(e), 'each event carries its summary');
+  }
 });
 
 test('POST /api/v1/events appends an operator note and refuses bad bodies with codes', async () => {
@@ -124,6 +135,31 @@ test('POST /api/v1/events appends an operator note and refuses bad bodies with c
     assert.equal(r.status, status, body);
     assert.equal(codeOf(r), code, body);
   }
+  // Only notes and capacity results may be posted, each in its catalogue shape; the error names the field.
+  for (const [body, field] of [
+    [{ kind: 'migration.started', source: 'rollout', subject: 'web', data: {} }, 'kind'],
+    [{ kind: 'capacity.result', subject: 'inhouse', data: { pool: 'inhouse', capacityRps: '120/s' } }, 'data.capacityRps'],
+    [{ kind: 'capacity.result', subject: 'inhouse', data: { pool: 'inhouse', capacityRps: 120, p99: 80 } }, 'data.p99'],
+    [{ kind: 'capacity.result', source: 'operator', subject: 'inhouse', data: { pool: 'inhouse', capacityRps: 120 } }, 'source'],
+    [{ kind: 'operator.note', subject: 'web', data: { text: 'see', link: { href: 'x' } } }, 'data.link'],
+  ] as const) {
+    const r = await call('POST', '/api/v1/events', JSON.stringify(body));
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(codeOf(r), 'PIPER_JOURNAL_BAD_EVENT');
+    assert.match(
+      String((r.json.error as { message: string }).message),
+      new RegExp(`^event ${field.replace('.', '\\.')} `),
+      JSON.stringify(body),
+    );
+  }
+  const capacity = await call(
+    'POST',
+    '/api/v1/events',
+    JSON.stringify({ kind: 'capacity.result', subject: 'x', data: { pool: 'x', capacityRps: 5 } }),
+  );
+  assert.equal(capacity.status, 201);
+  assert.equal(capacity.json.source, 'loadgen', "the kind's writer is the default source");
+  assert.equal(capacity.json.summary, 'x certified for 5 req/s (no objective recorded)');
   const wrong = await call('DELETE', '/api/v1/events');
   assert.equal(wrong.status, 405);
   assert.equal(codeOf(wrong), 'PIPER_JOURNAL_METHOD_NOT_ALLOWED');
@@ -138,6 +174,12 @@ test('incidents: list, one report, acknowledge, postmortem in md, html and json;
   assert.equal(one.status, 200);
   // All 40 seconds failed every request: impact counts them from the first bad second on.
   assert.equal((one.json.impact as { failed: number }).failed, 800);
+  const timeline = one.json.timeline as { kind: string; summary: string }[];
+  assert.ok(timeline.length > 0);
+  assert.ok(
+    timeline.every((e) => e.summary.length > 0 && !e.summary.includes('{')),
+    'the timeline carries summaries',
+  );
   assert.equal((await call('GET', '/api/v1/incidents/abc')).status, 400);
   assert.equal(codeOf(await call('GET', '/api/v1/incidents/0')), 'PIPER_JOURNAL_BAD_INCIDENT_ID');
   const missing = await call('GET', '/api/v1/incidents/99');
@@ -187,13 +229,18 @@ test('the event stream sends new matching events as server-sent events, and the 
   const seen: string[] = [];
   const reading = (async () => {
     for await (const e of client.follow({ kinds: ['operator.*'] }, abort.signal)) {
+      assert.equal(
+        (e as { summary?: string }).summary,
+        `an operator noted: ${String(e.data.text)}`,
+        'each streamed event carries its summary',
+      );
       seen.push(String(e.data.text));
       if (seen.length === 2) abort.abort();
     }
   })();
   // The stream starts "now": wait until the server holds the subscription, then write.
   for (let i = 0; i < 100 && seen.length === 0; i++) {
-    journal.append({ kind: 'split.changed', source: 'balancer', subject: 'web' });
+    journal.append(exampleEvent('split.changed'));
     journal.append({ kind: 'operator.note', source: 'operator', subject: 'web', data: { text: `note ${i}` } });
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 5));
@@ -233,7 +280,10 @@ test('an event posted to the API is recorded as the control plane annotates it, 
       journal,
       onCall,
       clock,
-      annotate: (e) => ({ ...e, data: { ...e.data, membership: 'as the control plane sees it' } }),
+      annotate: (e) =>
+        e.kind === 'capacity.result'
+          ? { ...e, data: { ...e.data, membership: { fingerprint: 'as the control plane sees it', backends: [] } } }
+          : e,
     }),
   );
   try {
@@ -244,16 +294,16 @@ test('an event posted to the API is recorded as the control plane annotates it, 
         kind: 'capacity.result',
         source: 'loadgen',
         subject: 'inhouse',
-        data: { pool: 'inhouse', membership: 'claimed' },
+        data: { pool: 'inhouse', capacityRps: 100, membership: { fingerprint: 'claimed', backends: [] } },
       }),
     });
     assert.equal(res.status, 201);
-    const event = (await res.json()) as { id: number; data: { membership: string } };
-    assert.equal(event.data.membership, 'as the control plane sees it');
-    assert.equal(
-      journal.query({ kinds: ['capacity.result'] }).find((e) => e.id === event.id)?.data.membership,
-      'as the control plane sees it',
-    );
+    const event = (await res.json()) as { id: number; data: { membership: { fingerprint: string } } };
+    assert.equal(event.data.membership.fingerprint, 'as the control plane sees it');
+    assert.deepEqual(journal.query({ kinds: ['capacity.result'] }).find((e) => e.id === event.id)?.data.membership, {
+      fingerprint: 'as the control plane sees it',
+      backends: [],
+    });
   } finally {
     await new Promise((r) => annotated.server.close(r));
   }

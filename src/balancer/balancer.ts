@@ -4,7 +4,15 @@ import { type InProgressWindow, type TelemetryProbe, type TelemetryWindow, Windo
 import type { BackendRuntime } from './backend-runtime.ts';
 import { BalancerEventKind, type DataPlaneEventListener, EventFanout } from './balancer-events.ts';
 import { BodyBufferBudget } from './body-buffer-budget.ts';
-import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from '../data-plane/index.ts';
+import type {
+  DataPlane,
+  DataPlaneEvent,
+  DataPlaneEventData,
+  DataPlaneEventKind,
+  DataPlaneSnapshot,
+  SetSplitOptions,
+  Split,
+} from '../data-plane/index.ts';
 import type { RequestHandler } from './downstream-connection.ts';
 import { EventLoopGuard } from './event-loop-guard.ts';
 import type { HealthProbe } from './health-checker.ts';
@@ -351,8 +359,9 @@ export class Balancer implements DataPlane {
     this.#emit(BalancerEventKind.poolNoHealthyBackend, pools.join(','), { route: route.name, pools }, 'balancer');
   }
 
-  #emit(kind: string, subject: string, data: Record<string, unknown>, actor: string): void {
-    const event: DataPlaneEvent = { time: this.#clock.now(), kind, subject, data, actor };
+  #emit<K extends DataPlaneEventKind>(kind: K, subject: string, data: DataPlaneEventData[K], actor: string): void {
+    // The parameters are typed per kind; TypeScript cannot relate a generic K to its union member.
+    const event = { time: this.#clock.now(), kind, subject, data, actor } as DataPlaneEvent;
     this.#events.emit(event);
   }
 

@@ -57,15 +57,6 @@ export interface SetSplitOptions {
   deadMan?: { safeSplit: Split; timeoutMs: number } | null;
 }
 
-/** An event the data plane emits for the journal (split changes, ejections, health changes). */
-export interface DataPlaneEvent {
-  time: number;
-  kind: string;
-  subject: string;
-  data: Readonly<Record<string, unknown>>;
-  actor: string;
-}
-
 /**
  * The port the migration controller drives (DESIGN.md). The in-process balancer implements it;
  * remote balancers and HAProxy's Runtime API can later implement the same port. It lives in a part

@@ -2,7 +2,6 @@ export type {
   BackendHealth,
   BackendState,
   DataPlane,
-  DataPlaneEvent,
   DataPlaneSnapshot,
   InProgressCounts,
   InProgressWindow,
@@ -11,6 +10,7 @@ export type {
   SetSplitOptions,
   Split,
 } from './data-plane.ts';
+export type { DataPlaneEvent, DataPlaneEventData, DataPlaneEventKind } from './data-plane-event.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
 export { InMemoryDataPlane, type InMemoryDataPlaneOptions, type SplitCall } from './in-memory-data-plane.ts';
 export { BACKEND_HEADER, ConformanceBackends } from './conformance-backends.ts';

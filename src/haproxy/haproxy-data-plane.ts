@@ -1,6 +1,15 @@
 import type { PiperConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, isPiperError, type Logger, PiperError, type Random, silentLogger, type TimerHandle } from '../core/index.ts';
-import type { DataPlane, DataPlaneEvent, DataPlaneSnapshot, SetSplitOptions, Split } from '../data-plane/index.ts';
+import type {
+  BackendHealth,
+  DataPlane,
+  DataPlaneEvent,
+  DataPlaneEventData,
+  DataPlaneEventKind,
+  DataPlaneSnapshot,
+  SetSplitOptions,
+  Split,
+} from '../data-plane/index.ts';
 import type { InProgressWindow, TelemetryWindow } from '../telemetry/index.ts';
 import { GUARD_SHOW_COMMAND, type GuardReport, guardBeatCommand, parseGuardShow } from './dead-man-guard.ts';
 import { serverName } from './haproxy-names.ts';
@@ -62,7 +71,7 @@ export class HaproxyDataPlane implements DataPlane {
   readonly #routes = new Map<string, RouteRecord>();
   readonly #drained = new Set<string>();
   readonly #listeners = new Set<Listener>();
-  readonly #health = new Map<string, string>();
+  readonly #health = new Map<string, BackendHealth>();
   #pid: string | null = null;
   #firedSeen = 0;
   #unreachable: { since: number; error: PiperError } | null = null;
@@ -300,7 +309,7 @@ export class HaproxyDataPlane implements DataPlane {
 
   /** A new HAProxy worker (restarted, reloaded): the current splits, guards and drains again. */
   async #reattach(previousPid: string, pid: string): Promise<void> {
-    const reapplied: Record<string, unknown> = {};
+    const reapplied: DataPlaneEventData['haproxy.reattached']['reapplied'] = {};
     try {
       for (const [name, r] of this.#routes) {
         if (r.applied === null) continue;
@@ -425,8 +434,9 @@ export class HaproxyDataPlane implements DataPlane {
     return r;
   }
 
-  #emit(kind: string, subject: string, data: Record<string, unknown>, actor: string): void {
-    const event: DataPlaneEvent = { time: this.#clock.now(), kind, subject, data, actor };
+  #emit<K extends DataPlaneEventKind>(kind: K, subject: string, data: DataPlaneEventData[K], actor: string): void {
+    // The parameters are typed per kind; TypeScript cannot relate a generic K to its union member.
+    const event = { time: this.#clock.now(), kind, subject, data, actor } as DataPlaneEvent;
     for (const l of this.#listeners) {
       try {
         l(event);

@@ -7,7 +7,7 @@ import { DEAD_MAN_GUARD_LUA } from './dead-man-guard-script.ts';
 import { findHaproxy } from './haproxy-config-check.ts';
 import { renderHaproxyConfig } from './haproxy-config.ts';
 import { HaproxyDataPlane } from './haproxy-data-plane.ts';
-import { HaproxySupervisor } from './haproxy-supervisor.ts';
+import { type HaproxyProcessEvent, HaproxySupervisor } from './haproxy-supervisor.ts';
 import { HaproxyTelemetry } from './haproxy-telemetry.ts';
 import { RuntimeApiClient } from './runtime-api-client.ts';
 
@@ -63,8 +63,7 @@ export async function startHaproxyRun(o: HaproxyRunOptions): Promise<HaproxyRun>
     poolOf: (route) => largest.get(route) ?? null,
     deferPolling: true,
   });
-  const emit = (kind: string, data: Record<string, unknown>): void =>
-    o.onEvent?.({ time: o.clock.now(), kind, subject: 'haproxy', data, actor: 'haproxy' });
+  const emit = (e: HaproxyProcessEvent): void => o.onEvent?.({ time: o.clock.now(), subject: 'haproxy', actor: 'haproxy', ...e });
   let supervisor: HaproxySupervisor | null = null;
   let configFile: string | null = null;
   try {

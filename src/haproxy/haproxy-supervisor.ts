@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type Clock, type Logger, PiperError, type Random, silentLogger } from '../core/index.ts';
+import type { DataPlaneEventData } from '../data-plane/index.ts';
 import { RuntimeApiClient } from './runtime-api-client.ts';
 
 export interface HaproxySupervisorOptions {
@@ -17,10 +18,15 @@ export interface HaproxySupervisorOptions {
   random: Random;
   logger?: Logger;
   /** `haproxy.started` (pid, restarts) and `haproxy.exited` (code, signal, last lines) for the journal. */
-  onEvent?: (kind: 'haproxy.started' | 'haproxy.exited', data: Record<string, unknown>) => void;
+  onEvent?: (event: HaproxyProcessEvent) => void;
   /** Longest wait for the stats socket after a start, in ms (default 10 000). */
   startTimeoutMs?: number;
 }
+
+/** What the supervisor reports of the HAProxy process, for the journal. */
+export type HaproxyProcessEvent =
+  | { kind: 'haproxy.started'; data: DataPlaneEventData['haproxy.started'] }
+  | { kind: 'haproxy.exited'; data: DataPlaneEventData['haproxy.exited'] };
 
 /** Lines of HAProxy's own output kept for errors and events. */
 const TAIL_LINES = 30;
@@ -109,7 +115,7 @@ export class HaproxySupervisor {
     this.#ready = child;
     this.#startedAt = this.#o.clock.now();
     this.#log.info({ pid: child.pid, restarts: this.#restarts }, 'haproxy started');
-    this.#o.onEvent?.('haproxy.started', { pid: child.pid, restarts: this.#restarts, config: this.#o.configFile });
+    this.#o.onEvent?.({ kind: 'haproxy.started', data: { pid: child.pid, restarts: this.#restarts, config: this.#o.configFile } });
   }
 
   async #waitForSocket(child: ChildProcess): Promise<void> {
@@ -147,7 +153,7 @@ export class HaproxySupervisor {
       return;
     }
     this.#log.error({ code: e.code, signal: e.signal, tail: this.#tail.slice(-5) }, 'haproxy exited; restarting it');
-    this.#o.onEvent?.('haproxy.exited', { pid: child.pid, code: e.code, signal: e.signal, lines: this.#tail.slice(-5) });
+    this.#o.onEvent?.({ kind: 'haproxy.exited', data: { pid: child.pid, code: e.code, signal: e.signal, lines: this.#tail.slice(-5) } });
     void this.#restart();
   }
 

@@ -1,5 +1,11 @@
 import type { AlertSeverity } from './alert-policy.ts';
+import type { EventInputOf } from './event-catalogue.ts';
 import type { Journal } from './journal.ts';
+
+/** The figures an alert carries besides its identity (its `alert.firing` data, docs/journal.md). */
+export type AlertFigures = Omit<EventInputOf<'alert.firing'>['data'], 'alert' | 'rule' | 'severity' | 'route' | 'pool'>;
+/** What an `alert.resolved` adds: the figures when it cleared, or the event that cleared it. */
+export type ClearedFigures = Pick<EventInputOf<'alert.resolved'>['data'], 'burn' | 'errorRatio' | 'cause'>;
 
 /** An alert as it is firing now; persisted as state row `alert:<id>` beside its events. */
 export interface FiringAlert {
@@ -13,7 +19,7 @@ export interface FiringAlert {
   pool?: string;
   since: number;
   /** The numbers behind it at firing time (burn rates, windows, ratios). */
-  data: Record<string, unknown>;
+  data: AlertFigures;
 }
 
 /**
@@ -60,7 +66,7 @@ export class AlertBook {
   }
 
   /** Resolves a firing alert; returns true when it was firing. */
-  resolve(id: string, time: number, data: Record<string, unknown> = {}): boolean {
+  resolve(id: string, time: number, data: ClearedFigures = {}): boolean {
     const firing = this.#firing.get(id);
     if (firing === undefined) return false;
     this.#journal.appendWithState(

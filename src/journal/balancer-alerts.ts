@@ -28,7 +28,7 @@ export function applyBalancerEvent(alerts: AlertBook, e: JournalEvent): void {
           severity: 'warning',
           subject: target,
           pool,
-          data: { cause: e.id, ...pick(e.data) },
+          data: { cause: e.id, ...reasonOf(e.data) },
         },
         e.time,
       );
@@ -50,7 +50,7 @@ export function applyBalancerEvent(alerts: AlertBook, e: JournalEvent): void {
           subject: pool,
           pool,
           ...(typeof e.data.route === 'string' ? { route: e.data.route } : {}),
-          data: { cause: e.id, ...pick(e.data) },
+          data: { cause: e.id, ...reasonOf(e.data) },
         },
         e.time,
       );
@@ -59,8 +59,7 @@ export function applyBalancerEvent(alerts: AlertBook, e: JournalEvent): void {
   }
 }
 
-function pick(data: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of ['reason', 'route', 'consecutive5xx', 'ejectionMs', 'backends']) if (data[key] !== undefined) out[key] = data[key];
-  return out;
+/** The data plane event's reason (`backend.ejected`, `backend.down`), when it gives one. */
+function reasonOf(data: Record<string, unknown>): { reason?: string | null } {
+  return typeof data.reason === 'string' || data.reason === null ? { reason: data.reason } : {};
 }

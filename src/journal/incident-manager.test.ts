@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../core/index.ts';
+import { exampleEvent } from './event-catalogue.ts';
 import { Journal } from './journal.ts';
 import { OnCall } from './on-call.ts';
 
@@ -14,13 +15,9 @@ function setup() {
 test('a rollback opens an incident (mitigated by it) and it resolves after the clear period', () => {
   const { clock, journal, onCall } = setup();
   const failure = clock.now() - 5000;
-  journal.append({
-    kind: 'migration.rolled_back',
-    source: 'rollout',
-    subject: 'web',
-    actor: 'rollout',
-    data: { migration: 'm1', reason: 'error ratio 35 % on inhouse', firstFailureAt: failure },
-  });
+  journal.append(
+    exampleEvent('migration.rolled_back', { migration: 'm1', reason: 'error ratio 35 % on inhouse', firstFailureAt: failure }),
+  );
   const open = onCall.incidents.current();
   assert.equal(open?.startedAt, failure, 'started at the first failure the judge saw');
   assert.equal(open?.mitigatedBy, 'migration.rolled_back');
@@ -35,15 +32,15 @@ test('a rollback opens an incident (mitigated by it) and it resolves after the c
 
 test('pool and backend alerts come from balancer events; a pool page joins the open incident instead of opening another', () => {
   const { journal, onCall } = setup();
-  journal.append({ kind: 'backend.ejected', source: 'balancer', subject: 'inhouse/ih-1', data: { pool: 'inhouse', backend: 'ih-1' } });
+  journal.append(exampleEvent('backend.ejected', { pool: 'inhouse', backend: 'ih-1' }, { subject: 'inhouse/ih-1' }));
   assert.equal(onCall.firing()[0]?.severity, 'warning');
   assert.equal(onCall.listIncidents().length, 0, 'a warning does not open an incident');
-  journal.append({ kind: 'pool.no_healthy_backend', source: 'balancer', subject: 'inhouse', data: { pool: 'inhouse', route: 'web' } });
+  journal.append(exampleEvent('pool.no_healthy_backend', { route: 'web', pools: ['inhouse'] }, { subject: 'inhouse' }));
   assert.equal(onCall.listIncidents().length, 1);
-  journal.append({ kind: 'migration.rolled_back', source: 'rollout', subject: 'web', data: { migration: 'm1' } });
+  journal.append(exampleEvent('migration.rolled_back', { migration: 'm1' }));
   assert.equal(onCall.listIncidents().length, 1, 'one incident per storm');
   assert.equal(onCall.statusPage().status, 'major_outage');
-  journal.append({ kind: 'backend.readmitted', source: 'balancer', subject: 'inhouse/ih-1', data: { pool: 'inhouse', backend: 'ih-1' } });
+  journal.append(exampleEvent('backend.readmitted', { pool: 'inhouse', backend: 'ih-1' }, { subject: 'inhouse/ih-1' }));
   assert.deepEqual(onCall.firing(), []);
   assert.equal(onCall.incidents.current()?.clearSince !== undefined, true);
   onCall.close();
@@ -52,7 +49,7 @@ test('pool and backend alerts come from balancer events; a pool page joins the o
 
 test('acknowledging records who and when; an unknown incident is PIPER_JOURNAL_INCIDENT_NOT_FOUND', () => {
   const { clock, journal, onCall } = setup();
-  journal.append({ kind: 'pool.no_healthy_backend', source: 'balancer', subject: 'inhouse', data: { pool: 'inhouse' } });
+  journal.append(exampleEvent('pool.no_healthy_backend', { pools: ['inhouse'] }, { subject: 'inhouse' }));
   clock.advance(42_000);
   const acked = onCall.incidents.acknowledge(1, 'gilfoyle');
   assert.equal(acked.acknowledgedAt, clock.now());

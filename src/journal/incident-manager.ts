@@ -1,5 +1,6 @@
 import { type Clock, type Logger, PiperError, type TimerHandle } from '../core/index.ts';
 import type { AlertPolicy } from './alert-policy.ts';
+import { type EventInputOf, eventOf } from './event-catalogue.ts';
 import { findImpactEnd, findImpactStart, isBadSecond } from './incident-impact.ts';
 import type { Journal } from './journal.ts';
 import type { JournalEvent } from './journal-event.ts';
@@ -46,6 +47,10 @@ export interface IncidentManagerOptions {
 const KEY = 'incident:';
 const key = (id: number): string => `${KEY}${String(id).padStart(8, '0')}`;
 const MITIGATING = new Set(['migration.rolled_back', 'deadman.reverted', 'migration.aborted']);
+
+type IncidentKind = 'incident.opened' | 'incident.updated' | 'incident.acknowledged' | 'incident.mitigated' | 'incident.resolved';
+/** What a transition records besides the incident's id and status. */
+type IncidentFacts<K extends IncidentKind> = Omit<EventInputOf<K>['data'], 'incident' | 'status'>;
 
 /**
  * Opens one incident per storm (a page alert or a rollback while none is open), records
@@ -252,16 +257,16 @@ export class IncidentManager {
     return end;
   }
 
-  #save(kind: string, incident: Incident, data: Record<string, unknown>, actor: string, time: number): void {
+  #save<K extends IncidentKind>(kind: K, incident: Incident, data: IncidentFacts<K>, actor: string, time: number): void {
     this.#o.journal.appendWithState(
-      {
-        kind,
+      eventOf(kind, {
         source: kind === 'incident.acknowledged' ? 'operator' : 'journal',
         subject: `incident/${incident.id}`,
         actor,
         time,
-        data: { incident: incident.id, status: incident.status, ...data },
-      },
+        // The facts are typed per kind; TypeScript cannot add the two common fields to a generic K's data.
+        data: { incident: incident.id, status: incident.status, ...data } as EventInputOf<K>['data'],
+      }),
       key(incident.id),
       incident,
     );

@@ -8,6 +8,17 @@ export {
   validateAlertPolicy,
 } from './alert-policy.ts';
 export {
+  type CatalogueEvent,
+  checkEvent,
+  type EventDataOf,
+  type EventInputOf,
+  type EventKind,
+  eventOf,
+  exampleEvent,
+  type JournalEventInput,
+  parseEvent,
+} from './event-catalogue.ts';
+export {
   DEFAULT_QUERY_LIMIT,
   MAX_QUERY_LIMIT,
   matchesFilter,
@@ -15,21 +26,15 @@ export {
   parseTimeParam,
   validateEventFilter,
 } from './event-filter.ts';
-export { summarizeEvent } from './event-summary.ts';
+export { EVENT_SOURCES, type EventSource } from './event-source.ts';
+export { type SummarizedEvent, summarizeEvent, withSummary } from './event-summary.ts';
 export { computeImpact, type ImpactCounts, type IncidentImpact } from './incident-impact.ts';
 export { type Incident, IncidentManager, type IncidentStatus } from './incident-manager.ts';
 export { buildIncidentReport, type IncidentDurations, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
-export { Journal, type JournalOpenOptions, type JournalStats } from './journal.ts';
+export { Journal, type JournalOpenOptions, type JournalStats, type MismatchPolicy } from './journal.ts';
 export { createJournalApi, type JournalApiOptions } from './journal-api.ts';
 export { JournalHttpClient } from './journal-client.ts';
-export {
-  EVENT_SOURCES,
-  type EventFilter,
-  type EventSource,
-  type JournalEvent,
-  type JournalEventInput,
-  type JournalStore,
-} from './journal-event.ts';
+export type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
 export { OnCall, type OnCallOptions } from './on-call.ts';
 export { buildPostmortem, type PostmortemOptions } from './postmortem.ts';
 export {

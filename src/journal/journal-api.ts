@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
+import { catalogueEntry, checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { parseEventFilter, validateEventFilter } from './event-filter.ts';
+import { withSummary } from './event-summary.ts';
 import type { Journal } from './journal.ts';
-import { EVENT_SOURCES, type EventFilter, type EventSource, type JournalEventInput } from './journal-event.ts';
+import type { EventFilter } from './journal-event.ts';
 import type { OnCall } from './on-call.ts';
 import { SseWriter } from './sse-writer.ts';
 
@@ -20,9 +22,16 @@ export interface JournalApiOptions {
   annotate?: (event: JournalEventInput) => JournalEventInput;
 }
 
-function badRequest(message: string, code = 'PIPER_JOURNAL_BAD_REQUEST'): PiperError {
-  return new PiperError(code, message, { source: 'downstream', details: { status: 400 } });
+function badRequest(message: string, code = 'PIPER_JOURNAL_BAD_REQUEST', field?: string): PiperError {
+  return new PiperError(code, message, { source: 'downstream', details: { status: 400, ...(field === undefined ? {} : { field }) } });
 }
+
+/**
+ * The kinds anyone may append through the API: an operator's note, and the capacity results
+ * `piper capacity --control-plane` posts. Every other kind records what a part of piper saw or did,
+ * so only that part writes it.
+ */
+const POSTED_KINDS = ['operator.note', 'capacity.result'] as const;
 
 function incidentId(text: string | undefined): number {
   if (text === undefined || !/^[1-9]\d{0,9}$/.test(text))
@@ -57,13 +66,13 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
         if (method === 'GET') {
           const filter = parseEventFilter(url.searchParams, o.clock.now());
           const events = o.journal.query(filter);
-          sendJson(res, 200, { events, lastId: events.at(-1)?.id ?? filter.afterId ?? null });
+          sendJson(res, 200, { events: events.map(withSummary), lastId: events.at(-1)?.id ?? filter.afterId ?? null });
           return true;
         }
         if (method === 'POST') {
           const input = eventFromBody(await readJson(req));
           const event = o.journal.append(o.annotate ? o.annotate(input) : input);
-          sendJson(res, 201, event);
+          sendJson(res, 201, withSummary(event));
           return true;
         }
         return notAllowed(res, 'GET, POST');
@@ -88,7 +97,8 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
       let m = matchPath('/api/v1/incidents/:id', path);
       if (m !== null) {
         if (method !== 'GET') return notAllowed(res, 'GET');
-        sendJson(res, 200, o.onCall.report(incidentId(m.id)));
+        const report = o.onCall.report(incidentId(m.id));
+        sendJson(res, 200, { ...report, timeline: report.timeline.map(withSummary) });
         return true;
       }
       m = matchPath('/api/v1/incidents/:id/ack', path);
@@ -173,23 +183,29 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
-/** An appended event from the API: operator notes and capacity results; `source` defaults to operator. */
+/**
+ * An appended event from the API: an operator note or a capacity result (`POSTED_KINDS`), checked
+ * against the event catalogue; `source` defaults to the kind's writer (operator, loadgen).
+ */
 function eventFromBody(body: unknown): JournalEventInput {
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw badRequest('body must be a JSON object', 'PIPER_JOURNAL_BAD_EVENT');
+  const bad = (field: string, problem: string): PiperError => badRequest(`event ${field} ${problem}`, 'PIPER_JOURNAL_BAD_EVENT', field);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
   const b = body as Record<string, unknown>;
   const known = new Set(['kind', 'source', 'subject', 'data', 'actor', 'time']);
-  for (const key of Object.keys(b))
-    if (!known.has(key)) throw badRequest(`unknown field "${key}" (known: ${[...known].join(', ')})`, 'PIPER_JOURNAL_BAD_EVENT');
-  const source = (b.source ?? 'operator') as EventSource;
-  if (!EVENT_SOURCES.includes(source) || source === 'journal' || source === 'alert') {
-    throw badRequest('source must be operator, loadgen, rollout, balancer or platform', 'PIPER_JOURNAL_BAD_EVENT');
-  }
-  const e: JournalEventInput = { kind: b.kind as string, source, subject: (b.subject ?? '') as string };
-  if (b.data !== undefined) e.data = b.data as Record<string, unknown>;
-  if (b.actor !== undefined) e.actor = b.actor as string;
-  if (b.time !== undefined) e.time = b.time as number;
-  return e;
+  for (const key of Object.keys(b)) if (!known.has(key)) throw bad(key, `is not a field of an event (known: ${[...known].join(', ')})`);
+  if (!POSTED_KINDS.includes(b.kind as (typeof POSTED_KINDS)[number]))
+    throw bad(
+      'kind',
+      `must be ${POSTED_KINDS.join(' or ')}: the other kinds are written by piper itself (docs/journal.md, "Event catalogue")`,
+    );
+  const kind = b.kind as (typeof POSTED_KINDS)[number];
+  const source = b.source ?? catalogueEntry(kind)?.sources[0];
+  if (b.data !== undefined && (b.data === null || typeof b.data !== 'object' || Array.isArray(b.data)))
+    throw bad('data', 'must be an object');
+  const mismatch = checkEvent({ kind, source: String(source), data: b.data ?? {} });
+  if (mismatch !== null) throw bad(mismatch.field, mismatch.problem);
+  // Checked against the catalogue above; the store checks subject, actor and time.
+  return { ...b, kind, source, subject: b.subject ?? '', data: b.data ?? {} } as JournalEventInput;
 }
 
 function stream(o: JournalApiOptions, req: IncomingMessage, res: ServerResponse, filter: EventFilter): void {
@@ -199,7 +215,7 @@ function stream(o: JournalApiOptions, req: IncomingMessage, res: ServerResponse,
   req.on('close', () => abort.abort());
   void (async () => {
     for await (const e of o.journal.follow(filter, abort.signal)) {
-      if (!sse.send('journal', String(e.id), e)) break;
+      if (!sse.send('journal', String(e.id), withSummary(e))) break;
     }
     sse.close();
   })().catch(() => sse.close());

@@ -1,21 +1,12 @@
-/** Who wrote an event. `journal` is the journal itself (drop counts, its own alerts and incidents). */
-export type EventSource = 'balancer' | 'haproxy' | 'rollout' | 'loadgen' | 'alert' | 'operator' | 'platform' | 'journal';
+import type { EventSource } from './event-source.ts';
 
-/** Every valid {@link EventSource}, for validating input from the API and the CLI. */
-export const EVENT_SOURCES: readonly EventSource[] = [
-  'balancer',
-  'haproxy',
-  'rollout',
-  'loadgen',
-  'alert',
-  'operator',
-  'platform',
-  'journal',
-];
-
-/** What a writer hands the journal; the journal assigns `id` and, when absent, `time` and `actor`. */
-export interface JournalEventInput {
-  /** Dotted lower-case name, e.g. `migration.rolled_back` (docs/journal.md lists the well-known kinds). */
+/**
+ * An event as a store takes it: any well-formed kind and data. Writers use the typed
+ * `JournalEventInput`; the journal checks it against the catalogue before the store sees it. The
+ * store assigns `id` and, when absent, `time` and `actor`.
+ */
+export interface StoredEventInput {
+  /** Dotted lower-case name, e.g. `migration.rolled_back` (docs/journal.md, "Event catalogue"). */
   kind: string;
   source: EventSource;
   /** What the event is about: a route, pool, backend (`pool/backend`), migration or incident id. */
@@ -59,11 +50,11 @@ export interface EventFilter {
  */
 export interface JournalStore {
   /** Appends one event; it is durable when this returns (it survives kill -9 of the process). */
-  append(e: JournalEventInput): JournalEvent;
+  append(e: StoredEventInput): JournalEvent;
   /** Appends several events in one transaction (all or none), in order. */
-  appendMany(events: readonly JournalEventInput[]): JournalEvent[];
+  appendMany(events: readonly StoredEventInput[]): JournalEvent[];
   /** Appends an event and sets a state row in one transaction: both or neither. */
-  appendWithState(e: JournalEventInput, key: string, value: unknown): JournalEvent;
+  appendWithState(e: StoredEventInput, key: string, value: unknown): JournalEvent;
   getState(key: string): unknown | undefined;
   /** State rows whose key starts with `prefix`, in key order. */
   listState(prefix: string): { key: string; value: unknown }[];

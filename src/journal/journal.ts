@@ -1,6 +1,7 @@
-import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
+import { type Clock, isPiperError, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
+import { checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { matchesFilter, validateEventFilter } from './event-filter.ts';
-import type { EventFilter, JournalEvent, JournalEventInput, JournalStore } from './journal-event.ts';
+import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
 import { SqliteJournalStore, validateEventInput } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 
@@ -17,7 +18,16 @@ export interface JournalOpenOptions {
   readOnly?: boolean;
   synchronous?: 'normal' | 'full';
   maxSizeBytes?: number;
+  onMismatch?: MismatchPolicy;
 }
+
+/**
+ * What the journal does with an event that does not match the event catalogue. `throw` (the
+ * default, for tests and development runs) refuses it with PIPER_JOURNAL_EVENT_MISMATCH, so a
+ * writer's wrong field fails where it is written; `log` (production) logs the mismatch and records
+ * the event as written, since an event is never lost for a schema's sake.
+ */
+export type MismatchPolicy = 'throw' | 'log';
 
 /** Counters of the buffered write path. */
 export interface JournalStats {
@@ -39,7 +49,7 @@ export class Journal {
   #clock: Clock;
   #log: Logger;
   #listeners = new Set<Listener>();
-  #buffer: JournalEventInput[] = [];
+  #buffer: StoredEventInput[] = [];
   #bufferSize: number;
   #flushMs: number;
   #flushTimer: TimerHandle | undefined;
@@ -47,16 +57,20 @@ export class Journal {
   #droppedReported = 0;
   #written = 0;
   #closed = false;
+  #onMismatch: MismatchPolicy;
+  /** `kind field` pairs already logged: a writer's systematic mismatch is logged once, not every second. */
+  #mismatchesLogged = new Set<string>();
 
   constructor(
     store: JournalStore & TrafficSampleStore,
-    options: { clock: Clock; logger?: Logger; bufferSize?: number; flushIntervalMs?: number },
+    options: { clock: Clock; logger?: Logger; bufferSize?: number; flushIntervalMs?: number; onMismatch?: MismatchPolicy },
   ) {
     this.store = store;
     this.#clock = options.clock;
     this.#log = options.logger ?? silentLogger();
     this.#bufferSize = options.bufferSize ?? 10_000;
     this.#flushMs = options.flushIntervalMs ?? 100;
+    this.#onMismatch = options.onMismatch ?? 'throw';
   }
 
   /** Opens the SQLite journal at `path` (created when absent). */
@@ -73,6 +87,7 @@ export class Journal {
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+      ...(options.onMismatch !== undefined ? { onMismatch: options.onMismatch } : {}),
     });
   }
 
@@ -110,8 +125,9 @@ export class Journal {
   }
 
   /**
-   * Queues an event for the next batch; never blocks and never throws on the traffic path. When
-   * the buffer is full the event is dropped and counted; the count is journaled as `journal.dropped`.
+   * Queues an event for the next batch; never blocks and never throws on the traffic path (but for
+   * a catalogue mismatch under `onMismatch: 'throw'`). When the buffer is full the event is dropped
+   * and counted; the count is journaled as `journal.dropped`.
    */
   record(e: JournalEventInput): void {
     if (this.#closed) {
@@ -125,6 +141,7 @@ export class Journal {
     try {
       this.#buffer.push(this.#stamp(e));
     } catch (err) {
+      if (isPiperError(err, 'PIPER_JOURNAL_EVENT_MISMATCH')) throw err;
       this.#dropped++;
       this.#log.warn({ err, kind: e.kind }, 'journal record refused an invalid event');
       return;
@@ -143,13 +160,14 @@ export class Journal {
     this.#buffer = [];
     const lost = this.#dropped - this.#droppedReported;
     if (lost > 0) {
-      batch.push({
+      const dropped: JournalEventInput = {
         kind: 'journal.dropped',
         source: 'journal',
         subject: 'journal',
         data: { count: lost, total: this.#dropped },
         time: this.#clock.now(),
-      });
+      };
+      batch.push(dropped);
     }
     if (batch.length === 0) return;
     try {
@@ -247,10 +265,30 @@ export class Journal {
 
   #closeHooks = new Set<() => void>();
 
-  #stamp(e: JournalEventInput): JournalEventInput {
+  #stamp(e: JournalEventInput): StoredEventInput {
     if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', 'journal is closed', { source: 'internal' });
     validateEventInput(e);
+    this.#check(e);
     return e.time === undefined ? { ...e, time: this.#clock.now() } : e;
+  }
+
+  #check(e: JournalEventInput): void {
+    const mismatch = checkEvent(e);
+    if (mismatch === null) return;
+    const message = `event ${e.kind} does not match the event catalogue: ${mismatch.field} ${mismatch.problem}`;
+    if (this.#onMismatch === 'throw') {
+      throw new PiperError('PIPER_JOURNAL_EVENT_MISMATCH', message, {
+        source: 'internal',
+        details: { kind: e.kind, field: mismatch.field },
+      });
+    }
+    const seen = `${e.kind} ${mismatch.field}`;
+    if (this.#mismatchesLogged.has(seen)) return;
+    this.#mismatchesLogged.add(seen);
+    this.#log.error(
+      { kind: e.kind, field: mismatch.field, problem: mismatch.problem },
+      'event does not match the catalogue; recorded as written',
+    );
   }
 
   #notify(e: JournalEvent): void {

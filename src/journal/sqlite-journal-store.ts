@@ -1,14 +1,8 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { PiperError } from '../core/index.ts';
 import { DEFAULT_QUERY_LIMIT, validateEventFilter } from './event-filter.ts';
-import {
-  EVENT_SOURCES,
-  type EventFilter,
-  type EventSource,
-  type JournalEvent,
-  type JournalEventInput,
-  type JournalStore,
-} from './journal-event.ts';
+import { EVENT_SOURCES, type EventSource } from './event-source.ts';
+import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 
 /** Options of {@link SqliteJournalStore.open}. */
@@ -68,7 +62,7 @@ interface EventRow {
 const KIND_INPUT = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 
 /** Checks an event from any writer; throws PIPER_JOURNAL_BAD_EVENT naming the field. */
-export function validateEventInput(e: JournalEventInput): void {
+export function validateEventInput(e: StoredEventInput): void {
   const bad = (field: string, problem: string): PiperError =>
     new PiperError('PIPER_JOURNAL_BAD_EVENT', `event ${field} ${problem}`, { source: 'downstream', details: { status: 400, field } });
   if (typeof e.kind !== 'string' || !KIND_INPUT.test(e.kind) || e.kind.length > 128)
@@ -173,16 +167,16 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     }
   }
 
-  append(e: JournalEventInput): JournalEvent {
+  append(e: StoredEventInput): JournalEvent {
     return this.#transaction('append an event', () => this.#insertOne(e));
   }
 
-  appendMany(events: readonly JournalEventInput[]): JournalEvent[] {
+  appendMany(events: readonly StoredEventInput[]): JournalEvent[] {
     if (events.length === 0) return [];
     return this.#transaction('append events', () => events.map((e) => this.#insertOne(e)));
   }
 
-  appendWithState(e: JournalEventInput, key: string, value: unknown): JournalEvent {
+  appendWithState(e: StoredEventInput, key: string, value: unknown): JournalEvent {
     return this.#transaction('append an event with state', () => {
       const event = this.#insertOne(e);
       this.#writable().setState.run(key, JSON.stringify(value ?? null), event.id);
@@ -281,7 +275,7 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     this.#db.close();
   }
 
-  #insertOne(e: JournalEventInput): JournalEvent {
+  #insertOne(e: StoredEventInput): JournalEvent {
     validateEventInput(e);
     const event: JournalEvent = {
       id: 0,

@@ -69,7 +69,12 @@ test('on-call counts a pool against the routes its live split gives traffic to, 
   let live: Record<string, string[]> = { web: ['vendor'] };
   const onCall = new OnCall({ journal, clock, config, routePools: (name) => live[name] });
   onCall.observe({ time: now - 1000, route: 'web', pools: {}, requests: 10, failed: 0, shed: 0, slow: 0, p99Ms: 10 });
-  journal.append({ kind: 'backend.ejected', source: 'balancer', subject: 'inhouse/ih-1', data: { pool: 'inhouse', backend: 'ih-1' } });
+  journal.append({
+    kind: 'backend.ejected',
+    source: 'balancer',
+    subject: 'inhouse/ih-1',
+    data: { pool: 'inhouse', backend: 'ih-1', reason: 'consecutive_5xx', durationMs: 30_000, ejections: 1 },
+  });
   // inhouse carries only the internal route: nothing public is affected.
   assert.deepEqual(onCall.statusPage().services, [{ name: 'web', status: 'operational' }]);
   // A migration put a share of web on inhouse: its ejected backend now degrades web.

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flushMicrotasks, ManualClock, silentLogger } from '../core/index.ts';
+import { exampleEvent } from './event-catalogue.ts';
 import { Journal } from './journal.ts';
-import { slackPayload, WebhookNotifier } from './webhook-notifier.ts';
+import { jsonPayload, slackPayload, WebhookNotifier } from './webhook-notifier.ts';
 
 test('a failing webhook is retried with exponential backoff, never blocks the writer, and the outcome is journaled', async () => {
   const clock = new ManualClock();
@@ -20,8 +21,8 @@ test('a failing webhook is retried with exponential backoff, never blocks the wr
       return failures-- > 0 ? 503 : 200;
     },
   });
-  const e = journal.append({ kind: 'incident.opened', source: 'journal', subject: 'incident/1', data: { incident: 1, title: 'web down' } });
-  journal.append({ kind: 'split.changed', source: 'balancer', subject: 'web' }); // not subscribed
+  const e = journal.append(exampleEvent('incident.opened', { incident: 1, title: 'web down' }));
+  journal.append(exampleEvent('split.changed')); // not subscribed
   await flushMicrotasks();
   assert.equal(calls.length, 1, 'first attempt at once');
   await clock.tick(1000);
@@ -58,7 +59,7 @@ test('a webhook that keeps failing ends in notification.failed; a 4xx is not ret
       throw new Error('connect ECONNREFUSED');
     },
   });
-  journal.append({ kind: 'incident.resolved', source: 'journal', subject: 'incident/1' });
+  journal.append(exampleEvent('incident.resolved'));
   await clock.tick(10_000, 500);
   await notifier.idle();
   assert.equal(calls, 3);
@@ -77,13 +78,20 @@ test('a webhook that keeps failing ends in notification.failed; a 4xx is not ret
       return 400;
     },
   });
-  journal.append({ kind: 'incident.opened', source: 'journal', subject: 'incident/2' });
+  journal.append(exampleEvent('incident.opened', { incident: 2 }, { subject: 'incident/2' }));
   await strict.idle();
   await flushMicrotasks();
   await strict.idle();
   assert.equal(refused, 1);
   strict.close();
   journal.close();
+});
+
+test("the JSON payload carries the event with its summary, the same sentence as the text's", () => {
+  const e = { id: 7, time: 0, actor: 'gilfoyle', ...exampleEvent('incident.acknowledged', {}, { actor: 'gilfoyle' }) };
+  const p = jsonPayload(e) as { event: { summary: string }; text: string };
+  assert.equal(p.event.summary, 'gilfoyle acknowledged incident 1');
+  assert.equal(p.text, '[piper] incident.acknowledged incident/1: gilfoyle acknowledged incident 1');
 });
 
 test('the Slack payload has text and blocks', () => {
@@ -117,8 +125,8 @@ test("by default a webhook hears of incidents and of a migration's start, steps,
     'migration.rolled_back',
     'migration.completed',
     'incident.opened',
-  ]) {
-    journal.append({ kind, source: 'rollout', subject: 'web' });
+  ] as const) {
+    journal.append(exampleEvent(kind));
   }
   await notifier.idle();
   assert.deepEqual(kinds, ['migration.started', 'migration.step', 'migration.rolled_back', 'migration.completed', 'incident.opened']);

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../core/index.ts';
-import { summarizeEvent } from './event-summary.ts';
+import { summarizeEvent, withSummary } from './event-summary.ts';
 import type { Journal } from './journal.ts';
 import type { JournalEvent } from './journal-event.ts';
 
@@ -42,9 +42,10 @@ const DEFAULT_EVENTS = [
   'migration.completed',
 ];
 
-/** The generic JSON body: the event as recorded, plus a one-line text. */
+/** The generic JSON body: the event as recorded with its `summary`, plus a one-line text. */
 export function jsonPayload(e: JournalEvent): Record<string, unknown> {
-  return { event: e, text: `[piper] ${e.kind} ${e.subject}: ${summarizeEvent(e)}` };
+  const event = withSummary(e);
+  return { event, text: `[piper] ${e.kind} ${e.subject}: ${event.summary}` };
 }
 
 /** A Slack incoming-webhook body (`text` plus a section block), also accepted by Mattermost. */
@@ -151,7 +152,7 @@ export class WebhookNotifier {
       try {
         const status = await this.#send(target.url, body, AbortSignal.any([timeout.signal, this.#closed.signal]));
         if (status >= 200 && status < 300) {
-          this.#record('notification.delivered', target, event, { attempts: attempt, status });
+          this.#record(target, event, { delivered: true, attempts: attempt, status });
           return;
         }
         error = `HTTP ${status}`;
@@ -172,19 +173,29 @@ export class WebhookNotifier {
       }
     }
     this.#o.logger.warn({ webhook: target.url, kind: event.kind, error }, 'webhook delivery failed');
-    this.#record('notification.failed', target, event, { attempts, error });
+    this.#record(target, event, { delivered: false, attempts, error });
   }
 
-  #record(kind: string, target: WebhookTarget, event: JournalEvent, data: Record<string, unknown>): void {
+  #record(
+    target: WebhookTarget,
+    event: JournalEvent,
+    outcome: { delivered: true; attempts: number; status: number } | { delivered: false; attempts: number; error: string },
+  ): void {
     if (this.#closed.signal.aborted) return;
+    const common = { source: 'journal', subject: event.subject, actor: 'piper' } as const;
+    const data = {
+      webhook: redactUrl(target.url),
+      format: target.format,
+      event: event.kind,
+      eventId: event.id,
+      attempts: outcome.attempts,
+    };
     try {
-      this.#o.journal.append({
-        kind,
-        source: 'journal',
-        subject: event.subject,
-        actor: 'piper',
-        data: { webhook: redactUrl(target.url), format: target.format, event: event.kind, eventId: event.id, ...data },
-      });
+      this.#o.journal.append(
+        outcome.delivered
+          ? { ...common, kind: 'notification.delivered', data: { ...data, status: outcome.status } }
+          : { ...common, kind: 'notification.failed', data: { ...data, error: outcome.error } },
+      );
     } catch (err) {
       this.#o.logger.error({ err }, 'notification outcome not journaled');
     }

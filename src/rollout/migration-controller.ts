@@ -1,7 +1,7 @@
 import type { DataPlane, InProgressCounts, InProgressWindow, RouteState, Split } from '../data-plane/index.ts';
 import type { MigrationConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
-import { DEFAULT_OBJECTIVE, type Journal, objectiveOf } from '../journal/index.ts';
+import { DEFAULT_OBJECTIVE, type EventInputOf, eventOf, type Journal, objectiveOf } from '../journal/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
 import { type CapacityCertificate, capacityCertificates } from './capacity-certificate.ts';
 import { evaluateGate, type GateResult, lastSafeStep, refusalText, sourceCanAbsorb } from './capacity-gate.ts';
@@ -76,6 +76,26 @@ const SAFETY_KINDS = new Set(['migration.rolling_back', 'migration.rollback_stag
 const ENDED_KEPT = 30;
 const DEFAULT_LATENCY_THRESHOLD_MS = 500;
 const ACTOR = 'rollout';
+
+/** The transitions of a migration's state machine, each journaled with the state row. */
+type TransitionKind =
+  | 'migration.started'
+  | 'migration.step'
+  | 'migration.held'
+  | 'migration.paused'
+  | 'migration.resumed'
+  | 'migration.rolling_back'
+  | 'migration.rollback_stage'
+  | 'migration.rolled_back'
+  | 'migration.aborted'
+  | 'migration.completed';
+/** What a transition records besides the state after it (docs/journal.md, "Event catalogue"). */
+type TransitionData<K extends TransitionKind> = Omit<
+  EventInputOf<K>['data'],
+  'migration' | 'route' | 'from' | 'to' | 'seq' | 'phase' | 'stepIndex' | 'targetPercent'
+>;
+/** Why a migration moved to another step. */
+type StepWhy = EventInputOf<'migration.step'>['data']['why'];
 
 /**
  * The migration controller: moves a route from one pool to another in steps, gated by measured
@@ -316,7 +336,7 @@ export class MigrationController {
     await this.#step(rt, next, 'advance', { gate, overridden: !gate.passed }, actor);
   }
 
-  async #step(rt: Runtime, index: number, why: string, data: Record<string, unknown>, actor: string): Promise<void> {
+  async #step(rt: Runtime, index: number, why: StepWhy, data: { gate: GateResult; overridden?: boolean }, actor: string): Promise<void> {
     const s = rt.state;
     const targetPercent = index < 0 ? 0 : (s.plan.steps[index] as number);
     rt.decisions.stepEnded(s.stepIndex);
@@ -392,7 +412,7 @@ export class MigrationController {
   }
 
   /** Journals a transition atomically with the new state; the only writer of state rows. */
-  #commit(rt: Runtime, next: MigrationState, kind: string, data: Record<string, unknown>, actor: string): void {
+  #commit<K extends TransitionKind>(rt: Runtime, next: MigrationState, kind: K, data: TransitionData<K>, actor: string): void {
     const state: MigrationState = { ...next, seq: rt.state.seq + (kind === 'migration.started' ? 0 : 1), updatedAt: this.#clock.now() };
     try {
       this.#write(state, kind, data, actor);
@@ -404,13 +424,13 @@ export class MigrationController {
     rt.state = state;
   }
 
-  #write(state: MigrationState, kind: string, data: Record<string, unknown>, actor: string): void {
+  #write<K extends TransitionKind>(state: MigrationState, kind: K, data: TransitionData<K>, actor: string): void {
     this.#journal.appendWithState(
-      {
-        kind,
+      eventOf(kind, {
         source: 'rollout',
         subject: state.plan.route,
         actor,
+        // The transition's own data is typed per kind; TypeScript cannot add the common facts to a generic K's data.
         data: {
           migration: state.id,
           route: state.plan.route,
@@ -421,8 +441,8 @@ export class MigrationController {
           stepIndex: state.stepIndex,
           targetPercent: state.targetPercent,
           ...data,
-        },
-      },
+        } as EventInputOf<K>['data'],
+      }),
       stateKey(state.id),
       state,
     );
@@ -931,7 +951,7 @@ function lastJudged(decisions: readonly DecisionView[]): JudgeDecision | null {
 }
 
 /** The headline figures of a gate verdict, flat, for the journal's summaries and postmortems. */
-function gateFacts(plan: MigrationPlan, gate: GateResult): Record<string, unknown> {
+function gateFacts(plan: MigrationPlan, gate: GateResult) {
   return {
     route: plan.route,
     from: plan.from,

@@ -1,4 +1,4 @@
-import type { Journal, JournalEvent } from '../journal/index.ts';
+import { type Journal, type JournalEvent, type SummarizedEvent, withSummary } from '../journal/index.ts';
 import type { GateResult } from './capacity-gate.ts';
 import type { DecisionAction, DecisionRecorded, DecisionView, FastPathCheck } from './decision-log.ts';
 import type { JudgeDecision, Verdict } from './judge.ts';
@@ -22,8 +22,8 @@ export interface MigrationEvidence {
   gates: GateEvaluation[];
   /** Journaled decisions, oldest first (the newest {@link EVIDENCE_SHOWN}). */
   decisions: DecisionView[];
-  /** Every other `migration.*` event of the migration, oldest first. */
-  events: JournalEvent[];
+  /** Every other `migration.*` event of the migration, oldest first, each with its one-line summary. */
+  events: SummarizedEvent[];
 }
 
 /** Most gate evaluations and decisions an answer carries (journals written before decisions were bounded hold one a second). */
@@ -47,13 +47,13 @@ const END_MARGIN_MS = 60_000;
 export function readEvidence(journal: Pick<Journal, 'query'>, state: MigrationState): MigrationEvidence {
   const gates: GateEvaluation[] = [];
   const decisions: DecisionView[] = [];
-  const events: JournalEvent[] = [];
+  const events: SummarizedEvent[] = [];
   for (const e of migrationEvents(journal, state)) {
     const gate = e.data.gate as GateResult | null | undefined;
     const occasion = GATE_OCCASIONS[e.kind];
     if (gate && occasion !== undefined) gates.push({ time: e.time, occasion, eventId: e.id, gate });
     if (e.kind === 'migration.decision') decisions.push(decisionOf(e));
-    else events.push(e);
+    else events.push(withSummary(e));
   }
   // Decisions written when a rollback starts carry the time they were made: order by it.
   decisions.sort((a, b) => a.time - b.time);

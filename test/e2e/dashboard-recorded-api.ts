@@ -6,25 +6,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildPostmortem,
+  checkEvent,
   type Incident,
   type IncidentReport,
   type JournalEvent,
+  type JournalEventInput,
   type PostmortemDocument,
   renderMarkdown,
+  summarizeEvent,
 } from '../../src/journal/index.ts';
 
 type Json = Record<string, unknown>;
 type Split = Record<string, number>;
 
-interface Event {
-  id: number;
-  time: number;
-  kind: string;
-  source: string;
-  subject: string;
-  data: Json;
-  actor: string;
-}
+type Event = JournalEvent & { summary: string };
 
 const POOLS = { vendor: ['v1', 'v2', 'v3'], inhouse: ['h1', 'h2'] } as const;
 const RATE = 240;
@@ -56,8 +51,12 @@ export function createRecordedApi(now: () => number): RecordedApi {
   const migrations: Json[] = [];
   const start = now();
 
-  function append(kind: string, source: string, subject: string, data: Json, actor = source, time = now()): Event {
-    const e = { id: events.length + 1, time, kind, source, subject, data, actor };
+  /** Records an event in the catalogue's shape (docs/journal.md), sent with its summary as the control plane does. */
+  function append(input: JournalEventInput, time = now()): Event {
+    const mismatch = checkEvent(input);
+    if (mismatch !== null) throw new Error(`recorded ${input.kind} does not match the catalogue: ${mismatch.field} ${mismatch.problem}`);
+    const recorded = { id: events.length + 1, time, actor: input.source, ...input } as JournalEvent;
+    const e = { ...recorded, summary: summarizeEvent(recorded) };
     events.push(e);
     for (const s of streams) if (s.kind === 'journal') s.res.write(`event: journal\nid: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`);
     return e;
@@ -78,123 +77,165 @@ export function createRecordedApi(now: () => number): RecordedApi {
         verdict: over ? 'fail' : 'pass',
       };
     });
-  append(
-    'capacity.result',
-    'loadgen',
-    'vendor',
-    {
-      target: 'http://127.0.0.1:9001',
-      pool: 'vendor',
+  const capacity = (pool: string, port: number, capacityRps: number, at: number, passed: boolean): JournalEventInput => ({
+    kind: 'capacity.result',
+    source: 'loadgen',
+    subject: pool,
+    actor: 'piper capacity',
+    data: {
+      target: `http://127.0.0.1:${port}`,
+      pool,
       slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-      capacityRps: 1200,
+      capacityRps,
       confidence: 0.95,
-      certifiedAt: t0,
-      require: { factor: 2, peakRps: 300, passed: true },
-      trials: trials(1200),
+      certifiedAt: at,
+      require: { factor: 2, peakRps: 300, passed },
+      trials: trials(capacityRps),
     },
-    'piper capacity',
-    t0,
-  );
-  append(
-    'capacity.result',
-    'loadgen',
-    'inhouse',
-    {
-      target: 'http://127.0.0.1:9002',
-      pool: 'inhouse',
-      slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-      capacityRps: 310,
-      confidence: 0.95,
-      certifiedAt: t0 + 60_000,
-      require: { factor: 2, peakRps: 300, passed: false },
-      trials: trials(310),
-    },
-    'piper capacity',
-    t0 + 60_000,
-  );
+  });
+  append(capacity('vendor', 9001, 1200, t0, true), t0);
+  append(capacity('inhouse', 9002, 310, t0 + 60_000, false), t0 + 60_000);
   const i0 = t0 + 30 * 60_000;
+  const m1 = { migration: 'm-0001', route: 'web', from: 'vendor', to: 'inhouse' };
+  const m1Gate = gate('inhouse', 1, 2);
   append(
-    'migration.gate_overridden',
-    'rollout',
-    'web',
     {
-      migration: 'm-0001',
-      // Typed by the operator: Markdown in it must stay text (no link, no emphasis) wherever it is shown.
-      reason: 'the servers passed [a week of tests](http://evil.example/x); see __load_test__ and *stress_report*',
-      who: 'gilfoyle',
-      route: 'web',
-      from: 'vendor',
-      to: 'inhouse',
-      capacityRps: 310,
-      requiredRps: 480,
-      projectedRps: 240,
-      headroom: 2,
-      refusals: ['over capacity: certified 310/s < 2 × peak 240/s = 480/s'],
+      kind: 'migration.gate_overridden',
+      source: 'rollout',
+      subject: 'web',
+      actor: 'gilfoyle',
+      data: {
+        ...m1,
+        // Typed by the operator: Markdown in it must stay text (no link, no emphasis) wherever it is shown.
+        reason: 'the servers passed [a week of tests](http://evil.example/x); see __load_test__ and *stress_report*',
+        who: 'gilfoyle',
+        capacityRps: 310,
+        requiredRps: 600,
+        projectedRps: 300,
+        headroom: 2,
+        refusals: m1Gate.refusals.map((r) => r.message),
+        gate: m1Gate,
+      },
     },
-    'gilfoyle',
     i0 - 600_000,
   );
   append(
-    'split.changed',
-    'balancer',
-    'web',
-    { from: { vendor: 100 }, to: { vendor: 0, inhouse: 100 }, reason: 'promote all' },
-    'gilfoyle',
+    {
+      kind: 'split.changed',
+      source: 'balancer',
+      subject: 'web',
+      actor: 'gilfoyle',
+      data: {
+        from: { vendor: 100, inhouse: 0 },
+        to: { vendor: 0, inhouse: 100 },
+        reason: 'migration m-0001: promote_all to 100% on inhouse',
+        deadMan: null,
+      },
+    },
     i0 - 60_000,
   );
   append(
-    'alert.firing',
-    'alert',
-    'web',
     {
-      alert: 'web:availability:fast',
-      rule: 'fast',
-      severity: 'page',
-      route: 'web',
-      sli: 'availability',
-      windows: { windowMs: 30_000 },
-      errorRatio: 0.9,
-      requests: 433,
-      failed: 391,
+      kind: 'alert.firing',
+      source: 'alert',
+      subject: 'web',
+      actor: 'piper',
+      data: {
+        alert: 'web:availability:fast',
+        rule: 'fast',
+        severity: 'page',
+        route: 'web',
+        sli: 'availability',
+        tier: 'page',
+        windows: { windowMs: 10_000 },
+        errorRatio: 0.903,
+        requests: 433,
+        failed: 391,
+        minRatio: 0.9,
+      },
     },
-    'piper',
     i0 + 25_000,
   );
   append(
-    'incident.opened',
-    'journal',
-    'incident/1',
-    { incident: 1, status: 'open', title: 'web failing on inhouse' },
-    'piper',
+    {
+      kind: 'incident.opened',
+      source: 'journal',
+      subject: 'incident/1',
+      actor: 'piper',
+      data: {
+        incident: 1,
+        status: 'open',
+        title: 'web failing on inhouse',
+        routes: ['web'],
+        pools: ['inhouse'],
+        startedAt: i0,
+        detectedAt: i0 + 25_000,
+        openedBy: { kind: 'alert.firing', eventId: 5, alert: 'web:availability:fast' },
+      },
+    },
     i0 + 25_000,
   );
   const rollback = append(
-    'migration.rolled_back',
-    'rollout',
-    'web',
     {
-      migration: 'm-0001',
-      route: 'web',
-      from: 'vendor',
-      to: 'inhouse',
-      reason: 'judge: error_ratio',
-      firstFailureAt: i0,
-      completedAt: i0 + 1800,
+      kind: 'migration.rolled_back',
+      source: 'rollout',
+      subject: 'web',
+      actor: 'rollout',
+      data: {
+        ...m1,
+        seq: 3,
+        phase: 'rolled_back',
+        stepIndex: 0,
+        targetPercent: 0,
+        reason: 'judge: error_ratio',
+        hard: true,
+        firstFailureAt: i0,
+        startedAt: i0 + 1790,
+        completedAt: i0 + 1800,
+      },
     },
-    'rollout',
     i0 + 1800,
   );
-  append('split.changed', 'balancer', 'web', { from: { inhouse: 100 }, to: { vendor: 100 }, reason: 'rollback' }, 'rollout', i0 + 1800);
   append(
-    'incident.mitigated',
-    'journal',
-    'incident/1',
-    { incident: 1, status: 'open', by: 'migration.rolled_back', cause: rollback.id, mitigatedAt: i0 + 1800 },
-    'rollout',
+    {
+      kind: 'split.changed',
+      source: 'balancer',
+      subject: 'web',
+      actor: 'rollout',
+      data: { from: { vendor: 0, inhouse: 100 }, to: { vendor: 100, inhouse: 0 }, reason: 'migration m-0001: rolled back', deadMan: null },
+    },
     i0 + 1800,
   );
-  append('incident.acknowledged', 'operator', 'incident/1', { incident: 1, status: 'acknowledged' }, 'richard', i0 + 90_000);
-  append('incident.resolved', 'journal', 'incident/1', { incident: 1, status: 'resolved' }, 'piper', i0 + 400_000);
+  append(
+    {
+      kind: 'incident.mitigated',
+      source: 'journal',
+      subject: 'incident/1',
+      actor: 'rollout',
+      data: { incident: 1, status: 'open', by: 'migration.rolled_back', cause: rollback.id, mitigatedAt: i0 + 1800 },
+    },
+    i0 + 1800,
+  );
+  append(
+    {
+      kind: 'incident.acknowledged',
+      source: 'operator',
+      subject: 'incident/1',
+      actor: 'richard',
+      data: { incident: 1, status: 'acknowledged', actor: 'richard' },
+    },
+    i0 + 90_000,
+  );
+  append(
+    {
+      kind: 'incident.resolved',
+      source: 'journal',
+      subject: 'incident/1',
+      actor: 'piper',
+      data: { incident: 1, status: 'resolved', clearForMs: 300_000, durationMs: 400_000 },
+    },
+    i0 + 400_000,
+  );
   const incident: Incident = {
     id: 1,
     status: 'resolved',
@@ -369,21 +410,26 @@ export function createRecordedApi(now: () => number): RecordedApi {
     if (!r) throw Object.assign(new Error(`no route ${route}`), { status: 404 });
     const from = r.split;
     r.split = split;
-    append('split.changed', 'balancer', route, { from, to: split, reason }, actor);
+    append({ kind: 'split.changed', source: 'balancer', subject: route, actor, data: { from, to: split, reason, deadMan: null } });
   }
 
-  function gate(to: string, share: number, headroom: number): Json {
+  function gate(to: string, share: number, headroom: number) {
     const cap = to === 'inhouse' ? 310 : 1200;
     const basisRps = 300;
     const projectedRps = share * basisRps;
+    const passed = projectedRps <= cap / headroom;
+    const load = share === 1 ? `peak ${basisRps}/s` : `${share * 100}% of peak ${basisRps}/s`;
     return {
-      passed: projectedRps <= cap / headroom,
-      reason: projectedRps <= cap / headroom ? 'ok' : 'over_capacity',
+      passed,
+      reason: passed ? 'ok' : 'over_capacity',
+      refusals: passed
+        ? []
+        : [{ check: 'capacity', message: `over capacity: certified ${cap}/s < ${headroom} × ${load} = ${projectedRps * headroom}/s` }],
       pool: to,
       share,
       projectedRps,
       basisRps,
-      basis: 'peak',
+      basis: 'peak' as const,
       currentRps: RATE,
       peakRps: basisRps,
       expectedPeakRps: null,
@@ -391,6 +437,7 @@ export function createRecordedApi(now: () => number): RecordedApi {
       certifiedAt: t0,
       capacityEventId: 2,
       headroom,
+      allowedRps: cap / headroom,
     };
   }
 
@@ -402,8 +449,25 @@ export function createRecordedApi(now: () => number): RecordedApi {
     const headroom = typeof body.headroom === 'number' ? body.headroom : 2;
     const g = gate(to, 1, headroom);
     const override = typeof body.overrideCapacityGate === 'string' ? body.overrideCapacityGate : null;
+    const facts = {
+      route,
+      from,
+      to,
+      capacityRps: g.capacityRps,
+      requiredRps: g.projectedRps * headroom,
+      projectedRps: g.projectedRps,
+      headroom,
+    };
+    const refusals = g.refusals.map((r) => r.message);
+    const plan = { route, from, to, steps, stepDurationMs: 60_000, headroom, expectedPeakRps: null };
     if (!g.passed && !override) {
-      append('migration.gate_refused', 'rollout', route, g, String(body.actor ?? 'operator'));
+      append({
+        kind: 'migration.gate_refused',
+        source: 'rollout',
+        subject: route,
+        actor: String(body.actor ?? 'operator'),
+        data: { migration: null, ...facts, refusals, plan, gate: g },
+      });
       return {
         status: 409,
         body: {
@@ -416,7 +480,7 @@ export function createRecordedApi(now: () => number): RecordedApi {
     const t = now();
     const m: Json = {
       id,
-      plan: { route, from, to, steps, stepDurationMs: 60_000, headroom, expectedPeakRps: null },
+      plan,
       phase: 'running',
       stepIndex: 0,
       targetPercent: steps[0],
@@ -496,35 +560,83 @@ export function createRecordedApi(now: () => number): RecordedApi {
       },
     ];
     migrations.unshift(m);
-    if (override) append('migration.gate_overridden', 'rollout', route, { ...g, reason: override, migration: id }, String(m.actor));
-    append('migration.started', 'rollout', route, { migration: id, route, from, to, steps }, String(m.actor));
-    setSplit(route, { [from]: 10_000 - (steps[0] ?? 1) * 100, [to]: (steps[0] ?? 1) * 100 }, `migration ${id} step 1`, 'rollout');
-    append('migration.step', 'rollout', route, { migration: id, targetPercent: steps[0] }, 'rollout');
+    const actor = String(m.actor);
+    const first = steps[0] ?? 1;
+    const transition = (seq: number, stepIndex: number, targetPercent: number) =>
+      ({ migration: id, route, from, to, seq, phase: 'running', stepIndex, targetPercent }) as const;
+    if (override)
+      append({
+        kind: 'migration.gate_overridden',
+        source: 'rollout',
+        subject: route,
+        actor,
+        data: { migration: id, reason: override, who: actor, ...facts, refusals, gate: g },
+      });
+    append({
+      kind: 'migration.started',
+      source: 'rollout',
+      subject: route,
+      actor,
+      data: { ...transition(0, -1, 0), plan, gate: g, override: override ? { reason: override, actor, at: t } : null },
+    });
+    setSplit(route, { [from]: 10_000 - first * 100, [to]: first * 100 }, `migration ${id} step 1`, 'rollout');
+    append({
+      kind: 'migration.step',
+      source: 'rollout',
+      subject: route,
+      actor: 'rollout',
+      data: {
+        ...transition(1, 0, first),
+        why: 'advance',
+        fromPercent: 0,
+        toPercent: first,
+        gate: gate(to, first / 100, headroom),
+        overridden: !g.passed,
+      },
+    });
     return { status: 201, body: m };
   }
 
   function act(m: Json, verb: string, body: Json): Json {
-    const plan = m.plan as { route: string; from: string; to: string; steps: number[] };
+    const plan = m.plan as { route: string; from: string; to: string; steps: number[]; headroom: number };
     const actor = String(body.actor ?? 'operator');
     const reason = String(body.reason ?? verb);
     const t = now();
+    m.seq = Number(m.seq) + 1;
+    const facts = () => ({
+      migration: String(m.id),
+      route: plan.route,
+      from: plan.from,
+      to: plan.to,
+      seq: Number(m.seq),
+      phase: m.phase as 'running' | 'paused' | 'aborted',
+      stepIndex: Number(m.stepIndex),
+      targetPercent: Number(m.targetPercent),
+    });
     if (verb === 'abort') {
       m.phase = 'aborted';
       m.rollback = { reason, hard: false, firstFailureAt: null, startedAt: t, actor, stages: [0], stageStartedAt: t, endPhase: 'aborted' };
       m.targetPercent = 0;
       m.endedAt = t;
       setSplit(plan.route, { [plan.from]: 100 }, `migration ${String(m.id)} aborted: ${reason}`, 'rollout');
-      append('migration.aborted', 'rollout', plan.route, { migration: m.id, reason }, actor);
+      append({
+        kind: 'migration.aborted',
+        source: 'rollout',
+        subject: plan.route,
+        actor,
+        data: { ...facts(), reason: `aborted by ${actor}: ${reason}`, hard: false, firstFailureAt: null, startedAt: t, completedAt: t },
+      });
     } else if (verb === 'pause') {
       m.phase = 'paused';
       m.paused = { reason, actor, at: t };
-      append('migration.paused', 'rollout', plan.route, { migration: m.id, reason }, actor);
+      append({ kind: 'migration.paused', source: 'rollout', subject: plan.route, actor, data: { ...facts(), reason } });
     } else if (verb === 'resume') {
       m.phase = 'running';
       m.paused = null;
-      append('migration.resumed', 'rollout', plan.route, { migration: m.id, reason }, actor);
+      append({ kind: 'migration.resumed', source: 'rollout', subject: plan.route, actor, data: { ...facts(), reason } });
     } else if (verb === 'promote') {
       const next = body.all === true ? plan.steps.length - 1 : Math.min(plan.steps.length - 1, Number(m.stepIndex) + 1);
+      const before = Number(m.targetPercent);
       m.stepIndex = next;
       m.targetPercent = plan.steps[next];
       const pct = plan.steps[next] ?? 100;
@@ -534,7 +646,19 @@ export function createRecordedApi(now: () => number): RecordedApi {
         `migration ${String(m.id)} step ${next + 1}`,
         'rollout',
       );
-      append('migration.step', 'rollout', plan.route, { migration: m.id, targetPercent: pct }, actor);
+      append({
+        kind: 'migration.step',
+        source: 'rollout',
+        subject: plan.route,
+        actor,
+        data: {
+          ...facts(),
+          why: body.all === true ? 'promote_all' : 'promote',
+          fromPercent: before,
+          toPercent: pct,
+          gate: gate(plan.to, pct / 100, plan.headroom),
+        },
+      });
     }
     m.updatedAt = t;
     return m;
@@ -609,13 +733,13 @@ export function createRecordedApi(now: () => number): RecordedApi {
     if (drainPath && method === 'POST') {
       const key = `${drainPath[1]}/${drainPath[2]}`;
       health[key] = drainPath[3] === 'drain' ? 'draining' : 'healthy';
-      append(
-        `backend.${drainPath[3] === 'drain' ? 'drained' : 'undrained'}`,
-        'balancer',
-        key,
-        {},
-        String((await readBody(req)).actor ?? 'operator'),
-      );
+      append({
+        kind: drainPath[3] === 'drain' ? 'backend.drained' : 'backend.undrained',
+        source: 'balancer',
+        subject: key,
+        actor: String((await readBody(req)).actor ?? 'operator'),
+        data: { pool: drainPath[1] ?? '', backend: drainPath[2] ?? '' },
+      });
       return send(res, 200, { ok: true });
     }
     if (p === '/api/v1/migrations' && method === 'POST') {

@@ -80,6 +80,13 @@ function watch(page: Page): void {
   page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.stack ?? err.message}`));
 }
 
+/** Each row says what happened in the server's words (the event's `summary`): no raw data, no placeholder. */
+async function assertSummaries(page: Page, cells: string): Promise<void> {
+  const what = await page.locator(cells).allTextContents();
+  assert.ok(what.length > 0, `no rows at ${cells}`);
+  for (const text of what) assert.ok(text.length > 0 && !/[{?]|undefined|null|NaN/.test(text), `"${text}"`);
+}
+
 async function signIn(page: Page, token: string, screenshot?: string): Promise<void> {
   await page.goto(dashboardUrl);
   await page.getByLabel('Token').fill(token);
@@ -172,6 +179,7 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   await page.getByRole('link', { name: 'Incidents' }).click();
   await page.getByRole('link', { name: 'web failing on inhouse' }).click();
   await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  await assertSummaries(page, 'section[aria-labelledby="timeline-h"] tbody tr td:nth-child(4)');
   await page.screenshot({ path: join(shots, 'incident.png'), fullPage: true });
   await page.getByRole('link', { name: 'Postmortem' }).click();
   const article = page.getByRole('article', { name: 'Postmortem' });
@@ -214,6 +222,7 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   await page.getByLabel('Kind').fill('migration.*');
   await page.locator('tbody tr', { hasText: 'migration.aborted' }).waitFor();
   assert.equal(await page.locator('tbody tr', { hasText: 'split.changed' }).count(), 0);
+  await assertSummaries(page, 'tbody tr td:nth-child(5)');
   await page.screenshot({ path: join(shots, 'events.png') });
 
   await page.setViewportSize({ width: 390, height: 844 });

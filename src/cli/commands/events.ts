@@ -11,8 +11,10 @@ import {
   parseTimeParam,
   summarizeEvent,
   validateEventFilter,
+  withSummary,
 } from '../../journal/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
+import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 
 /** `--db` / `--admin` / `--token`: where the journal commands read from (shared by events, incidents, postmortem). */
@@ -45,7 +47,7 @@ export function openJournalSource(ctx: CliContext, values: CommandInput['values'
     return { kind: 'http', client: new JournalHttpClient(admin, token), close: () => {} };
   }
   const path = resolve(ctx.cwd, str(values.db) ?? ctx.env.PIPER_DB ?? 'piper.db');
-  const journal = Journal.open({ path, clock: new SystemClock(), readOnly: !write });
+  const journal = Journal.open({ path, clock: new SystemClock(), readOnly: !write, onMismatch: mismatchPolicy(ctx.env) });
   return { kind: 'db', path, journal, close: () => journal.close() };
 }
 
@@ -106,7 +108,7 @@ export const eventsCommand: Command = {
     'Prints journal events oldest first, from a journal file (--db) or a running piper up (--admin).\n' +
     'Times for --since/--until: ms since the epoch, an ISO date, or a duration back from now (15m, 2h).\n' +
     '--kind matches exactly or by prefix ("migration.*"), and may repeat. --follow keeps printing new\n' +
-    'events until Ctrl-C. --json prints one JSON event per line (NDJSON).\n\n' +
+    'events until Ctrl-C. --json prints one JSON event per line (NDJSON), each with its summary.\n\n' +
     'Examples:\n' +
     '  piper events --since 1h\n' +
     '  piper events --kind "migration.*" --kind alert.firing --db /var/lib/piper/piper.db\n' +
@@ -131,7 +133,7 @@ export const eventsCommand: Command = {
     const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
     try {
       const past = source.kind === 'db' ? source.journal.query(filter) : await source.client.query(filter);
-      if (json) for (const e of past) ctx.stdout.write(`${JSON.stringify(e)}\n`);
+      if (json) for (const e of past) ctx.stdout.write(`${JSON.stringify(withSummary(e))}\n`);
       else if (past.length > 0)
         ctx.stdout.write(
           `${renderTable(
@@ -147,7 +149,7 @@ export const eventsCommand: Command = {
       const events = source.kind === 'db' ? pollFile(source.path, live, ctx.signal) : source.client.follow(live, ctx.signal);
       for await (const e of events) {
         if (filter.until !== undefined && e.time >= filter.until) continue;
-        ctx.stdout.write(json ? `${JSON.stringify(e)}\n` : `${row(e, tz).join('  ')}\n`);
+        ctx.stdout.write(json ? `${JSON.stringify(withSummary(e))}\n` : `${row(e, tz).join('  ')}\n`);
       }
       return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
     } finally {

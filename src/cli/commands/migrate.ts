@@ -12,6 +12,7 @@ import {
   type StartMigrationBody,
 } from '../../rollout/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
+import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable, type Style } from '../terminal-style.ts';
 import { AdminServer } from '../up/admin-server.ts';
 import { gateReport } from './gate-report.ts';
@@ -110,7 +111,7 @@ export const migrateControllerCommand: Command = {
     const logger = createLogger({ level: str(values['log-level']) ?? config.logging.level, pretty: true, isTty: ctx.isTty });
     const clock = new SystemClock();
     const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
-    const journal = Journal.open({ path: db, clock, logger });
+    const journal = Journal.open({ path: db, clock, logger, onMismatch: mismatchPolicy(ctx.env) });
     let dataPlane: HttpDataPlane | undefined;
     let controller: MigrationController | undefined;
     let server: AdminServer | undefined;

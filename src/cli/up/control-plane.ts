@@ -1,6 +1,6 @@
 import type { PiperConfig } from '../../config/index.ts';
 import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
-import { createJournalApi, Journal, type JournalEventInput, OnCall, type TrafficSample } from '../../journal/index.ts';
+import { createJournalApi, Journal, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
 import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
 import type { TelemetryWindow } from '../../telemetry/index.ts';
 import type { ServedDataPlane } from './served-data-plane.ts';
@@ -21,6 +21,8 @@ export interface ControlPlaneOptions {
   clock: Clock;
   logger: Logger;
   dashboardUrl?: string;
+  /** What the journal does with an event that does not match the catalogue (`mismatchPolicy`). */
+  onMismatch: MismatchPolicy;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     path: config.storage.path,
     clock,
     logger: log,
+    onMismatch: o.onMismatch,
     ...(config.storage.maxSize !== undefined ? { maxSizeBytes: config.storage.maxSize } : {}),
   });
   const onCall = new OnCall({
@@ -54,17 +57,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   // Data plane events are recorded off the traffic path (batched); split changes made by the
   // controller are appended durably by the controller itself.
   const source = o.served.eventSource;
-  const offEvents = o.served.onEvent((e) => {
-    const event: JournalEventInput = {
-      kind: e.kind,
-      source,
-      subject: e.subject,
-      data: { ...e.data },
-      actor: e.actor,
-      time: e.time,
-    };
-    journal.record(event);
-  });
+  // Each data plane event is a catalogue kind with the same data: `tsc` checks the two agree here.
+  const offEvents = o.served.onEvent((e) => journal.record({ ...e, source }));
   const thresholds = new Map(config.routes.map((r) => [r.name, r.slo.latency.threshold]));
   const offWindows = dataPlane.telemetry.onWindow((w) => {
     for (const sample of trafficSamples(w, thresholds)) onCall.observe(sample);

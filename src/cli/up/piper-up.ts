@@ -6,6 +6,7 @@ import { type ApiHandler, type Clock, type Logger, PiperError, type Random, send
 import { createDashboardHandler, type DashboardHandler } from '../../dashboard/index.ts';
 import { renderStatusPageHtml } from '../../journal/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
+import { mismatchPolicy } from '../event-checks.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
 import { AdminServer, createAdminHandler } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
@@ -104,7 +105,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
   let adminUrl: string;
   let dashboardUrl: string | null = null;
   try {
-    controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log });
+    controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, onMismatch: mismatchPolicy(o.env) });
     apiHandlers.push(...controlPlane.apiHandlers);
     publicAddresses = await served.listen();
     adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);

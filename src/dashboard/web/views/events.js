@@ -2,7 +2,7 @@
 // the rows still while reading without dropping what arrives meanwhile.
 
 import { h, replace, table } from '../element.js';
-import { kindBadge, summarize } from '../event-summary.js';
+import { kindBadge } from '../event-summary.js';
 import { clockTime } from '../format.js';
 import { store, subscribe } from '../store.js';
 
@@ -67,7 +67,7 @@ export function mountEvents(root) {
           { label: 'kind', cell: (e) => kindBadge(e.kind) },
           { label: 'source', cell: (e) => e.source },
           { label: 'subject', cell: (e) => e.subject },
-          { label: 'what', cell: (e) => summarize(e) },
+          { label: 'what', cell: (e) => e.summary },
           { label: 'by', cell: (e) => e.actor },
         ],
         shown,

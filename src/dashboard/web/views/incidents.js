@@ -4,7 +4,7 @@
 import { get, listOf, post, request, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { badge, facts, h, replace, table } from '../element.js';
-import { kindBadge, summarize } from '../event-summary.js';
+import { kindBadge } from '../event-summary.js';
 import { clockTime, dateTime, duration, percent, rate } from '../format.js';
 import { store, subscribe } from '../store.js';
 import { renderPostmortem } from './postmortem-view.js';
@@ -156,7 +156,7 @@ export function mountIncident(root, id, showPostmortem) {
             { label: 'time', cell: (e) => clockTime(e.time), class: 'nowrap' },
             { label: 'kind', cell: (e) => kindBadge(e.kind) },
             { label: 'subject', cell: (e) => e.subject },
-            { label: 'what', cell: (e) => summarize(e) },
+            { label: 'what', cell: (e) => e.summary },
             { label: 'by', cell: (e) => e.actor },
           ],
           timeline,

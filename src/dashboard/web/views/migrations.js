@@ -5,7 +5,7 @@
 import { get, listOf, post, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { facts, h, replace, table } from '../element.js';
-import { kindBadge, summarize } from '../event-summary.js';
+import { kindBadge } from '../event-summary.js';
 import { clockTime, dateTime, duration, millis, percent } from '../format.js';
 import { LineChart, SLO_COLOUR } from '../line-chart.js';
 import { isActive, migrationPlan, phaseBadge, phaseOf, stepIndexOf, stepLabel } from '../migration-facts.js';
@@ -257,7 +257,7 @@ export function mountMigration(root, id) {
         [
           { label: 'time', cell: (e) => clockTime(e.time), class: 'nowrap' },
           { label: 'kind', cell: (e) => kindBadge(e.kind) },
-          { label: 'what', cell: (e) => summarize(e) },
+          { label: 'what', cell: (e) => e.summary },
           { label: 'by', cell: (e) => e.actor },
         ],
         Array.isArray(m.events) ? [...m.events].reverse() : [],
