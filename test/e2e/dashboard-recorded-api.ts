@@ -12,6 +12,7 @@ import {
   type PostmortemDocument,
   renderMarkdown,
 } from '../../src/journal/index.ts';
+import type { GateResult } from '../../src/rollout/index.ts';
 
 type Json = Record<string, unknown>;
 type Split = Record<string, number>;
@@ -372,13 +373,31 @@ export function createRecordedApi(now: () => number): RecordedApi {
     append('split.changed', 'balancer', route, { from, to: split, reason }, actor);
   }
 
-  function gate(to: string, share: number, headroom: number): Json {
+  function gate(to: string, share: number, headroom: number): GateResult {
     const cap = to === 'inhouse' ? 310 : 1200;
     const basisRps = 300;
     const projectedRps = share * basisRps;
+    const passed = projectedRps <= cap / headroom;
+    const objective = { latencyMs: 200, percentile: 99, maxErrorRatio: 0.001 };
     return {
-      passed: projectedRps <= cap / headroom,
-      reason: projectedRps <= cap / headroom ? 'ok' : 'over_capacity',
+      passed,
+      reason: passed ? 'ok' : 'over_capacity',
+      refusals: passed
+        ? []
+        : [
+            {
+              check: 'capacity',
+              message: `over capacity: projected ${projectedRps}/s × headroom ${headroom} = ${projectedRps * headroom}/s > certified ${cap}/s`,
+              certificate: 2,
+              capacityRps: cap,
+              headroom,
+              share,
+              basis: 'peak',
+              basisRps,
+              projectedRps,
+              requiredRps: projectedRps * headroom,
+            },
+          ],
       pool: to,
       share,
       projectedRps,
@@ -391,6 +410,11 @@ export function createRecordedApi(now: () => number): RecordedApi {
       certifiedAt: t0,
       capacityEventId: 2,
       headroom,
+      allowedRps: cap / headroom,
+      requires: { objective, fingerprint: null, maxAgeMs: 86_400_000 },
+      certificate: { eventId: 2, counts: true, objective, fingerprint: null },
+      skipped: [],
+      mix: { certified: null, observed: null },
     };
   }
 
@@ -403,7 +427,7 @@ export function createRecordedApi(now: () => number): RecordedApi {
     const g = gate(to, 1, headroom);
     const override = typeof body.overrideCapacityGate === 'string' ? body.overrideCapacityGate : null;
     if (!g.passed && !override) {
-      append('migration.gate_refused', 'rollout', route, g, String(body.actor ?? 'operator'));
+      append('migration.gate_refused', 'rollout', route, { ...g }, String(body.actor ?? 'operator'));
       return {
         status: 409,
         body: {
