@@ -28,6 +28,16 @@ test('the boundary check fails when rollout imports the balancer (even a type) o
   assert.match(r.stdout, /boundary-data-plane-type-only: src\/data-plane\/index\.ts → src\/telemetry\/index\.ts/);
 });
 
+test("the page may name other parts' types in JSDoc, through their index.ts, and never run their code; the dashboard server imports nothing", () => {
+  const r = checkFixture();
+  assert.notEqual(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /boundary-dashboard\/web-type-only: src\/dashboard\/web\/page\.js → src\/balancer\/index\.ts/);
+  assert.match(r.stdout, /through-index-only: src\/dashboard\/web\/page\.js → src\/telemetry\/window-stats\.ts/);
+  assert.match(r.stdout, /boundary-dashboard: src\/dashboard\/dashboard-server\.ts → src\/telemetry\/index\.ts/);
+  // The JSDoc import of telemetry's index.ts is the one the page may make.
+  assert.doesNotMatch(r.stdout, /src\/dashboard\/web\/page\.js → src\/telemetry\/index\.ts/);
+});
+
 test('the boundary check passes on the project itself', () => {
   const r = spawnSync(depcruise, ['src', '--config', '.dependency-cruiser.cjs'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -13,6 +13,11 @@ export interface BalancerApiTarget extends DataPlane {
   readonly telemetry: { recent(sinceMs?: number): readonly TelemetryWindow[] };
 }
 
+/** `GET /api/v1/windows`: the recent one-second windows, oldest first. */
+export interface WindowList {
+  windows: readonly TelemetryWindow[];
+}
+
 export interface BalancerApiOptions {
   balancer: BalancerApiTarget;
   clock: Clock;
@@ -46,7 +51,7 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
       if (path === '/api/v1/windows' && method === 'GET') {
         const since = Number(url.searchParams.get('since') ?? '0');
         if (!Number.isFinite(since)) throw badRequest('since must be epoch milliseconds');
-        sendJson(res, 200, { windows: balancer.telemetry.recent(since) });
+        sendJson(res, 200, { windows: balancer.telemetry.recent(since) } satisfies WindowList);
         return true;
       }
       if (path === '/api/v1/windows/stream' && method === 'GET') {

@@ -42,6 +42,12 @@ export interface DashboardHandler {
   close(): void;
 }
 
+/**
+ * `/auth/session` as the page reads it: `{ role: null }` when signed out (GET), else the session's
+ * role, the CSRF token to send on writes, when it expires and how long it may sit unused.
+ */
+export type SessionAnswer = { role: null } | { role: DashboardRole; csrfToken: string; expiresAt: number; idleMs: number };
+
 /** Name of the session cookie; its value is the session id and nothing else. */
 export const SESSION_COOKIE = 'piper_session';
 /** Header the page sends its per-session CSRF token in, on every request that is not GET/HEAD. */
@@ -109,7 +115,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const session = sessions.touch(cookieValue(req, SESSION_COOKIE));
     if (method === 'GET' || method === 'HEAD') {
       // 200 either way: the page asks this on every load, and a 401 would be logged as a console error.
-      replyJson(res, 200, session === undefined ? { role: null } : describe(session));
+      replyJson(res, 200, (session === undefined ? { role: null } : describe(session)) satisfies SessionAnswer);
       return;
     }
     if (method === 'DELETE') {
@@ -266,7 +272,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     streams.delete(sessionId);
   }
 
-  function describe(session: DashboardSession): Record<string, unknown> {
+  function describe(session: DashboardSession): SessionAnswer {
     return { role: session.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt, idleMs: sessions.idleMs };
   }
 

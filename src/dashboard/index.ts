@@ -5,6 +5,7 @@ export {
   type DashboardHandler,
   type DashboardHandlerOptions,
   SESSION_COOKIE,
+  type SessionAnswer,
 } from './dashboard-server.ts';
 export { isLoopbackAddress, isLoopbackHost, ListenerHosts } from './listener-hosts.ts';
 export { isCrossSite, isSameOrigin } from './request-origin.ts';

@@ -32,7 +32,14 @@ export { computeImpact, type ImpactCounts, type IncidentImpact } from './inciden
 export { type Incident, IncidentManager, type IncidentStatus } from './incident-manager.ts';
 export { buildIncidentReport, type IncidentDurations, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
 export { Journal, type JournalOpenOptions, type JournalStats, type MismatchPolicy } from './journal.ts';
-export { createJournalApi, type JournalApiOptions } from './journal-api.ts';
+export {
+  type CapacityList,
+  createJournalApi,
+  type EventList,
+  type IncidentList,
+  type JournalApiOptions,
+  type SloAnswer,
+} from './journal-api.ts';
 export { JournalHttpClient } from './journal-client.ts';
 export type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
 export { OnCall, type OnCallOptions } from './on-call.ts';

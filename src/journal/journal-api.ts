@@ -1,12 +1,45 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
+import type { FiringAlert } from './alert-book.ts';
+import type { AlertPolicy } from './alert-policy.ts';
 import { catalogueEntry, checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { parseEventFilter, validateEventFilter } from './event-filter.ts';
-import { withSummary } from './event-summary.ts';
+import { type SummarizedEvent, withSummary } from './event-summary.ts';
+import type { Incident } from './incident-manager.ts';
+import type { IncidentMeans } from './incident-report.ts';
 import type { Journal } from './journal.ts';
-import type { EventFilter } from './journal-event.ts';
+import type { EventFilter, JournalEvent } from './journal-event.ts';
 import type { OnCall } from './on-call.ts';
+import type { RouteSloStatus } from './slo-monitor.ts';
 import { SseWriter } from './sse-writer.ts';
+import type { StatusPage } from './status-page.ts';
+
+/** `GET /api/v1/events`: the events the filter matched, oldest first, and where to resume. */
+export interface EventList {
+  /** Each with its one-line summary. */
+  events: SummarizedEvent[];
+  /** The newest event's id (or the `afterId` asked for): the next `afterId`. Null when neither. */
+  lastId: number | null;
+}
+
+/** `GET /api/v1/incidents`: every incident, and the mean times across them. */
+export interface IncidentList {
+  incidents: Incident[];
+  means: IncidentMeans;
+}
+
+/** `GET /api/v1/capacity`: `capacity.result` events, newest first. */
+export interface CapacityList {
+  results: JournalEvent[];
+}
+
+/** `GET /api/v1/slo`: each route's SLO status, the alerts firing, the alert policy, the public status. */
+export interface SloAnswer {
+  routes: RouteSloStatus[];
+  firing: FiringAlert[];
+  policy: AlertPolicy;
+  status: StatusPage;
+}
 
 /** Options of {@link createJournalApi}. */
 export interface JournalApiOptions {
@@ -66,7 +99,7 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
         if (method === 'GET') {
           const filter = parseEventFilter(url.searchParams, o.clock.now());
           const events = o.journal.query(filter);
-          sendJson(res, 200, { events: events.map(withSummary), lastId: events.at(-1)?.id ?? filter.afterId ?? null });
+          sendJson(res, 200, { events: events.map(withSummary), lastId: events.at(-1)?.id ?? filter.afterId ?? null } satisfies EventList);
           return true;
         }
         if (method === 'POST') {
@@ -91,7 +124,7 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
       if (path === '/api/v1/incidents') {
         if (method !== 'GET') return notAllowed(res, 'GET');
         only(url, []);
-        sendJson(res, 200, { incidents: o.onCall.listIncidents(), means: o.onCall.means() });
+        sendJson(res, 200, { incidents: o.onCall.listIncidents(), means: o.onCall.means() } satisfies IncidentList);
         return true;
       }
       let m = matchPath('/api/v1/incidents/:id', path);
@@ -146,7 +179,7 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
           .filter((e) => pool === null || e.data.pool === pool || e.subject === pool)
           .reverse()
           .slice(0, Number(limitText));
-        sendJson(res, 200, { results });
+        sendJson(res, 200, { results } satisfies CapacityList);
         return true;
       }
       if (path === '/api/v1/slo') {
@@ -157,7 +190,7 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
           firing: o.onCall.firing(),
           policy: o.onCall.slo.policy,
           status: o.onCall.statusPage(),
-        });
+        } satisfies SloAnswer);
         return true;
       }
       return false;

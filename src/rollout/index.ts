@@ -31,7 +31,15 @@ export {
   type DecisionView,
   type FastPathCheck,
 } from './decision-log.ts';
-export { type JudgeDecision, type JudgeReason, type JudgeSettings, type SlowCounter, StepJudge, type Verdict } from './judge.ts';
+export {
+  type JudgeDecision,
+  type JudgeReason,
+  type JudgeSettings,
+  type SideFigures,
+  type SlowCounter,
+  StepJudge,
+  type Verdict,
+} from './judge.ts';
 export {
   MigrationController,
   type MigrationControllerOptions,
@@ -44,7 +52,7 @@ export { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 export { type MemberBackend, type PoolMembership, poolMembership } from './pool-membership.ts';
 export { ACTIVE_PHASES, type MigrationPhase, type MigrationPlan, type MigrationState, splitFor } from './migration-state.ts';
 export { Msprt, type MsprtOptions, type MsprtResult } from './msprt.ts';
-export { createRolloutApi, type RolloutApiOptions } from './rollout-api.ts';
+export { createRolloutApi, type GateRefusalAnswer, type MigrationList, type RolloutApiOptions } from './rollout-api.ts';
 export { RolloutClient, type StartMigrationBody } from './rollout-client.ts';
 export { histogramSlowCounter } from './slow-requests.ts';
 export { type SyntheticTraffic, syntheticWindow } from './synthetic-window.ts';

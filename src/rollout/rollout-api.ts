@@ -12,8 +12,20 @@ import {
   sendJson,
   statusOf,
 } from '../core/index.ts';
-import type { MigrationController } from './migration-controller.ts';
+import type { GateResult } from './capacity-gate.ts';
+import type { MigrationController, MigrationView } from './migration-controller.ts';
 import type { StartMigrationRequest } from './migration-plan.ts';
+
+/** `GET /api/v1/migrations`: every migration this controller knows, as listed. */
+export interface MigrationList {
+  migrations: MigrationView[];
+}
+
+/** The 409 of a start or a promote the capacity gate refused: the refusal, with the gate's figures. */
+export interface GateRefusalAnswer {
+  error: { code: 'PIPER_ROLLOUT_GATE_REFUSED'; message: string };
+  gate: GateResult;
+}
 
 export interface RolloutApiOptions {
   controller: MigrationController;
@@ -47,7 +59,7 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
     try {
       if (path === '/api/v1/migrations') {
         if (method === 'GET') {
-          sendJson(res, 200, { migrations: controller.list() });
+          sendJson(res, 200, { migrations: controller.list() } satisfies MigrationList);
           return true;
         }
         if (method === 'POST') {
@@ -57,7 +69,7 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
           } catch (err) {
             // The gate's numbers travel with the refusal so the CLI can show them.
             if (isPiperError(err, 'PIPER_ROLLOUT_GATE_REFUSED')) {
-              sendJson(res, 409, { error: { code: err.code, message: err.message }, gate: err.details.gate });
+              sendJson(res, 409, gateRefusal(err));
               return true;
             }
             throw err;
@@ -93,7 +105,7 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
             sendJson(res, 200, await controller.promote(id, body.all === true, body.actor ?? 'operator'));
           } catch (err) {
             if (isPiperError(err, 'PIPER_ROLLOUT_GATE_REFUSED')) {
-              sendJson(res, 409, { error: { code: err.code, message: err.message }, gate: err.details.gate });
+              sendJson(res, 409, gateRefusal(err));
               return true;
             }
             throw err;
@@ -109,6 +121,11 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
       return true;
     }
   };
+}
+
+/** The answer to a refused start or promote; `gateRefused` put the gate's result in the details. */
+function gateRefusal(err: PiperError): GateRefusalAnswer {
+  return { error: { code: 'PIPER_ROLLOUT_GATE_REFUSED', message: err.message }, gate: err.details.gate as GateResult };
 }
 
 function startRequest(body: z.output<typeof startBody>): StartMigrationRequest {

@@ -15,6 +15,7 @@ import {
   renderMarkdown,
   summarizeEvent,
 } from '../../src/journal/index.ts';
+import type { GateResult } from '../../src/rollout/index.ts';
 
 type Json = Record<string, unknown>;
 type Split = Record<string, number>;
@@ -413,18 +414,32 @@ export function createRecordedApi(now: () => number): RecordedApi {
     append({ kind: 'split.changed', source: 'balancer', subject: route, actor, data: { from, to: split, reason, deadMan: null } });
   }
 
-  function gate(to: string, share: number, headroom: number) {
+  function gate(to: string, share: number, headroom: number): GateResult {
     const cap = to === 'inhouse' ? 310 : 1200;
     const basisRps = 300;
     const projectedRps = share * basisRps;
     const passed = projectedRps <= cap / headroom;
     const load = share === 1 ? `peak ${basisRps}/s` : `${share * 100}% of peak ${basisRps}/s`;
+    const objective = { latencyMs: 200, percentile: 99, maxErrorRatio: 0.001 };
     return {
       passed,
       reason: passed ? 'ok' : 'over_capacity',
       refusals: passed
         ? []
-        : [{ check: 'capacity', message: `over capacity: certified ${cap}/s < ${headroom} × ${load} = ${projectedRps * headroom}/s` }],
+        : [
+            {
+              check: 'capacity',
+              message: `over capacity: certified ${cap}/s < ${headroom} × ${load} = ${projectedRps * headroom}/s`,
+              certificate: 2,
+              capacityRps: cap,
+              headroom,
+              share,
+              basis: 'peak',
+              basisRps,
+              projectedRps,
+              requiredRps: projectedRps * headroom,
+            },
+          ],
       pool: to,
       share,
       projectedRps,
@@ -438,6 +453,10 @@ export function createRecordedApi(now: () => number): RecordedApi {
       capacityEventId: 2,
       headroom,
       allowedRps: cap / headroom,
+      requires: { objective, fingerprint: null, maxAgeMs: 86_400_000 },
+      certificate: { eventId: 2, counts: true, objective, fingerprint: null },
+      skipped: [],
+      mix: { certified: null, observed: null },
     };
   }
 

@@ -22,6 +22,9 @@ import { mountMigration, mountMigrationList } from './views/migrations.js';
 import { mountOverview } from './views/overview.js';
 import { mountPool } from './views/pool.js';
 
+/** @typedef {import('./api.js').TelemetryWindow} TelemetryWindow */
+/** @typedef {import('./api.js').JournalEvent} JournalEvent */
+
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
 const status = /** @type {HTMLElement} */ (document.getElementById('status'));
@@ -29,7 +32,7 @@ const who = /** @type {HTMLElement} */ (document.getElementById('who'));
 
 /** @type {(() => void) | null} */
 let unmount = null;
-/** @type {LiveStream[]} */
+/** @type {(LiveStream<TelemetryWindow> | LiveStream<JournalEvent>)[]} */
 let streams = [];
 /** @type {ReturnType<typeof setInterval>[]} */
 let timers = [];
@@ -140,7 +143,7 @@ function start() {
   route();
 }
 
-/** @param {any} e */
+/** @param {JournalEvent} e */
 function onJournal(e) {
   addEvent(e);
   if (/^(split\.|backend\.|pool\.|deadman\.)/.test(e.kind)) attempt(refreshState);

@@ -53,7 +53,7 @@ export function replace(el, ...children) {
  * A table from rows; `columns` give the header text and how to render each cell.
  * @template T
  * @param {{ label: string, cell: (row: T) => unknown, class?: string }[]} columns
- * @param {T[]} rows
+ * @param {readonly T[]} rows
  * @param {{ empty?: string, caption?: string, rowClass?: (row: T) => string | undefined }} [options]
  */
 export function table(columns, rows, options = {}) {

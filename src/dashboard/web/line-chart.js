@@ -16,7 +16,8 @@ const AXIS_TEXT = '#95a3b5';
  */
 export function colourOf(name, names) {
   const i = names.indexOf(name);
-  return PALETTE[Math.max(0, i) % PALETTE.length] ?? PALETTE[0];
+  // An index modulo the palette's length: always one of its colours.
+  return /** @type {string} */ (PALETTE[Math.max(0, i) % PALETTE.length]);
 }
 
 /**

@@ -6,11 +6,12 @@
  * @typedef {'connecting' | 'live' | 'retrying'} StreamStatus
  */
 
+/** @template T what each message carries, as the server's type for it */
 export class LiveStream {
   /**
    * @param {string} url
    * @param {string} eventName
-   * @param {(data: any) => void} onData
+   * @param {(data: T) => void} onData
    * @param {(status: StreamStatus) => void} onStatus
    */
   constructor(url, eventName, onData, onStatus) {
@@ -38,7 +39,7 @@ export class LiveStream {
     });
     source.addEventListener(this.eventName, (e) => {
       try {
-        this.onData(JSON.parse(/** @type {MessageEvent} */ (e).data));
+        this.onData(/** @type {T} */ (JSON.parse(/** @type {MessageEvent<string>} */ (e).data)));
       } catch {
         // A malformed message is skipped; the next one carries the current state anyway.
       }

@@ -3,37 +3,40 @@
 
 import { badge } from './element.js';
 
+/** @typedef {import('./api.js').MigrationView} MigrationView */
+/** @typedef {import('./api.js').MigrationPlan} MigrationPlan */
+
 const FINAL = ['completed', 'rolled_back', 'aborted'];
 
-/** @param {any} m a MigrationView */
+/** @param {MigrationView} m */
 export function phaseOf(m) {
-  return String(m.phase);
+  return m.phase;
 }
 
-/** @param {any} m a MigrationView */
+/** @param {MigrationView} m */
 export function isActive(m) {
   return !FINAL.includes(phaseOf(m));
 }
 
 /**
- * @param {any} m a MigrationView
- * @returns {{ route: string, from: string, to: string, steps: number[], stepDurationMs: number, headroom: number }}
+ * @param {MigrationView} m
+ * @returns {MigrationPlan}
  */
 export function migrationPlan(m) {
   return m.plan;
 }
 
-/** Index into the plan's steps, -1 before any traffic moved. @param {any} m a MigrationView */
+/** Index into the plan's steps, -1 before any traffic moved. @param {MigrationView} m */
 export function stepIndexOf(m) {
-  return Number(m.stepIndex);
+  return m.stepIndex;
 }
 
-/** @param {any} m a MigrationView */
+/** @param {MigrationView} m */
 export function stepLabel(m) {
   return `${stepIndexOf(m) + 1}/${migrationPlan(m).steps.length} · ${m.targetPercent}% on target`;
 }
 
-/** @param {any} m a MigrationView */
+/** @param {MigrationView} m */
 export function phaseBadge(m) {
   const phase = phaseOf(m);
   const tone =

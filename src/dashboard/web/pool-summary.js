@@ -6,9 +6,12 @@ import { millis, percent, rate } from './format.js';
 import { colourOf, SLO_COLOUR } from './line-chart.js';
 import { capacityOf, isInternal, recentRate, routeObjective, store } from './store.js';
 
+/** @typedef {import('./api.js').PoolState} PoolState */
+/** @typedef {import('./api.js').RouteState} RouteState */
+
 /** Sorted pool names of the current snapshot (stable colours). */
 export function poolNames() {
-  return (store.state?.pools ?? []).map((/** @type {any} */ p) => p.name).sort();
+  return (store.state?.pools ?? []).map((p) => p.name).sort();
 }
 
 /** @param {string} pool */
@@ -18,10 +21,10 @@ export function poolColour(pool) {
 
 /**
  * ok / warn / bad for a pool from its backends and its last windows.
- * @param {any} pool a PoolState
+ * @param {PoolState} pool
  */
 export function poolTone(pool) {
-  const total = pool.backends?.length ?? 0;
+  const total = pool.backends.length;
   if (total > 0 && pool.healthyBackends === 0) return 'bad';
   const last = store.windows.at(-1)?.pools?.[pool.name];
   const errors = last && last.requests > 0 ? last.failed / last.requests : 0;
@@ -38,26 +41,26 @@ export function healthBadge(health) {
 
 /**
  * The route's split as one horizontal bar, a segment per pool sized by its share.
- * @param {any} route a RouteState
+ * @param {RouteState} route
  */
 export function splitBar(route) {
-  const entries = Object.entries(route.split ?? {}).map(([pool, w]) => [pool, Number(w)]);
-  const total = entries.reduce((sum, [, w]) => sum + Number(w), 0);
-  const label = entries.map(([pool, w]) => `${pool} ${total > 0 ? Math.round((Number(w) / total) * 1000) / 10 : 0}%`).join(', ');
+  const entries = Object.entries(route.split);
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  const label = entries.map(([pool, w]) => `${pool} ${total > 0 ? Math.round((w / total) * 1000) / 10 : 0}%`).join(', ');
   return h(
     'div',
     { class: 'split-bar', role: 'img', 'aria-label': `split of ${route.name}: ${label}`, dataset: { route: route.name, split: label } },
     entries
-      .filter(([, w]) => Number(w) > 0)
+      .filter(([, w]) => w > 0)
       .map(([pool, w]) => {
-        const share = total > 0 ? Number(w) / total : 0;
+        const share = total > 0 ? w / total : 0;
         return h(
           'span',
           {
             class: 'split-segment',
             title: `${pool}: ${percent(share)}`,
-            dataset: { pool: String(pool), share: String(Math.round(share * 1000) / 10) },
-            style: { 'flex-grow': String(share), background: poolColour(String(pool)) },
+            dataset: { pool, share: String(Math.round(share * 1000) / 10) },
+            style: { 'flex-grow': String(share), background: poolColour(pool) },
           },
           share >= 0.08 ? `${pool} ${Math.round(share * 100)}%` : '',
         );
@@ -73,10 +76,10 @@ export function splitBar(route) {
 export function headroomGauge(pool) {
   const result = capacityOf(pool);
   const current = recentRate(pool);
-  if (!result || typeof result.capacityRps !== 'number' || result.capacityRps <= 0) {
+  if (!result || result.capacityRps <= 0) {
     return h('div', { class: 'gauge none' }, h('span', { class: 'gauge-text', text: 'no capacity result: pool never load-tested' }));
   }
-  const factor = typeof result.require?.factor === 'number' ? result.require.factor : 2;
+  const factor = result.require?.factor ?? 2;
   const used = (current ?? 0) / result.capacityRps;
   const safe = 1 / factor;
   const tone = used >= 1 ? 'bad' : used >= safe ? 'warn' : 'ok';
@@ -118,7 +121,7 @@ export function sloLines(pools, kind, options = {}) {
   const byValue = new Map();
   for (const route of store.state?.routes ?? []) {
     if (isInternal(route.name) && !options.internal) continue;
-    const serves = [...Object.keys(route.split ?? {}), ...(route.failover ?? [])].some((p) => pools.includes(p));
+    const serves = [...Object.keys(route.split), ...route.failover].some((p) => pools.includes(p));
     const objective = routeObjective(route.name);
     if (!serves || objective === null) continue;
     const value = kind === 'latency' ? objective.latencyThresholdMs : 1 - objective.availability;

@@ -1,7 +1,26 @@
 // What the page knows, fed by the streams and polls in app.js; views subscribe by topic and
 // re-render from it, so a view opened later starts with the last five minutes already drawn.
 
-import { get, listOf } from './api.js';
+import { getCapacity, getEvents, getSlo, getState, getWindows } from './api.js';
+
+/** @typedef {import('./api.js').DataPlaneSnapshot} DataPlaneSnapshot */
+/** @typedef {import('./api.js').TelemetryWindow} TelemetryWindow */
+/** @typedef {import('./api.js').JournalEvent} JournalEvent */
+/** @typedef {import('./api.js').CapacityData} CapacityData */
+/** @typedef {import('./api.js').SloAnswer} SloAnswer */
+/** @typedef {import('./api.js').RouteSloStatus} RouteSloStatus */
+/** @typedef {import('./api.js').RouteObjective} RouteObjective */
+
+/**
+ * The data of a `capacity.result` event: what `piper capacity` writes, though a result written by
+ * hand or by an older version may hold only `pool` and `capacityRps`.
+ * @typedef {Partial<CapacityData> & Pick<CapacityData, 'pool' | 'capacityRps'>} CapacityResultData
+ */
+/**
+ * A capacity result with its event's id, the time the journal recorded it and its subject (the
+ * pool, or the target URL when no pool was named).
+ * @typedef {CapacityResultData & { id: number, recordedAt: number, subject: string }} CapacityRecord
+ */
 
 const MAX_WINDOWS = 300;
 const MAX_EVENTS = 2000;
@@ -11,15 +30,15 @@ const MAX_EVENTS = 2000;
  */
 
 export const store = {
-  /** @type {any} the DataPlaneSnapshot */
+  /** @type {DataPlaneSnapshot | null} */
   state: null,
-  /** @type {any[]} TelemetryWindows, oldest first */
+  /** @type {TelemetryWindow[]} oldest first */
   windows: [],
-  /** @type {any[]} journal events, oldest first */
+  /** @type {JournalEvent[]} oldest first */
   events: [],
-  /** @type {any[]} capacity results, newest first */
+  /** @type {CapacityRecord[]} newest first */
   capacity: [],
-  /** @type {any} */
+  /** @type {SloAnswer | null} */
   slo: null,
   /** @type {Record<string, string>} stream name → status */
   streams: {},
@@ -50,11 +69,10 @@ export function notify(topic) {
 }
 
 /**
- * @param {any} w
+ * @param {TelemetryWindow} w
  * @param {boolean} [announce] false while backfilling many (one notification at the end)
  */
 export function addWindow(w, announce = true) {
-  if (!w || typeof w.start !== 'number') return;
   const list = store.windows;
   const last = list.at(-1);
   if (!last || w.start > last.start) {
@@ -62,9 +80,8 @@ export function addWindow(w, announce = true) {
   } else {
     // A backfill can land after live windows, and a reconnect may replay some: keep the list
     // ordered by start and unique.
-    let i = list.length - 1;
-    while (i >= 0 && list[i].start > w.start) i--;
-    if (i >= 0 && list[i].start === w.start) list[i] = w;
+    const i = list.findLastIndex((x) => x.start <= w.start);
+    if (list[i]?.start === w.start) list[i] = w;
     else list.splice(i + 1, 0, w);
   }
   if (list.length > MAX_WINDOWS) list.splice(0, list.length - MAX_WINDOWS);
@@ -72,20 +89,18 @@ export function addWindow(w, announce = true) {
 }
 
 /**
- * @param {any} e
+ * @param {JournalEvent} e
  * @param {boolean} [announce] false while backfilling many
  */
 export function addEvent(e, announce = true) {
-  if (!e || typeof e.kind !== 'string') return;
   const list = store.events;
   const last = list.at(-1);
-  if (!last || typeof e.id !== 'number' || e.id > last.id) {
+  if (!last || e.id > last.id) {
     list.push(e);
   } else {
     // The backfill may land after live events: insert in id order, once.
-    let i = list.length - 1;
-    while (i >= 0 && list[i].id > e.id) i--;
-    if (i >= 0 && list[i].id === e.id) return;
+    const i = list.findLastIndex((x) => x.id <= e.id);
+    if (list[i]?.id === e.id) return;
     list.splice(i + 1, 0, e);
   }
   if (list.length > MAX_EVENTS) list.splice(0, list.length - MAX_EVENTS);
@@ -93,24 +108,24 @@ export function addEvent(e, announce = true) {
 }
 
 export async function refreshState() {
-  store.state = await get('/api/v1/state');
+  store.state = await getState();
   notify('state');
 }
 
 export async function refreshCapacity() {
-  store.capacity = listOf(await get('/api/v1/capacity'), 'results').map(capacityResult);
+  store.capacity = (await getCapacity()).results.map(capacityRecord);
   notify('capacity');
 }
 
 export async function refreshSlo() {
-  store.slo = await get('/api/v1/slo');
+  store.slo = await getSlo();
   notify('slo');
 }
 
 /** @param {boolean} [afterLast] only what came after the newest window held (after a reconnect) */
 export async function loadRecentWindows(afterLast = false) {
   const since = afterLast ? (store.windows.at(-1)?.start ?? 0) : 0;
-  for (const w of listOf(await get(`/api/v1/windows?since=${since}`), 'windows')) addWindow(w, false);
+  for (const w of (await getWindows(since)).windows) addWindow(w, false);
   notify('windows');
 }
 
@@ -118,34 +133,35 @@ export async function loadRecentWindows(afterLast = false) {
 export async function loadRecentEvents(afterLast = false) {
   const after = store.events.at(-1)?.id;
   const query = afterLast && typeof after === 'number' ? `afterId=${after}` : `since=${Date.now() - 15 * 60_000}&limit=${MAX_EVENTS}`;
-  for (const e of listOf(await get(`/api/v1/events?${query}`), 'events')) addEvent(e, false);
+  for (const e of (await getEvents(query)).events) addEvent(e, false);
   notify('events');
 }
 
 /**
- * A capacity result whether the API returns journal events or their data.
- * @param {any} item
+ * A `capacity.result` event of /api/v1/capacity as a capacity record: the journal keeps its data
+ * as the writer sent it.
+ * @param {import('./api.js').CapacityList['results'][number]} e
+ * @returns {CapacityRecord}
  */
-export function capacityResult(item) {
-  const data = item && typeof item === 'object' && item.data && typeof item.data === 'object' ? item.data : item;
-  return { ...data, id: item?.id, recordedAt: item?.time ?? data?.certifiedAt, subject: item?.subject ?? data?.pool ?? data?.target };
+function capacityRecord(e) {
+  return { .../** @type {CapacityResultData} */ (e.data), id: e.id, recordedAt: e.time, subject: e.subject };
 }
 
 /**
- * Newest capacity result for a pool.
+ * Newest capacity result for a pool: the result's `pool`, or its subject when it named none (as
+ * the migration gate reads it).
  * @param {string} pool
  */
 export function capacityOf(pool) {
-  return store.capacity.find((c) => c.pool === pool || c.subject === pool) ?? null;
+  return store.capacity.find((c) => (c.pool ?? c.subject) === pool) ?? null;
 }
 
 /**
- * Per-route SLO status as /api/v1/slo gives it (`RouteSloStatus`: objective, burn per rule,
- * `internal`, `historyMs`).
- * @returns {any[]}
+ * Per-route SLO status as /api/v1/slo gives it (objective, burn per rule, `internal`, `historyMs`).
+ * @returns {RouteSloStatus[]}
  */
 export function sloRoutes() {
-  return Array.isArray(store.slo?.routes) ? store.slo.routes : [];
+  return store.slo?.routes ?? [];
 }
 
 /**
@@ -157,9 +173,9 @@ export function isInternal(route) {
 }
 
 /**
- * A route's objective (`availability`, `latencyThresholdMs`, `latencyTarget`), or null before /api/v1/slo answered.
+ * A route's objective, or null before /api/v1/slo answered.
  * @param {string} route
- * @returns {{ availability: number, latencyThresholdMs: number, latencyTarget: number } | null}
+ * @returns {RouteObjective | null}
  */
 export function routeObjective(route) {
   return sloRoutes().find((r) => r.route === route)?.objective ?? null;

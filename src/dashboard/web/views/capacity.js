@@ -30,18 +30,15 @@ export function mountCapacity(root) {
       list,
       store.capacity.map((r) => {
         const trials = [...(r.trials ?? [])].sort((a, b) => a.rateRps - b.rateRps);
-        const x = (/** @type {any} */ t) => t.rateRps;
         const p99 = new LineChart({ title: 'p99 by offered rate', format: millis, xFormat: rate, points: true });
         const errors = new LineChart({ title: 'Error ratio by offered rate', format: percent, xFormat: rate, points: true });
         p99.update(
-          [{ label: 'p99', colour: '#58a6ff', points: trials.map((t) => ({ x: x(t), y: t.p99Ms })) }],
-          typeof r.slo?.p99Ms === 'number' ? [{ value: r.slo.p99Ms, label: `SLO p99 < ${millis(r.slo.p99Ms)}`, colour: '#f85149' }] : [],
+          [{ label: 'p99', colour: '#58a6ff', points: trials.map((t) => ({ x: t.rateRps, y: t.p99Ms })) }],
+          r.slo ? [{ value: r.slo.p99Ms, label: `SLO p99 < ${millis(r.slo.p99Ms)}`, colour: '#f85149' }] : [],
         );
         errors.update(
-          [{ label: 'errors', colour: '#e3b341', points: trials.map((t) => ({ x: x(t), y: t.errorRatio })) }],
-          typeof r.slo?.maxErrorRatio === 'number'
-            ? [{ value: r.slo.maxErrorRatio, label: `SLO errors < ${percent(r.slo.maxErrorRatio)}`, colour: '#f85149' }]
-            : [],
+          [{ label: 'errors', colour: '#e3b341', points: trials.map((t) => ({ x: t.rateRps, y: t.errorRatio })) }],
+          r.slo ? [{ value: r.slo.maxErrorRatio, label: `SLO errors < ${percent(r.slo.maxErrorRatio)}`, colour: '#f85149' }] : [],
         );
         charts.push(p99, errors);
         const req = r.require;
@@ -51,7 +48,7 @@ export function mountCapacity(root) {
           h(
             'h2',
             {},
-            `${r.pool ?? r.subject ?? r.target} `,
+            `${r.pool ?? r.subject} `,
             h('span', { class: 'big', text: rate(r.capacityRps) }),
             ' ',
             req
@@ -93,7 +90,7 @@ export function mountCapacity(root) {
                       h('td', { text: rate(t.achievedRps) }),
                       h('td', { text: millis(t.p99Ms) }),
                       h('td', { text: percent(t.errorRatio) }),
-                      h('td', {}, badge(String(t.verdict), t.verdict === 'pass' ? 'ok' : 'bad')),
+                      h('td', {}, badge(t.verdict, t.verdict === 'pass' ? 'ok' : 'bad')),
                     ),
                   ),
                 ),

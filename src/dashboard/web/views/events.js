@@ -51,8 +51,8 @@ export function mountEvents(root) {
     const k = kind.value.trim();
     const prefix = k.endsWith('*') ? k.slice(0, -1) : null;
     const shown = [];
-    for (let i = store.events.length - 1; i >= 0 && shown.length < SHOWN; i--) {
-      const e = store.events[i];
+    for (const e of store.events.toReversed()) {
+      if (shown.length === SHOWN) break;
       if (k && (prefix !== null ? !e.kind.startsWith(prefix) : !e.kind.includes(k))) continue;
       if (source.value && e.source !== source.value) continue;
       if (subject.value.trim() && !String(e.subject).includes(subject.value.trim())) continue;

@@ -1,7 +1,7 @@
 // Incidents: the list; one incident with its times, computed impact and timeline; its postmortem
 // drawn from the server's structured document, with a download of the same postmortem as Markdown.
 
-import { get, listOf, post, request, session } from '../api.js';
+import { getIncident, getIncidents, getPostmortem, getPostmortemMarkdown, post, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { badge, facts, h, replace, table } from '../element.js';
 import { kindBadge } from '../event-summary.js';
@@ -24,7 +24,7 @@ export function mountIncidentList(root) {
   replace(root, h('h1', { text: 'Incidents' }), list);
   async function render() {
     try {
-      const items = listOf(await get('/api/v1/incidents'), 'incidents').map((x) => x.incident ?? x);
+      const items = (await getIncidents()).incidents;
       replace(
         list,
         table(
@@ -78,7 +78,7 @@ export function mountIncident(root, id, showPostmortem) {
     /** @type {any} */
     let report;
     try {
-      report = await get(`/api/v1/incidents/${encodeURIComponent(id)}`);
+      report = await getIncident(id);
     } catch (err) {
       replace(head, h('h1', { text: `Incident ${id}` }), h('p', { class: 'error', text: /** @type {Error} */ (err).message }));
       return;
@@ -116,7 +116,7 @@ export function mountIncident(root, id, showPostmortem) {
     const d = report.durations ?? {};
     const impact = report.impact ?? inc.impact;
     // Appended order is not always time order (backdated facts): the timeline reads by time.
-    const timeline = [...listOf(report.timeline ?? inc.timeline ?? [], 'events')].sort((a, b) => a.time - b.time || a.id - b.id);
+    const timeline = [...(report.timeline ?? inc.timeline ?? [])].sort((a, b) => a.time - b.time || a.id - b.id);
     replace(
       body,
       h(
@@ -168,17 +168,12 @@ export function mountIncident(root, id, showPostmortem) {
 
   async function loadPostmortem() {
     replace(body, h('p', { class: 'muted', text: 'Generating postmortem…' }));
-    const base = `/api/v1/incidents/${encodeURIComponent(id)}/postmortem`;
     // Times in the viewer's zone, as elsewhere on the dashboard.
     const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const query = tz ? `&tz=${encodeURIComponent(tz)}` : '';
     let doc;
     let markdown;
     try {
-      [doc, markdown] = await Promise.all([
-        get(`${base}?format=json${query}`),
-        request('GET', `${base}?format=md${query}`, undefined, { accept: 'text/markdown' }),
-      ]);
+      [doc, markdown] = await Promise.all([getPostmortem(id, tz), getPostmortemMarkdown(id, tz)]);
     } catch (err) {
       replace(body, h('p', { class: 'error', text: `Could not generate the postmortem: ${/** @type {Error} */ (err).message}` }));
       return;

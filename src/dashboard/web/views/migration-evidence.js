@@ -6,6 +6,15 @@
 import { badge, facts, h, table } from '../element.js';
 import { clockTime, dateTime, millis, percent, rate } from '../format.js';
 
+/** @typedef {import('../api.js').GateResult} GateResult */
+/** @typedef {import('../api.js').GateEvaluation} GateEvaluation */
+/** @typedef {import('../api.js').DecisionView} DecisionView */
+/** @typedef {import('../api.js').JudgeDecision} JudgeDecision */
+/** @typedef {import('../api.js').SideFigures} SideFigures */
+/** @typedef {import('../api.js').FastPathCheck} FastPathCheck */
+/** @typedef {import('../api.js').GateOccasion} GateOccasion */
+/** @typedef {import('../api.js').DecisionRecorded} DecisionRecorded */
+
 /**
  * How a step shows: passed, current, to come; once the migration ended, the steps it reached are
  * shown as reached (neither green nor current: an aborted move did not succeed).
@@ -23,7 +32,7 @@ export function verdictBadge(verdict) {
   return badge(verdict, { pass: 'ok', advance: 'ok', hold: 'warn', rollback: 'bad' }[verdict] ?? 'muted');
 }
 
-/** @param {any} g */
+/** @param {GateResult | null} g */
 export function gateFacts(g) {
   if (!g) return h('p', { class: 'empty', text: 'No gate evaluation recorded for this migration.' });
   return [
@@ -56,16 +65,14 @@ export function gateFacts(g) {
             : undefined,
     ),
     // Every check that failed, with its numbers, as the gate wrote it.
-    g.refusals?.length ? h('ul', { class: 'refusals' }, ...g.refusals.map((/** @type {any} */ r) => h('li', { text: r.message }))) : null,
+    g.refusals.length ? h('ul', { class: 'refusals' }, ...g.refusals.map((r) => h('li', { text: r.message }))) : null,
     g.mix ? h('p', { class: 'muted', text: mixText(g.mix) }) : null,
   ];
 }
 
-/** The request mix the certificate measured beside the route's observed traffic (shown, not judged). @param {any} mix */
+/** The request mix the certificate measured beside the route's observed traffic (shown, not judged). @param {GateResult['mix']} mix */
 function mixText(mix) {
-  const certified = mix.certified
-    ? mix.certified.map((/** @type {any} */ r) => `${r.method} ${r.path} ${percent(r.share)}`).join(', ')
-    : 'not recorded';
+  const certified = mix.certified ? mix.certified.map((r) => `${r.method} ${r.path} ${percent(r.share)}`).join(', ') : 'not recorded';
   const o = mix.observed;
   const observed = o
     ? `${o.requests} requests${o.bytesInPerRequest === null ? '' : `, ${o.bytesInPerRequest} B in / ${o.bytesOutPerRequest} B out per request`}`
@@ -75,73 +82,67 @@ function mixText(mix) {
 
 /**
  * The judge's window: both sides, the sequential tests, the thresholds.
- * @param {any} d a JudgeDecision
+ * @param {JudgeDecision | null} d
  */
 export function judgeFacts(d) {
   if (!d) return h('p', { class: 'empty', text: 'The judge has not looked at a window of this migration.' });
-  const row = (/** @type {string} */ name, /** @type {any} */ s) =>
-    s
-      ? h(
-          'tr',
-          {},
-          h('th', { scope: 'row', text: name }),
-          h('td', { text: String(s.requests ?? '—') }),
-          h('td', { text: String(s.failed ?? '—') }),
-          h('td', { text: percent(s.errorRatio) }),
-          h('td', { text: millis(s.p99Ms) }),
-          h('td', { text: String(s.slow ?? '—') }),
-        )
-      : null;
+  const row = (/** @type {string} */ name, /** @type {SideFigures} */ s) =>
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row', text: name }),
+      h('td', { text: String(s.requests) }),
+      h('td', { text: String(s.failed) }),
+      h('td', { text: percent(s.errorRatio) }),
+      h('td', { text: millis(s.p99Ms) }),
+      h('td', { text: String(s.slow) }),
+    );
   // The sequential tests side by side: what each compares, how far apart, and whether it rejected.
-  const tests = [
+  const tests = /** @type {const} */ ([
     ['errors', d.errors],
     ['latency (slow share)', d.latency],
-  ].filter(([, r]) => r && typeof r === 'object');
+  ]);
   const known = ['targetSamples', 'targetFailures', 'sourceSamples', 'sourceFailures', 'difference', 'pValue', 'alpha', 'rejected'];
-  const msprt = tests.length
-    ? h(
-        'div',
-        { class: 'table-wrap msprt' },
+  const msprt = h(
+    'div',
+    { class: 'table-wrap msprt' },
+    h(
+      'table',
+      {},
+      h('caption', { text: 'Sequential tests (mSPRT), valid at every look' }),
+      h(
+        'thead',
+        {},
         h(
-          'table',
+          'tr',
           {},
-          h('caption', { text: 'Sequential tests (mSPRT), valid at every look' }),
+          ['test', 'target fail/n', 'source fail/n', 'difference', 'p value', 'alpha', ''].map((t) => h('th', { scope: 'col', text: t })),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        tests.map(([name, r]) =>
           h(
-            'thead',
+            'tr',
             {},
-            h(
-              'tr',
-              {},
-              ['test', 'target fail/n', 'source fail/n', 'difference', 'p value', 'alpha', ''].map((t) =>
-                h('th', { scope: 'col', text: t }),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            tests.map(([name, r]) =>
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'row', text: String(name) }),
-                h('td', { text: `${r.targetFailures ?? '—'}/${r.targetSamples ?? '—'}` }),
-                h('td', { text: `${r.sourceFailures ?? '—'}/${r.sourceSamples ?? '—'}` }),
-                h('td', { text: typeof r.difference === 'number' ? percent(r.difference) : '—' }),
-                h('td', { text: typeof r.pValue === 'number' ? r.pValue.toPrecision(3) : '—' }),
-                h('td', { text: typeof r.alpha === 'number' ? r.alpha.toPrecision(3) : '—' }),
-                h('td', {}, r.rejected ? badge('rejected', 'bad') : badge('holds', 'ok')),
-              ),
-            ),
+            h('th', { scope: 'row', text: name }),
+            h('td', { text: `${r.targetFailures}/${r.targetSamples}` }),
+            h('td', { text: `${r.sourceFailures}/${r.sourceSamples}` }),
+            h('td', { text: percent(r.difference) }),
+            h('td', { text: r.pValue.toPrecision(3) }),
+            h('td', { text: r.alpha.toPrecision(3) }),
+            h('td', {}, r.rejected ? badge('rejected', 'bad') : badge('holds', 'ok')),
           ),
         ),
-        // Any other figure the judge reports is still shown, not silently dropped.
-        tests.map(([name, r]) => {
-          const extra = Object.fromEntries(Object.entries(r).filter(([k]) => !known.includes(k)));
-          return Object.keys(extra).length ? h('details', {}, h('summary', { text: `more on ${name}` }), facts(extra)) : null;
-        }),
-      )
-    : null;
+      ),
+    ),
+    // Any other figure the judge reports is still shown, not silently dropped.
+    tests.map(([name, r]) => {
+      const extra = Object.fromEntries(Object.entries(r).filter(([k]) => !known.includes(k)));
+      return Object.keys(extra).length ? h('details', {}, h('summary', { text: `more on ${name}` }), facts(extra)) : null;
+    }),
+  );
   return [
     h(
       'p',
@@ -169,13 +170,13 @@ export function judgeFacts(d) {
       ),
     ),
     msprt,
-    d.thresholds ? h('details', {}, h('summary', { text: 'Thresholds' }), facts(d.thresholds)) : null,
+    h('details', {}, h('summary', { text: 'Thresholds' }), facts(d.thresholds)),
   ];
 }
 
 /**
  * The fast path's look at the window still open: the counts it rolled back on.
- * @param {any} f a FastPathCheck
+ * @param {FastPathCheck} f
  */
 export function fastPathFacts(f) {
   const c = f.counts;
@@ -192,13 +193,13 @@ export function fastPathFacts(f) {
 
 /**
  * Every gate evaluation the journal holds, newest first.
- * @param {any[]} gates GateEvaluations, oldest first
+ * @param {GateEvaluation[]} gates oldest first
  */
 export function gateHistory(gates) {
   return table(
     [
       { label: 'time', cell: (e) => clockTime(e.time), class: 'nowrap' },
-      { label: 'when', cell: (e) => GATE_OCCASIONS[e.occasion] ?? e.occasion },
+      { label: 'when', cell: (e) => GATE_OCCASIONS[e.occasion] },
       { label: 'share', cell: (e) => percent(e.gate.share), class: 'num' },
       { label: 'projected', cell: (e) => rate(e.gate.projectedRps), class: 'num' },
       { label: 'allowed', cell: (e) => rate(e.gate.allowedRps), class: 'num' },
@@ -211,7 +212,7 @@ export function gateHistory(gates) {
 
 /**
  * The decisions the journal kept (and, while it runs, those only in the controller's memory), newest first.
- * @param {any[]} decisions DecisionViews, oldest first
+ * @param {DecisionView[]} decisions oldest first
  */
 export function decisionTable(decisions) {
   return table(
@@ -230,44 +231,45 @@ export function decisionTable(decisions) {
       { label: 'reasons', cell: (d) => (d.judge ? d.judge.reasons : (d.fastPath?.rules ?? [])).map(words).join(', ') || '—' },
       { label: 'target failed / requests', cell: (d) => sideText(d.judge?.target ?? openCounts(d.fastPath)) },
       { label: 'source failed / requests', cell: (d) => sideText(d.judge?.source ?? null) },
-      { label: 'kept because', cell: (d) => (d.journaled ? (RECORDED[d.recorded] ?? 'every window') : 'live (not journaled)') },
+      // A journal written before decisions were bounded kept every window, and says no reason.
+      { label: 'kept because', cell: (d) => (d.journaled ? (d.recorded ? RECORDED[d.recorded] : 'every window') : 'live (not journaled)') },
     ],
     [...decisions].reverse(),
     { empty: 'No decision recorded for this migration.' },
   );
 }
 
-/** Why the gate was evaluated. */
-const GATE_OCCASIONS = /** @type {Record<string, string>} */ ({
+/** Why the gate was evaluated. @type {Record<GateOccasion, string>} */
+const GATE_OCCASIONS = {
   start: 'start',
   override: 'overridden',
   refusal: 'refused',
   step: 'step',
   recheck: 're-check',
-});
+};
 
-/** Why a decision is in the journal (docs/rollout.md, "Evidence"). */
-const RECORDED = /** @type {Record<string, string>} */ ({
+/** Why a decision is in the journal (docs/rollout.md, "Evidence"). @type {Record<DecisionRecorded, string>} */
+const RECORDED = {
   acted: 'it acted',
   verdict_changed: 'verdict changed',
   gate_changed: 'gate changed',
   step_end: 'step ended on it',
   before_rollback: 'minute before the rollback',
-});
+};
 
 /** @param {string} word a rule name such as `error_ratio` */
 function words(word) {
   return word.replace(/_/g, ' ');
 }
 
-/** @param {any} side SideFigures, or the fast path's open counts */
+/** @param {{ requests: number, failed: number, p99Ms?: number } | null} side a judged side, or the fast path's open counts */
 function sideText(side) {
   if (!side) return '—';
-  const p99 = typeof side.p99Ms === 'number' && side.requests > 0 ? ` · p99 ${millis(side.p99Ms)}` : '';
+  const p99 = side.p99Ms !== undefined && side.requests > 0 ? ` · p99 ${millis(side.p99Ms)}` : '';
   return `${side.failed} / ${side.requests} (${percent(side.requests > 0 ? side.failed / side.requests : null)})${p99}`;
 }
 
-/** @param {any} f a FastPathCheck or null */
+/** @param {FastPathCheck | null} f */
 function openCounts(f) {
   return f ? { requests: f.counts.requests, failed: f.counts.failed } : null;
 }

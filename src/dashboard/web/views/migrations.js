@@ -2,9 +2,9 @@
 // the judge's last window, the decisions the journal kept) with promote / pause / resume / abort
 // behind a confirmation. The evidence is read from the journal, so it stays after the end.
 
-import { get, listOf, post, session } from '../api.js';
+import { gateRefusalOf, getMigration, getMigrations, post, session, startMigration } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
-import { facts, h, replace, table } from '../element.js';
+import { h, replace, table } from '../element.js';
 import { kindBadge } from '../event-summary.js';
 import { clockTime, dateTime, duration, millis, percent } from '../format.js';
 import { LineChart, SLO_COLOUR } from '../line-chart.js';
@@ -12,6 +12,9 @@ import { isActive, migrationPlan, phaseBadge, phaseOf, stepIndexOf, stepLabel } 
 import { poolColour } from '../pool-summary.js';
 import { isInternal, routeObjective, seriesOf, store, subscribe } from '../store.js';
 import { decisionTable, fastPathFacts, gateFacts, gateHistory, judgeFacts, stepClass } from './migration-evidence.js';
+
+/** @typedef {import('../api.js').MigrationView} MigrationView */
+/** @typedef {import('../api.js').MigrationDetail} MigrationDetail */
 
 /**
  * @param {HTMLElement} root
@@ -24,7 +27,7 @@ export function mountMigrationList(root) {
 
   async function render() {
     try {
-      const items = listOf(await get('/api/v1/migrations'), 'migrations');
+      const { migrations: items } = await getMigrations();
       replace(
         list,
         h('h2', { id: 'mig-h', text: 'All migrations' }),
@@ -48,7 +51,7 @@ export function mountMigrationList(root) {
   void render();
   const unsubs = [
     subscribe(['events'], () => {
-      if (store.events.at(-1)?.kind?.startsWith('migration.')) void render();
+      if (store.events.at(-1)?.kind.startsWith('migration.')) void render();
     }),
     // Routes, pools and which routes are internal may arrive after the form was drawn.
     subscribe(['state', 'slo'], () => start?.refresh()),
@@ -87,10 +90,10 @@ function startForm() {
     if (values.includes(chosen)) select.value = chosen;
   };
   const refresh = () => {
-    const pools = (store.state?.pools ?? []).map((/** @type {any} */ p) => p.name);
+    const pools = (store.state?.pools ?? []).map((p) => p.name);
     fill(
       routeSelect,
-      (store.state?.routes ?? []).map((/** @type {any} */ r) => r.name).filter((/** @type {string} */ r) => !isInternal(r)),
+      (store.state?.routes ?? []).map((r) => r.name).filter((r) => !isInternal(r)),
     );
     fill(toSelect, pools);
     fill(fromSelect, pools, '(current main pool)');
@@ -140,19 +143,20 @@ function startForm() {
     });
     if (!ok) return;
     try {
-      const m = await post('/api/v1/migrations', body);
+      const m = await startMigration(body);
       replace(result, h('p', {}, 'Started ', h('a', { href: `#/migrations/${encodeURIComponent(m.id)}`, text: m.id })));
       location.hash = `#/migrations/${encodeURIComponent(m.id)}`;
     } catch (err) {
       const error = /** @type {import('../api.js').ApiError} */ (err);
-      const details = error.body && typeof error.body === 'object' ? { ...error.body, error: undefined } : null;
+      // A refusal of the capacity gate carries the gate's figures: shown, never hidden.
+      const gate = gateRefusalOf(err);
       replace(
         result,
         h('p', {
           class: 'error',
-          text: `${error.status === 409 ? 'Refused by the capacity gate' : 'Refused'}: ${error.message} (${error.code})`,
+          text: `${gate ? 'Refused by the capacity gate' : 'Refused'}: ${error.message} (${error.code})`,
         }),
-        details && Object.values(details).some((v) => v !== undefined) ? (details.gate ? gateFacts(details.gate) : facts(details)) : null,
+        gate ? gateFacts(gate) : null,
       );
     }
   });
@@ -185,21 +189,21 @@ export function mountMigration(root, id) {
     h('section', { class: 'panel charts two', 'aria-label': 'Source and target live' }, errorChart.el, p99Chart.el),
     h('div', { class: 'two-col' }, decisions, history),
   );
-  /** @type {any} */
+  /** @type {MigrationDetail | null} */
   let current = null;
   let busy = false;
 
   async function load() {
     try {
-      current = await get(`/api/v1/migrations/${encodeURIComponent(id)}`);
-      render();
+      current = await getMigration(id);
+      render(current);
     } catch (err) {
       replace(head, h('h1', { text: `Migration ${id}` }), h('p', { class: 'error', text: /** @type {Error} */ (err).message }));
     }
   }
 
-  function render() {
-    const m = current;
+  /** @param {MigrationDetail} m */
+  function render(m) {
     const plan = migrationPlan(m);
     replace(
       head,
@@ -260,16 +264,16 @@ export function mountMigration(root, id) {
           { label: 'what', cell: (e) => e.summary },
           { label: 'by', cell: (e) => e.actor },
         ],
-        Array.isArray(m.events) ? [...m.events].reverse() : [],
+        [...m.events].reverse(),
         { empty: 'No events recorded for this migration.' },
       ),
     );
     renderCharts();
   }
 
-  function renderSteps(/** @type {any} */ m, /** @type {ReturnType<typeof migrationPlan>} */ plan) {
+  function renderSteps(/** @type {MigrationView} */ m, /** @type {ReturnType<typeof migrationPlan>} */ plan) {
     const at = stepIndexOf(m);
-    const elapsed = typeof m.stepStartedAt === 'number' && isActive(m) ? Date.now() - m.stepStartedAt : null;
+    const elapsed = isActive(m) ? Date.now() - m.stepStartedAt : null;
     replace(
       steps,
       h('h2', { id: 'steps-h', text: 'Plan' }),
@@ -287,7 +291,7 @@ export function mountMigration(root, id) {
       h(
         'p',
         { class: 'muted' },
-        `${m.targetPercent ?? 0}% on ${plan.to} now · step ${at + 1} of ${plan.steps.length}`,
+        `${m.targetPercent}% on ${plan.to} now · step ${at + 1} of ${plan.steps.length}`,
         plan.stepDurationMs ? ` · each step ${duration(plan.stepDurationMs)}` : '',
         elapsed !== null && elapsed >= 0 ? ` · this step for ${duration(elapsed)}` : '',
         plan.headroom ? ` · headroom ${plan.headroom}×` : '',
@@ -295,7 +299,7 @@ export function mountMigration(root, id) {
     );
   }
 
-  function renderActions(/** @type {any} */ m) {
+  function renderActions(/** @type {MigrationView} */ m) {
     if (session.role !== 'admin' || !isActive(m)) {
       replace(actions);
       return;
@@ -353,7 +357,7 @@ export function mountMigration(root, id) {
   function renderCharts() {
     if (!current) return;
     const plan = migrationPlan(current);
-    const since = (current.createdAt ?? 0) - 30_000;
+    const since = current.createdAt - 30_000;
     const objective = routeObjective(plan.route);
     const side = (/** @type {string} */ pool, /** @type {'errors' | 'p99'} */ key) => ({
       label: pool,
@@ -394,7 +398,7 @@ export function mountMigration(root, id) {
     subscribe(['windows', 'slo'], renderCharts),
     subscribe(['events'], () => {
       const e = store.events.at(-1);
-      if (e?.kind?.startsWith('migration.') && String(e.data?.migration) === id) loadSoon();
+      if (e?.kind.startsWith('migration.') && String(e.data.migration) === id) loadSoon();
     }),
   ];
   return () => {

@@ -2,13 +2,23 @@
 // headroom. The first screen during an incident: what is wrong and where, at a glance. Internal
 // routes (an operator's, such as the capacity test's) are shown apart, collapsed.
 
-import { get, listOf } from '../api.js';
+import { getIncidents, getMigrations } from '../api.js';
 import { badge, h, replace, table } from '../element.js';
 import { clockTime, millis, percent, rate } from '../format.js';
 import { LineChart } from '../line-chart.js';
 import { isActive, migrationPlan, phaseOf, stepLabel } from '../migration-facts.js';
 import { headroomGauge, poolColour, poolNames, poolTone, sloLines, splitBar } from '../pool-summary.js';
 import { isInternal, seriesOf, sloRoutes, store, subscribe } from '../store.js';
+
+/** @typedef {import('../api.js').RouteState} RouteState */
+/** @typedef {import('../api.js').RuleBurn} RuleBurn */
+/** @typedef {import('../api.js').RouteSloStatus} RouteSloStatus */
+/**
+ * A row of the SLO burn table: a burn-rate rule of one of a route's SLIs, or the route's fast rule
+ * (its error ratio over the last seconds, which needs no history).
+ * @typedef {{ route: string, internal: boolean, historyMs: number, sli: string }
+ *   & ({ burn: RuleBurn } | { fast: RouteSloStatus['fast'] })} BurnRow
+ */
 
 /**
  * @param {HTMLElement} root
@@ -57,7 +67,7 @@ export function mountOverview(root) {
 
   function renderRoutes() {
     const list = store.state?.routes ?? [];
-    const item = (/** @type {any} */ r) =>
+    const item = (/** @type {RouteState} */ r) =>
       h(
         'li',
         { class: 'route' },
@@ -65,20 +75,20 @@ export function mountOverview(root) {
           'div',
           { class: 'route-head' },
           h('strong', { text: r.name }),
-          h('span', { class: 'muted', text: ` ${r.host === '*' ? '' : r.host}${r.pathPrefix ?? ''}` }),
+          h('span', { class: 'muted', text: ` ${r.host === '*' ? '' : r.host}${r.pathPrefix}` }),
           isInternal(r.name) ? badge('internal', 'muted') : null,
           r.deadMan ? badge('dead-man armed', 'info') : null,
-          r.failover?.length ? h('span', { class: 'muted', text: ` failover → ${r.failover.join(', ')}` }) : null,
+          r.failover.length ? h('span', { class: 'muted', text: ` failover → ${r.failover.join(', ')}` }) : null,
         ),
         splitBar(r),
       );
-    const internal = list.filter((/** @type {any} */ r) => isInternal(r.name));
+    const internal = list.filter((r) => isInternal(r.name));
     replace(
       routes,
       h('h2', { id: 'routes-h', text: 'Routes' }),
       list.length === 0
         ? h('p', { class: 'empty', text: 'No routes (waiting for /api/v1/state).' })
-        : h('ul', { class: 'route-list' }, list.filter((/** @type {any} */ r) => !isInternal(r.name)).map(item)),
+        : h('ul', { class: 'route-list' }, list.filter((r) => !isInternal(r.name)).map(item)),
       internal.length > 0
         ? internalSection('routes', `Internal routes (${internal.length})`, h('ul', { class: 'route-list' }, internal.map(item)))
         : null,
@@ -92,7 +102,7 @@ export function mountOverview(root) {
       pools,
       list.length === 0
         ? h('p', { class: 'empty', text: 'No pools yet.' })
-        : list.map((/** @type {any} */ p) => {
+        : list.map((p) => {
             const w = last?.pools?.[p.name];
             const seconds = (last?.durationMs || 1000) / 1000;
             const tone = poolTone(p);
@@ -116,14 +126,14 @@ export function mountOverview(root) {
                 figure('rate', rate(w ? w.requests / seconds : null)),
                 figure('errors', percent(w && w.requests > 0 ? w.failed / w.requests : null)),
                 figure('p99', millis(w && w.requests > 0 ? w.latency?.p99 : null)),
-                figure('backends', `${p.healthyBackends}/${p.backends?.length ?? 0}`),
-                figure('in flight', `${p.inFlight ?? 0} / ${p.concurrencyLimit ?? '—'}`),
+                figure('backends', `${p.healthyBackends}/${p.backends.length}`),
+                figure('in flight', `${p.inFlight} / ${p.concurrencyLimit}`),
                 figure('shed', String(w?.shed ?? 0)),
               ),
               h(
                 'span',
                 { class: 'backend-dots' },
-                (p.backends ?? []).map((/** @type {any} */ b) =>
+                p.backends.map((b) =>
                   h('span', { class: `dot health-${b.health}`, title: `${b.name}: ${b.health}`, 'aria-label': `${b.name} ${b.health}` }),
                 ),
               ),
@@ -156,12 +166,12 @@ export function mountOverview(root) {
   /** Open incidents and running migrations on top: the first things to know during an incident. */
   async function renderActive() {
     const [incidents, migrations] = await Promise.all([
-      get('/api/v1/incidents').then(
-        (p) => listOf(p, 'incidents').map((x) => x.incident ?? x),
+      getIncidents().then(
+        (p) => p.incidents,
         () => [],
       ),
-      get('/api/v1/migrations').then(
-        (p) => listOf(p, 'migrations'),
+      getMigrations().then(
+        (p) => p.migrations,
         () => [],
       ),
     ]);
@@ -173,7 +183,7 @@ export function mountOverview(root) {
           h(
             'a',
             { class: 'banner bad', href: `#/incidents/${encodeURIComponent(i.id)}` },
-            `Incident #${i.id} ${i.status}: ${i.title ?? ''} · since ${clockTime(i.startedAt)}${i.mitigatedAt ? ' · mitigated' : ''}`,
+            `Incident #${i.id} ${i.status}: ${i.title} · since ${clockTime(i.startedAt)}${i.mitigatedAt ? ' · mitigated' : ''}`,
           ),
         ),
       migrations.filter(isActive).map((m) => {
@@ -194,40 +204,32 @@ export function mountOverview(root) {
    */
   function renderSlo() {
     const rows = sloRoutes().flatMap((r) => {
-      const burns = Object.entries(r.sli ?? {}).flatMap(([sli, rules]) => (Array.isArray(rules) ? rules.map((b) => ({ ...b, sli })) : []));
-      const fast = r.fast
-        ? [
-            {
-              rule: 'fast',
-              sli: 'errors',
-              severity: 'page',
-              firing: r.fast.firing,
-              fastRatio: r.fast.errorRatio,
-              windowMs: r.fast.windowMs,
-            },
-          ]
-        : [];
-      return [...fast, ...burns].map((b) => ({ route: r.route, internal: r.internal === true, historyMs: r.historyMs, ...b }));
+      const route = { route: r.route, internal: r.internal, historyMs: r.historyMs };
+      /** @type {BurnRow[]} */
+      const fast = [{ ...route, sli: 'errors', fast: r.fast }];
+      return [...fast, ...Object.entries(r.sli).flatMap(([sli, rules]) => rules.map((burn) => ({ ...route, sli, burn })))];
     });
-    const burnTable = (/** @type {any[]} */ list, /** @type {string} */ empty) =>
+    const burnTable = (/** @type {BurnRow[]} */ list, /** @type {string} */ empty) =>
       table(
         [
           { label: 'route', cell: (b) => b.route },
           { label: 'sli', cell: (b) => b.sli },
           {
             label: 'rule',
-            cell: (b) => `${b.rule}${b.longMs ? ` (${span(b.longMs)}/${span(b.shortMs)})` : ''}`,
+            cell: (b) => ('fast' in b ? 'fast' : `${b.burn.rule} (${span(b.burn.longMs)}/${span(b.burn.shortMs)})`),
           },
           {
             label: 'burn long / short',
             class: 'num',
             cell: (b) =>
-              b.rule === 'fast' ? `${percent(b.fastRatio)} errors` : `${fmtBurn(b.long)} / ${fmtBurn(b.short)} (≥ ${b.threshold}×)`,
+              'fast' in b
+                ? `${percent(b.fast.errorRatio)} errors`
+                : `${fmtBurn(b.burn.long)} / ${fmtBurn(b.burn.short)} (≥ ${b.burn.threshold}×)`,
           },
           { label: '', cell: ruleState },
         ],
         list,
-        { empty, rowClass: (b) => (b.firing ? 'row-alert' : undefined) },
+        { empty, rowClass: (b) => (('fast' in b ? b.fast.firing : b.burn.firing) ? 'row-alert' : undefined) },
       );
     const internal = rows.filter((b) => b.internal);
     replace(
@@ -291,12 +293,15 @@ function figure(label, value) {
 }
 
 /**
- * A rule's state: firing, still warming up (its route holds less history than the short window), or ok.
- * @param {any} b a RuleBurn with its route's `historyMs`, or the fast rule
+ * A rule's state: firing, still warming up (its route holds less history than the short window), or
+ * ok. The fast rule pages and needs no history.
+ * @param {BurnRow} b
  */
 function ruleState(b) {
-  if (b.firing) return badge(b.severity === 'page' ? 'PAGE' : 'ticket', b.severity === 'page' ? 'bad' : 'warn');
-  if (b.warmingUp) return badge(`warming up (${warmUp(b.historyMs, b.shortMs)})`, 'muted');
+  if ('fast' in b) return b.fast.firing ? badge('PAGE', 'bad') : badge('ok', 'ok');
+  const { firing, severity, warmingUp, shortMs } = b.burn;
+  if (firing) return badge(severity === 'page' ? 'PAGE' : 'ticket', severity === 'page' ? 'bad' : 'warn');
+  if (warmingUp) return badge(`warming up (${warmUp(b.historyMs, shortMs)})`, 'muted');
   return badge('ok', 'ok');
 }
 

@@ -10,6 +10,8 @@ import { colourOf, LineChart } from '../line-chart.js';
 import { headroomGauge, healthBadge, poolTone, sloLines } from '../pool-summary.js';
 import { refreshState, seriesOf, store, subscribe } from '../store.js';
 
+/** @typedef {import('../api.js').BackendState} BackendState */
+
 /**
  * @param {HTMLElement} root
  * @param {string} name
@@ -31,7 +33,7 @@ export function mountPool(root, name) {
     h('section', { class: 'panel charts' }, latency.el, perBackendRate.el, perBackendErrors.el, inFlight.el),
   );
 
-  const pool = () => (store.state?.pools ?? []).find((/** @type {any} */ p) => p.name === name);
+  const pool = () => store.state?.pools.find((p) => p.name === name);
 
   function renderState() {
     const p = pool();
@@ -50,7 +52,7 @@ export function mountPool(root, name) {
       ),
       h('p', {
         class: 'muted',
-        text: `${p.healthyBackends}/${p.backends.length} healthy · in flight ${p.inFlight} · limit ${p.concurrencyLimit} · queued ${p.queued ?? 0}`,
+        text: `${p.healthyBackends}/${p.backends.length} healthy · in flight ${p.inFlight} · limit ${p.concurrencyLimit} · queued ${p.queued}`,
       }),
       headroomGauge(name),
     );
@@ -75,7 +77,7 @@ export function mountPool(root, name) {
             ? [
                 {
                   label: 'action',
-                  cell: (/** @type {any} */ b) =>
+                  cell: (/** @type {BackendState} */ b) =>
                     b.health === 'draining'
                       ? h('button', { type: 'button', class: 'secondary small', onclick: () => drain(b.name, 'undrain') }, 'Undrain')
                       : h('button', { type: 'button', class: 'secondary small', onclick: () => drain(b.name, 'drain') }, 'Drain'),
@@ -120,7 +122,7 @@ export function mountPool(root, name) {
       // The pool's own routes, internal ones too (a capacity test's route is judged against its SLO).
       sloLines([name], 'latency', { internal: true }),
     );
-    const names = (pool()?.backends ?? []).map((/** @type {any} */ b) => b.name).sort();
+    const names = (pool()?.backends ?? []).map((b) => b.name).sort();
     const per = (/** @type {'rate' | 'errors'} */ key) =>
       names.map((b) => ({
         label: b,

@@ -5,8 +5,8 @@
 
 import { h } from '../element.js';
 
-/** @typedef {import('../../../journal/postmortem-document.ts').PostmortemDocument} PostmortemDocument */
-/** @typedef {import('../../../journal/postmortem-document.ts').Block} Block */
+/** @typedef {import('../api.js').PostmortemDocument} PostmortemDocument */
+/** @typedef {import('../api.js').Block} Block */
 
 /**
  * `Timeline of events` → `timeline-of-events`: the section's anchor and its style hook.
