@@ -1,8 +1,11 @@
-import { computeImpact, type IncidentImpact } from './incident-impact.ts';
+import { type FigureLabel, figureRows } from './incident-figures.ts';
+import type { IncidentImpact } from './incident-impact.ts';
 import type { Incident } from './incident-manager.ts';
+import { type IncidentNumbers, measureIncident, SAMPLE_LOOKBACK_MS } from './incident-numbers.ts';
 import type { Journal } from './journal.ts';
 import type { JournalEvent } from './journal-event.ts';
 import type { RouteObjective } from './slo-monitor.ts';
+import type { TrafficSample } from './traffic-sample.ts';
 
 /** Durations of one incident, in ms; absent while the moment has not come. */
 export interface IncidentDurations {
@@ -15,10 +18,15 @@ export interface IncidentDurations {
   resolveMs?: number;
 }
 
-/** An incident with what is computed from it: durations, impact and its timeline. */
+/** An incident with what is computed from it: its numbers, durations, impact and its timeline. */
 export interface IncidentReport {
   incident: Incident;
+  /** The figures every place shows (docs/journal.md, "Numbers"). */
+  numbers: IncidentNumbers;
+  /** `numbers` as people read them, label → value (`figureRows`): what the dashboard prints. */
+  figures: [FigureLabel, string][];
   durations: IncidentDurations;
+  /** The same period's counts per route and pool, slow requests, seconds below the objective, budget spent. */
   impact: IncidentImpact;
   timeline: JournalEvent[];
   /** The latest capacity result recorded before the start for a pool of the incident (any age), if any. */
@@ -55,14 +63,11 @@ export function buildIncidentReport(
   now: number,
 ): IncidentReport {
   const end = incident.resolvedAt ?? now;
-  const impactEnd = incident.mitigatedAt !== undefined ? Math.max(incident.mitigatedAt, incident.startedAt + 1000) : end;
-  const samples = journal.samples(undefined, incident.startedAt, Math.max(impactEnd, incident.startedAt + 1000));
-  const routes = new Set(incident.routes);
-  const relevant = routes.size > 0 ? samples.filter((s) => routes.has(s.route)) : samples;
+  const { impact, numbers } = measureIncident(incident, incidentSamples(journal, incident, now), objective, periodMs, now);
   const timeline = journal
     .query({ since: incident.startedAt - LOOKBACK_MS, until: end + 1, limit: 10_000 })
     .filter((e) => e.kind !== 'incident.updated');
-  const pools = new Set([...incident.pools, ...relevant.flatMap((s) => Object.keys(s.pools))]);
+  const pools = new Set([...incident.pools, ...impact.pools.map((p) => p.pool)]);
   const capacity = journal
     .query({ kinds: ['capacity.result'], until: incident.startedAt, limit: 10_000 })
     .filter((e) => pools.has(typeof e.data.pool === 'string' ? e.data.pool : e.subject))
@@ -70,10 +75,34 @@ export function buildIncidentReport(
   return {
     incident,
     capacity,
+    numbers,
+    figures: figureRows(numbers),
     durations: durationsOf(incident),
-    impact: computeImpact(relevant, incident.startedAt, impactEnd, objective, periodMs),
+    impact,
     timeline,
   };
+}
+
+/** The samples an incident's numbers are measured from: every route's, from before its start to its resolution (or now). */
+export function incidentSamples(journal: Journal, incident: Incident, now: number): TrafficSample[] {
+  return journal.samples(undefined, incident.startedAt - SAMPLE_LOOKBACK_MS, Math.max(incident.resolvedAt ?? now, incident.startedAt + 1));
+}
+
+/** An incident with its numbers, as the incident list (API and `piper incidents --json`) gives it. */
+export type ListedIncident = Incident & { numbers: IncidentNumbers; figures: [FigureLabel, string][] };
+
+/** The numbers of each incident, for the list. */
+export function listIncidents(
+  journal: Journal,
+  incidents: readonly Incident[],
+  objective: (route: string) => RouteObjective,
+  periodMs: number,
+  now: number,
+): ListedIncident[] {
+  return incidents.map((i) => {
+    const { numbers } = measureIncident(i, incidentSamples(journal, i, now), objective, periodMs, now);
+    return { ...i, numbers, figures: figureRows(numbers) };
+  });
 }
 
 /** MTTD, MTTA, MTTM and MTTR across incidents. */

@@ -5,7 +5,7 @@ import { get, listOf, post, request, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { badge, facts, h, replace, table } from '../element.js';
 import { kindBadge, summarize } from '../event-summary.js';
-import { clockTime, dateTime, duration, percent, rate } from '../format.js';
+import { clockTime, dateTime, percent, rate } from '../format.js';
 import { store, subscribe } from '../store.js';
 import { renderPostmortem } from './postmortem-view.js';
 
@@ -36,7 +36,8 @@ export function mountIncidentList(root) {
               cell: (i) => h('a', { href: `#/incidents/${encodeURIComponent(i.id)}`, text: i.title ?? `incident ${i.id}` }),
             },
             { label: 'started', cell: (i) => dateTime(i.startedAt) },
-            { label: 'lasted', cell: (i) => duration((i.mitigatedAt ?? i.resolvedAt ?? Date.now()) - i.startedAt) },
+            { label: 'failed requests', cell: (i) => figure(i, 'failed requests') },
+            { label: 'time to mitigate', cell: (i) => figure(i, 'time to mitigate') },
             { label: 'where', cell: (i) => [...(i.routes ?? []), ...(i.pools ?? [])].join(', ') || '—' },
           ],
           items,
@@ -113,7 +114,6 @@ export function mountIncident(root, id, showPostmortem) {
   }
 
   function renderDetails(/** @type {any} */ report, /** @type {any} */ inc) {
-    const d = report.durations ?? {};
     const impact = report.impact ?? inc.impact;
     // Appended order is not always time order (backdated facts): the timeline reads by time.
     const timeline = [...listOf(report.timeline ?? inc.timeline ?? [], 'events')].sort((a, b) => a.time - b.time || a.id - b.id);
@@ -127,15 +127,13 @@ export function mountIncident(root, id, showPostmortem) {
           { class: 'panel', 'aria-labelledby': 'times-h' },
           h('h2', { id: 'times-h', text: 'Times' }),
           facts({
-            started: `${dateTime(inc.startedAt)} (first bad second)`,
-            detected: `${dateTime(inc.detectedAt)} · +${duration(d.detectMs ?? inc.detectedAt - inc.startedAt)}`,
+            started: `${dateTime(inc.startedAt)} (impact start: the first failure)`,
+            detected: `${dateTime(inc.detectedAt)} · time to detect ${figure(report, 'time to detect')}`,
             acknowledged: inc.acknowledgedAt ? `${dateTime(inc.acknowledgedAt)} by ${inc.acknowledgedBy ?? '?'}` : 'not yet',
             mitigated: inc.mitigatedAt
-              ? `${dateTime(inc.mitigatedAt)} by ${inc.mitigatedBy ?? '?'} · +${duration(d.mitigateMs ?? inc.mitigatedAt - inc.startedAt)}`
+              ? `${dateTime(inc.mitigatedAt)} by ${inc.mitigatedBy ?? '?'} · time to mitigate ${figure(report, 'time to mitigate')}`
               : 'not yet',
-            resolved: inc.resolvedAt
-              ? `${dateTime(inc.resolvedAt)} · +${duration(d.resolveMs ?? inc.resolvedAt - inc.startedAt)}`
-              : 'not yet',
+            resolved: inc.resolvedAt ? `${dateTime(inc.resolvedAt)} · time to resolve ${figure(report, 'time to resolve')}` : 'not yet',
             alerts: (inc.alerts ?? []).join(', ') || '—',
             stillFiring: (inc.activeAlerts ?? []).join(', ') || 'none',
           }),
@@ -144,7 +142,7 @@ export function mountIncident(root, id, showPostmortem) {
           'section',
           { class: 'panel', 'aria-labelledby': 'impact-h' },
           h('h2', { id: 'impact-h', text: 'Impact (from traffic)' }),
-          impactFacts(impact),
+          impactFacts(report.figures, impact),
         ),
       ),
       h(
@@ -208,26 +206,44 @@ export function mountIncident(root, id, showPostmortem) {
   });
 }
 
-/** @param {any} impact */
-function impactFacts(impact) {
-  if (!impact) return h('p', { class: 'empty', text: 'No traffic recorded for this incident.' });
+/**
+ * One of an incident's figures as the server words them (the same text as the postmortem and
+ * `piper incidents`), or a dash.
+ * @param {any} item an incident of the list, or a report
+ * @param {string} label
+ */
+function figure(item, label) {
+  const row = (Array.isArray(item?.figures) ? item.figures : []).find((/** @type {any} */ r) => r[0] === label);
+  return row ? String(row[1]) : '—';
+}
+
+/**
+ * The incident's numbers (docs/journal.md, "Numbers"), then what only this page shows.
+ * @param {any} figures the report's label → value rows
+ * @param {any} impact
+ */
+function impactFacts(figures, impact) {
+  if (!Array.isArray(figures) || figures.length === 0) return h('p', { class: 'empty', text: 'No traffic recorded for this incident.' });
   return [
-    facts({
-      requests: impact.requests,
-      failed: impact.failed,
-      shed: impact.shed,
-      slow: impact.slow,
-      badShare: percent(impact.badShare),
-      secondsBelowSlo: impact.secondsBelowSlo,
-      peakRate: rate(impact.peakRps),
-      errorBudgetSpent: percent(impact.budgetSpent),
-    }),
-    Array.isArray(impact.pools) && impact.pools.length
+    h(
+      'dl',
+      { class: 'facts' },
+      figures.map((/** @type {any} */ [label, value]) => [h('dt', { text: String(label) }), h('dd', { text: String(value) })]),
+    ),
+    impact
+      ? facts({
+          slowRequests: impact.slow,
+          secondsBelowSlo: impact.secondsBelowSlo,
+          peakRate: rate(impact.peakRps),
+          errorBudgetSpent: percent(impact.budgetSpent),
+        })
+      : null,
+    Array.isArray(impact?.pools) && impact.pools.length
       ? table(
           [
             { label: 'pool', cell: (p) => p.pool },
             { label: 'requests', cell: (p) => p.requests },
-            { label: 'failed', cell: (p) => p.failed },
+            { label: 'failed (shed included)', cell: (p) => p.failed + p.shed },
             { label: 'shed', cell: (p) => p.shed },
           ],
           impact.pools,
