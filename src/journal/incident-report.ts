@@ -9,12 +9,13 @@ import type { TrafficSample } from './traffic-sample.ts';
 
 /** Durations of one incident, in ms; absent while the moment has not come. */
 export interface IncidentDurations {
-  /** Time to detect: first bad second → alert. */
+  /** Time to detect: impact start (the first failure) → alert. */
   detectMs: number;
+  /** Detection → acknowledgement. */
   acknowledgeMs?: number;
-  /** Time to mitigate: first bad second → traffic moved or errors stopped. */
+  /** Time to mitigate: impact start → traffic off the bad pool, or errors stopped. */
   mitigateMs?: number;
-  /** Time to resolve: first bad second → resolved. */
+  /** Time to resolve: impact start → resolved. */
   resolveMs?: number;
 }
 
@@ -33,12 +34,16 @@ export interface IncidentReport {
   capacity: JournalEvent | undefined;
 }
 
-/** Mean times across incidents (resolved ones for MTTR). */
+/** Mean times across incidents, each over the incidents that reached that moment (null: none did). */
 export interface IncidentMeans {
   count: number;
+  /** Mean time to detect. */
   mttdMs: number | null;
+  /** Mean time to acknowledge (from detection). */
   mttaMs: number | null;
+  /** Mean time to mitigate: traffic off the bad pool. */
   mttmMs: number | null;
+  /** Mean time to resolve (not to recover: see docs/journal.md, "Numbers"). */
   mttrMs: number | null;
 }
 
@@ -105,7 +110,7 @@ export function listIncidents(
   });
 }
 
-/** MTTD, MTTA, MTTM and MTTR across incidents. */
+/** The mean times to detect, acknowledge, mitigate and resolve across incidents. */
 export function incidentMeans(incidents: readonly Incident[]): IncidentMeans {
   const mean = (xs: (number | undefined)[]): number | null => {
     const v = xs.filter((x): x is number => x !== undefined);
