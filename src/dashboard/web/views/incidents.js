@@ -224,20 +224,23 @@ function figure(item, label) {
  */
 function impactFacts(figures, impact) {
   if (!Array.isArray(figures) || figures.length === 0) return h('p', { class: 'empty', text: 'No traffic recorded for this incident.' });
+  const more = impact
+    ? [
+        ['slow requests', String(impact.slow)],
+        ['seconds below the objective', String(impact.secondsBelowSlo)],
+        ['peak rate', rate(impact.peakRps)],
+        ['error budget spent', percent(impact.budgetSpent)],
+      ]
+    : [];
   return [
     h(
       'dl',
       { class: 'facts' },
-      figures.map((/** @type {any} */ [label, value]) => [h('dt', { text: String(label) }), h('dd', { text: String(value) })]),
+      [...figures, ...more].map((/** @type {any} */ [label, value]) => [
+        h('dt', { text: String(label) }),
+        h('dd', { text: String(value) }),
+      ]),
     ),
-    impact
-      ? facts({
-          slowRequests: impact.slow,
-          secondsBelowSlo: impact.secondsBelowSlo,
-          peakRate: rate(impact.peakRps),
-          errorBudgetSpent: percent(impact.budgetSpent),
-        })
-      : null,
     Array.isArray(impact?.pools) && impact.pools.length
       ? table(
           [
