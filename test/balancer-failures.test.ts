@@ -121,6 +121,20 @@ describe('piper up: failing backends', () => {
     assert.equal(dead.health, 'ejected');
     assert.match(dead.reason ?? '', /^3 consecutive connect failures/);
     assert.equal(dead.ejections, 1);
+    // The refused attempts are hidden from the clients, and counted as requests a retry saved.
+    let saved = 0;
+    await eventually('the windows of the retried requests', async () => {
+      const { windows } = (await (await fetch(`${up.adminUrl}/api/v1/windows`)).json()) as {
+        windows: { routes: Record<string, { failed: number; savedByRetry?: number }> }[];
+      };
+      saved = windows.reduce((sum, w) => sum + (w.routes.refuse?.savedByRetry ?? 0), 0);
+      assert.equal(
+        windows.reduce((sum, w) => sum + (w.routes.refuse?.failed ?? 0), 0),
+        0,
+      );
+      return saved >= 3;
+    });
+    assert.equal(saved, 3, 'one saved request per refused connection');
   });
 
   it('ejects a backend that accepts and hangs after its upstream timeout; GETs are retried elsewhere', async () => {

@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
+import { decodeUserIds } from '../src/core/index.ts';
+import { userIdOf } from '../src/telemetry/index.ts';
 import { FixtureBackend } from './backend-fixture.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
 
@@ -131,6 +133,27 @@ describe('piper up: traffic path', () => {
       const r = await get(`${up.publicUrl}/s`, { host: 'sticky.test', 'x-user': user });
       assert.equal(r.body[0], 'a', `${user} left pool a when a's weight grew`);
     }
+  });
+
+  it("tells a route's users apart by its sticky key, and others by the client's address", async () => {
+    for (const user of ['ann', 'bob', 'ann']) await get(`${up.publicUrl}/u`, { host: 'sticky.test', 'x-user': user });
+    await get(`${up.publicUrl}/u`, { host: 'sticky.test' });
+    await get(`${up.publicUrl}/u`);
+    type Users = { ids: string; by: string[] };
+    const seen = await waitFor('the windows with those users', async () => {
+      const res = await fetch(`${up.adminUrl}/api/v1/windows`, { headers: { authorization: `Bearer ${READ}` } });
+      const { windows } = (await res.json()) as { windows: { routes: Record<string, { users?: Users }> }[] };
+      const ids = (route: string): Set<number> => new Set(windows.flatMap((w) => decodeUserIds(w.routes[route]?.users?.ids ?? '')));
+      const by = (route: string): Set<string> => new Set(windows.flatMap((w) => w.routes[route]?.users?.by ?? []));
+      const sticky = ids('sticky');
+      return sticky.has(userIdOf('ann')) && sticky.has(userIdOf('bob')) && ids('web').size > 0
+        ? { sticky, web: ids('web'), stickyBy: by('sticky'), webBy: by('web') }
+        : undefined;
+    });
+    assert.ok(seen.sticky.has(userIdOf('127.0.0.1')), 'a sticky route request without the key counts by address');
+    assert.deepEqual([...seen.stickyBy].sort(), ['address', 'header']);
+    assert.deepEqual([...seen.web], [userIdOf('127.0.0.1')]);
+    assert.deepEqual([...seen.webBy], ['address']);
   });
 
   it('admin API: reads need a token, writes the admin token; a split change moves traffic at once', async () => {

@@ -100,10 +100,16 @@ test('piper events on a missing journal file reports it instead of creating one'
   assert.match(r('missing').stderr, /PIPER_JOURNAL_OPEN_FAILED/);
 });
 
-test('piper incidents lists the storm with MTTD and MTTR; piper postmortem writes Markdown and HTML files', () => {
+test('piper incidents lists the storm with its failed requests and times; piper postmortem writes Markdown and HTML files', () => {
   assert.equal(r('list').code, 0, r('list').stderr);
-  assert.match(r('list').stdout, /resolved\s+2017-03-31 15:00:00 PDT\s+10\.0s/);
-  assert.match(r('list').stdout, /1 incident\(s\): MTTD 10\.0s/);
+  assert.match(
+    r('list').stdout,
+    /resolved\s+2017-03-31 15:00:00 PDT\s+372,592 of 378,317 \(98\.5 %, 0 shed\)\s+not counted\s+10\.0s\s+21m00s\s+55m50s\s+gilfoyle/,
+  );
+  assert.match(
+    r('list').stdout,
+    /1 incident\(s\), mean time to detect 10\.0s, to acknowledge 4m20s, to mitigate 21m00s, to resolve 55m50s/,
+  );
   assert.equal(r('md').code, 0, r('md').stderr);
   const text = readFileSync(join(dir, 'pm.md'), 'utf8');
   assert.equal([...text.matchAll(/^## /gm)].length, 11);

@@ -7,6 +7,7 @@ import type { DownstreamRequest } from './downstream-request.ts';
 import type { EventLoopGuard } from './event-loop-guard.ts';
 import { Exchange, type ExchangeHooks } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
+import { fillOutcomeUser } from './outcome-user.ts';
 import type { AttemptResult } from './outlier-detector.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { upstreamRequestHeaderBlock, validRequestId } from './proxy-headers.ts';
@@ -69,7 +70,19 @@ export function createRequestPipeline(context: PipelineContext): RequestHandler 
   const ctx: Pipeline = {
     ...context,
     newRequestId: requestIds(context.random),
-    outcome: { route: '', pool: '', backend: null, status: 0, errorKind: null, latencyMs: 0, bytesIn: 0, bytesOut: 0, retries: 0 },
+    outcome: {
+      route: '',
+      pool: '',
+      backend: null,
+      status: 0,
+      errorKind: null,
+      latencyMs: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      retries: 0,
+      user: 0,
+      userBy: null,
+    },
   };
   const hooks: ExchangeHooks = {
     attemptEnded: (ex, err) => {
@@ -371,6 +384,7 @@ function finish(ctx: Pipeline, ex: Exchange): void {
   outcome.bytesIn = ex.socket.bytesRead - ex.bytesReadStart;
   outcome.bytesOut = ex.socket.bytesWritten - ex.bytesWrittenStart;
   outcome.retries = ex.retries;
+  fillOutcomeUser(outcome, ex.route, ex.req);
   ctx.record(outcome);
   const sample = ctx.accessLogSample();
   if (sample > 0 && (sample >= 1 || ctx.random.next() < sample)) {

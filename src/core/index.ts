@@ -26,4 +26,5 @@ export { sendError, sendJson, statusOf } from './json-response.ts';
 export { createLogger, type Logger, type LoggerFactoryOptions, REDACTED_PATHS, silentLogger } from './logger.ts';
 export { type ErrorSource, isPiperError, PiperError, type PiperErrorOptions } from './piper-error.ts';
 export { type Random, SeededRandom, SystemRandom } from './random.ts';
+export { decodeUserIds, encodeUserIds } from './user-ids.ts';
 export { formatDuration, formatSize, parseDuration, parsePercent, parseRate, parseSize } from './units.ts';

@@ -1,41 +1,30 @@
-import { formatDuration } from '../core/index.ts';
+import { FIGURE_LABELS, type FigureLabel, figureRows, type IncidentNumbers } from '../journal/index.ts';
 
-/** The figures of the 2017 afternoon, from the seed's postmortem. */
-export const SEED_2017 = {
-  outageMs: 6 * 3_600_000,
-  /** 14:50 switch → 15:20 "none of our load balancers were functioning". */
-  detectMs: 30 * 60_000,
-  recoverMs: 6 * 3_600_000,
-  affectedShare: 1,
-} as const;
+/**
+ * The 2017 afternoon in the same words, as seed/postmortem-2017-03-31.md tells it: the switch at
+ * 14:50, "the first ten minutes" fine, no load balancer working at 15:20, the rollback by hand six
+ * hours after the switch, a beta with "no customers" affected. What the seed does not record
+ * stays "not recorded": nobody counted requests that afternoon.
+ */
+export const SEED_2017: Readonly<Record<FigureLabel, string>> = Object.freeze({
+  'failed requests': 'not recorded; from 15:20 no load balancer worked',
+  'of which shed': 'not recorded (nothing shed load)',
+  'saved by a retry (not failed)': 'not recorded',
+  'share of requests failed': 'not recorded',
+  'share of users affected': 'beta testers only: "no customers were impacted"',
+  'time to detect': 'not recorded ("quickly"); the first 10 min went fine',
+  'time to mitigate': '~6 h (switch to rollback, by hand)',
+  'time to resolve': '~6 h (the same rollback)',
+});
 
-/** What this run measured, all from the journal. */
+/** What this run measured: the incident's numbers, as the journal computes them for every place that shows them. */
 export interface DemoFacts {
-  /** First bad second → traffic back on the vendor pool (the seed counts to its rollback too). */
-  outageMs: number;
-  /** Failed and shed requests during the incident, and every request of the run. */
-  failedRequests: number;
-  totalRequests: number;
-  /** Failed + shed over the requests of the whole run: the share of users' requests that saw an error. */
-  affectedShare: number;
-  /** Failed + shed over the requests during the incident. */
-  incidentShare: number;
-  detectMs: number;
-  /** First failing response → no more requests to the in-house pool. */
-  rollbackMs: number;
-  /** First bad second → traffic back on the vendor pool. */
-  recoverMs: number;
+  incidentId: number;
+  numbers: IncidentNumbers;
 }
 
-/** Rows of the closing side-by-side table: 2017 against piper. */
+/** Rows of the closing side-by-side table, 2017 against piper, in the words of docs/journal.md ("Numbers"). */
 export function summaryRows(f: DemoFacts): string[][] {
-  const pct = (x: number): string => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)}%`;
-  return [
-    ['outage duration', formatDuration(SEED_2017.outageMs), formatDuration(f.outageMs)],
-    ['failed requests', 'every request for 6 h', `${f.failedRequests} of ${f.totalRequests} in the run`],
-    ['share of users affected', pct(SEED_2017.affectedShare), `${pct(f.affectedShare)} (${pct(f.incidentShare)} during the incident)`],
-    ['time to detect', `~${formatDuration(SEED_2017.detectMs)}`, formatDuration(f.detectMs)],
-    ['time to recover', formatDuration(SEED_2017.recoverMs), formatDuration(f.recoverMs)],
-    ['rollback (first failure → traffic back)', 'by hand, hours', formatDuration(f.rollbackMs)],
-  ];
+  const piper = new Map(figureRows(f.numbers));
+  return FIGURE_LABELS.map((label) => [label, SEED_2017[label], piper.get(label) ?? '—']);
 }

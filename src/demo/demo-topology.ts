@@ -8,6 +8,9 @@ import type { ProcessGroup } from './process-group.ts';
 /** Host header that routes to the in-house pool alone: how the capacity test reaches only that pool. */
 export const CAPACITY_HOST = 'inhouse.capacity.internal';
 
+/** The web route's sticky cookie: it keeps a beta user on one pool, and tells users apart in the numbers. */
+export const BETA_COOKIE = 'beta_user';
+
 /** What serves the demo's traffic: piper's own balancer, or HAProxy started and steered by piper up. */
 export type DemoDataPlane = 'piper' | 'haproxy';
 
@@ -76,6 +79,7 @@ export async function startTopology(
         name: 'web',
         match: { host: '*', pathPrefix: '/' },
         split: { vendor: 100, inhouse: 0 },
+        sticky: { cookie: BETA_COOKIE },
         slo: { availability: '99.9%', latency: { threshold: '300ms', target: '99%' } },
       },
     ],

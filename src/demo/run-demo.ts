@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Clock, formatDuration, isPiperError, type Random } from '../core/index.ts';
-import { type Incident, type IncidentReport, JournalHttpClient, writePostmortemFile } from '../journal/index.ts';
+import { type Incident, JournalHttpClient, writePostmortemFile } from '../journal/index.ts';
 import {
   type CapacityResult,
   capacityEvent,
@@ -17,7 +17,7 @@ import {
 import { type MigrationView, RolloutClient } from '../rollout/index.ts';
 import { demoPlan } from './demo-plan.ts';
 import { type DemoFacts, summaryRows } from './demo-summary.ts';
-import { CAPACITY_HOST, type DemoDataPlane, startTopology } from './demo-topology.ts';
+import { BETA_COOKIE, CAPACITY_HOST, type DemoDataPlane, startTopology } from './demo-topology.ts';
 import type { Narrator } from './narrator.ts';
 import { ProcessGroup } from './process-group.ts';
 
@@ -41,6 +41,8 @@ export interface DemoOptions {
 
 export interface DemoOutcome {
   facts: DemoFacts;
+  /** The closing table's rows as printed (`summaryRows`): label, 2017, with piper. */
+  rows: string[][];
   postmortemFile: string;
   incidentId: number;
   migrationId: string;
@@ -79,7 +81,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
 
     const journal = new JournalHttpClient(topo.adminUrl, token);
     const rollout = new RolloutClient({ apiUrl: topo.adminUrl, token, clock: o.clock });
-    const mix = await trafficMix(topo.vendor.concat(topo.inhouse));
+    const kinds = await requestKinds(topo.vendor.concat(topo.inhouse));
+    const mix = betaUsersSending(kinds);
 
     // Beta traffic: steady first, then growing towards the peak while the team migrates.
     const rampMs = Math.round(plan.steadyMs * 2);
@@ -113,7 +116,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
     // Act 3
     n.act(3, 'the capacity test of the in-house pool');
     n.say(`piper capacity --pool inhouse --slo 'p99<300ms,errors<1%' --require ${plan.headroom}x --peak ${plan.peakRps}/s`);
-    const capacityRequests = mix.filter((r) => r.method === 'GET').map((r) => ({ ...r, headers: { ...r.headers, host: CAPACITY_HOST } }));
+    const capacityRequests = kinds.filter((r) => r.method === 'GET').map((r) => ({ ...r, headers: { ...r.headers, host: CAPACITY_HOST } }));
     const capacity = await findCapacity({
       target: topo.publicUrl,
       pool: 'inhouse',
@@ -161,11 +164,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
       plan.actTimeoutMs + plan.steps.length * plan.stepDurationMs,
       o.signal,
     );
-    const rollbackMs = final.rollback?.firstFailureAt != null ? final.updatedAt - final.rollback.firstFailureAt : Number.NaN;
     if (final.phase === 'rolled_back') {
-      n.good(
-        `rolled back: all traffic on the vendor pool again ${formatDuration(rollbackMs)} after the first failing response (${final.rollback?.reason ?? ''})`,
-      );
+      // How long it took is the incident's time to mitigate, in the closing table.
+      n.good(`rolled back: all traffic on the vendor pool again (${final.rollback?.reason ?? ''})`);
     } else {
       n.warn(`migration ended ${final.phase}`);
     }
@@ -182,10 +183,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
     n.good(`postmortem written to ${postmortemFile} and shown on the dashboard (Incidents → #${incident.id})`);
 
     traffic.abort(new Error('demo done'));
-    const load = await trafficDone;
-    const facts = factsOf(report, rollbackMs, load);
+    await trafficDone;
+    const facts: DemoFacts = { incidentId: incident.id, numbers: report.numbers };
+    const rows = summaryRows(facts);
     n.raw('');
-    n.raw(o.renderTable(['', '31 March 2017', 'with piper'], summaryRows(facts)));
+    n.raw(o.renderTable(['', '31 March 2017', `with piper (incident #${incident.id})`], rows));
+    n.raw('  with piper: what the clients of the balancer received during the incident (docs/journal.md, "Numbers")');
     n.raw('');
 
     if (!o.exit) {
@@ -193,7 +196,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
       await new Promise<void>((done) => (o.signal.aborted ? done() : o.signal.addEventListener('abort', () => done(), { once: true })));
     }
     const exits = await group.close();
-    const outcome: DemoOutcome = { facts, postmortemFile, incidentId: incident.id, migrationId: final.id, exits };
+    const outcome: DemoOutcome = { facts, rows, postmortemFile, incidentId: incident.id, migrationId: final.id, exits };
     // Kept with the data (when --data-dir is given) so a run can be checked against its journal.
     await writeFile(join(dir, 'summary.json'), `${JSON.stringify(outcome, null, 2)}\n`);
     return outcome;
@@ -207,8 +210,19 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
   }
 }
 
+/** The beta's users: each sends the route's sticky cookie, so the balancer counts users, not one load generator. */
+const BETA_USERS = 200;
+
+/** The mix of request kinds sent by {@link BETA_USERS} users, each with their own cookie (the web route's sticky key). */
+function betaUsersSending(kinds: readonly RequestSpec[]): RequestSpec[] {
+  return Array.from({ length: BETA_USERS }, (_, u) => {
+    const cookie = `${BETA_COOKIE}=beta-${String(u + 1).padStart(3, '0')}`;
+    return kinds.map((k) => ({ ...k, headers: { ...k.headers, cookie }, weight: k.weight / BETA_USERS }));
+  }).flat();
+}
+
 /** Website pages, compression uploads and downloads of a file every backend holds. */
-async function trafficMix(backends: readonly string[]): Promise<RequestSpec[]> {
+async function requestKinds(backends: readonly string[]): Promise<RequestSpec[]> {
   const text = await readFile(new URL('../../examples/piper.yaml', import.meta.url), 'utf8').catch(() =>
     'Pied Piper middle-out compression. '.repeat(200),
   );
@@ -339,24 +353,4 @@ async function waitForIncident(
     }
     await clock.sleep(500, signal);
   }
-}
-
-function factsOf(r: IncidentReport, rollbackMs: number, load: LoadResult | undefined): DemoFacts {
-  const i = r.incident;
-  // The users' view of the whole run, from the traffic generator: 5xx answers, connection errors, timeouts.
-  const c = load?.counts;
-  const http5xx = c === undefined ? 0 : Object.entries(c.statuses).reduce((sum, [status, k]) => (Number(status) >= 500 ? sum + k : sum), 0);
-  const runBad = c === undefined ? r.impact.failed + r.impact.shed : http5xx + c.failed + c.timedOut;
-  const runTotal = c === undefined ? r.impact.requests : c.scheduled;
-  const mitigateMs = r.durations.mitigateMs ?? (i.mitigatedAt ?? Number.NaN) - i.startedAt;
-  return {
-    outageMs: mitigateMs,
-    failedRequests: runBad,
-    totalRequests: runTotal,
-    affectedShare: runTotal > 0 ? runBad / runTotal : 0,
-    incidentShare: r.impact.badShare,
-    detectMs: r.durations.detectMs,
-    rollbackMs,
-    recoverMs: mitigateMs,
-  };
 }

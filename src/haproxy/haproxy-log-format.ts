@@ -8,7 +8,7 @@
  * sends the same target (a server going down or up, with `log` in the backend) and can change the
  * format later without misreading an old HAProxy.
  */
-export const LOG_LINE_TAG = 'piper1';
+export const LOG_LINE_TAG = 'piper2';
 
 /** Fields after the tag, in order: the name piper uses, the HAProxy variable, what it holds. */
 export const LOG_FIELDS = [
@@ -26,6 +26,7 @@ export const LOG_FIELDS = [
   ['bytesOut', '%B', 'bytes sent to the client, response head included'],
   ['termination', '%ts', 'termination state, two characters (`--` normal; e.g. `sQ` queue timeout, `SC` connect refused)'],
   ['retries', '%rc', 'retries; prefixed with `+` when the request was redispatched to another server'],
+  ['clientAddress', '%ci', "the client's address: who the request's user is, for the route's count of distinct users"],
 ] as const;
 
 /** The last word of every line: a line without it was cut (by HAProxy's `len`, or in transit). */

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { ManualClock } from '../core/index.ts';
-import { LatencyHistogram, type TelemetryWindow, WindowAggregator } from '../telemetry/index.ts';
+import { decodeUserIds, ManualClock } from '../core/index.ts';
+import { LatencyHistogram, type TelemetryWindow, userIdOf, WindowAggregator } from '../telemetry/index.ts';
 import { LogIngestor, type LogIngestorOptions } from './log-ingestor.ts';
 
 const RECORDED = JSON.parse(readFileSync(new URL('../../test/fixtures/haproxy/log-lines.json', import.meta.url), 'utf8')) as Record<
   string,
   string
 >;
-/** The recorded lines' clock: 09:59:09.8 on the day they were recorded, so none is late. */
-const T0 = 1796637549000;
+/** The recorded lines' clock: the second the first of them was written in, so none is late. */
+const T0 = 1796648144000;
 
 function setup(options: Partial<LogIngestorOptions> = {}) {
   const clock = new ManualClock(T0);
@@ -27,7 +27,7 @@ describe('LogIngestor', () => {
   test('folds lines into the route, pool, backend and flow windows the balancer produces', () => {
     const { clock, windows, send, ingestor } = setup();
     send('ok');
-    send('ok', (s) => s.replace(' 4 4 ', ' 9 12 ').replace(' 0 0 0 ', ' 3 0 0 '));
+    send('ok', (s) => s.replace(' 3 3 ', ' 9 12 ').replace(' 0 0 0 ', ' 3 0 0 '));
     send('serverTimeout');
     clock.advance(1000);
     const w = windows[0] as TelemetryWindow;
@@ -39,8 +39,8 @@ describe('LogIngestor', () => {
     assert.equal(w.pools.inhouse?.requests, 1);
     assert.equal(w.backends['vendor/v1']?.requests, 2);
     assert.equal(w.backends['inhouse/h1']?.failed, 1);
-    assert.equal(w.routes.web?.bytesIn, 137 * 3);
-    assert.equal(w.routes.web?.bytesOut, 138 * 2 + 198);
+    assert.equal(w.routes.web?.bytesIn, 52 * 3);
+    assert.equal(w.routes.web?.bytesOut, 153 * 2 + 198);
     assert.deepEqual(
       w.flows?.map((f) => [f.route, f.pool, f.backend, f.requests]),
       [
@@ -51,9 +51,9 @@ describe('LogIngestor', () => {
     // Latency from the request head received to the last byte: %Ta - %TR.
     const h = LatencyHistogram.decode(w.backends['vendor/v1']?.histogram as string);
     assert.equal(h.count, 2);
-    assert.equal(Math.round(h.percentile(0)), 4);
+    assert.equal(Math.round(h.percentile(0)), 3);
     assert.equal(Math.round(h.percentile(100)), 9);
-    assert.equal(Math.round(w.routes.web?.latency.max as number), 303);
+    assert.equal(Math.round(w.routes.web?.latency.max as number), 301);
     assert.deepEqual(ingestor.windowCounts(w.start), {
       received: 3,
       folded: 3,
@@ -98,7 +98,7 @@ describe('LogIngestor', () => {
   test('a log line cut in the middle is counted as truncated and the window marked incomplete', () => {
     const { clock, windows, send, ingestor } = setup();
     send('ok');
-    send('ok', (s) => s.slice(0, s.indexOf(' 137 ')));
+    send('ok', (s) => s.slice(0, s.indexOf(' 52 ')));
     send('ok', (s) => s.replace(' 200 ', ' two-hundred '));
     send('serverDown');
     clock.advance(1000);
@@ -153,6 +153,20 @@ describe('LogIngestor', () => {
     const counts = ingestor.windowCounts((windows[0] as TelemetryWindow).start);
     assert.equal(counts?.lost, 4);
     assert.equal(counts?.complete, false);
+  });
+
+  test("tells users apart by the client's address, and counts a request a retry saved, as the balancer does", () => {
+    const { clock, windows, send } = setup();
+    send('ok');
+    send('ok', (s) => s.replace(' 127.0.0.1 ', ' 10.0.0.7 ').replace(' -- 0 ', ' -- +1 '));
+    send('refused', (s) => s.replace(' 127.0.0.1 ', ' 10.0.0.7 '));
+    clock.advance(1000);
+    const web = windows[0]?.routes.web;
+    assert.equal(web?.users?.count, 2);
+    assert.equal(web?.users?.failed, 1);
+    assert.deepEqual(decodeUserIds(web?.users?.failedIds ?? ''), [userIdOf('10.0.0.7')]);
+    assert.deepEqual(web?.users?.by, ['address']);
+    assert.equal(web?.savedByRetry, 1, 'redispatched once and answered: saved; retried 3 times and refused: failed');
   });
 
   test('a line that arrives more than a window after its request ended is counted late', () => {

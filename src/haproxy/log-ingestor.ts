@@ -10,7 +10,7 @@ export interface LogLineCounts {
   received: number;
   /** Request lines folded into the windows. */
   folded: number;
-  /** Datagrams without the `piper1` marker: HAProxy's own messages (a server going down), or anything else sent to the port. */
+  /** Datagrams without the `piper2` marker: HAProxy's own messages (a server going down), or anything else sent to the port. */
   foreign: number;
   /** Lines that end before their end mark: cut by HAProxy's `len` or on the way. */
   truncated: number;
@@ -81,6 +81,8 @@ export class LogIngestor {
     bytesIn: 0,
     bytesOut: 0,
     retries: 0,
+    user: 0,
+    userBy: null,
   };
   /** Server name → pool and backend (null: not piper's naming). */
   readonly #servers = new Map<string, { pool: string; backend: string } | null>();
@@ -155,6 +157,9 @@ export class LogIngestor {
     o.bytesIn = line.bytesIn;
     o.bytesOut = line.bytesOut;
     o.retries = line.retries;
+    // By address even on a route with a sticky cookie: the log line does not carry the key.
+    o.user = line.clientId;
+    o.userBy = line.clientId === 0 ? null : 'address';
     this.#aggregator.record(o);
     w.folded++;
     if (this.#clock.now() - line.endMs > this.#aggregator.windowMs) w.late++;

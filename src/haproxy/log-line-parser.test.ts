@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { emptyLogLine, type LogLine, type ParseOutcome, parseLogLine } from './log-line-parser.ts';
+import { userIdOf } from '../telemetry/index.ts';
 import { LOG_FORMAT } from './haproxy-log-format.ts';
 import { errorKindOf } from './termination-state.ts';
 
@@ -21,7 +22,7 @@ describe('parseLogLine', () => {
     const { result, out } = parse(line('ok'));
     assert.equal(result, 'ok');
     assert.deepEqual(out, {
-      endMs: 1796637549757,
+      endMs: 1796648144882,
       frontend: 'public',
       backend: 'web',
       server: 'vendor.v1',
@@ -29,13 +30,14 @@ describe('parseLogLine', () => {
       requestMs: 0,
       queueMs: 0,
       connectMs: 0,
-      responseMs: 4,
-      activeMs: 4,
-      bytesIn: 137,
-      bytesOut: 138,
+      responseMs: 3,
+      activeMs: 3,
+      bytesIn: 52,
+      bytesOut: 153,
       termination: '--',
       retries: 0,
       redispatched: false,
+      clientId: userIdOf('127.0.0.1'),
     });
   });
 
@@ -51,7 +53,7 @@ describe('parseLogLine', () => {
   });
 
   test('whatever syslog header precedes the marker: RFC 5424, short, raw, none', () => {
-    const body = line('ok').slice(line('ok').indexOf('piper1'));
+    const body = line('ok').slice(line('ok').indexOf('piper2'));
     for (const header of [
       '<134>1 2026-12-07T09:59:09.123456+00:00 host haproxy 7641 - - ',
       '<134>',
@@ -65,9 +67,9 @@ describe('parseLogLine', () => {
   });
 
   test('redispatched retries (+N) and logasap (+Ta)', () => {
-    const { result, out } = parse(line('refused').replace(' 3003 ', ' +3003 ').replace(' SC 3 ', ' SC +3 '));
+    const { result, out } = parse(line('refused').replace(' 3005 ', ' +3005 ').replace(' SC 3 ', ' SC +3 '));
     assert.equal(result, 'ok');
-    assert.equal(out.activeMs, 3003);
+    assert.equal(out.activeMs, 3005);
     assert.equal(out.retries, 3);
     assert.equal(out.redispatched, true);
   });
@@ -80,7 +82,7 @@ describe('parseLogLine', () => {
 
   test('a line cut anywhere before its end mark is truncated, at every length', () => {
     const full = line('refused');
-    const start = full.indexOf('piper1 ') + 'piper1 '.length;
+    const start = full.indexOf('piper2 ') + 'piper2 '.length;
     const end = full.indexOf(' .');
     for (let n = start; n <= end + 1; n++) {
       assert.equal(parse(full.slice(0, n)).result, 'truncated', JSON.stringify(full.slice(0, n)));
@@ -92,24 +94,25 @@ describe('parseLogLine', () => {
     const ok = line('ok');
     const cases = [
       ok.replace(' 200 ', ' 2x0 '),
-      ok.replace(' 137 ', ' -137 '),
+      ok.replace(' 52 ', ' -52 '),
       ok.replace(' -- 0 ', ' --- 0 '),
       ok.replace(' -- 0 ', ' -- -1 '),
-      ok.replace('piper1 1796637549757', 'piper1 0'),
+      ok.replace('piper2 1796648144882', 'piper2 0'),
       ok.replace(' vendor.v1 ', ' vendor\x01v1 '),
       ok.replace(' vendor.v1 ', '  '),
+      ok.replace(' 127.0.0.1 ', ' 127.0\x01.0.1 '),
       ok.replace(' .\n', ' . extra\n'),
       ok.replace(' .\n', ' 7 .\n'),
-      ok.replace(' 138 ', ' 1234567890123456789 '),
+      ok.replace(' 153 ', ' 1234567890123456789 '),
     ];
     for (const c of cases) assert.equal(parse(c).result, 'unparsable', JSON.stringify(c));
   });
 
   test('the log-format constant has one variable per parsed field, and the end mark', () => {
     const fields = LOG_FORMAT.split(' ');
-    assert.equal(fields[0], 'piper1');
+    assert.equal(fields[0], 'piper2');
     assert.equal(fields.at(-1), '.');
-    assert.equal(fields.length, line('ok').slice(line('ok').indexOf('piper1')).trim().split(' ').length);
+    assert.equal(fields.length, line('ok').slice(line('ok').indexOf('piper2')).trim().split(' ').length);
   });
 });
 

@@ -1,3 +1,4 @@
+import { userIdOfBytes } from '../telemetry/index.ts';
 import { LOG_LINE_TAG } from './haproxy-log-format.ts';
 
 /** One request's line in {@link LOG_FORMAT}, parsed. Timers are ms, -1 when the phase was never reached. */
@@ -28,6 +29,8 @@ export interface LogLine {
   retries: number;
   /** `+` before %rc: the request was redispatched to another server. */
   redispatched: boolean;
+  /** %ci as a user id (`userIdOfBytes`, the balancer's id of the same address): the client's address is never kept. */
+  clientId: number;
 }
 
 /** What {@link parseLogLine} made of a datagram. */
@@ -55,6 +58,7 @@ export function emptyLogLine(): LogLine {
     termination: '',
     retries: 0,
     redispatched: false,
+    clientId: 0,
   };
 }
 
@@ -63,7 +67,8 @@ export function emptyLogLine(): LogLine {
  * header precedes the marker (RFC 3164, RFC 5424, `short`, `raw`) is skipped. Returns `foreign`
  * when there is no marker (HAProxy's own messages, anything else sent to the port), `truncated`
  * when the line ends before its end mark (cut by `len` or in transit), `unparsable` when a field
- * is not what the format puts there. Works on the bytes: nothing is allocated but the four strings.
+ * is not what the format puts there. Works on the bytes: nothing is allocated but the four strings
+ * (the client's address is hashed in place).
  */
 export function parseLogLine(buf: Buffer, out: LogLine): ParseOutcome {
   const at = indexOfMarker(buf);
@@ -84,6 +89,7 @@ export function parseLogLine(buf: Buffer, out: LogLine): ParseOutcome {
   out.termination = c.word();
   out.redispatched = buf[c.pos] === 0x2b;
   out.retries = c.int();
+  out.clientId = c.wordId();
   if (c.failed !== null) return c.failed;
   // The end mark, then only a line end (HAProxy ends UDP lines with LF; some relays add NUL or CR).
   if (c.pos >= c.end) return 'truncated';
@@ -146,18 +152,34 @@ class Cursor {
 
   /** A run of printable bytes up to the next space. */
   word(): string {
-    if (this.failed !== null) return '';
+    const start = this.pos;
+    const i = this.#wordEnd();
+    if (i < 0) return '';
+    return this.#next(i, this.buf.toString('latin1', start, i));
+  }
+
+  /** A word, as the user id of its text (no string made). */
+  wordId(): number {
+    const start = this.pos;
+    const i = this.#wordEnd();
+    if (i < 0) return 0;
+    return this.#next(i, userIdOfBytes(this.buf, start, i));
+  }
+
+  /** Where the word at `pos` ends, or -1 after recording the failure (none, too long, or unprintable bytes). */
+  #wordEnd(): number {
+    if (this.failed !== null) return -1;
     const buf = this.buf;
     const start = this.pos;
     let i = start;
     while (i < this.end) {
       const b = buf[i] as number;
       if (b === SPACE) break;
-      if (b < 0x21 || b > 0x7e) return this.#fail(i, '');
+      if (b < 0x21 || b > 0x7e) return this.#fail(i, -1);
       i++;
     }
-    if (i === start || i - start > 255) return this.#fail(i, '');
-    return this.#next(i, buf.toString('latin1', start, i));
+    if (i === start || i - start > 255) return this.#fail(i, -1);
+    return i;
   }
 
   #next<T>(i: number, value: T): T {

@@ -1,12 +1,15 @@
 import type { RouteObjective } from './slo-monitor.ts';
-import type { TrafficSample } from './traffic-sample.ts';
+import type { PoolCounts, TrafficSample } from './traffic-sample.ts';
 
 /** Counts of one route or pool over an incident. */
 export interface ImpactCounts {
   requests: number;
+  /** Failed requests, shed ones not included (see `shed`). */
   failed: number;
   shed: number;
   slow: number;
+  /** Requests a retry saved (upstream failures the client never saw); in no `failed`. */
+  savedByRetry: number;
 }
 
 /** User impact computed from traffic, never typed in. */
@@ -19,7 +22,8 @@ export interface IncidentImpact extends ImpactCounts {
   secondsBelowSlo: number;
   peakRps: number;
   routes: (ImpactCounts & { route: string; budgetSpent: number })[];
-  pools: (ImpactCounts & { pool: string })[];
+  /** Per pool: samples count requests, failures and shed requests per pool, not slow or saved ones. */
+  pools: (PoolCounts & { pool: string })[];
   /** Share of the period's error budget this incident spent, summed over routes (1 = the whole budget). */
   budgetSpent: number;
 }
@@ -32,7 +36,8 @@ export function isBadSecond(s: TrafficSample, objective: RouteObjective, burn: n
 
 /**
  * Walks back from `detectedAt` to the first bad second of the run that led to it (good seconds
- * shorter than `gapMs` do not end a run): the incident's start, backdated from the alert.
+ * shorter than `gapMs` do not end a run): the incident's start, backdated from the alert. The start
+ * is that second's first failure when the sample has its time, else the second's start.
  */
 export function findImpactStart(
   samples: readonly TrafficSample[],
@@ -46,7 +51,8 @@ export function findImpactStart(
     const s = samples[i] as TrafficSample;
     if (s.time >= detectedAt) continue;
     if (isBad(s)) {
-      start = s.time;
+      // The window's first failure where the data plane stamps it: the window starts up to a second early.
+      start = s.firstFailureAt ?? s.time;
       lastBad = s.time;
     } else if (s.requests > 0 && lastBad !== undefined && lastBad - s.time > gapMs) {
       break;
@@ -76,7 +82,21 @@ export function findImpactEnd(
   return lastBad + 1000;
 }
 
-/** Sums samples of [from, to) into the impact of an incident. */
+/** The length of the window a sample covers, in ms. */
+export function sampleLength(s: TrafficSample): number {
+  return s.durationMs ?? 1000;
+}
+
+/**
+ * Whether a sample's window overlaps [from, to). A window that holds the period's start counts
+ * whole: it starts before the start (windows are whole seconds, a start is the exact time of a
+ * failure), and skipping it would skip the very failures that started the incident.
+ */
+export function overlaps(s: TrafficSample, from: number, to: number): boolean {
+  return s.time < to && s.time + sampleLength(s) > from;
+}
+
+/** Sums the samples whose windows overlap [from, to) into the impact of an incident. */
 export function computeImpact(
   samples: readonly TrafficSample[],
   from: number,
@@ -84,14 +104,14 @@ export function computeImpact(
   objectiveOf: (route: string) => RouteObjective,
   periodMs: number,
 ): IncidentImpact {
-  const zero = (): ImpactCounts => ({ requests: 0, failed: 0, shed: 0, slow: 0 });
+  const zero = (): ImpactCounts => ({ requests: 0, failed: 0, shed: 0, slow: 0, savedByRetry: 0 });
   const total = zero();
   const routes = new Map<string, ImpactCounts>();
-  const pools = new Map<string, ImpactCounts>();
+  const pools = new Map<string, PoolCounts>();
   const perSecond = new Map<number, number>();
   let secondsBelowSlo = 0;
   for (const s of samples) {
-    if (s.time < from || s.time >= to) continue;
+    if (!overlaps(s, from, to)) continue;
     const r = routes.get(s.route) ?? zero();
     routes.set(s.route, r);
     for (const c of [total, r]) {
@@ -99,9 +119,10 @@ export function computeImpact(
       c.failed += s.failed;
       c.shed += s.shed;
       c.slow += s.slow;
+      c.savedByRetry += s.savedByRetry ?? 0;
     }
     for (const [name, p] of Object.entries(s.pools)) {
-      const pc = pools.get(name) ?? zero();
+      const pc = pools.get(name) ?? { requests: 0, failed: 0, shed: 0 };
       pools.set(name, pc);
       pc.requests += p.requests;
       pc.failed += p.failed;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../core/index.ts';
+import { type Clock, ManualClock } from '../core/index.ts';
 import { exampleEvent } from './event-catalogue.ts';
 import { Journal } from './journal.ts';
 import { OnCall } from './on-call.ts';
@@ -57,6 +57,27 @@ test('acknowledging records who and when; an unknown incident is PIPER_JOURNAL_I
   assert.equal(journal.query({ kinds: ['incident.acknowledged'] }).length, 1);
   assert.throws(() => onCall.incidents.acknowledge(9, 'x'), { code: 'PIPER_JOURNAL_INCIDENT_NOT_FOUND' });
   assert.equal(onCall.means().mttaMs, 42_000);
+  onCall.close();
+  journal.close();
+});
+
+test('an incident resolves even when its timer fires a millisecond early by the wall clock', () => {
+  const clock = new ManualClock();
+  // Node's timers run on the loop's cached time, which lags Date.now(): a 10 s timer can fire at 9.999 s.
+  const early: Clock = {
+    now: () => clock.now(),
+    monotonic: () => clock.monotonic(),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms > 1 ? ms - 1 : ms),
+    setInterval: (fn, ms) => clock.setInterval(fn, ms),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+  };
+  const journal = Journal.open({ path: ':memory:', clock });
+  const onCall = new OnCall({ journal, clock: early, resolveAfterMs: 10_000 });
+  journal.append(exampleEvent('migration.rolled_back'));
+  clock.advance(9_999);
+  assert.equal(onCall.incidents.current()?.status, 'open', 'the early timer found it not yet due');
+  clock.advance(1);
+  assert.equal(onCall.listIncidents()[0]?.status, 'resolved');
   onCall.close();
   journal.close();
 });

@@ -106,7 +106,12 @@ export class IncidentManager {
     const incident = this.current();
     if (incident === undefined || incident.clearSince === undefined) return;
     const now = this.#o.clock.now();
-    if (now - incident.clearSince < this.#resolveAfter) return;
+    if (now - incident.clearSince < this.#resolveAfter) {
+      // A timer can fire a millisecond early by the wall clock (Node's loop time lags it): not
+      // rescheduling here would leave the incident open until some other alert came along.
+      this.#scheduleResolve(incident);
+      return;
+    }
     let next = incident;
     if (next.mitigatedAt === undefined) {
       const end = this.#impactEnd(next) ?? next.clearSince ?? now;

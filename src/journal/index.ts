@@ -28,14 +28,31 @@ export {
 } from './event-filter.ts';
 export { EVENT_SOURCES, type EventSource } from './event-source.ts';
 export { type SummarizedEvent, summarizeEvent, withSummary } from './event-summary.ts';
+export {
+  FIGURE_LABELS,
+  type FigureLabel,
+  figureRows,
+  formatCount,
+  formatShare,
+  usersPhrase,
+} from './incident-figures.ts';
 export { computeImpact, type ImpactCounts, type IncidentImpact } from './incident-impact.ts';
 export { type Incident, IncidentManager, type IncidentStatus } from './incident-manager.ts';
-export { buildIncidentReport, type IncidentDurations, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
+export { type IncidentMeasure, type IncidentNumbers, impactPeriod, measureIncident, type UserImpact } from './incident-numbers.ts';
+export {
+  buildIncidentReport,
+  type IncidentDurations,
+  type IncidentMeans,
+  type IncidentReport,
+  incidentMeans,
+  type ListedIncident,
+} from './incident-report.ts';
 export { Journal, type JournalOpenOptions, type JournalStats, type MismatchPolicy } from './journal.ts';
 export {
   type CapacityList,
   createJournalApi,
   type EventList,
+  type IncidentAnswer,
   type IncidentList,
   type JournalApiOptions,
   type SloAnswer,
@@ -65,5 +82,5 @@ export {
 export { SqliteJournalStore, type SqliteStoreOptions, storageError, validateEventInput } from './sqlite-journal-store.ts';
 export { buildStatusPage, renderStatusPageHtml, type ServiceStatus, type StatusPage } from './status-page.ts';
 export { formatTime, humanDuration } from './time-format.ts';
-export type { PoolCounts, TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
+export type { PoolCounts, SampleUsers, TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 export { jsonPayload, slackPayload, WebhookNotifier, type WebhookSender, type WebhookTarget } from './webhook-notifier.ts';

@@ -5,8 +5,7 @@ import type { AlertPolicy } from './alert-policy.ts';
 import { catalogueEntry, checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { parseEventFilter, validateEventFilter } from './event-filter.ts';
 import { type SummarizedEvent, withSummary } from './event-summary.ts';
-import type { Incident } from './incident-manager.ts';
-import type { IncidentMeans } from './incident-report.ts';
+import type { IncidentMeans, IncidentReport, ListedIncident } from './incident-report.ts';
 import type { Journal } from './journal.ts';
 import type { EventFilter, JournalEvent } from './journal-event.ts';
 import type { OnCall } from './on-call.ts';
@@ -24,9 +23,13 @@ export interface EventList {
 
 /** `GET /api/v1/incidents`: every incident, and the mean times across them. */
 export interface IncidentList {
-  incidents: Incident[];
+  /** Each with its numbers and the rows every place prints (docs/journal.md, "Numbers"). */
+  incidents: ListedIncident[];
   means: IncidentMeans;
 }
+
+/** `GET /api/v1/incidents/:id`: the incident's report, its timeline's events with their summary. */
+export type IncidentAnswer = Omit<IncidentReport, 'timeline'> & { timeline: SummarizedEvent[] };
 
 /** `GET /api/v1/capacity`: `capacity.result` events, newest first. */
 export interface CapacityList {
@@ -131,7 +134,7 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
       if (m !== null) {
         if (method !== 'GET') return notAllowed(res, 'GET');
         const report = o.onCall.report(incidentId(m.id));
-        sendJson(res, 200, { ...report, timeline: report.timeline.map(withSummary) });
+        sendJson(res, 200, { ...report, timeline: report.timeline.map(withSummary) } satisfies IncidentAnswer);
         return true;
       }
       m = matchPath('/api/v1/incidents/:id/ack', path);

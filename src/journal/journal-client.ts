@@ -1,6 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import type { Incident } from './incident-manager.ts';
-import type { IncidentMeans, IncidentReport } from './incident-report.ts';
+import type { IncidentMeans, IncidentReport, ListedIncident } from './incident-report.ts';
 import type { EventFilter, JournalEvent } from './journal-event.ts';
 
 /**
@@ -64,8 +64,8 @@ export class JournalHttpClient {
     }
   }
 
-  async incidents(): Promise<{ incidents: Incident[]; means: IncidentMeans }> {
-    return (await this.#json('GET', '/api/v1/incidents')) as { incidents: Incident[]; means: IncidentMeans };
+  async incidents(): Promise<{ incidents: ListedIncident[]; means: IncidentMeans }> {
+    return (await this.#json('GET', '/api/v1/incidents')) as { incidents: ListedIncident[]; means: IncidentMeans };
   }
 
   async report(id: number): Promise<IncidentReport> {

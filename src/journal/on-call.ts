@@ -3,8 +3,15 @@ import { type Clock, type Logger, PiperError, silentLogger } from '../core/index
 import { AlertBook, type FiringAlert } from './alert-book.ts';
 import type { AlertPolicy } from './alert-policy.ts';
 import { applyBalancerEvent } from './balancer-alerts.ts';
-import { type Incident, IncidentManager } from './incident-manager.ts';
-import { buildIncidentReport, type IncidentMeans, type IncidentReport, incidentMeans } from './incident-report.ts';
+import { IncidentManager } from './incident-manager.ts';
+import {
+  buildIncidentReport,
+  type IncidentMeans,
+  type IncidentReport,
+  incidentMeans,
+  type ListedIncident,
+  listIncidents,
+} from './incident-report.ts';
 import type { Journal } from './journal.ts';
 import { buildPostmortem } from './postmortem.ts';
 import { type PostmortemDocument, renderHtml, renderMarkdown } from './postmortem-document.ts';
@@ -116,8 +123,9 @@ export class OnCall {
     return this.alerts.list();
   }
 
-  listIncidents(): Incident[] {
-    return this.incidents.list();
+  /** All incidents, newest first, each with its numbers. */
+  listIncidents(): ListedIncident[] {
+    return listIncidents(this.#journal, this.incidents.list(), (r) => this.slo.objective(r), this.slo.policy.periodMs, this.#clock.now());
   }
 
   /** One incident with its durations, impact and timeline; throws PIPER_JOURNAL_INCIDENT_NOT_FOUND. */

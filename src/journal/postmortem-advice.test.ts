@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { figureRows } from './incident-figures.ts';
 import type { Incident } from './incident-manager.ts';
+import { measureIncident } from './incident-numbers.ts';
 import { durationsOf, type IncidentReport } from './incident-report.ts';
 import type { JournalEvent } from './journal-event.ts';
 import { ADVICE_RULES, type Advice, adviseFrom, incidentFacts } from './postmortem-advice.ts';
+import { DEFAULT_OBJECTIVE } from './slo-monitor.ts';
 
 const S = Date.UTC(2026, 11, 7, 5, 50, 0);
 const MIN = 60_000;
@@ -56,8 +59,12 @@ function report(o: { incident?: Partial<Incident>; events?: JournalEvent[]; capa
     detectedAt: S + 20_000,
     ...o.incident,
   };
+  // No traffic samples: the advice rules read the incident's times and events, not its counts.
+  const { numbers } = measureIncident(incident, [], () => DEFAULT_OBJECTIVE, 30 * 86_400_000, S + 3_600_000);
   return {
     incident,
+    numbers,
+    figures: figureRows(numbers),
     durations: durationsOf(incident),
     // The rules read only the peak of the impact.
     impact: { peakRps: o.peakRps ?? 100 } as IncidentReport['impact'],

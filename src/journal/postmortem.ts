@@ -2,6 +2,7 @@ import { summarizeEvent } from './event-summary.ts';
 import type { IncidentReport } from './incident-report.ts';
 import type { JournalEvent } from './journal-event.ts';
 import { adviseFrom, incidentFacts, mitigationName, overrideFigures } from './postmortem-advice.ts';
+import { impactBlocks } from './postmortem-impact.ts';
 import { type Block, POSTMORTEM_SECTIONS, type PostmortemDocument, type Section } from './postmortem-document.ts';
 import { type CuratedTimeline, curateTimeline } from './postmortem-timeline.ts';
 import { formatClock, formatDate, formatTime, humanDuration, relativeTime } from './time-format.ts';
@@ -80,32 +81,7 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
               items: affectedPools.map((p) => `pool ${p.pool}: ${n(p.failed)} failed, ${n(p.shed)} shed of ${n(p.requests)} requests`),
             },
           ],
-    Impact: [
-      {
-        kind: 'table',
-        headers: ['measure', 'value'],
-        rows: [
-          ['requests during the impact', n(impact.requests)],
-          ['failed requests', n(impact.failed)],
-          ['shed requests', n(impact.shed)],
-          ['share of requests affected', pct(impact.badShare)],
-          ['requests slower than the latency threshold', n(impact.slow)],
-          ['seconds below the availability objective', n(impact.secondsBelowSlo)],
-          ['peak rate', `${n(impact.peakRps)} req/s`],
-          ['error budget spent (of the SLO period)', pct(impact.budgetSpent)],
-        ],
-      },
-      ...(impact.routes.length > 1
-        ? [
-            {
-              kind: 'table',
-              headers: ['route', 'requests', 'failed', 'shed', 'budget spent'],
-              rows: impact.routes.map((r) => [r.route, n(r.requests), n(r.failed), n(r.shed), pct(r.budgetSpent)]),
-            } as Block,
-          ]
-        : []),
-      { kind: 'paragraph', text: `Measured from 1-second traffic samples between ${t(impact.from)} and ${t(impact.to)}.` },
-    ],
+    Impact: impactBlocks(report, t),
     'Outage Duration': [
       {
         kind: 'table',

@@ -27,6 +27,32 @@ export interface TrafficSample {
   /** Bytes read from and sent to clients: the route's traffic shape beside a certified request mix. */
   bytesIn?: number;
   bytesOut?: number;
+  /**
+   * When the window's first failed (or shed) request ended, ms since the epoch; null when none
+   * failed, absent when the data plane does not stamp it. An impact starting within the window
+   * starts no earlier than this, however early the window starts.
+   */
+  firstFailureAt?: number | null;
+  /** Requests a retry saved: an upstream attempt failed, another answered, the client saw no failure. */
+  savedByRetry?: number;
+  /** The route's distinct users in the window; absent when the data plane told none apart. */
+  users?: SampleUsers;
+}
+
+/**
+ * Distinct users of one route in one second, with their ids (`encodeUserIds` text), so that an
+ * incident's users are the union over its seconds rather than a sum that counts a user each second.
+ */
+export interface SampleUsers {
+  count: number;
+  /** Users who received a failure (failed or shed). */
+  failed: number;
+  ids: string;
+  failedIds: string;
+  /** What users were told apart by: `cookie`, `header` (the route's sticky key), `address` (the client's). */
+  by: readonly string[];
+  /** More users than the window keeps ids of: counts and ids are a lower bound. */
+  capped: boolean;
 }
 
 /** Where per-second route samples are kept (bounded retention) so impact is computed from traffic. */

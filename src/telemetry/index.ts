@@ -20,6 +20,8 @@ export type {
   RequestOutcome,
   TelemetryWindow,
   WindowStats,
+  WindowUsers,
 } from './telemetry-window.ts';
+export { MAX_USER_IDS, type UserKeyKind, UserSet, userIdOf, userIdOfBytes } from './user-set.ts';
 export { WindowAggregator, type WindowAggregatorOptions } from './window-aggregator.ts';
 export { exportWindowMetrics, type WindowMetrics, type WindowSource } from './window-metrics.ts';

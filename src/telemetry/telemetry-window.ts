@@ -1,3 +1,5 @@
+import type { UserKeyKind } from './user-set.ts';
+
 /**
  * Why a request failed without an HTTP status from a backend, or how it was refused.
  * `shed`: refused by admission (503 + Retry-After); `no_backend`: no healthy backend in any pool.
@@ -19,6 +21,10 @@ export interface RequestOutcome {
   bytesOut: number;
   /** Retries this request made on other backends. */
   retries: number;
+  /** The client's user id (`userIdOf` of the sticky key, else of the client's address); 0 or absent when unknown. */
+  user?: number;
+  /** What `user` was taken from. */
+  userBy?: UserKeyKind | null;
 }
 
 /** Latency percentiles of one window, in milliseconds. */
@@ -64,6 +70,32 @@ export interface WindowStats {
    * Set by WindowAggregator for routes, pools and backends.
    */
   firstFailureAt?: number | null;
+  /**
+   * Requests a retry saved: an attempt failed upstream (an error or a 5xx the balancer may retry)
+   * and a later attempt on another backend answered, so the client received no failure and the
+   * request is in no `failed`. Counted once per client request.
+   */
+  savedByRetry?: number;
+  /** Distinct users of the window (routes only; absent where the data plane tells users apart by nothing). */
+  users?: WindowUsers;
+}
+
+/**
+ * The distinct users whose requests ended in one window of a route, with their ids so that windows
+ * can be united into an incident's users (a sum of per-window counts would count a user each second).
+ */
+export interface WindowUsers {
+  /** Users with a request that ended in the window. */
+  count: number;
+  /** Of them, users who received a failure (as counted in `failed`, shed included). */
+  failed: number;
+  /** The ids of `count` and of `failed`, in `encodeUserIds` form. */
+  ids: string;
+  failedIds: string;
+  /** What users were told apart by in the window (a sticky route's request without the key: by address). */
+  by: readonly UserKeyKind[];
+  /** More users than MAX_USER_IDS: the counts and ids are a lower bound. */
+  capped: boolean;
 }
 
 export interface PoolWindowStats extends WindowStats {

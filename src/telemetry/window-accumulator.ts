@@ -1,7 +1,8 @@
 import type { Clock } from '../core/index.ts';
 import { DURATION_BUCKETS_SECONDS } from './histogram.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
-import type { ErrorKind, FlowWindowStats, RequestOutcome, WindowStats } from './telemetry-window.ts';
+import type { ErrorKind, FlowWindowStats, RequestOutcome, WindowStats, WindowUsers } from './telemetry-window.ts';
+import { type UserKeyKind, UserSet } from './user-set.ts';
 
 const KINDS: readonly ErrorKind[] = ['connect', 'timeout', 'reset', 'shed', 'no_backend', 'client_abort', 'protocol'];
 const KIND_INDEX: Readonly<Record<ErrorKind, number>> = Object.freeze({
@@ -17,6 +18,16 @@ const KIND_INDEX: Readonly<Record<ErrorKind, number>> = Object.freeze({
 const FAILURE_KIND = Uint8Array.from(KINDS, (k) => (k === 'client_abort' ? 0 : 1));
 /** Kinds that mean the pool could not be reached at all (the rollout's connection-failure guard). */
 const CONNECT_KINDS: readonly number[] = [KIND_INDEX.connect, KIND_INDEX.reset, KIND_INDEX.no_backend];
+const USER_KEY_KINDS: readonly UserKeyKind[] = ['cookie', 'header', 'address'];
+const USER_KEY_BIT: Readonly<Record<UserKeyKind, number>> = Object.freeze({ cookie: 1, header: 2, address: 4 });
+
+/** A route's users in the open window: everyone with a request, and who of them received a failure. */
+interface UserTally {
+  all: UserSet;
+  failed: UserSet;
+  /** USER_KEY_BIT of every kind of key seen. */
+  by: number;
+}
 
 let emptyLatency: LatencyHistogram | undefined;
 const BOUNDS_MS: readonly number[] = DURATION_BUCKETS_SECONDS.map((s) => s * 1000);
@@ -32,6 +43,7 @@ export class WindowAccumulator {
   readonly errors = new Float64Array(KINDS.length);
   shed = 0;
   retries = 0;
+  savedByRetry = 0;
   ejections = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -41,11 +53,16 @@ export class WindowAccumulator {
   idleWindows = 0;
   readonly latency: LatencyHistogram | null;
   readonly #clock: Clock | null;
+  readonly #users: UserTally | null;
 
-  /** `clock`: stamps the first failure of each window (read once per window, on that failure). */
-  constructor(withLatency: boolean, clock: Clock | null = null) {
+  /**
+   * `clock`: stamps the first failure of each window (read once per window, on that failure).
+   * `withUsers`: tells distinct users apart (routes: two fixed sets of 32 kB each).
+   */
+  constructor(withLatency: boolean, clock: Clock | null = null, withUsers = false) {
     this.latency = withLatency ? new LatencyHistogram() : null;
     this.#clock = clock;
+    this.#users = withUsers ? { all: new UserSet(), failed: new UserSet(), by: 0 } : null;
   }
 
   /** Connect errors, resets and no-backend refusals so far (the judge's "connection failures"). */
@@ -74,6 +91,14 @@ export class WindowAccumulator {
     if (failed) {
       this.failed++;
       if (this.firstFailureAt === null && this.#clock !== null) this.firstFailureAt = this.#clock.now();
+    } else if (o.retries > 0) {
+      this.savedByRetry++;
+    }
+    const users = this.#users;
+    if (users !== null && o.user !== undefined && o.user !== 0) {
+      users.all.add(o.user);
+      if (failed) users.failed.add(o.user);
+      if (o.userBy != null) users.by |= USER_KEY_BIT[o.userBy];
     }
     this.retries += o.retries;
     this.bytesIn += o.bytesIn;
@@ -92,6 +117,7 @@ export class WindowAccumulator {
       errors: this.#errors(),
       shed: this.shed,
       retries: this.retries,
+      savedByRetry: this.savedByRetry,
       ejections: this.ejections,
       inFlight,
       bytesIn: this.bytesIn,
@@ -100,6 +126,7 @@ export class WindowAccumulator {
       histogram: latency.encode(),
       latencyBuckets: Object.freeze(latency.countsAtOrBelow(BOUNDS_MS)),
       firstFailureAt: this.firstFailureAt,
+      ...(this.#users === null || this.#users.all.size === 0 ? {} : { users: usersOf(this.#users) }),
     };
   }
 
@@ -124,10 +151,16 @@ export class WindowAccumulator {
     this.errors.fill(0);
     this.shed = 0;
     this.retries = 0;
+    this.savedByRetry = 0;
     this.ejections = 0;
     this.bytesIn = 0;
     this.bytesOut = 0;
     if (this.latency !== null && this.latency.count > 0) this.latency.reset();
+    if (this.#users !== null) {
+      this.#users.all.reset();
+      this.#users.failed.reset();
+      this.#users.by = 0;
+    }
   }
 
   #status(): WindowStats['status'] {
@@ -143,4 +176,15 @@ export class WindowAccumulator {
     }
     return out;
   }
+}
+
+function usersOf(t: UserTally): WindowUsers {
+  return Object.freeze({
+    count: t.all.size,
+    failed: t.failed.size,
+    ids: t.all.encode(),
+    failedIds: t.failed.encode(),
+    by: Object.freeze(USER_KEY_KINDS.filter((k) => (t.by & USER_KEY_BIT[k]) !== 0)),
+    capped: t.all.capped || t.failed.capped,
+  });
 }

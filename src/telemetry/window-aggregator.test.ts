@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Clock, flushMicrotasks, ManualClock, type TimerHandle } from '../core/index.ts';
+import { decodeUserIds } from '../core/index.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { TelemetryProbe } from './telemetry-probe.ts';
 import type { RequestOutcome, TelemetryWindow } from './telemetry-window.ts';
+import { MAX_USER_IDS, userIdOf } from './user-set.ts';
 import { WindowAggregator } from './window-aggregator.ts';
 
 const T0 = Date.UTC(2017, 2, 31, 21, 50, 0);
@@ -157,6 +159,7 @@ describe('WindowAggregator', () => {
         errors: {},
         shed: 0,
         retries: 0,
+        savedByRetry: 0,
         ejections: 0,
         inFlight: 3,
         bytesIn: 0,
@@ -383,6 +386,68 @@ describe('WindowAggregator', () => {
     assert.deepEqual(agg.inProgress(), { start: T0 + 1000, pools: {} });
     agg.record(outcome({ status: 500 }));
     assert.deepEqual(agg.inProgress().pools, { vendor: { requests: 1, failed: 1, connectFailures: 0, firstFailureAt: T0 + 1000 } });
+    agg.close();
+  });
+
+  test('counts a request a retry saved once, on its route, pool and backend, and never a failed one', () => {
+    const { clock, agg, windows } = setup();
+    agg.record(outcome({ retries: 1 }));
+    agg.record(outcome({ retries: 2, status: 404 }));
+    agg.record(outcome({ retries: 1, status: 502 }));
+    agg.record(outcome({ retries: 1, status: 0, errorKind: 'timeout' }));
+    agg.record(outcome());
+    clock.advance(1000);
+    const w = windows[0] as TelemetryWindow;
+    assert.equal(w.routes.web?.savedByRetry, 2, 'a 200 and a 404 after retries: no failure reached the client');
+    assert.equal(w.routes.web?.retries, 5);
+    assert.equal(w.routes.web?.failed, 2);
+    assert.equal(w.pools.vendor?.savedByRetry, 2);
+    assert.equal(w.backends['vendor/v1']?.savedByRetry, 2);
+    agg.close();
+  });
+
+  test('tells the users of a route apart by their id, with those who received a failure, and unites nothing across windows', () => {
+    const { clock, agg, windows } = setup();
+    const ann = userIdOf('ann');
+    const bob = userIdOf('bob');
+    const addr = userIdOf('10.0.0.7');
+    agg.record(outcome({ user: ann, userBy: 'cookie' }));
+    agg.record(outcome({ user: ann, userBy: 'cookie', status: 503, errorKind: 'shed' }));
+    agg.record(outcome({ user: bob, userBy: 'cookie' }));
+    agg.record(outcome({ user: addr, userBy: 'address', status: 404 }));
+    agg.record(outcome({ route: 'api', user: 0 }));
+    clock.advance(1000);
+    const users = windows[0]?.routes.web?.users;
+    assert.ok(users);
+    assert.equal(users.count, 3);
+    assert.equal(users.failed, 1);
+    assert.deepEqual(
+      decodeUserIds(users.ids),
+      [ann, bob, addr].sort((a, b) => a - b),
+    );
+    assert.deepEqual(decodeUserIds(users.failedIds), [ann]);
+    assert.deepEqual(users.by, ['cookie', 'address']);
+    assert.equal(users.capped, false);
+    assert.equal(windows[0]?.routes.api?.users, undefined, 'no user known: no users field');
+    assert.equal(windows[0]?.pools.vendor?.users, undefined, 'users are counted per route only');
+    agg.record(outcome({ user: bob, userBy: 'cookie' }));
+    clock.advance(1000);
+    assert.equal(windows[1]?.routes.web?.users?.count, 1);
+    assert.equal(windows[1]?.routes.web?.users?.failed, 0);
+    agg.close();
+  });
+
+  test('keeps at most MAX_USER_IDS user ids a window and flags the count as a lower bound', () => {
+    const { clock, agg, windows } = setup();
+    for (let i = 0; i < MAX_USER_IDS + 10; i++) agg.record(outcome({ user: userIdOf(`user-${i}`), userBy: 'cookie' }));
+    clock.advance(1000);
+    const users = windows[0]?.routes.web?.users;
+    assert.equal(users?.count, MAX_USER_IDS);
+    assert.equal(users?.capped, true);
+    assert.equal(decodeUserIds(users?.ids ?? '').length, MAX_USER_IDS);
+    agg.record(outcome({ user: userIdOf('user-1'), userBy: 'cookie' }));
+    clock.advance(1000);
+    assert.equal(windows[1]?.routes.web?.users?.capped, false, 'the next window starts afresh');
     agg.close();
   });
 

@@ -66,7 +66,7 @@ export class WindowAggregator {
   record(o: RequestOutcome): void {
     if (this.#closed) return;
     const clock = this.#clock;
-    entity(this.#routes, o.route, clock).add(o);
+    entity(this.#routes, o.route, clock, true).add(o);
     entity(this.#pools, o.pool, clock).add(o);
     if (o.backend !== null) entity(nested(this.#backends, o.pool), o.backend, clock).add(o);
     const byPool = nested(this.#flows, o.route);
@@ -188,7 +188,7 @@ export class WindowAggregator {
 
   #closeWindow(start: number, end: number): TelemetryWindow {
     const probe = this.#readProbe();
-    for (const name in probe.routes) entity(this.#routes, name, this.#clock);
+    for (const name in probe.routes) entity(this.#routes, name, this.#clock, true);
     for (const name in probe.pools) entity(this.#pools, name, this.#clock);
     for (const key in probe.backends) {
       const b = probe.backends[key];
@@ -271,11 +271,14 @@ function nested<T>(map: Nested<Nested<T>>, key: string): Nested<T> {
   return inner;
 }
 
-/** A route, pool or backend accumulator: with a latency histogram, and the clock that stamps first failures. */
-function entity(map: Nested<WindowAccumulator>, key: string, clock: Clock): WindowAccumulator {
+/**
+ * A route, pool or backend accumulator: with a latency histogram, and the clock that stamps first
+ * failures; a route's also tells its users apart.
+ */
+function entity(map: Nested<WindowAccumulator>, key: string, clock: Clock, withUsers = false): WindowAccumulator {
   let acc = map.get(key);
   if (acc === undefined) {
-    acc = new WindowAccumulator(true, clock);
+    acc = new WindowAccumulator(true, clock, withUsers);
     map.set(key, acc);
   }
   return acc;

@@ -7,7 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildPostmortem,
   checkEvent,
+  figureRows,
   type Incident,
+  type IncidentNumbers,
   type IncidentReport,
   type JournalEvent,
   type JournalEventInput,
@@ -261,6 +263,7 @@ export function createRecordedApi(now: () => number): RecordedApi {
     failed: 391,
     shed: 12,
     slow: 20,
+    savedByRetry: 4,
     badShare: 0.93,
     secondsBelowSlo: 2,
     peakRps: 241,
@@ -268,10 +271,26 @@ export function createRecordedApi(now: () => number): RecordedApi {
     pools: [{ pool: 'inhouse', requests: 433, failed: 391, shed: 12, slow: 20 }],
     budgetSpent: 0.0155,
   };
+  const numbers: IncidentNumbers = {
+    from: i0,
+    to: i0 + 1800,
+    measured: true,
+    requests: 433,
+    failed: 403,
+    shed: 12,
+    savedByRetry: 4,
+    failedShare: 403 / 433,
+    users: { total: 61, affected: 58, share: 58 / 61, method: 'by sticky cookie', lowerBound: false },
+    detectMs: 25_000,
+    mitigateMs: 1800,
+    resolveMs: 400_000,
+  };
   /** The postmortem the journal builds from this record (the structured document and its Markdown). */
   function postmortem(): PostmortemDocument {
     const report: IncidentReport = {
       incident,
+      numbers,
+      figures: figureRows(numbers),
       durations: { detectMs: 25_000, acknowledgeMs: 65_000, mitigateMs: 1800, resolveMs: 400_000 },
       impact,
       timeline: events.filter((e) => e.time >= i0 - 1_800_000 && e.time <= i0 + 400_000) as JournalEvent[],
@@ -723,13 +742,15 @@ export function createRecordedApi(now: () => number): RecordedApi {
       if (p === '/api/v1/migrations') return send(res, 200, { migrations });
       if (p === '/api/v1/incidents')
         return send(res, 200, {
-          incidents: [incident],
+          incidents: [{ ...incident, numbers, figures: figureRows(numbers) }],
           means: { count: 1, mttdMs: 25_000, mttaMs: 65_000, mttmMs: 1800, mttrMs: 400_000 },
         });
       if (p === '/api/v1/incidents/1') {
         const timeline = events.filter((e) => e.time >= i0 - 1_800_000 && e.time <= i0 + 400_000);
         return send(res, 200, {
           incident,
+          numbers,
+          figures: figureRows(numbers),
           durations: { detectMs: 25_000, acknowledgeMs: 65_000, mitigateMs: 1800, resolveMs: 400_000 },
           impact,
           timeline,

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import { POSTMORTEM_SECTIONS } from '../../src/journal/index.ts';
+import { type IncidentNumbers, type ListedIncident, POSTMORTEM_SECTIONS } from '../../src/journal/index.ts';
 import { runPiper } from '../cli-run.ts';
 
 interface Summary {
-  facts: { failedRequests: number; totalRequests: number; rollbackMs: number; detectMs: number };
+  facts: { incidentId: number; numbers: IncidentNumbers };
+  rows: string[][];
   postmortemFile: string;
   incidentId: number;
   migrationId: string;
@@ -56,14 +57,39 @@ test('npm start --fast --exit replays the afternoon: gate refusals, rollback wit
   assert.equal(rolledBack.length, 1, 'one rollback');
   const rb = JSON.parse(rolledBack[0]?.data ?? '{}') as { firstFailureAt: number; completedAt: number };
   assert.ok(rb.completedAt - rb.firstFailureAt <= 2_000, `rollback took ${rb.completedAt - rb.firstFailureAt} ms`);
-  assert.equal(summary.facts.rollbackMs, rb.completedAt - rb.firstFailureAt);
 
-  // The cost to users stays small: under 3% of the run's requests failed (2017: all of them, for 6 h).
-  assert.ok(summary.facts.totalRequests > 1000, `traffic ran (${summary.facts.totalRequests} requests)`);
-  assert.ok(
-    summary.facts.failedRequests / summary.facts.totalRequests < 0.03,
-    `${summary.facts.failedRequests} of ${summary.facts.totalRequests} failed`,
+  // The summary's numbers are the journal's: piper incidents --json on the same data folder gives
+  // the same figures, and the closing table printed them.
+  const listed = await runPiper(['incidents', '--json', '--db', join(dataDir, 'piper.db')], { cwd });
+  assert.equal(listed.code, 0, listed.stderr);
+  const incident = (JSON.parse(listed.stdout) as { incidents: ListedIncident[] }).incidents.find((i) => i.id === summary.incidentId);
+  assert.ok(incident, `incident ${summary.incidentId} listed`);
+  const n = summary.facts.numbers;
+  assert.deepEqual(n, incident.numbers);
+  assert.deepEqual(
+    summary.rows.map((r) => [r[0], r[2]]),
+    incident.figures,
   );
+  const printed = run.stdout.split('\n');
+  for (const [label, value] of incident.figures) {
+    assert.ok(
+      printed.some((l) => l.startsWith(label) && l.trimEnd().endsWith(value)),
+      `the closing table prints ${label}: ${value}`,
+    );
+  }
+  // The judge saw failures, so the clients did: the impact is not zero, and the time to mitigate
+  // runs from the incident's start (at or before the judge's first failure) to the rollback.
+  assert.ok(n.failed > 0 && n.failedShare > 0, JSON.stringify(n));
+  assert.ok(n.users !== null && n.users.affected > 0, 'users told apart by the sticky cookie');
+  assert.ok(incident.startedAt <= rb.firstFailureAt);
+  assert.equal(n.mitigateMs, rb.completedAt - incident.startedAt);
+
+  // The cost to users stays small: under 3% of the run's requests on the route failed (2017: all of them, for 6 h).
+  const web = db.prepare("SELECT sum(json_extract(body, '$.requests')) AS requests FROM samples WHERE route = 'web'").get() as {
+    requests: number;
+  };
+  assert.ok(web.requests > 1000, `traffic ran (${web.requests} requests)`);
+  assert.ok(n.failed / web.requests < 0.03, `${n.failed} of ${web.requests} failed`);
 
   // Act 5: the incident opened and resolved by itself; the postmortem has the seed's eleven sections
   // and is the one the journal gives for that incident.

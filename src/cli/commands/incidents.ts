@@ -1,5 +1,5 @@
 import { formatDuration, PiperError } from '../../core/index.ts';
-import { formatTime, type Incident, type IncidentMeans } from '../../journal/index.ts';
+import { formatTime, type Incident, type IncidentMeans, type ListedIncident, usersPhrase } from '../../journal/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 import { journalSourceOptions, onCallFor, openJournalSource } from './events.ts';
@@ -17,7 +17,7 @@ function ms(x: number | null | undefined): string {
 
 async function list(ctx: Parameters<Command['run']>[0], values: Parameters<Command['run']>[1]['values']): Promise<number> {
   const source = openJournalSource(ctx, values);
-  let data: { incidents: Incident[]; means: IncidentMeans };
+  let data: { incidents: ListedIncident[]; means: IncidentMeans };
   try {
     if (source.kind === 'http') data = await source.client.incidents();
     else {
@@ -38,32 +38,41 @@ async function list(ctx: Parameters<Command['run']>[0], values: Parameters<Comma
     return ExitCode.ok;
   }
   const tz = typeof values.tz === 'string' ? values.tz : 'UTC';
-  const rows = data.incidents.map((i) => [
-    String(i.id),
-    i.status === 'resolved' ? style.green(i.status) : i.status === 'open' ? style.red(i.status) : style.yellow(i.status),
-    formatTime(i.startedAt, tz),
-    ms(i.detectedAt - i.startedAt),
-    ms(i.mitigatedAt === undefined ? undefined : i.mitigatedAt - i.startedAt),
-    ms(i.resolvedAt === undefined ? undefined : i.resolvedAt - i.startedAt),
-    i.acknowledgedBy ?? '—',
-    i.title,
-  ]);
-  ctx.stdout.write(`${renderTable(['id', 'status', 'started', 'detect', 'mitigate', 'resolve', 'ack by', 'title'], rows)}\n`);
+  const rows = data.incidents.map((i) => {
+    const figures = new Map(i.figures);
+    return [
+      String(i.id),
+      i.status === 'resolved' ? style.green(i.status) : i.status === 'open' ? style.red(i.status) : style.yellow(i.status),
+      formatTime(i.startedAt, tz),
+      `${figures.get('failed requests')}${i.numbers.measured ? ` (${figures.get('share of requests failed')}, ${figures.get('of which shed')} shed)` : ''}`,
+      !i.numbers.measured ? '—' : i.numbers.users === null ? 'not counted' : usersPhrase(i.numbers),
+      figures.get('time to detect') ?? '—',
+      figures.get('time to mitigate') ?? '—',
+      figures.get('time to resolve') ?? '—',
+      i.acknowledgedBy ?? '—',
+      i.title,
+    ];
+  });
+  const headers = ['id', 'status', 'started', 'failed requests', 'users affected', 'time to detect', 'time to mitigate', 'time to resolve'];
+  ctx.stdout.write(`${renderTable([...headers, 'ack by', 'title'], rows)}\n`);
   const m = data.means;
   ctx.stdout.write(
-    `\n${m.count} incident(s): MTTD ${ms(m.mttdMs)}, MTTA ${ms(m.mttaMs)}, time to mitigate ${ms(m.mttmMs)}, MTTR ${ms(m.mttrMs)}\n`,
+    `\n${m.count} incident(s), mean time to detect ${ms(m.mttdMs)}, to acknowledge ${ms(m.mttaMs)}, to mitigate ${ms(m.mttmMs)}, to resolve ${ms(m.mttrMs)}\n` +
+      'Times run from the impact start (the first failure); failed requests are what clients received (docs/journal.md, "Numbers").\n',
   );
   return ExitCode.ok;
 }
 
 const listDescription =
-  'Lists incidents newest first with their computed times (started = first bad second, detect, mitigate,\n' +
-  'resolve measured from it) and MTTD / MTTA / MTTR across them.\n\n' +
+  'Lists incidents newest first with their numbers: failed requests (what clients received, shed\n' +
+  'included) and their share, users affected, and the time to detect, mitigate (traffic off the bad\n' +
+  'pool) and resolve, each from the impact start (the first failure); then the means across incidents.\n' +
+  'With --json, each incident carries the same figures under numbers.\n\n' +
   'Examples:\n  piper incidents\n  piper incidents list --admin http://127.0.0.1:9901 --json';
 
 export const incidentsCommand: Command = {
   name: 'incidents',
-  summary: 'List incidents with their computed times, MTTD and MTTR (also: incidents ack ID)',
+  summary: 'List incidents with failed requests, users affected and the times to detect, mitigate and resolve (also: incidents ack ID)',
   description: listDescription,
   options: { ...listOptions },
   run: (ctx, input) => list(ctx, input.values),
@@ -71,7 +80,7 @@ export const incidentsCommand: Command = {
 
 export const incidentsListCommand: Command = {
   name: 'incidents list',
-  summary: 'List incidents with their computed times, MTTD and MTTR',
+  summary: 'List incidents with failed requests, users affected and the times to detect, mitigate and resolve',
   description: listDescription,
   options: { ...listOptions },
   run: (ctx, input) => list(ctx, input.values),

@@ -90,12 +90,12 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'incidents',
-    summary: 'List incidents with their computed times, MTTD and MTTR (also: incidents ack ID)',
+    summary: 'List incidents with failed requests, users affected and the times to detect, mitigate and resolve (also: incidents ack ID)',
     load: async () => (await import('./incidents.ts')).incidentsCommand,
   },
   {
     name: 'incidents list',
-    summary: 'List incidents with their computed times, MTTD and MTTR',
+    summary: 'List incidents with failed requests, users affected and the times to detect, mitigate and resolve',
     load: async () => (await import('./incidents.ts')).incidentsListCommand,
   },
   {

@@ -122,6 +122,9 @@ export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<strin
       durationMs: w.durationMs,
       bytesIn: stats.bytesIn,
       bytesOut: stats.bytesOut,
+      ...(stats.firstFailureAt !== undefined ? { firstFailureAt: stats.firstFailureAt } : {}),
+      ...(stats.savedByRetry !== undefined ? { savedByRetry: stats.savedByRetry } : {}),
+      ...(stats.users !== undefined ? { users: stats.users } : {}),
     });
   }
   return samples;

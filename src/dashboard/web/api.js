@@ -19,7 +19,8 @@
 /** @typedef {import('../../journal/index.ts').RouteObjective} RouteObjective */
 /** @typedef {import('../../journal/index.ts').Incident} Incident */
 /** @typedef {import('../../journal/index.ts').IncidentList} IncidentList */
-/** @typedef {import('../../journal/index.ts').IncidentReport} IncidentReport */
+/** @typedef {import('../../journal/index.ts').IncidentAnswer} IncidentAnswer */
+/** @typedef {import('../../journal/index.ts').ListedIncident} ListedIncident */
 /** @typedef {import('../../journal/index.ts').IncidentImpact} IncidentImpact */
 /** @typedef {import('../../journal/index.ts').PostmortemDocument} PostmortemDocument */
 /** @typedef {import('../../journal/index.ts').Block} Block */
@@ -198,7 +199,7 @@ export function getIncidents() {
 
 /**
  * @param {string} id
- * @returns {Promise<IncidentReport>}
+ * @returns {Promise<IncidentAnswer>}
  */
 export function getIncident(id) {
   return read(`/api/v1/incidents/${encodeURIComponent(id)}`);

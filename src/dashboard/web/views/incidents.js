@@ -5,13 +5,18 @@ import { getIncident, getIncidents, getPostmortem, getPostmortemMarkdown, post, 
 import { confirmAction } from '../confirm-dialog.js';
 import { badge, facts, h, replace, table } from '../element.js';
 import { kindBadge } from '../event-summary.js';
-import { clockTime, dateTime, duration, percent, rate } from '../format.js';
+import { clockTime, dateTime, percent, rate } from '../format.js';
 import { store, subscribe } from '../store.js';
 import { renderPostmortem } from './postmortem-view.js';
 
-/** @param {any} i */
+/** @typedef {import('../api.js').Incident} Incident */
+/** @typedef {import('../api.js').IncidentAnswer} IncidentAnswer */
+/** @typedef {import('../api.js').IncidentImpact} IncidentImpact */
+/** @typedef {IncidentAnswer['figures']} FigureRows the label → value rows every place prints */
+
+/** @param {Incident} i */
 function statusBadge(i) {
-  const s = String(i?.status ?? 'open');
+  const s = i.status;
   return badge(s, { open: 'bad', acknowledged: 'warn', resolved: 'ok' }[s] ?? 'muted');
 }
 
@@ -33,11 +38,12 @@ export function mountIncidentList(root) {
             { label: 'status', cell: (i) => statusBadge(i) },
             {
               label: 'title',
-              cell: (i) => h('a', { href: `#/incidents/${encodeURIComponent(i.id)}`, text: i.title ?? `incident ${i.id}` }),
+              cell: (i) => h('a', { href: `#/incidents/${encodeURIComponent(i.id)}`, text: i.title }),
             },
             { label: 'started', cell: (i) => dateTime(i.startedAt) },
-            { label: 'lasted', cell: (i) => duration((i.mitigatedAt ?? i.resolvedAt ?? Date.now()) - i.startedAt) },
-            { label: 'where', cell: (i) => [...(i.routes ?? []), ...(i.pools ?? [])].join(', ') || '—' },
+            { label: 'failed requests', cell: (i) => figure(i, 'failed requests') },
+            { label: 'time to mitigate', cell: (i) => figure(i, 'time to mitigate') },
+            { label: 'where', cell: (i) => [...i.routes, ...i.pools].join(', ') || '—' },
           ],
           items,
           { empty: 'No incidents recorded. Calm.', rowClass: (i) => (i.status === 'resolved' ? undefined : 'row-alert') },
@@ -75,7 +81,7 @@ export function mountIncident(root, id, showPostmortem) {
   replace(root, head, tabs, body);
 
   async function load() {
-    /** @type {any} */
+    /** @type {IncidentAnswer} */
     let report;
     try {
       report = await getIncident(id);
@@ -83,13 +89,13 @@ export function mountIncident(root, id, showPostmortem) {
       replace(head, h('h1', { text: `Incident ${id}` }), h('p', { class: 'error', text: /** @type {Error} */ (err).message }));
       return;
     }
-    const inc = report.incident ?? report;
+    const inc = report.incident;
     replace(
       head,
-      h('h1', {}, `#${inc.id} ${inc.title ?? ''} `, statusBadge(inc)),
+      h('h1', {}, `#${inc.id} ${inc.title} `, statusBadge(inc)),
       h('p', {
         class: 'muted',
-        text: `opened by ${inc.openedBy?.kind ?? '?'}${inc.openedBy?.alert ? ` (${inc.openedBy.alert})` : ''} · ${[...(inc.routes ?? []), ...(inc.pools ?? [])].join(', ')}`,
+        text: `opened by ${inc.openedBy.kind}${inc.openedBy.alert ? ` (${inc.openedBy.alert})` : ''} · ${[...inc.routes, ...inc.pools].join(', ')}`,
       }),
       session.role === 'admin' && inc.status === 'open'
         ? h('button', { type: 'button', class: 'primary', onclick: () => ack() }, 'Acknowledge')
@@ -112,11 +118,10 @@ export function mountIncident(root, id, showPostmortem) {
     await load();
   }
 
-  function renderDetails(/** @type {any} */ report, /** @type {any} */ inc) {
-    const d = report.durations ?? {};
-    const impact = report.impact ?? inc.impact;
+  function renderDetails(/** @type {IncidentAnswer} */ report, /** @type {Incident} */ inc) {
+    const impact = report.impact;
     // Appended order is not always time order (backdated facts): the timeline reads by time.
-    const timeline = [...(report.timeline ?? inc.timeline ?? [])].sort((a, b) => a.time - b.time || a.id - b.id);
+    const timeline = [...report.timeline].sort((a, b) => a.time - b.time || a.id - b.id);
     replace(
       body,
       h(
@@ -127,24 +132,22 @@ export function mountIncident(root, id, showPostmortem) {
           { class: 'panel', 'aria-labelledby': 'times-h' },
           h('h2', { id: 'times-h', text: 'Times' }),
           facts({
-            started: `${dateTime(inc.startedAt)} (first bad second)`,
-            detected: `${dateTime(inc.detectedAt)} · +${duration(d.detectMs ?? inc.detectedAt - inc.startedAt)}`,
+            started: `${dateTime(inc.startedAt)} (impact start: the first failure)`,
+            detected: `${dateTime(inc.detectedAt)} · time to detect ${figure(report, 'time to detect')}`,
             acknowledged: inc.acknowledgedAt ? `${dateTime(inc.acknowledgedAt)} by ${inc.acknowledgedBy ?? '?'}` : 'not yet',
             mitigated: inc.mitigatedAt
-              ? `${dateTime(inc.mitigatedAt)} by ${inc.mitigatedBy ?? '?'} · +${duration(d.mitigateMs ?? inc.mitigatedAt - inc.startedAt)}`
+              ? `${dateTime(inc.mitigatedAt)} by ${inc.mitigatedBy ?? '?'} · time to mitigate ${figure(report, 'time to mitigate')}`
               : 'not yet',
-            resolved: inc.resolvedAt
-              ? `${dateTime(inc.resolvedAt)} · +${duration(d.resolveMs ?? inc.resolvedAt - inc.startedAt)}`
-              : 'not yet',
-            alerts: (inc.alerts ?? []).join(', ') || '—',
-            stillFiring: (inc.activeAlerts ?? []).join(', ') || 'none',
+            resolved: inc.resolvedAt ? `${dateTime(inc.resolvedAt)} · time to resolve ${figure(report, 'time to resolve')}` : 'not yet',
+            alerts: inc.alerts.join(', ') || '—',
+            stillFiring: inc.activeAlerts.join(', ') || 'none',
           }),
         ),
         h(
           'section',
           { class: 'panel', 'aria-labelledby': 'impact-h' },
           h('h2', { id: 'impact-h', text: 'Impact (from traffic)' }),
-          impactFacts(impact),
+          impactFacts(report.figures, impact),
         ),
       ),
       h(
@@ -203,26 +206,44 @@ export function mountIncident(root, id, showPostmortem) {
   });
 }
 
-/** @param {any} impact */
-function impactFacts(impact) {
-  if (!impact) return h('p', { class: 'empty', text: 'No traffic recorded for this incident.' });
+/**
+ * One of an incident's figures as the server words them (the same text as the postmortem and
+ * `piper incidents`), or a dash.
+ * @param {{ figures: FigureRows }} item an incident of the list, or a report
+ * @param {FigureRows[number][0]} label
+ */
+function figure(item, label) {
+  const row = item.figures.find((r) => r[0] === label);
+  return row ? String(row[1]) : '—';
+}
+
+/**
+ * The incident's numbers (docs/journal.md, "Numbers"), then what only this page shows.
+ * @param {FigureRows} figures the report's label → value rows
+ * @param {IncidentImpact | null} impact
+ */
+function impactFacts(figures, impact) {
+  if (figures.length === 0) return h('p', { class: 'empty', text: 'No traffic recorded for this incident.' });
+  const more = impact
+    ? [
+        ['slow requests', String(impact.slow)],
+        ['seconds below the objective', String(impact.secondsBelowSlo)],
+        ['peak rate', rate(impact.peakRps)],
+        ['error budget spent', percent(impact.budgetSpent)],
+      ]
+    : [];
   return [
-    facts({
-      requests: impact.requests,
-      failed: impact.failed,
-      shed: impact.shed,
-      slow: impact.slow,
-      badShare: percent(impact.badShare),
-      secondsBelowSlo: impact.secondsBelowSlo,
-      peakRate: rate(impact.peakRps),
-      errorBudgetSpent: percent(impact.budgetSpent),
-    }),
-    Array.isArray(impact.pools) && impact.pools.length
+    h(
+      'dl',
+      { class: 'facts' },
+      [...figures, ...more].map(([label, value]) => [h('dt', { text: String(label) }), h('dd', { text: String(value) })]),
+    ),
+    impact && impact.pools.length
       ? table(
           [
             { label: 'pool', cell: (p) => p.pool },
             { label: 'requests', cell: (p) => p.requests },
-            { label: 'failed', cell: (p) => p.failed },
+            { label: 'failed (shed included)', cell: (p) => p.failed + p.shed },
             { label: 'shed', cell: (p) => p.shed },
           ],
           impact.pools,
