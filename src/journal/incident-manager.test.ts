@@ -30,6 +30,16 @@ test('a rollback opens an incident (mitigated by it) and it resolves after the c
   journal.close();
 });
 
+test('a rollback mitigates at the moment its own record says traffic left the pool, not when its event was appended', () => {
+  const { clock, journal, onCall } = setup();
+  const completedAt = clock.now() - 1;
+  journal.append(exampleEvent('migration.rolled_back', { migration: 'm1', firstFailureAt: completedAt - 300, completedAt }));
+  assert.equal(onCall.incidents.current()?.mitigatedAt, completedAt);
+  assert.equal(onCall.listIncidents()[0]?.numbers.mitigateMs, 300);
+  onCall.close();
+  journal.close();
+});
+
 test('pool and backend alerts come from balancer events; a pool page joins the open incident instead of opening another', () => {
   const { journal, onCall } = setup();
   journal.append(exampleEvent('backend.ejected', { pool: 'inhouse', backend: 'ih-1' }, { subject: 'inhouse/ih-1' }));

@@ -217,8 +217,10 @@ export class IncidentManager {
   #onMitigation(e: JournalEvent): void {
     const current = this.current();
     if (current === undefined || current.mitigatedAt !== undefined) return;
-    const next: Incident = { ...current, mitigatedAt: e.time, mitigatedBy: e.kind };
-    this.#save('incident.mitigated', next, { by: e.kind, cause: e.id, mitigatedAt: e.time }, e.actor, e.time);
+    // A rollback's own record of when traffic left the pool, not the moment its event was appended.
+    const at = typeof e.data.completedAt === 'number' ? e.data.completedAt : e.time;
+    const next: Incident = { ...current, mitigatedAt: at, mitigatedBy: e.kind };
+    this.#save('incident.mitigated', next, { by: e.kind, cause: e.id, mitigatedAt: at }, e.actor, e.time);
   }
 
   #scheduleResolve(incident: Incident): void {
