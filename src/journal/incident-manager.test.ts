@@ -30,6 +30,20 @@ test('a rollback opens an incident (mitigated by it) and it resolves after the c
   journal.close();
 });
 
+test('a rollback mitigates and detects at the moment its controller had the traffic back, not when the journal stamped it', () => {
+  const { clock, journal, onCall } = setup();
+  const failure = clock.now() - 100;
+  const completed = clock.now() - 2;
+  journal.append(exampleEvent('migration.rolled_back', { migration: 'm1', firstFailureAt: failure, completedAt: completed }));
+  const open = onCall.incidents.current();
+  // The migration says "rolled back 98 ms after the first failure": the incident's times say the same.
+  assert.equal(open?.mitigatedAt, completed);
+  assert.equal(open?.detectedAt, completed);
+  assert.equal(open?.startedAt, failure);
+  onCall.close();
+  journal.close();
+});
+
 test('pool and backend alerts come from balancer events; a pool page joins the open incident instead of opening another', () => {
   const { journal, onCall } = setup();
   journal.append(exampleEvent('backend.ejected', { pool: 'inhouse', backend: 'ih-1' }, { subject: 'inhouse/ih-1' }));
