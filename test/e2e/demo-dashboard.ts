@@ -113,6 +113,8 @@ export async function checkDemoOnDashboard(run: DemoRunRecord): Promise<void> {
     for (const section of [gate, judge, decisions])
       assert.equal(await section.locator('.empty').count(), 0, (await section.textContent()) ?? '');
     assert.equal(await decisions.getByText('live (not journaled)').count(), 0);
+    const overflow = await gate.evaluate((el) => el.scrollWidth - el.clientWidth);
+    assert.equal(overflow, 0, 'the gate panel holds its text (the certified mix wraps)');
     assertNewestFirst(await gate.locator('table:has(caption) tbody tr td:first-child').allTextContents(), 'gate evaluations');
     assertNewestFirst(await decisions.locator('tbody tr td:first-child').allTextContents(), 'decisions');
     await assertSummaries(page, 'section[aria-labelledby="history-h"] tbody tr td:nth-child(3)');
