@@ -30,12 +30,16 @@ test('a rollback opens an incident (mitigated by it) and it resolves after the c
   journal.close();
 });
 
-test('a rollback mitigates at the moment its own record says traffic left the pool, not when its event was appended', () => {
+test('a rollback mitigates and detects at the moment its controller had the traffic back, not when the journal stamped it', () => {
   const { clock, journal, onCall } = setup();
-  const completedAt = clock.now() - 1;
-  journal.append(exampleEvent('migration.rolled_back', { migration: 'm1', firstFailureAt: completedAt - 300, completedAt }));
-  assert.equal(onCall.incidents.current()?.mitigatedAt, completedAt);
-  assert.equal(onCall.listIncidents()[0]?.numbers.mitigateMs, 300);
+  const failure = clock.now() - 100;
+  const completed = clock.now() - 2;
+  journal.append(exampleEvent('migration.rolled_back', { migration: 'm1', firstFailureAt: failure, completedAt: completed }));
+  const open = onCall.incidents.current();
+  // The migration says "rolled back 98 ms after the first failure": the incident's times say the same.
+  assert.equal(open?.mitigatedAt, completed);
+  assert.equal(open?.detectedAt, completed);
+  assert.equal(open?.startedAt, failure);
   onCall.close();
   journal.close();
 });

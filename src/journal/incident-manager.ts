@@ -48,6 +48,15 @@ const KEY = 'incident:';
 const key = (id: number): string => `${KEY}${String(id).padStart(8, '0')}`;
 const MITIGATING = new Set(['migration.rolled_back', 'deadman.reverted', 'migration.aborted']);
 
+/**
+ * When an event's action took place: a rollback's or an abort's `completedAt`, the moment its
+ * controller had the traffic back (the one the migration's own record counts from), since the
+ * journal stamps the event a write later; any other event's time.
+ */
+function actedAt(e: JournalEvent): number {
+  return typeof e.data.completedAt === 'number' ? e.data.completedAt : e.time;
+}
+
 type IncidentKind = 'incident.opened' | 'incident.updated' | 'incident.acknowledged' | 'incident.mitigated' | 'incident.resolved';
 /** What a transition records besides the incident's id and status. */
 type IncidentFacts<K extends IncidentKind> = Omit<EventInputOf<K>['data'], 'incident' | 'status'>;
@@ -175,7 +184,8 @@ export class IncidentManager {
     const id = (this.list()[0]?.id ?? 0) + 1;
     const firstFailure = typeof e.data.firstFailureAt === 'number' ? e.data.firstFailureAt : undefined;
     const fromSamples = this.#impactStart(routes, e.time);
-    const startedAt = Math.min(e.time, fromSamples ?? e.time, firstFailure ?? e.time);
+    const detectedAt = actedAt(e);
+    const startedAt = Math.min(detectedAt, fromSamples ?? detectedAt, firstFailure ?? detectedAt);
     const incident: Incident = {
       id,
       status: 'open',
@@ -186,16 +196,10 @@ export class IncidentManager {
       alerts: alert === undefined ? [] : [alert],
       activeAlerts: alert === undefined ? [] : [alert],
       startedAt,
-      detectedAt: e.time,
+      detectedAt,
     };
     if (alert === undefined) incident.clearSince = e.time;
-    this.#save(
-      'incident.opened',
-      incident,
-      { title, routes, pools, startedAt, detectedAt: e.time, openedBy: incident.openedBy },
-      'piper',
-      e.time,
-    );
+    this.#save('incident.opened', incident, { title, routes, pools, startedAt, detectedAt, openedBy: incident.openedBy }, 'piper', e.time);
     if (e.kind === 'migration.rolled_back') this.#onMitigation(e);
     if (alert === undefined) {
       const current = this.get(id);
@@ -217,10 +221,9 @@ export class IncidentManager {
   #onMitigation(e: JournalEvent): void {
     const current = this.current();
     if (current === undefined || current.mitigatedAt !== undefined) return;
-    // A rollback's own record of when traffic left the pool, not the moment its event was appended.
-    const at = typeof e.data.completedAt === 'number' ? e.data.completedAt : e.time;
-    const next: Incident = { ...current, mitigatedAt: at, mitigatedBy: e.kind };
-    this.#save('incident.mitigated', next, { by: e.kind, cause: e.id, mitigatedAt: at }, e.actor, e.time);
+    const mitigatedAt = actedAt(e);
+    const next: Incident = { ...current, mitigatedAt, mitigatedBy: e.kind };
+    this.#save('incident.mitigated', next, { by: e.kind, cause: e.id, mitigatedAt }, e.actor, e.time);
   }
 
   #scheduleResolve(incident: Incident): void {

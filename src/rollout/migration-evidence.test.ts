@@ -168,4 +168,21 @@ describe('migration evidence', () => {
     // The list still needs no journal reads: live figures only for what this controller runs.
     assert.equal(after.list()[0]?.judge, null);
   });
+
+  it('lists gate evaluations in time order when the minute before a rollback spans a step', async () => {
+    const r = await rig({ steps: [10, 50, 100], stepDuration: 20_000 });
+    for (let i = 0; i < 2; i++) await second(r);
+    const m = await r.controller.startMigration({ route: 'web', to: 'inhouse' });
+    for (let i = 0; i < 30; i++) await second(r);
+    assert.equal(r.controller.get(m.id).targetPercent, 50);
+    await second(r, 0.3);
+    assert.equal(r.controller.get(m.id).phase, 'rolled_back');
+    // The re-checks of the step to 10 % are journaled at the rollback, after the step to 50 %.
+    const times = r.controller.get(m.id).gates.map((g) => g.time);
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+    );
+    assert.equal(r.controller.get(m.id).gate?.share, 0.5, 'the last evaluation: the re-check of the failing window');
+  });
 });

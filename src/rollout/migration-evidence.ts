@@ -18,7 +18,7 @@ export interface GateEvaluation {
 
 /** What the journal holds about one migration: the evidence behind its decisions, and its transitions. */
 export interface MigrationEvidence {
-  /** Gate evaluations, oldest first (the newest {@link EVIDENCE_SHOWN}). */
+  /** Gate evaluations in time order, oldest first (the newest {@link EVIDENCE_SHOWN}). */
   gates: GateEvaluation[];
   /** Journaled decisions, oldest first (the newest {@link EVIDENCE_SHOWN}). */
   decisions: DecisionView[];
@@ -55,8 +55,10 @@ export function readEvidence(journal: Pick<Journal, 'query'>, state: MigrationSt
     if (e.kind === 'migration.decision') decisions.push(decisionOf(e));
     else events.push(withSummary(e));
   }
-  // Decisions written when a rollback starts carry the time they were made: order by it.
+  // Decisions written when a rollback starts carry the time they were made, so they and the gate
+  // re-checks they hold come after later steps in the journal: order both by that time.
   decisions.sort((a, b) => a.time - b.time);
+  gates.sort((a, b) => a.time - b.time || a.eventId - b.eventId);
   return { gates: gates.slice(-EVIDENCE_SHOWN), decisions: decisions.slice(-EVIDENCE_SHOWN), events };
 }
 

@@ -7,6 +7,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { type IncidentNumbers, type ListedIncident, POSTMORTEM_SECTIONS } from '../../src/journal/index.ts';
 import { runPiper } from '../cli-run.ts';
+import { startPiperUpOverJournal } from '../piper-up-over-journal.ts';
+import { checkDemoOnDashboard } from './demo-dashboard.ts';
 
 interface Summary {
   facts: { incidentId: number; numbers: IncidentNumbers };
@@ -24,7 +26,7 @@ interface EventRow {
   data: string;
 }
 
-test('npm start --fast --exit replays the afternoon: gate refusals, rollback within 2 s, postmortem from the journal, every process stopped', {
+test('npm start --fast --exit replays the afternoon: gate refusals, rollback within 2 s, postmortem from the journal, every process stopped, the dashboard telling the same', {
   timeout: 240_000,
 }, async (t) => {
   const cwd = await mkdtemp(join(tmpdir(), 'piper-demo-test-'));
@@ -107,6 +109,7 @@ test('npm start --fast --exit replays the afternoon: gate refusals, rollback wit
   );
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout.trim(), postmortem.trim());
+  assert.doesNotMatch(postmortem, /[{}]|undefined|NaN/, 'no JSON, no placeholder in the postmortem');
 
   // Every process the demo started has exited, and cleanly.
   for (const [name, code] of Object.entries(summary.exits)) assert.ok(code === 0 || code === 'SIGTERM', `${name} exited with ${code}`);
@@ -114,4 +117,25 @@ test('npm start --fast --exit replays the afternoon: gate refusals, rollback wit
     .split('\n')
     .filter((l) => l.includes(dataDir));
   assert.deepEqual(left, []);
+
+  // The same afternoon as the dashboard shows it later, read from the run's journal by a new
+  // piper up, in Chromium. Reading adds nothing to the record: no event, no state, no traffic.
+  const history = (): unknown => ({
+    lastEventId: db.prepare('SELECT max(id) AS id FROM events').get(),
+    state: db.prepare('SELECT key, value, event_id FROM state ORDER BY key').all(),
+    traffic: db.prepare("SELECT count(*) AS n FROM samples WHERE json_extract(body, '$.requests') > 0").get(),
+  });
+  const before = history();
+  const { up, readToken } = await startPiperUpOverJournal(dataDir);
+  t.after(() => up.stop());
+  await checkDemoOnDashboard({
+    dashboardUrl: up.dashboardUrl as string,
+    readToken,
+    incident,
+    migrationId: summary.migrationId,
+    postmortem,
+    screenshots: process.env.PIPER_SCREENSHOTS ?? null,
+  });
+  assert.equal(await up.stop(), 0, up.stderr());
+  assert.deepEqual(history(), before, 'the dashboard rewrote no history');
 });

@@ -66,7 +66,7 @@ export function gateFacts(g) {
     ),
     // Every check that failed, with its numbers, as the gate wrote it.
     g.refusals.length ? h('ul', { class: 'refusals' }, ...g.refusals.map((r) => h('li', { text: r.message }))) : null,
-    g.mix ? h('p', { class: 'muted', text: mixText(g.mix) }) : null,
+    g.mix ? h('p', { class: 'muted gate-mix', text: mixText(g.mix) }) : null,
   ];
 }
 
