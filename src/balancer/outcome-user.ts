@@ -3,6 +3,18 @@ import type { DownstreamRequest } from './downstream-request.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import { readCookie } from './split-picker.ts';
 
+/** The route's sticky key on this request (its cookie or header, as the pool picker reads it), or null. */
+export function stickyKeyOf(route: RouteRuntime, req: DownstreamRequest): string | null {
+  const sticky = route.config.sticky;
+  if (sticky === undefined) return null;
+  if ('header' in sticky) {
+    const v = req.headers[sticky.header.toLowerCase()];
+    return typeof v === 'string' ? v : null;
+  }
+  const cookie = req.headers.cookie;
+  return readCookie(typeof cookie === 'string' ? cookie : cookie?.join('; '), sticky.cookie);
+}
+
 /**
  * Fills the outcome's user, for the route's count of distinct users: the route's sticky key (the
  * cookie or header that keeps one user on one pool, read as the pool picker reads it) when the
@@ -10,15 +22,8 @@ import { readCookie } from './split-picker.ts';
  */
 export function fillOutcomeUser(out: RequestOutcome, route: RouteRuntime | null, req: DownstreamRequest): void {
   const sticky = route?.config.sticky;
-  if (sticky !== undefined) {
-    let key: string | null;
-    if ('header' in sticky) {
-      const v = req.headers[sticky.header.toLowerCase()];
-      key = typeof v === 'string' ? v : null;
-    } else {
-      const cookie = req.headers.cookie;
-      key = readCookie(typeof cookie === 'string' ? cookie : cookie?.join('; '), sticky.cookie);
-    }
+  if (route !== null && sticky !== undefined) {
+    const key = stickyKeyOf(route, req);
     if (key !== null && key !== '') {
       out.user = userIdOf(key);
       out.userBy = 'header' in sticky ? 'header' : 'cookie';

@@ -1,5 +1,5 @@
 import type { Clock, Logger, Random } from '../core/index.ts';
-import type { ErrorKind, RequestOutcome } from '../telemetry/index.ts';
+import { type ErrorKind, emptyRequestOutcome, type RequestOutcome } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import type { BodyBufferBudget } from './body-buffer-budget.ts';
 import type { RequestHandler } from './downstream-connection.ts';
@@ -7,13 +7,13 @@ import type { DownstreamRequest } from './downstream-request.ts';
 import type { EventLoopGuard } from './event-loop-guard.ts';
 import { Exchange, type ExchangeHooks } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
-import { fillOutcomeUser } from './outcome-user.ts';
+import { fillOutcomeUser, stickyKeyOf } from './outcome-user.ts';
 import type { AttemptResult } from './outlier-detector.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { upstreamRequestHeaderBlock, validRequestId } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import type { RoutingState } from './routing-state.ts';
-import { pickPool, readCookie } from './split-picker.ts';
+import { pickPool } from './split-picker.ts';
 import { classifyUpstreamError, upstreamFailureResponse } from './upstream-error.ts';
 
 /** What the request pipeline needs from the balancer that owns it. */
@@ -70,19 +70,7 @@ export function createRequestPipeline(context: PipelineContext): RequestHandler 
   const ctx: Pipeline = {
     ...context,
     newRequestId: requestIds(context.random),
-    outcome: {
-      route: '',
-      pool: '',
-      backend: null,
-      status: 0,
-      errorKind: null,
-      latencyMs: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      retries: 0,
-      user: 0,
-      userBy: null,
-    },
+    outcome: emptyRequestOutcome(),
   };
   const hooks: ExchangeHooks = {
     attemptEnded: (ex, err) => {
@@ -208,18 +196,7 @@ function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRu
 }
 
 function choosePool(ctx: Pipeline, state: RoutingState, route: RouteRuntime, req: DownstreamRequest): PoolRuntime | null {
-  const sticky = route.config.sticky;
-  let key: string | null = null;
-  if (sticky !== undefined) {
-    if ('header' in sticky) {
-      const v = req.headers[sticky.header.toLowerCase()];
-      key = typeof v === 'string' ? v : null;
-    } else {
-      const cookie = req.headers.cookie;
-      key = readCookie(typeof cookie === 'string' ? cookie : cookie?.join('; '), sticky.cookie);
-    }
-  }
-  const name = pickPool(route.split, route.poolNames, state.routable, ctx.random, key);
+  const name = pickPool(route.split, route.poolNames, state.routable, ctx.random, stickyKeyOf(route, req));
   if (name !== null) return state.pools.get(name) ?? null;
   for (const f of route.config.failover) {
     const pool = state.pools.get(f);

@@ -1,5 +1,5 @@
 import { type Clock, type Logger, silentLogger } from '../core/index.ts';
-import type { RequestOutcome, WindowAggregator } from '../telemetry/index.ts';
+import { emptyRequestOutcome, type RequestOutcome, type WindowAggregator } from '../telemetry/index.ts';
 import { emptyLogLine, type LogLine, parseLogLine } from './log-line-parser.ts';
 import { parseServerName } from './haproxy-names.ts';
 import { errorKindOf } from './termination-state.ts';
@@ -71,19 +71,7 @@ export class LogIngestor {
   readonly #maxNames: number;
   readonly #log: Logger;
   readonly #line: LogLine = emptyLogLine();
-  readonly #outcome: RequestOutcome = {
-    route: '',
-    pool: '',
-    backend: null,
-    status: 0,
-    errorKind: null,
-    latencyMs: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    retries: 0,
-    user: 0,
-    userBy: null,
-  };
+  readonly #outcome: RequestOutcome = emptyRequestOutcome();
   /** Server name → pool and backend (null: not piper's naming). */
   readonly #servers = new Map<string, { pool: string; backend: string } | null>();
   readonly #routes = new Set<string>();

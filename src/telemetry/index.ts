@@ -22,6 +22,7 @@ export type {
   WindowStats,
   WindowUsers,
 } from './telemetry-window.ts';
+export { emptyRequestOutcome } from './telemetry-window.ts';
 export { MAX_USER_IDS, type UserKeyKind, UserSet, userIdOf, userIdOfBytes } from './user-set.ts';
 export { WindowAggregator, type WindowAggregatorOptions } from './window-aggregator.ts';
 export { exportWindowMetrics, type WindowMetrics, type WindowSource } from './window-metrics.ts';

@@ -27,6 +27,23 @@ export interface RequestOutcome {
   userBy?: UserKeyKind | null;
 }
 
+/** A blank outcome, for a recorder that refills one record per request instead of allocating. */
+export function emptyRequestOutcome(): RequestOutcome {
+  return {
+    route: '',
+    pool: '',
+    backend: null,
+    status: 0,
+    errorKind: null,
+    latencyMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    retries: 0,
+    user: 0,
+    userBy: null,
+  };
+}
+
 /** Latency percentiles of one window, in milliseconds. */
 export interface LatencySummary {
   count: number;
