@@ -61,3 +61,11 @@ export async function startPiperUp(config: Record<string, unknown>, extraArgs: s
     },
   };
 }
+
+/** kill -9, and wait for the exit: nothing is flushed on the way out. */
+export async function killHard(up: PiperUpProcess): Promise<void> {
+  if (up.child.exitCode !== null || up.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => up.child.once('exit', resolve));
+  up.child.kill('SIGKILL');
+  await exited;
+}

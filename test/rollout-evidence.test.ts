@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { type CapacityEvent, postCapacityEvent } from '../src/loadgen/index.ts';
 import type { MigrationDetail } from '../src/rollout/index.ts';
-import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
+import { killHard, startPiperUp } from './balancer-process.ts';
 import { ADMIN_TOKEN, RolloutBackend, SteadyLoad, startController, waitFor } from './rollout-harness.ts';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -19,14 +19,6 @@ async function detail(apiUrl: string, id: string): Promise<MigrationDetail> {
   const res = await fetch(`${apiUrl}/api/v1/migrations/${id}`, { headers: auth });
   assert.equal(res.status, 200);
   return (await res.json()) as MigrationDetail;
-}
-
-/** kill -9, and wait for the exit: nothing is flushed on the way out. */
-async function killHard(up: PiperUpProcess): Promise<void> {
-  if (up.child.exitCode !== null || up.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => up.child.once('exit', resolve));
-  up.child.kill('SIGKILL');
-  await exited;
 }
 
 /** The evidence as on-call reads it, without what differs by reader (nothing should). */

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { Agent, request } from 'undici';
 import { type CapacityEvent, postCapacityEvent } from '../src/loadgen/index.ts';
 import type { GateResult } from '../src/rollout/index.ts';
-import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
+import { killHard, type PiperUpProcess, startPiperUp } from './balancer-process.ts';
 import { ADMIN_TOKEN, RolloutBackend, runPiper, SteadyLoad, waitFor } from './rollout-harness.ts';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -34,14 +34,6 @@ function sampleStored(up: PiperUpProcess, since: number): Promise<number> {
     const at = (json.routes as { route: string; lastSampleAt: number | null }[]).find((r) => r.route === 'web')?.lastSampleAt ?? null;
     return at !== null && at >= since ? at : undefined;
   });
-}
-
-/** kill -9, and wait for the exit. */
-async function killHard(up: PiperUpProcess): Promise<void> {
-  if (up.child.exitCode !== null || up.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => up.child.once('exit', resolve));
-  up.child.kill('SIGKILL');
-  await exited;
 }
 
 const closers: (() => Promise<unknown> | unknown)[] = [];
