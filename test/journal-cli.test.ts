@@ -104,11 +104,11 @@ test('piper incidents lists the storm with its failed requests and times; piper 
   assert.equal(r('list').code, 0, r('list').stderr);
   assert.match(
     r('list').stdout,
-    /resolved\s+2017-03-31 15:00:00 PDT\s+372,592 of 378,317 \(98\.5 %, 0 shed\)\s+not counted\s+10\.0s\s+21m00s\s+55m50s\s+gilfoyle/,
+    /resolved\s+2017-03-31 15:00:00 PDT\s+372,592 of 378,317 \(98\.5 %, 0 shed\)\s+not counted\s+10 s\s+21 min 00 s\s+55 min 50 s\s+gilfoyle/,
   );
   assert.match(
     r('list').stdout,
-    /1 incident\(s\), mean time to detect 10\.0s, to acknowledge 4m20s, to mitigate 21m00s, to resolve 55m50s/,
+    /1 incident\(s\), mean time to detect 10 s, to acknowledge 4 min 20 s, to mitigate 21 min 00 s, to resolve 55 min 50 s/,
   );
   assert.equal(r('md').code, 0, r('md').stderr);
   const text = readFileSync(join(dir, 'pm.md'), 'utf8');

@@ -1,5 +1,5 @@
-import { formatDuration } from '../core/index.ts';
 import type { IncidentNumbers } from './incident-numbers.ts';
+import { humanDuration } from './time-format.ts';
 
 /** The labels of {@link figureRows}, in their order: the words every place uses for the numbers. */
 export const FIGURE_LABELS = [
@@ -37,7 +37,7 @@ export function usersPhrase(n: IncidentNumbers): string {
 
 /** A time from the impact start, or `not yet`. */
 function since(ms: number | null): string {
-  return ms === null ? 'not yet' : formatDuration(ms);
+  return ms === null ? 'not yet' : humanDuration(ms);
 }
 
 /**
@@ -52,7 +52,7 @@ export function figureRows(n: IncidentNumbers): [FigureLabel, string][] {
     ['saved by a retry (not failed)', n.measured ? formatCount(n.savedByRetry) : '—'],
     ['share of requests failed', n.measured ? formatShare(n.failedShare) : '—'],
     ['share of users affected', n.measured ? usersPhrase(n) : '—'],
-    ['time to detect', formatDuration(n.detectMs)],
+    ['time to detect', humanDuration(n.detectMs)],
     ['time to mitigate', since(n.mitigateMs)],
     ['time to resolve', since(n.resolveMs)],
   ];

@@ -1,4 +1,6 @@
 import { summarizeEvent } from './event-summary.ts';
+import { formatShare } from './incident-figures.ts';
+import type { IncidentNumbers } from './incident-numbers.ts';
 import type { IncidentReport } from './incident-report.ts';
 import type { JournalEvent } from './journal-event.ts';
 import { adviseFrom, incidentFacts, mitigationName, overrideFigures } from './postmortem-advice.ts';
@@ -19,12 +21,20 @@ export interface PostmortemOptions {
 const CAUSE_KINDS =
   /^(split\.changed|config\.|migration\.(started|gate_refused|gate_overridden|step|resumed)|deploy\.|backend\.down|capacity\.result|operator\.)/;
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 2)} %`;
-}
-
 function n(x: number): string {
   return Math.round(x).toLocaleString('en-US');
+}
+
+/** One route's or pool's counts in the words of the numbers: failed includes shed (docs/journal.md, "Numbers"). */
+function affectedPhrase(c: { requests: number; failed: number; shed: number }): string {
+  return `${n(c.failed + c.shed)} of ${n(c.requests)} requests failed${c.shed > 0 ? ` (${n(c.shed)} shed)` : ''}`;
+}
+
+/** The numbers' failed requests as the Summary words them, with the share every place prints. */
+function numbersPhrase(x: IncidentNumbers): string {
+  if (!x.measured) return 'the failed requests were not measured (no traffic samples kept for the period)';
+  const shed = x.shed > 0 ? ` (${n(x.shed)} of them shed)` : '';
+  return `${n(x.failed)} of ${n(x.requests)} requests (${formatShare(x.failedShare)}) failed${shed}`;
 }
 
 /**
@@ -48,7 +58,11 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
   const affectedRoutes = impact.routes.filter((r) => r.failed + r.shed > 0);
   const affectedPools = impact.pools.filter((p) => p.failed + p.shed > 0);
   const impactEnd = inc.mitigatedAt ?? inc.resolvedAt;
-  const bad = impact.failed + impact.shed;
+  /** `From 14:50:03 UTC to 15:21:40 UTC`, or `At 13:07:21 UTC, for 308 ms` when both fall in one second. */
+  function period(from: number, to: number | undefined): string {
+    if (to === undefined) return `From ${t(from)} (still ongoing)`;
+    return t(from) === t(to) ? `At ${t(from)}, for ${humanDuration(to - from)}` : `From ${t(from)} to ${t(to)}`;
+  }
   const advice = adviseFrom(facts);
 
   const sections: Record<(typeof POSTMORTEM_SECTIONS)[number], Block[]> = {
@@ -56,8 +70,8 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
       {
         kind: 'paragraph',
         text:
-          `Incident ${inc.id} (${inc.title}). From ${t(inc.startedAt)}${impactEnd !== undefined ? ` to ${t(impactEnd)}` : ' (still ongoing)'}, ` +
-          `${n(bad)} of ${n(impact.requests)} requests (${pct(impact.badShare)}) on ${affectedRoutes.map((r) => r.route).join(', ') || inc.routes.join(', ') || 'no measured route'} failed or were shed. ` +
+          `Incident ${inc.id} (${inc.title}). ${period(inc.startedAt, impactEnd)}, ` +
+          `${numbersPhrase(report.numbers)} on ${affectedRoutes.map((r) => r.route).join(', ') || inc.routes.join(', ') || 'no measured route'}. ` +
           `It was detected ${humanDuration(durations.detectMs)} after it began${detection ? ` by ${detectionName(detection)}` : ''}` +
           `${inc.mitigatedAt !== undefined ? `, mitigated at ${t(inc.mitigatedAt)} (${mitigationOf(inc.mitigatedBy, mitigatingEvent)})` : ''}` +
           `${inc.resolvedAt !== undefined ? `, and resolved at ${t(inc.resolvedAt)}` : ''}.`,
@@ -74,11 +88,11 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
         : [
             {
               kind: 'list',
-              items: affectedRoutes.map((r) => `route ${r.route}: ${n(r.failed)} failed, ${n(r.shed)} shed of ${n(r.requests)} requests`),
+              items: affectedRoutes.map((r) => `route ${r.route}: ${affectedPhrase(r)}`),
             },
             {
               kind: 'list',
-              items: affectedPools.map((p) => `pool ${p.pool}: ${n(p.failed)} failed, ${n(p.shed)} shed of ${n(p.requests)} requests`),
+              items: affectedPools.map((p) => `pool ${p.pool}: ${affectedPhrase(p)}`),
             },
           ],
     Impact: impactBlocks(report, t),
@@ -87,7 +101,7 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
         kind: 'table',
         headers: ['moment', 'time', 'since start'],
         rows: [
-          ['started (first bad second)', t(inc.startedAt), '0 s'],
+          ['started (first failure)', t(inc.startedAt), '0 s'],
           ['detected (alert)', t(inc.detectedAt), humanDuration(inc.detectedAt - inc.startedAt)],
           ...(inc.acknowledgedAt !== undefined
             ? [[`acknowledged by ${inc.acknowledgedBy ?? '?'}`, t(inc.acknowledgedAt), humanDuration(inc.acknowledgedAt - inc.startedAt)]]
@@ -100,7 +114,7 @@ export function buildPostmortem(report: IncidentReport, options: PostmortemOptio
         kind: 'paragraph',
         text:
           impactEnd !== undefined
-            ? `The outage lasted ${humanDuration(impactEnd - inc.startedAt)}, from the first bad second to ${inc.mitigatedAt !== undefined ? 'mitigation' : 'resolution'}; time to detect ${humanDuration(durations.detectMs)}.`
+            ? `The outage lasted ${humanDuration(impactEnd - inc.startedAt)}, from the first failure to ${inc.mitigatedAt !== undefined ? 'mitigation' : 'resolution'}; time to detect ${humanDuration(durations.detectMs)}.`
             : `The outage is still ongoing; time to detect ${humanDuration(durations.detectMs)}.`,
       },
     ],
@@ -274,9 +288,9 @@ function detectionBlocks(detection: JournalEvent | undefined, detectMs: number, 
         : '—',
     ],
     ['burn rate (long / short / threshold)', burn ? `${burn.long}× / ${burn.short}× / ${burn.threshold}×` : '—'],
-    ['error ratio when it fired', typeof d.errorRatio === 'number' ? pct(d.errorRatio) : '—'],
+    ['error ratio when it fired', typeof d.errorRatio === 'number' ? formatShare(d.errorRatio) : '—'],
     ['fired at', t(detection.time)],
-    ['delay after the first bad second', humanDuration(detectMs)],
+    ['delay after the first failure', humanDuration(detectMs)],
   ];
   return [
     { kind: 'paragraph', text: `Detected automatically by piper's SLO alerting: ${summarizeEvent(detection)}.` },

@@ -1,5 +1,5 @@
-import { formatDuration, PiperError } from '../../core/index.ts';
-import { formatTime, type Incident, type IncidentMeans, type ListedIncident, usersPhrase } from '../../journal/index.ts';
+import { PiperError } from '../../core/index.ts';
+import { formatTime, humanDuration, type Incident, type IncidentMeans, type ListedIncident, usersPhrase } from '../../journal/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 import { journalSourceOptions, onCallFor, openJournalSource } from './events.ts';
@@ -12,7 +12,7 @@ const listOptions = {
 } as const;
 
 function ms(x: number | null | undefined): string {
-  return x === null || x === undefined ? '—' : formatDuration(x);
+  return x === null || x === undefined ? '—' : humanDuration(x);
 }
 
 async function list(ctx: Parameters<Command['run']>[0], values: Parameters<Command['run']>[1]['values']): Promise<number> {
