@@ -69,7 +69,7 @@ export async function setUpTestMachine(packages: readonly TestPackage[], machine
   if (still.length > 0) {
     throw new TestSetupError(
       'PIPER_TEST_SETUP_STILL_MISSING',
-      `apt-get installed ${names}, yet ${still.map((p) => `${p.binary} (${p.name})`).join(', ')} is still missing`,
+      `apt-get installed ${names}, yet there is still no ${still.map((p) => `${p.binary} (${p.name})`).join(', ')}`,
     );
   }
   machine.say(`test setup: installed ${names}`);
