@@ -1,12 +1,14 @@
 import { type BrowserContext, chromium } from 'playwright-core';
+import { findChromium } from './chromium-path.ts';
 
 /**
- * Debian's Chromium, headless, in a fresh profile. The flags keep it off the network: this
- * machine's closed network refuses Chromium's background connections, many at a time.
+ * Chromium (`findChromium`: PIPER_CHROMIUM, else Debian's), headless, in a fresh profile. The
+ * flags keep it off the network: this machine's closed network refuses Chromium's background
+ * connections, many at a time.
  */
 export function launchChromium(userDataDir: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: findChromium(),
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 800 },
