@@ -44,6 +44,18 @@ test('a rollback mitigates and detects at the moment its controller had the traf
   journal.close();
 });
 
+test("a rollback's incident is titled by its route, pool and rule; the counts stay in the timeline", () => {
+  const { journal, onCall } = setup();
+  journal.append(
+    exampleEvent('migration.rolled_back', {
+      reason: 'fast path: error_ratio in the open window (4 of 10 target requests failed, 40%; 0 connection failures)',
+    }),
+  );
+  assert.equal(onCall.incidents.current()?.title, 'web: migration to inhouse rolled back (fast path: error_ratio in the open window)');
+  onCall.close();
+  journal.close();
+});
+
 test('pool and backend alerts come from balancer events; a pool page joins the open incident instead of opening another', () => {
   const { journal, onCall } = setup();
   journal.append(exampleEvent('backend.ejected', { pool: 'inhouse', backend: 'ih-1' }, { subject: 'inhouse/ih-1' }));

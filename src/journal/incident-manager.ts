@@ -176,8 +176,15 @@ export class IncidentManager {
     if (this.current() !== undefined) return;
     const route = typeof e.data.route === 'string' ? e.data.route : e.subject;
     const pool = typeof e.data.to === 'string' ? e.data.to : undefined;
-    const reason = typeof e.data.reason === 'string' ? `: ${e.data.reason}` : '';
-    this.#open(e, `${route}: migration rolled back${reason}`, [route], pool === undefined ? [] : [pool], undefined);
+    // The rule, without the counts in parentheses: a heading, not the record (the timeline has it whole).
+    const reason = typeof e.data.reason === 'string' ? ` (${e.data.reason.replace(/\s*\(.*\)\s*$/, '')})` : '';
+    this.#open(
+      e,
+      `${route}: migration${pool === undefined ? '' : ` to ${pool}`} rolled back${reason}`,
+      [route],
+      pool === undefined ? [] : [pool],
+      undefined,
+    );
   }
 
   #open(e: JournalEvent, title: string, routes: string[], pools: string[], alert: string | undefined): void {
