@@ -316,7 +316,9 @@ async function followMigration(
   for (;;) {
     const m = await rollout.get(id);
     if (m.targetPercent !== lastPercent || m.phase !== lastPhase) {
-      const j = m.judge;
+      // Once rolling back, the next line gives the rule that fired; the last judged window (often a
+      // pass, when the fast path acted on the open one) would contradict it.
+      const j = m.phase === 'rolling_back' || m.phase === 'rolled_back' ? null : m.judge;
       const judge = j
         ? ` — judge: ${j.verdict}${j.reasons.length ? ` (${j.reasons.join(', ')})` : ''}, target errors ${(j.target.errorRatio * 100).toFixed(1)}%`
         : '';
