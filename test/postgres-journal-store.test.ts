@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { isPiperError } from '../src/core/index.ts';
+import { isPiperError, ManualClock } from '../src/core/index.ts';
+import { Journal } from '../src/journal/index.ts';
 import { runJournalStoreConformance } from '../src/journal/journal-store-conformance.ts';
 import { PostgresJournalStore } from '../src/journal/postgres-journal-store.ts';
+import { runPiper } from './cli-run.ts';
 import { startPostgres } from './postgres-fixture.ts';
 
 const cluster = await startPostgres();
@@ -209,4 +211,16 @@ test('the server going down fails calls with a retryable code, not a hang; they 
     () => store.lastId(),
     (err) => isPiperError(err, 'PIPER_JOURNAL_CLOSED'),
   );
+});
+
+test('Journal.open takes a postgres:// URL, and `piper events --db URL` reads what it wrote', async () => {
+  const url = cluster.createDatabase();
+  const journal = Journal.open({ path: url, clock: new ManualClock(1_700_000_000_000) });
+  journal.append({ kind: 'operator.note', source: 'operator', subject: 'web', actor: 'jared', data: { text: 'cutting over' } });
+  journal.close();
+  const result = await runPiper(['events', '--db', url, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.deepEqual(JSON.parse(lines[0] ?? '').data, { text: 'cutting over' });
 });
