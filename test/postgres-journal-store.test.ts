@@ -8,6 +8,7 @@ import { isPiperError, ManualClock } from '../src/core/index.ts';
 import { Journal } from '../src/journal/index.ts';
 import { runJournalStoreConformance } from '../src/journal/journal-store-conformance.ts';
 import { PostgresJournalStore } from '../src/journal/postgres-journal-store.ts';
+import { startPiperUp } from './balancer-process.ts';
 import { runPiper } from './cli-run.ts';
 import { startPostgres } from './postgres-fixture.ts';
 
@@ -182,6 +183,30 @@ test('a call the server holds up fails at its timeout with a retryable code, and
   store.close();
 });
 
+test('a connection the server ends is replaced: at worst one call fails, retryable, and the next succeeds', async () => {
+  const url = cluster.createDatabase();
+  const store = PostgresJournalStore.open({ url, now });
+  store.append({ kind: 'operator.note', source: 'operator', subject: 'web' });
+  const ended = await sql<{ ended: boolean }>(
+    url,
+    "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = 'piper' AND datname = current_database()",
+  );
+  assert.deepEqual(
+    ended.map((r) => r.ended),
+    [true],
+  );
+  let lastId: number | undefined;
+  for (let attempt = 0; attempt < 2 && lastId === undefined; attempt++) {
+    try {
+      lastId = store.lastId();
+    } catch (err) {
+      assert.ok(isPiperError(err, 'PIPER_JOURNAL_STORAGE_FAILED') && err.retryable, String(err));
+    }
+  }
+  assert.equal(lastId, 1);
+  store.close();
+});
+
 test('the server going down fails calls with a retryable code, not a hang; they succeed again once it is back', () => {
   const url = cluster.createDatabase();
   const store = PostgresJournalStore.open({ url, now, callTimeoutMs: 8000 });
@@ -223,4 +248,84 @@ test('Journal.open takes a postgres:// URL, and `piper events --db URL` reads wh
   const lines = result.stdout.trim().split('\n');
   assert.equal(lines.length, 1);
   assert.deepEqual(JSON.parse(lines[0] ?? '').data, { text: 'cutting over' });
+});
+
+test('`piper events --follow --db URL` sees the events of two writers, in id order', async () => {
+  const url = cluster.createDatabase();
+  const a = PostgresJournalStore.open({ url, now });
+  const b = PostgresJournalStore.open({ url, now });
+  a.append({ kind: 'operator.note', source: 'operator', subject: 'before' });
+  const follower = spawn(
+    process.execPath,
+    [new URL('../src/cli/bin.ts', import.meta.url).pathname, 'events', '--follow', '--db', url, '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
+  const exited = new Promise((resolve) => follower.on('exit', resolve));
+  let out = '';
+  const lines = (n: number): Promise<string[]> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        const all = out.split('\n').filter((l) => l !== '');
+        if (all.length >= n) {
+          follower.stdout.off('data', onData);
+          resolve(all);
+        }
+      };
+      const onData = (d: Buffer): void => {
+        out += d.toString('utf8');
+        check();
+      };
+      follower.stdout.on('data', onData);
+      check();
+    });
+  try {
+    await lines(1);
+    const written = [
+      a.append({ kind: 'operator.note', source: 'operator', subject: 'a' }),
+      b.append({ kind: 'split.changed', source: 'balancer', subject: 'b' }),
+      a.append({ kind: 'operator.note', source: 'operator', subject: 'a' }),
+      b.append({ kind: 'split.changed', source: 'balancer', subject: 'b' }),
+    ];
+    const seen = (await lines(5)).map((l) => JSON.parse(l) as { id: number; subject: string });
+    assert.deepEqual(
+      seen.slice(1).map((e) => [e.id, e.subject]),
+      written.map((e) => [e.id, e.subject]),
+    );
+  } finally {
+    follower.kill('SIGINT');
+    await exited;
+    a.close();
+    b.close();
+  }
+});
+
+test('piper up with storage.kind postgres journals into the database', async () => {
+  const url = cluster.createDatabase();
+  const up = await startPiperUp({
+    admin: { address: '127.0.0.1', port: 0, token: 'admin-token-for-the-postgres-test' },
+    pools: { main: { backends: [{ name: 'b1', url: 'http://127.0.0.1:1' }], healthCheck: { enabled: false } } },
+    routes: [{ name: 'web', split: { main: 100 } }],
+    storage: { kind: 'postgres', url },
+    logging: { level: 'warn' },
+  });
+  try {
+    const res = await fetch(`${up.adminUrl}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer admin-token-for-the-postgres-test' },
+      body: JSON.stringify({ kind: 'operator.note', subject: 'web', actor: 'jared', data: { text: 'on postgres' } }),
+    });
+    assert.equal(res.status, 201, await res.text());
+  } finally {
+    assert.equal(await up.stop(), 0, up.stderr());
+  }
+  const store = PostgresJournalStore.open({ url, now, readOnly: true });
+  const notes = store.query({ kinds: ['operator.note'] });
+  store.close();
+  assert.deepEqual(
+    notes.map((e) => [e.actor, e.data.text]),
+    [['jared', 'on postgres']],
+  );
 });
