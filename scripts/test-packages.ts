@@ -4,6 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DEBIAN_CHROMIUM_PATHS } from '../test/e2e/chromium-path.ts';
+import { postgresBinDir } from '../test/postgres-fixture.ts';
 
 export interface TestPackage {
   /** The Debian package. */
@@ -36,6 +37,12 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
     name: 'openssl',
     binary: 'openssl',
     neededBy: 'the HAProxy TLS tests (src/haproxy/haproxy-config, test/haproxy-routing, test/e2e/haproxy-data-plane)',
+  },
+  {
+    name: 'postgresql',
+    // Debian keeps the server's programs off PATH, in one folder per major version.
+    binary: join(postgresBinDir() ?? '/usr/lib/postgresql/VERSION/bin', 'initdb'),
+    neededBy: 'the PostgreSQL journal store tests (test/postgres-journal-store)',
   },
   { name: 'procps', binary: 'ps', neededBy: "the demo's leftover-process check (test/e2e/demo)" },
 ];

@@ -13,6 +13,7 @@ export {
   type BackendConfig,
   type DataPlaneConfig,
   type HaproxyConfig,
+  isPostgresUrl,
   type ListenerConfig,
   type MigrationConfig,
   type PiperConfig,
@@ -22,4 +23,5 @@ export {
   piperConfigSchema,
   type RouteConfig,
   type SloConfig,
+  storageLocation,
 } from './schema.ts';

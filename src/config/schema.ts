@@ -272,14 +272,54 @@ export const migrationSchema = z
 
 export const storageSchema = z
   .strictObject({
-    /** SQLite file of the journal and rollout state. */
+    /** Where the journal and rollout state live: `sqlite` (one file, the default) or `postgres` (a server several processes share). */
+    kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** SQLite file of the journal and rollout state (kind `sqlite`). */
     path: z.string().min(1).default('piper.db'),
-    /** Largest journal file; writes beyond it fail with PIPER_JOURNAL_DISK_FULL instead of filling the disk. */
+    /** PostgreSQL connection URL, `postgres://user:password@host:5432/database` (kind `postgres`; `${ENV}` keeps the password out of the file). */
+    url: z.string().optional(),
+    /** Largest journal file; writes beyond it fail with PIPER_JOURNAL_DISK_FULL instead of filling the disk (kind `sqlite`). */
     maxSize: size().optional(),
     /** How long per-second route traffic samples are kept (at least the longest SLO alert window, 3 days). */
     sampleRetention: duration().default(3 * 86_400_000),
   })
+  .superRefine((storage, ctx) => {
+    if (storage.kind === 'postgres') {
+      if (storage.url === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: 'is required when storage.kind is postgres (postgres://user:password@host:5432/database)',
+        });
+      } else if (!isPostgresUrl(storage.url)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: `must be a postgres:// or postgresql:// URL, got "${storage.url.split(':')[0]}:…"`,
+        });
+      }
+      if (storage.maxSize !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxSize'],
+          message: "applies to SQLite only: a PostgreSQL server's disk is the server's to limit",
+        });
+      }
+    } else if (storage.url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is read only with storage.kind: postgres' });
+    }
+  })
   .prefault({});
+
+/** Whether a journal location names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+/** The journal location the `storage` section names: a SQLite path or a PostgreSQL URL (what Journal.open takes). */
+export function storageLocation(storage: z.infer<typeof storageSchema>): string {
+  return storage.kind === 'postgres' && storage.url !== undefined ? storage.url : storage.path;
+}
 
 export const webhookSchema = z.strictObject({
   url: httpUrl,

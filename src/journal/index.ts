@@ -79,6 +79,7 @@ export {
   type Sli,
   SloMonitor,
 } from './slo-monitor.ts';
+export { PostgresJournalStore, type PostgresStoreOptions } from './postgres-journal-store.ts';
 export { SqliteJournalStore, type SqliteStoreOptions, storageError, validateEventInput } from './sqlite-journal-store.ts';
 export { buildStatusPage, renderStatusPageHtml, type ServiceStatus, type StatusPage } from './status-page.ts';
 export { formatTime, humanDuration } from './time-format.ts';

@@ -1,13 +1,15 @@
+import { isPostgresUrl } from '../config/index.ts';
 import { type Clock, isPiperError, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import { checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { matchesFilter, validateEventFilter } from './event-filter.ts';
 import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
+import { PostgresJournalStore } from './postgres-journal-store.ts';
 import { SqliteJournalStore, validateEventInput } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 
 /** Options of {@link Journal.open}. */
 export interface JournalOpenOptions {
-  /** SQLite file, or `:memory:`. */
+  /** SQLite file, `:memory:`, or a `postgres://` URL (the PostgreSQL store). */
   path: string;
   clock: Clock;
   logger?: Logger;
@@ -16,6 +18,7 @@ export interface JournalOpenOptions {
   /** How long `record`ed events wait before they are written in one transaction (default 100 ms). */
   flushIntervalMs?: number;
   readOnly?: boolean;
+  /** SQLite only, as are `maxSizeBytes`: the PostgreSQL server's settings decide both there. */
   synchronous?: 'normal' | 'full';
   maxSizeBytes?: number;
   onMismatch?: MismatchPolicy;
@@ -73,15 +76,19 @@ export class Journal {
     this.#onMismatch = options.onMismatch ?? 'throw';
   }
 
-  /** Opens the SQLite journal at `path` (created when absent). */
+  /** Opens the journal at `path`: a SQLite file (created when absent) or a PostgreSQL database (migrated at open). */
   static open(options: JournalOpenOptions): Journal {
-    const store = SqliteJournalStore.open({
-      path: options.path,
-      now: () => options.clock.now(),
-      ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
-      ...(options.synchronous !== undefined ? { synchronous: options.synchronous } : {}),
-      ...(options.maxSizeBytes !== undefined ? { maxSizeBytes: options.maxSizeBytes } : {}),
-    });
+    const now = (): number => options.clock.now();
+    const readOnly = options.readOnly !== undefined ? { readOnly: options.readOnly } : {};
+    const store = isPostgresUrl(options.path)
+      ? PostgresJournalStore.open({ url: options.path, now, ...readOnly })
+      : SqliteJournalStore.open({
+          path: options.path,
+          now,
+          ...readOnly,
+          ...(options.synchronous !== undefined ? { synchronous: options.synchronous } : {}),
+          ...(options.maxSizeBytes !== undefined ? { maxSizeBytes: options.maxSizeBytes } : {}),
+        });
     return new Journal(store, {
       clock: options.clock,
       ...(options.logger !== undefined ? { logger: options.logger } : {}),

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadConfigFile } from '../../config/index.ts';
+import { isPostgresUrl, loadConfigFile } from '../../config/index.ts';
 import { PiperError, SystemClock } from '../../core/index.ts';
 import {
   type EventFilter,
@@ -22,7 +22,8 @@ export const journalSourceOptions: Record<string, OptionSpec> = {
   db: {
     type: 'string',
     valueName: 'FILE',
-    description: 'read the journal file directly (default: $PIPER_DB, else piper.db in the current directory)',
+    description:
+      'read the journal directly: a SQLite file or a postgres:// URL (default: $PIPER_DB, else piper.db in the current directory)',
   },
   admin: { type: 'string', valueName: 'URL', description: "use a running piper up's admin API instead of a file (default: $PIPER_ADMIN)" },
   token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --admin (default: $PIPER_TOKEN)' },
@@ -37,6 +38,11 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** A `--db` value as Journal.open takes it: a file resolved against `cwd`, a PostgreSQL URL as given. */
+export function journalLocation(cwd: string, value: string): string {
+  return isPostgresUrl(value) ? value : resolve(cwd, value);
+}
+
 /** Opens the source the flags name; a file is opened read-only unless `write` is set. */
 export function openJournalSource(ctx: CliContext, values: CommandInput['values'], write = false): JournalSource {
   const admin = str(values.admin) ?? (str(values.db) === undefined ? ctx.env.PIPER_ADMIN : undefined);
@@ -46,7 +52,7 @@ export function openJournalSource(ctx: CliContext, values: CommandInput['values'
     const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
     return { kind: 'http', client: new JournalHttpClient(admin, token), close: () => {} };
   }
-  const path = resolve(ctx.cwd, str(values.db) ?? ctx.env.PIPER_DB ?? 'piper.db');
+  const path = journalLocation(ctx.cwd, str(values.db) ?? ctx.env.PIPER_DB ?? 'piper.db');
   const journal = Journal.open({ path, clock: new SystemClock(), readOnly: !write, onMismatch: mismatchPolicy(ctx.env) });
   return { kind: 'db', path, journal, close: () => journal.close() };
 }

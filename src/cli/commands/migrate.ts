@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { defaultConfig, loadConfigFile } from '../../config/index.ts';
+import { defaultConfig, loadConfigFile, storageLocation } from '../../config/index.ts';
+import { journalLocation } from './events.ts';
 import { createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
 import { HttpDataPlane } from '../../data-plane/index.ts';
 import { Journal } from '../../journal/index.ts';
@@ -78,7 +79,7 @@ export const migrateControllerCommand: Command = {
     db: {
       type: 'string',
       valueName: 'FILE',
-      description: 'SQLite journal holding events and migration state (default: storage.path of --config)',
+      description: 'journal holding events and migration state, a SQLite file or a postgres:// URL (default: storage of --config)',
     },
     port: { type: 'string', valueName: 'PORT', description: 'port of the rollout API on 127.0.0.1 (0 = any free port)', default: '0' },
     'api-token': {
@@ -107,7 +108,7 @@ export const migrateControllerCommand: Command = {
     }
     const config =
       typeof values.config === 'string' ? await loadConfigFile(resolve(ctx.cwd, values.config), { env: ctx.env }) : defaultConfig();
-    const db = resolve(ctx.cwd, str(values.db) ?? config.storage.path);
+    const db = journalLocation(ctx.cwd, str(values.db) ?? storageLocation(config.storage));
     const logger = createLogger({ level: str(values['log-level']) ?? config.logging.level, pretty: true, isTty: ctx.isTty });
     const clock = new SystemClock();
     const token = str(values.token) ?? ctx.env.PIPER_TOKEN;

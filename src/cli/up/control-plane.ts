@@ -1,4 +1,4 @@
-import type { PiperConfig } from '../../config/index.ts';
+import { type PiperConfig, storageLocation } from '../../config/index.ts';
 import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
 import { createJournalApi, Journal, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
 import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
@@ -35,7 +35,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const dataPlane = o.served.port;
   const log = o.logger.child({ part: 'control-plane' });
   const journal = Journal.open({
-    path: config.storage.path,
+    path: storageLocation(config.storage),
     clock,
     logger: log,
     onMismatch: o.onMismatch,
