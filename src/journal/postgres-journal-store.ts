@@ -8,7 +8,7 @@ import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from '
 import { APPEND_LOCK } from './postgres-migrations.ts';
 import { postgresStorageError, redactUrl } from './postgres-storage-error.ts';
 import type { WorkerAnswer, WorkerData, WorkerFailure, WorkerRequest, WorkerStatement } from './postgres-worker-protocol.ts';
-import { validateEventInput } from './sqlite-journal-store.ts';
+import { stampEvent } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 
 /** Options of {@link PostgresJournalStore.open}. */
@@ -203,18 +203,7 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
 
   #append(events: readonly StoredEventInput[], action: string, state?: WorkerStatement): JournalEvent[] {
     this.#open();
-    const stamped = events.map((e): JournalEvent => {
-      validateEventInput(e);
-      return {
-        id: 0,
-        time: Math.round(e.time ?? this.#now()),
-        kind: e.kind,
-        source: e.source,
-        subject: e.subject,
-        data: e.data ?? {},
-        actor: e.actor ?? e.source,
-      };
-    });
+    const stamped = events.map((e) => stampEvent(e, this.#now));
     const statements: WorkerStatement[] = [
       { text: 'SELECT pg_advisory_xact_lock($1)', values: [APPEND_LOCK] },
       ...stamped.map((e) => ({ text: INSERT_EVENT, values: [e.time, e.kind, e.source, e.subject, JSON.stringify(e.data), e.actor] })),

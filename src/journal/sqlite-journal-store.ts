@@ -76,6 +76,23 @@ export function validateEventInput(e: StoredEventInput): void {
     throw bad('data', 'must be an object');
 }
 
+/**
+ * Checks an event and fills what the store assigns: its time (the store's clock when absent, whole
+ * ms), empty data, the source as actor. The id is 0 until the store writes it.
+ */
+export function stampEvent(e: StoredEventInput, now: () => number): JournalEvent {
+  validateEventInput(e);
+  return {
+    id: 0,
+    time: Math.round(e.time ?? now()),
+    kind: e.kind,
+    source: e.source,
+    subject: e.subject,
+    data: e.data ?? {},
+    actor: e.actor ?? e.source,
+  };
+}
+
 /** Maps a SQLite failure to a coded error, so a full disk or read-only file is reported, not swallowed. */
 export function storageError(err: unknown, action: string, path: string): PiperError {
   const errcode = (err as { errcode?: number }).errcode;
@@ -276,16 +293,7 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
   }
 
   #insertOne(e: StoredEventInput): JournalEvent {
-    validateEventInput(e);
-    const event: JournalEvent = {
-      id: 0,
-      time: Math.round(e.time ?? this.#now()),
-      kind: e.kind,
-      source: e.source,
-      subject: e.subject,
-      data: e.data ?? {},
-      actor: e.actor ?? e.source,
-    };
+    const event = stampEvent(e, this.#now);
     const row = this.#insert.get(event.time, event.kind, event.source, event.subject, JSON.stringify(event.data), event.actor) as {
       id: number;
     };
