@@ -143,6 +143,10 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   // Start a migration: the gate refuses with its figures; an override with a reason goes through.
   await page.getByRole('link', { name: 'Migrations' }).click();
   // The internal route is not offered; the public one is the default.
+  // Routes come with the state and which are internal with the SLO answer: wait until both are in.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('select[name="route"] option')].map((o) => o.textContent).join(',') === 'web',
+  );
   assert.deepEqual(await page.getByLabel('Route').locator('option').allTextContents(), ['web']);
   await page.getByLabel('To pool').selectOption('inhouse');
   await page.getByLabel('From pool').selectOption('vendor');
