@@ -1,13 +1,23 @@
 import type { Random } from '../core/index.ts';
 import type { Split } from '../data-plane/index.ts';
 
-/** 32-bit FNV-1a: a cheap, stable hash for sticky keys. */
-export function fnv1a(text: string): number {
+/**
+ * The hash of a sticky key, 0..2^32-1. FNV-1a walks the string without allocating, but alone its
+ * top bits (which place the key on the split) barely move between keys that differ in the last
+ * characters: `user-0`…`user-9999` fell in runs of 30 on the target at 10 %. murmur3's finalizer
+ * (fmix32) mixes every bit into every other, so similar keys land independently.
+ */
+export function stickyHash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
@@ -30,7 +40,7 @@ export function pickPool(
     if (w > 0 && usable(name)) total += w;
   }
   if (total === 0) return null;
-  const point = stickyKey === null ? random.next() * total : (fnv1a(stickyKey) / 4294967296) * total;
+  const point = stickyKey === null ? random.next() * total : (stickyHash(stickyKey) / 4294967296) * total;
   let acc = 0;
   let last: string | null = null;
   for (const name of names) {

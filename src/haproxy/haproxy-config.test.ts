@@ -91,7 +91,7 @@ test('the example config renders, named in the header, with the Runtime API sock
   assert.match(text, /server vendor\.vendor-1 127\.0\.0\.1:9001 weight 256 /);
   assert.match(text, /server inhouse\.inhouse-1 127\.0\.0\.1:9011 weight 0 .* slowstart 10s/);
   assert.match(text, /server vendor\.vendor-1\.failover 127\.0\.0\.1:9001 backup weight 256 track web\/vendor\.vendor-1/);
-  assert.match(text, /balance hash req\.cook\(pp_session\)\n {4}hash-type consistent/);
+  assert.match(text, /balance hash req\.cook\(pp_session\)\n {4}hash-type consistent sdbm avalanche\n/);
 });
 
 test('the same config gives the same bytes, whatever the order of its split and pool keys', () => {
@@ -215,7 +215,7 @@ test('sticky by header, random balance, no retries, no health checks, a failover
   );
   assert.match(text, /nbthread 2/);
   assert.doesNotMatch(text, /piper\.stats/);
-  assert.match(text, /backend sticky\n {4}balance hash req\.fhdr\(X-User\)\n {4}hash-type consistent/);
+  assert.match(text, /backend sticky\n {4}balance hash req\.fhdr\(X-User\)\n {4}hash-type consistent sdbm avalanche\n/);
   assert.match(text, /backend plain\n {4}balance random\(2\)/);
   const plain = text.slice(text.indexOf('\nbackend plain'), text.indexOf('\nbackend sticky'));
   assert.match(plain, /retries 0\n/);

@@ -28,9 +28,10 @@ export function renderRouteBackend(config: PiperConfig, route: RouteConfig): str
   } else {
     // piper hashes the key to a pool's range of the split; consistent hashing over the servers'
     // weights is HAProxy's nearest: a key stays put while weights move, except where its
-    // server's share shrinks. Requests without the key are balanced by weight.
+    // server's share shrinks. Requests without the key are balanced by weight. Without
+    // `avalanche`, sdbm put user-0…user-9999 in runs of 100 on one server and 3 % on a 5 % pool.
     const fetch = 'cookie' in route.sticky ? `req.cook(${route.sticky.cookie})` : `req.fhdr(${route.sticky.header})`;
-    out.push(`    balance hash ${fetch}`, '    hash-type consistent');
+    out.push(`    balance hash ${fetch}`, '    hash-type consistent sdbm avalanche');
   }
 
   if (checked.length > 0) {
