@@ -200,7 +200,7 @@ function piperAnswer(hosts: readonly string[], target: string): { status: number
       routes: ROUTES,
     }),
   );
-  const routes = sortRoutes(config.routes.map((r) => new RouteRuntime(r, r.split)));
+  const routes = sortRoutes(config.routes.map((r) => new RouteRuntime(r, r.split, { kind: 'config', at: 0 })));
   const host = hosts.length === 1 ? parseHostHeader(hosts[0]) : null;
   if (host === null) return { status: 400, from: [] };
   const path = normalizedTarget(target);

@@ -172,7 +172,7 @@ export class Balancer implements DataPlane {
     }
     const actor = options.actor ?? 'operator';
     const from = route.split;
-    route.setSplit(clean);
+    route.setSplit(clean, { kind: 'api', at: this.#clock.now() });
     if (options.deadMan === null) this.#disarm(route);
     else if (options.deadMan && safeSplit !== null) this.#arm(route, safeSplit, options.deadMan.timeoutMs);
     this.#log.info({ route: route.name, from, to: clean, reason, actor }, 'split changed');
@@ -305,7 +305,9 @@ export class Balancer implements DataPlane {
       const prior = previous?.state.route(rc.name);
       const priorConfig = previous?.config.routes.find((r) => r.name === rc.name);
       const keepSplit = prior !== undefined && priorConfig !== undefined && sameSplit(priorConfig.split, rc.split);
-      const route = new RouteRuntime(rc, Object.freeze({ ...(keepSplit ? prior.split : rc.split) }));
+      const route = keepSplit
+        ? new RouteRuntime(rc, prior.split, prior.splitOrigin)
+        : new RouteRuntime(rc, Object.freeze({ ...rc.split }), { kind: 'config', at: this.#clock.now() });
       if (prior?.deadMan && keepSplit) {
         route.deadMan = prior.deadMan;
         prior.deadMan.timer.cancel();
@@ -342,7 +344,7 @@ export class Balancer implements DataPlane {
     route.deadMan = null;
     const from = route.split;
     const silentMs = this.#clock.now() - dm.lastHeartbeat;
-    route.setSplit(dm.safeSplit);
+    route.setSplit(dm.safeSplit, { kind: 'dead-man', at: this.#clock.now() });
     const reason = `dead-man: no heartbeat for ${silentMs} ms`;
     this.#log.warn({ route: route.name, from, to: dm.safeSplit, silentMs }, 'dead-man revert');
     this.#emit(BalancerEventKind.splitChanged, route.name, { from, to: dm.safeSplit, reason, deadMan: null }, 'balancer');

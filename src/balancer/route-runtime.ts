@@ -1,6 +1,6 @@
 import type { RouteConfig } from '../config/index.ts';
 import type { TimerHandle } from '../core/index.ts';
-import type { RouteState, Split } from '../data-plane/index.ts';
+import type { RouteState, Split, SplitOrigin } from '../data-plane/index.ts';
 import { hostMatches } from './host-match.ts';
 import { RetryBudget } from './retry-budget.ts';
 
@@ -20,24 +20,27 @@ export class RouteRuntime {
   readonly pathPrefix: string;
   readonly retryBudget: RetryBudget;
   split: Split;
+  splitOrigin: SplitOrigin;
   /** Pool names of the split, sorted, so sticky ranges do not move when keys are reordered. */
   poolNames: readonly string[];
   deadMan: DeadManState | null = null;
   /** Requests of this route in flight (the retry budget's base). */
   active = 0;
 
-  constructor(config: RouteConfig, split: Split) {
+  constructor(config: RouteConfig, split: Split, origin: SplitOrigin) {
     this.config = config;
     this.name = config.name;
     this.host = config.match.host.toLowerCase();
     this.pathPrefix = config.match.pathPrefix;
     this.retryBudget = new RetryBudget(config.retries.budget, config.retries.minRetryConcurrency);
     this.split = split;
+    this.splitOrigin = origin;
     this.poolNames = Object.keys(split).sort();
   }
 
-  setSplit(split: Split): void {
+  setSplit(split: Split, origin: SplitOrigin): void {
     this.split = Object.freeze({ ...split });
+    this.splitOrigin = origin;
     this.poolNames = Object.keys(split).sort();
   }
 
@@ -51,6 +54,7 @@ export class RouteRuntime {
       host: this.host,
       pathPrefix: this.pathPrefix,
       split: this.split,
+      splitOrigin: this.splitOrigin,
       failover: this.config.failover,
       deadMan:
         this.deadMan === null

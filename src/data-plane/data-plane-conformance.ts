@@ -186,8 +186,10 @@ async function deadManReverts(h: DataPlaneUnderTest): Promise<void> {
   // On the wall clock a heartbeat's trip may take any time on a busy machine: it is checked under a
   // guard that cannot fire meanwhile, and the silence under a short one that nothing feeds.
   const timeoutMs = h.time === 'manual' ? 10_000 : 60_000;
+  assert.equal(routeOf(dp).splitOrigin.kind, 'config', 'a data plane starts on the split of its config');
   await arm(timeoutMs, 'conformance: a step under the guard');
   const armed = routeOf(dp);
+  assert.equal(armed.splitOrigin.kind, 'api', 'a split set is one set through the port');
   assertShares(armed.split, { a: 1, b: 1 }, 'the split set with the guard');
   assert.ok(armed.deadMan !== null, 'the guard shows as armed');
   assertShares(armed.deadMan.safeSplit, safeSplit, 'the guard’s safe split');
@@ -213,6 +215,7 @@ async function deadManReverts(h: DataPlaneUnderTest): Promise<void> {
   }
   await eventually(h, 'the dead-man revert', () => routeOf(dp).deadMan === null);
   assertShares(routeOf(dp).split, safeSplit, 'reverted to the safe split');
+  assert.equal(routeOf(dp).splitOrigin.kind, 'dead-man', 'the snapshot says the guard put it there');
   const t = await h.send('web', SAMPLE);
   assert.equal(t.failed, 0, `no request may fail: ${JSON.stringify(t)}`);
   assert.deepEqual(byPool(t), { a: SAMPLE }, 'traffic follows the safe split');

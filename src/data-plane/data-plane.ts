@@ -31,11 +31,23 @@ export interface PoolState {
   queued: number;
 }
 
+/**
+ * Why a route has its split, and since when: `config`, the data plane (re)started on the split of
+ * piper.yaml and nobody set it since; `api`, a `setSplit`; `dead-man`, its guard reverted the
+ * route. A controller back after a restart tells a data plane that restarted from one whose guard
+ * fired by it: both show the safe split with no guard.
+ */
+export interface SplitOrigin {
+  kind: 'config' | 'api' | 'dead-man';
+  at: number;
+}
+
 export interface RouteState {
   name: string;
   host: string;
   pathPrefix: string;
   split: Split;
+  splitOrigin: SplitOrigin;
   failover: readonly string[];
   /** Set while a dead-man guard is armed on the route (during a migration). */
   deadMan: { safeSplit: Split; timeoutMs: number; lastHeartbeat: number } | null;

@@ -67,7 +67,15 @@ export class InMemoryDataPlane implements DataPlane {
   constructor(clock: Clock, routes: Record<string, Split>, pools: readonly string[], options: InMemoryDataPlaneOptions = {}) {
     this.#clock = clock;
     for (const [name, split] of Object.entries(routes)) {
-      this.#routes.set(name, { name, host: '*', pathPrefix: '/', split, failover: [], deadMan: null });
+      this.#routes.set(name, {
+        name,
+        host: '*',
+        pathPrefix: '/',
+        split,
+        splitOrigin: { kind: 'config', at: clock.now() },
+        failover: [],
+        deadMan: null,
+      });
     }
     this.#pools = pools.map((name) => ({ name, backends: [], healthyBackends: 1, concurrencyLimit: 100, inFlight: 0, queued: 0 }));
     this.#traffic = options.traffic ? new SimulatedTraffic(options.traffic.random) : null;
@@ -91,7 +99,7 @@ export class InMemoryDataPlane implements DataPlane {
         : options.deadMan === null
           ? null
           : { ...options.deadMan, lastHeartbeat: this.#clock.now() };
-    this.#routes.set(route, { ...r, split, deadMan });
+    this.#routes.set(route, { ...r, split, splitOrigin: { kind: 'api', at: this.#clock.now() }, deadMan });
     this.#arm(route);
   }
 
@@ -273,7 +281,7 @@ export class InMemoryDataPlane implements DataPlane {
       this.#clock.setTimeout(() => {
         const cur = this.#routes.get(route);
         if (cur === undefined) return;
-        this.#routes.set(route, { ...cur, split: safeSplit, deadMan: null });
+        this.#routes.set(route, { ...cur, split: safeSplit, splitOrigin: { kind: 'dead-man', at: this.#clock.now() }, deadMan: null });
         this.reverts.push({ at: this.#clock.now(), route });
       }, timeoutMs),
     );

@@ -9,6 +9,7 @@ export type {
   RouteState,
   SetSplitOptions,
   Split,
+  SplitOrigin,
 } from './data-plane.ts';
 export type { DataPlaneEvent, DataPlaneEventData, DataPlaneEventKind } from './data-plane-event.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';

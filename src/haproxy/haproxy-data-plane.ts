@@ -9,6 +9,7 @@ import type {
   DataPlaneSnapshot,
   SetSplitOptions,
   Split,
+  SplitOrigin,
 } from '../data-plane/index.ts';
 import type { InProgressWindow, TelemetryWindow } from '../telemetry/index.ts';
 import { GUARD_SHOW_COMMAND, type GuardReport, guardBeatCommand, parseGuardShow } from './dead-man-guard.ts';
@@ -44,6 +45,8 @@ interface RouteRecord {
   config: RouteConfig;
   /** The split as HAProxy last reported it. */
   split: Split;
+  /** Why HAProxy holds that split (the port's `splitOrigin`). */
+  origin: SplitOrigin;
   /** What piper last applied and HAProxy read back: re-applied to a new worker. Null until piper sets the route. */
   applied: { asked: Split; weights: Readonly<Record<string, number>> } | null;
   deadMan: { safeSplit: Split; timeoutMs: number; lastHeartbeat: number; weights: Readonly<Record<string, number>> } | null;
@@ -91,7 +94,9 @@ export class HaproxyDataPlane implements DataPlane {
     this.#log = (o.logger ?? silentLogger()).child({ part: 'haproxy' });
     // A heartbeat is sent every second: one attempt, the next beat is the retry.
     this.#beats = new RuntimeApiClient({ address: o.client.address, clock: o.clock, random: o.random, attempts: 1 });
-    for (const r of o.config.routes) this.#routes.set(r.name, { config: r, split: r.split, applied: null, deadMan: null, beating: false });
+    const origin: SplitOrigin = { kind: 'config', at: o.clock.now() };
+    for (const r of o.config.routes)
+      this.#routes.set(r.name, { config: r, split: r.split, origin, applied: null, deadMan: null, beating: false });
   }
 
   /** Reads HAProxy's state once (so the first snapshot is HAProxy's), then every `pollIntervalMs`. */
@@ -125,6 +130,7 @@ export class HaproxyDataPlane implements DataPlane {
       const dm = r.deadMan;
       views.set(name, {
         split: r.split,
+        splitOrigin: r.origin,
         deadMan: dm === null ? null : { safeSplit: dm.safeSplit, timeoutMs: dm.timeoutMs, lastHeartbeat: dm.lastHeartbeat },
       });
     }
@@ -155,6 +161,7 @@ export class HaproxyDataPlane implements DataPlane {
       const from = r.split;
       r.split = reportedSplit(r.config, Object.values(applied.servers));
       r.applied = { asked, weights };
+      r.origin = { kind: 'api', at: this.#clock.now() };
       if (guard === 'disarm') r.deadMan = null;
       else if (safe !== null)
         r.deadMan = { safeSplit: safe.split, timeoutMs: safe.timeoutMs, lastHeartbeat: armedAt, weights: safe.weights };
@@ -266,6 +273,7 @@ export class HaproxyDataPlane implements DataPlane {
     if (previous === null) this.#firedSeen = Math.max(0, ...(guard?.fired.map((f) => f.seq) ?? []));
     if (guard !== null) this.#noteFired(guard, servers);
     this.#adopt(servers);
+    if (previous === null) this.#firstOrigins(guard, servers);
     if (this.#reattachFrom !== null) await this.#reattach(this.#reattachFrom, pid);
     this.#noteHealth();
   }
@@ -277,6 +285,20 @@ export class HaproxyDataPlane implements DataPlane {
         r.config,
         servers.filter((s) => s.backend === name),
       );
+  }
+
+  /**
+   * Why each route has the split HAProxy holds when piper first looks: HAProxy outlives piper, so
+   * weights piper set before it restarted, or a guard's revert while it was away, are still there.
+   */
+  #firstOrigins(guard: GuardReport | null, servers: readonly ServerState[]): void {
+    const now = this.#clock.now();
+    for (const [name, r] of this.#routes) {
+      const own = servers.filter((s) => s.backend === name);
+      const fired = guard?.fired.filter((f) => f.route === name).at(-1);
+      if (guard?.armed.has(name) === true || own.some((s) => s.weight !== s.initialWeight)) r.origin = { kind: 'api', at: now };
+      else if (fired !== undefined) r.origin = { kind: 'dead-man', at: now - fired.agoMs };
+    }
   }
 
   /** Reverts the guard made on its own since the last look: journaled, and the record follows HAProxy. */
@@ -295,6 +317,7 @@ export class HaproxyDataPlane implements DataPlane {
       r.deadMan = null;
       r.applied = { asked: dm.safeSplit, weights: dm.weights };
       r.split = to;
+      r.origin = { kind: 'dead-man', at: this.#clock.now() - f.agoMs };
       const reason = `dead-man: no heartbeat for ${f.silentMs} ms`;
       this.#log.warn({ route: f.route, from, to, silentMs: f.silentMs }, 'dead-man guard reverted the route in HAProxy');
       this.#emit('split.changed', f.route, { from, to, reason, deadMan: null, safeSplit: dm.safeSplit }, 'haproxy');
@@ -312,7 +335,11 @@ export class HaproxyDataPlane implements DataPlane {
     const reapplied: DataPlaneEventData['haproxy.reattached']['reapplied'] = {};
     try {
       for (const [name, r] of this.#routes) {
-        if (r.applied === null) continue;
+        // A new worker starts on haproxy.cfg: the config's split, unless piper set one to put back.
+        if (r.applied === null) {
+          r.origin = { kind: 'config', at: this.#clock.now() };
+          continue;
+        }
         const dm = r.deadMan;
         const guard: GuardChange = dm === null ? 'keep' : { arm: { timeoutMs: dm.timeoutMs, weights: dm.weights } };
         const applied = await applySplitSession(this.#client, name, r.applied.weights, guard);

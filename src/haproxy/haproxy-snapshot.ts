@@ -1,5 +1,5 @@
 import type { PiperConfig, RouteConfig } from '../config/index.ts';
-import type { BackendHealth, BackendState, DataPlaneSnapshot, PoolState, RouteState, Split } from '../data-plane/index.ts';
+import type { BackendHealth, BackendState, DataPlaneSnapshot, PoolState, RouteState, Split, SplitOrigin } from '../data-plane/index.ts';
 import type { HaproxyLiveState } from './haproxy-live-state.ts';
 import { parseServerName } from './haproxy-names.ts';
 import type { ServerState } from './servers-state.ts';
@@ -27,6 +27,7 @@ export function reportedSplit(route: RouteConfig, servers: readonly ServerState[
 /** What the data plane knows of one route beyond HAProxy's own state. */
 export interface RouteView {
   split: Split;
+  splitOrigin: SplitOrigin;
   deadMan: RouteState['deadMan'];
 }
 
@@ -91,6 +92,7 @@ export function haproxySnapshot(
       host: r.match.host,
       pathPrefix: r.match.pathPrefix,
       split: view?.split ?? r.split,
+      splitOrigin: view?.splitOrigin ?? { kind: 'config', at },
       failover: r.failover,
       deadMan: view?.deadMan ?? null,
     };
