@@ -363,7 +363,7 @@ export const ROLLOUT_EVENTS = {
   'migration.recovered': defineEntry({
     sources: ['rollout'],
     subject: 'route',
-    about: 'a restarted controller took up an active migration from its recorded state',
+    about: 'a controller took up an active migration from its recorded state, after it or its data plane restarted',
     data: z.strictObject({
       migration: z.string(),
       route: z.string(),
@@ -375,6 +375,15 @@ export const ROLLOUT_EVENTS = {
       /** The split the data plane showed (null: it does not have the route). */
       observedSplit: splitSchema.nullable(),
       recordedSplit: splitSchema,
+      /** Why the data plane had its split, as it said (null: it does not have the route; absent before piper recorded it). */
+      splitOrigin: z
+        .strictObject({ kind: z.enum(['config', 'api', 'dead-man']), at: z.number() })
+        .nullable()
+        .optional(),
+      /** Which restarted: the controller (at its start) or the data plane (found on its config's split while the controller ran). */
+      restarted: z.enum(['controller', 'data_plane']).optional(),
+      /** What the controller did: put the recorded split back, paused (the dead-man guard had reverted the route), or finished a rollback. */
+      action: z.enum(['reapplied', 'paused', 'finished_rollback']).optional(),
     }),
     example: {
       source: 'rollout',
@@ -388,8 +397,11 @@ export const ROLLOUT_EVENTS = {
         seq: 3,
         phase: 'running',
         targetPercent: 10,
-        observedSplit: { vendor: 90, inhouse: 10 },
-        recordedSplit: { vendor: 90, inhouse: 10 },
+        observedSplit: { vendor: 10_000, inhouse: 0 },
+        recordedSplit: { vendor: 9000, inhouse: 1000 },
+        splitOrigin: { kind: 'config', at: T0 + 120_000 },
+        restarted: 'controller',
+        action: 'reapplied',
       },
     },
   }),

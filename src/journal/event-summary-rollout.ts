@@ -14,6 +14,7 @@ import {
   who,
   words,
 } from './event-wording.ts';
+import { formatTime } from './time-format.ts';
 
 type Decision = EventDataOf<'migration.decision'>;
 type Side = NonNullable<Decision['judge']>['target'];
@@ -80,13 +81,24 @@ export const ROLLOUT_SUMMARIES: SummaryWriters<keyof typeof ROLLOUT_EVENTS> = {
     `migration ${d.migration} of ${d.route} completed: all traffic on ${d.to}, ${duration(d.durationMs)} after it started`,
   'migration.recovered': ({ data: d }) => {
     const recorded = splitText(d.recordedSplit);
+    const origin = d.splitOrigin ?? null;
+    const since = origin === null ? '' : ` since ${formatTime(origin.at)}`;
+    const why =
+      origin?.kind === 'config'
+        ? ' (it restarted on its configured split)'
+        : origin?.kind === 'dead-man'
+          ? ' (its dead-man guard reverted the route)'
+          : '';
     const observed =
       d.observedSplit === null
         ? 'the data plane does not have the route'
         : splitText(d.observedSplit) === recorded
           ? `the data plane agrees (${recorded})`
-          : `the data plane showed ${splitText(d.observedSplit)} and gets ${recorded} again`;
-    return `the restarted controller took up migration ${d.migration} of ${d.route} (${words(d.phase)} at ${d.targetPercent} % on ${d.to}); ${observed}`;
+          : d.action === 'paused'
+            ? `the data plane showed ${splitText(d.observedSplit)}${since}${why}: paused there`
+            : `the data plane showed ${splitText(d.observedSplit)}${since}${why} and gets ${recorded} again`;
+    const taker = d.restarted === 'data_plane' ? 'the controller' : 'the restarted controller';
+    return `${taker} took up migration ${d.migration} of ${d.route} (${words(d.phase)} at ${d.targetPercent} % on ${d.to}); ${observed}`;
   },
 };
 

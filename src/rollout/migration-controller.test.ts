@@ -362,6 +362,36 @@ describe('MigrationController', () => {
     assert.equal(second.journal.query({ kinds: ['migration.recovered'] }).length, 1);
   });
 
+  it('after kill -9 of a process holding both the controller and its data plane, resumes the recorded step', async () => {
+    const first = await harness();
+    certify(first.journal, 'inhouse', 5000, first.clock.now());
+    await drive(first, 2, steady);
+    const m = await first.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await drive(first, 40, steady, () => first.controller.get(m.id).targetPercent === 25);
+    await first.controller.close();
+    // The data plane restarts with the process: on its config's split, with no guard, like a revert would leave it.
+    const dp = new InMemoryDataPlane(first.clock, { web: { vendor: 100 } }, ['vendor', 'inhouse']);
+    assert.equal(dp.snapshot().routes[0]?.deadMan, null);
+
+    const second = await harness({}, { clock: first.clock, journal: first.journal, dp });
+    const v = second.controller.get(m.id);
+    assert.equal(v.phase, 'running');
+    assert.equal(v.targetPercent, 25);
+    assert.equal(shareOf(dp.snapshot().routes[0]?.split ?? {}, 'inhouse'), 0.25, 'recorded split re-applied');
+    assert.notEqual(dp.snapshot().routes[0]?.deadMan, null, 'the guard is armed again');
+    const recovered = second.journal.query({ kinds: ['migration.recovered'] });
+    assert.equal(recovered.length, 1);
+    assert.deepEqual(recovered[0]?.data.observedSplit, { vendor: 100 });
+    assert.equal((recovered[0]?.data.splitOrigin as { kind: string } | undefined)?.kind, 'config');
+    assert.equal(recovered[0]?.data.action, 'reapplied');
+    assert.equal(second.journal.query({ kinds: ['migration.paused'] }).length, 0);
+    await drive(second, 40, steady, () => second.controller.get(m.id).phase === 'completed');
+    assert.deepEqual(
+      second.journal.query({ kinds: ['migration.step'] }).map((e) => e.data.toPercent),
+      [1, 5, 10, 25, 50, 100],
+    );
+  });
+
   it('holds (pauses) after a restart when the dead-man guard reverted the route meanwhile', async () => {
     const first = await harness({ deadMan: 5000 });
     certify(first.journal, 'inhouse', 5000, first.clock.now());
@@ -379,6 +409,10 @@ describe('MigrationController', () => {
     assert.equal(v.phase, 'paused');
     assert.equal(v.targetPercent, 0);
     assert.match(v.paused?.reason ?? '', /dead-man/);
+    const recovered = second.journal.query({ kinds: ['migration.recovered'] })[0];
+    assert.equal(recovered?.data.action, 'paused');
+    assert.equal((recovered?.data.splitOrigin as { kind: string } | undefined)?.kind, 'dead-man');
+    assert.match(String(second.journal.query({ kinds: ['migration.paused'] })[0]?.data.reason), /dead-man guard reverted the route/);
     // The operator resumes: it starts again from the first step, through the gate.
     await second.controller.resume(m.id, 'gilfoyle', 'controller is back');
     await drive(second, 3, steady);

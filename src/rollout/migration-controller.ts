@@ -703,8 +703,14 @@ export class MigrationController {
     if (this.#active.get(s.id) !== rt || !ACTIVE_PHASES.includes(s.phase)) return;
     const now = this.#clock.now();
     if (rt.needsApply) await this.#apply(rt, `migration ${s.id}: retrying the recorded split`);
-    if (this.#deadManFired(rt)) {
-      this.#pauseAfterRevert(rt, now, 'the data plane reverted the route to the source on its own (controller silent too long)');
+    const lost = this.#lostSplit(rt);
+    if (lost?.splitOrigin.kind === 'dead-man') {
+      this.#pauseAfterRevert(rt, now, `${revertText(lost.splitOrigin.at)} (controller silent too long)`);
+      return;
+    }
+    if (lost?.splitOrigin.kind === 'config') {
+      this.#journalRecovered(rt.state, lost, 'data_plane', 'reapplied');
+      await this.#apply(rt, `migration ${s.id}: the data plane restarted on its configured split, re-applying the recorded split`);
       return;
     }
     if (s.phase === 'rolling_back') {
@@ -757,14 +763,20 @@ export class MigrationController {
     await this.#advance(rt, ACTOR);
   }
 
-  /** True when the data plane shows the safe split with the guard disarmed while we hold traffic on the target. */
-  #deadManFired(rt: Runtime): boolean {
+  /**
+   * The route as the data plane shows it when it lost the recorded split on its own: its dead-man
+   * guard reverted it, or it restarted on its config's split. Null while it holds the recorded
+   * split, before it saw our last change, or when someone set another split through its API
+   * (journaled by the data plane).
+   */
+  #lostSplit(rt: Runtime): RouteState | null {
     const s = rt.state;
-    if (s.targetPercent === 0 || rt.needsApply) return false;
+    if (rt.needsApply) return null;
     const snap = this.#dp.snapshot();
-    if (snap.at <= rt.lastAppliedAt) return false;
+    if (snap.at <= rt.lastAppliedAt) return null;
     const route = snap.routes.find((r) => r.name === s.plan.route);
-    return route !== undefined && route.deadMan === null && sameShares(route.split, splitFor(s.plan, 0));
+    if (route === undefined || route.splitOrigin.kind === 'api') return null;
+    return sameShares(route.split, splitFor(s.plan, s.targetPercent)) ? null : route;
   }
 
   // ── recovery after a restart ────────────────────────────────────────────
@@ -789,44 +801,64 @@ export class MigrationController {
       this.#active.set(state.id, rt);
       this.#armFastCheck();
       const route = snap.routes.find((r) => r.name === state.plan.route);
-      const observed = route?.split ?? null;
-      const wanted = splitFor(state.plan, state.targetPercent);
-      this.#journal.append({
-        kind: 'migration.recovered',
-        source: 'rollout',
-        subject: state.plan.route,
-        actor: ACTOR,
-        data: {
-          migration: state.id,
-          route: state.plan.route,
-          from: state.plan.from,
-          to: state.plan.to,
-          seq: state.seq,
-          phase: state.phase,
-          targetPercent: state.targetPercent,
-          observedSplit: observed,
-          recordedSplit: wanted,
-        },
-      });
-      this.#log.info({ migration: state.id, phase: state.phase, targetPercent: state.targetPercent }, 'migration recovered');
+      const finishes =
+        state.phase === 'rolling_back' && state.rollback !== null && state.rollback.stages.length === 0 && state.targetPercent === 0;
       if (route !== undefined && this.#revertedWhileAway(route, state)) {
-        this.#pauseAfterRevert(rt, this.#clock.now(), 'the data plane reverted the route to the source while the controller was away');
+        this.#journalRecovered(state, route, 'controller', 'paused');
+        this.#pauseAfterRevert(rt, this.#clock.now(), `${revertText(route.splitOrigin.at)} while the controller was away`);
         continue;
       }
-      // Same split or not, re-apply: it re-arms the dead-man guard, and setSplit is idempotent.
+      this.#journalRecovered(state, route ?? null, 'controller', finishes ? 'finished_rollback' : 'reapplied');
+      // Same split or not, re-apply: it re-arms the dead-man guard, and setSplit is idempotent. A data
+      // plane that restarted too (on its config's split) gets the recorded step back: it resumes.
       await this.#apply(rt, `migration ${state.id}: controller restarted, re-applying the recorded split`);
-      if (state.phase === 'rolling_back' && state.rollback !== null && state.rollback.stages.length === 0 && state.targetPercent === 0) {
-        await this.#finishRollback(rt);
-      }
+      if (finishes) await this.#finishRollback(rt);
     }
   }
 
+  /**
+   * The dead-man guard put the route back on the source while no controller ran. A data plane
+   * that restarted shows the same split with no guard, but says it came from its config.
+   */
   #revertedWhileAway(route: RouteState, state: MigrationState): boolean {
     return (
       state.phase !== 'rolling_back' &&
       state.targetPercent > 0 &&
-      route.deadMan === null &&
-      sameShares(route.split, splitFor(state.plan, 0))
+      route.splitOrigin.kind === 'dead-man' &&
+      !sameShares(route.split, splitFor(state.plan, state.targetPercent))
+    );
+  }
+
+  /** Records what the controller found on the data plane against the journal's state, and what it does about it. */
+  #journalRecovered(
+    state: MigrationState,
+    route: RouteState | null,
+    restarted: 'controller' | 'data_plane',
+    action: 'reapplied' | 'paused' | 'finished_rollback',
+  ): void {
+    this.#journal.append({
+      kind: 'migration.recovered',
+      source: 'rollout',
+      subject: state.plan.route,
+      actor: ACTOR,
+      data: {
+        migration: state.id,
+        route: state.plan.route,
+        from: state.plan.from,
+        to: state.plan.to,
+        seq: state.seq,
+        phase: state.phase,
+        targetPercent: state.targetPercent,
+        observedSplit: route?.split ?? null,
+        recordedSplit: splitFor(state.plan, state.targetPercent),
+        splitOrigin: route === null ? null : { kind: route.splitOrigin.kind, at: route.splitOrigin.at },
+        restarted,
+        action,
+      },
+    });
+    this.#log.info(
+      { migration: state.id, phase: state.phase, targetPercent: state.targetPercent, splitOrigin: route?.splitOrigin, restarted, action },
+      'migration recovered',
     );
   }
 
@@ -963,6 +995,11 @@ function gateFacts(plan: MigrationPlan, gate: GateResult) {
     /** Why it refused (or would have), one line per failed check. */
     refusals: gate.refusals.map((r) => r.message),
   };
+}
+
+/** Why a migration paused after its route went back to the source without it. */
+function revertText(at: number): string {
+  return `the data plane's dead-man guard reverted the route to the source at ${new Date(at).toISOString()}`;
 }
 
 /** A duration in seconds for messages (`2 s`, `1.5 s`). */
