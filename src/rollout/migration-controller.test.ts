@@ -4,7 +4,7 @@ import { defaultConfig, type MigrationConfig } from '../config/index.ts';
 import { ManualClock, SeededRandom } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
 import type { PoolWindowStats } from '../telemetry/index.ts';
-import { InMemoryDataPlane } from '../data-plane/index.ts';
+import { type DataPlane, InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
 import { shareOf } from './migration-state.ts';
 import { membershipOf } from './pool-membership.ts';
@@ -390,6 +390,41 @@ describe('MigrationController', () => {
       second.journal.query({ kinds: ['migration.step'] }).map((e) => e.data.toPercent),
       [1, 5, 10, 25, 50, 100],
     );
+  });
+
+  it('puts the recorded split back when its data plane restarts under it, and journals that it did', async () => {
+    const clock = new ManualClock(Date.UTC(2017, 2, 31, 21, 0, 0));
+    const journal = Journal.open({ path: ':memory:', clock });
+    const migration: MigrationConfig = { ...defaultConfig().migration, stepDuration: 60_000 };
+    const h = { clock, journal, dp: new InMemoryDataPlane(clock, { web: { vendor: 100 } }, ['vendor', 'inhouse']), migration } as Harness;
+    // A remote balancer as `piper migrate controller` drives it: the process behind the port may restart.
+    const port: DataPlane = {
+      snapshot: () => h.dp.snapshot(),
+      setSplit: (route, split, reason, options) => h.dp.setSplit(route, split, reason, options),
+      heartbeat: (route) => h.dp.heartbeat(route),
+      windows: (signal) => h.dp.windows(signal),
+    };
+    h.controller = new MigrationController({ dataPlane: port, journal, clock, migration });
+    opened.push(h);
+    await h.controller.start();
+    certify(journal, 'inhouse', 5000, clock.now());
+    await drive(h, 2, steady);
+    const m = await h.controller.startMigration({ route: 'web', to: 'inhouse', steps: [25, 100] });
+    assert.equal(m.targetPercent, 25);
+    const before = h.dp;
+    h.dp = new InMemoryDataPlane(clock, { web: { vendor: 100 } }, ['vendor', 'inhouse']);
+    before.close();
+    await clock.tick(1000);
+    await settle();
+    assert.equal(shareOf(h.dp.snapshot().routes[0]?.split ?? {}, 'inhouse'), 0.25, 'the recorded split is back');
+    assert.notEqual(h.dp.snapshot().routes[0]?.deadMan, null);
+    const v = h.controller.get(m.id);
+    assert.equal(v.phase, 'running');
+    assert.equal(v.targetPercent, 25);
+    const recovered = journal.query({ kinds: ['migration.recovered'] });
+    assert.equal(recovered.length, 1);
+    assert.equal(recovered[0]?.data.restarted, 'data_plane');
+    assert.equal((recovered[0]?.data.splitOrigin as { kind: string } | undefined)?.kind, 'config');
   });
 
   it('holds (pauses) after a restart when the dead-man guard reverted the route meanwhile', async () => {
