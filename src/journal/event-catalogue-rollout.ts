@@ -149,6 +149,11 @@ export const ROLLOUT_EVENTS = {
       plan: planSchema,
       gate: gateSchema,
       override: z.object({ reason: z.string(), actor: z.string(), at: z.number() }).nullable(),
+      /** The plan's headroom below `migration.headroom` (`configured`), with who and why (absent before it was recorded). */
+      headroomOverride: z
+        .strictObject({ reason: z.string(), actor: z.string(), at: z.number(), configured: z.number(), headroom: z.number() })
+        .nullable()
+        .optional(),
     }),
     example: {
       source: 'rollout',
@@ -159,6 +164,7 @@ export const ROLLOUT_EVENTS = {
         plan: EXAMPLE_PLAN,
         gate: EXAMPLE_GATE,
         override: { reason: 'tests ran for a week; the servers are enough', actor: 'richard', at: T0 },
+        headroomOverride: null,
       },
     },
   }),

@@ -43,8 +43,11 @@ export const ROLLOUT_SUMMARIES: SummaryWriters<keyof typeof ROLLOUT_EVENTS> = {
   },
   'migration.gate_overridden': ({ data: d }) =>
     `${who(d.who)} overrode the capacity gate for migration ${d.migration} of ${d.route} to ${d.to} ("${d.reason}"), which said: ${gateWhy(d)}`,
-  'migration.started': ({ actor, data: d }) =>
-    `${who(actor)} started migration ${d.migration} of ${d.route} from ${d.from} to ${d.to} in steps of ${list(d.plan.steps.map(String))} %${d.override === null ? '' : ', overriding the capacity gate'}`,
+  'migration.started': ({ actor, data: d }) => {
+    const h = d.headroomOverride ?? null;
+    const headroom = h === null ? '' : `, with headroom ${figure(h.headroom)}× instead of ${figure(h.configured)}× ("${h.reason}")`;
+    return `${who(actor)} started migration ${d.migration} of ${d.route} from ${d.from} to ${d.to} in steps of ${list(d.plan.steps.map(String))} %${d.override === null ? '' : ', overriding the capacity gate'}${headroom}`;
+  },
   'migration.step': ({ actor, data: d }) => {
     const name = `migration ${d.migration} of ${d.route}`;
     const over = d.overridden === true ? ', although the capacity gate refused it (overridden)' : '';

@@ -285,6 +285,10 @@ export class MigrationController {
         data: { migration: id, reason: req.overrideCapacityGate, who: actor, ...gateFacts(plan, gate), gate },
       });
     }
+    const headroomOverride =
+      plan.headroom < this.#cfg.headroom
+        ? { reason: (req.overrideHeadroom ?? '').trim(), actor, at: now, configured: this.#cfg.headroom, headroom: plan.headroom }
+        : null;
     const state: MigrationState = {
       id,
       plan,
@@ -296,6 +300,7 @@ export class MigrationController {
       updatedAt: now,
       actor,
       override,
+      headroomOverride,
       paused: null,
       hold: null,
       rollback: null,
@@ -315,7 +320,7 @@ export class MigrationController {
     };
     this.#active.set(id, rt);
     this.#armFastCheck();
-    this.#commit(rt, state, 'migration.started', { plan, gate, override }, actor);
+    this.#commit(rt, state, 'migration.started', { plan, gate, override, headroomOverride }, actor);
     await this.#advance(rt, actor);
     return this.get(id);
   }

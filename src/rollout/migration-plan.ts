@@ -14,6 +14,8 @@ export interface StartMigrationRequest {
   expectedPeakRps?: number;
   /** The operator's reason to start despite the capacity gate; journaled with who. */
   overrideCapacityGate?: string;
+  /** The operator's reason to gate with less headroom than `migration.headroom`; journaled with who. */
+  overrideHeadroom?: string;
   actor?: string;
 }
 
@@ -47,6 +49,17 @@ export function planMigration(req: StartMigrationRequest, snap: DataPlaneSnapsho
   if (!(stepDurationMs >= 1000)) throw badRequest(`stepDuration must be at least 1s (got ${stepDurationMs} ms)`);
   const headroom = req.headroom ?? cfg.headroom;
   if (!(headroom >= 1)) throw badRequest(`headroom must be at least 1 (got ${headroom})`);
+  // Less headroom lets the gate pass a pool nearer its measured limit: a decision someone owns.
+  const lowered = headroom < cfg.headroom;
+  if (lowered && (req.overrideHeadroom ?? '').trim() === '') {
+    throw badRequest(
+      `headroom ${headroom} is below migration.headroom ${cfg.headroom}: lowering the capacity gate's margin is an override; ` +
+        'give the reason (overrideHeadroom; piper migrate start --override-headroom REASON)',
+    );
+  }
+  if (!lowered && req.overrideHeadroom !== undefined) {
+    throw badRequest(`overrideHeadroom: nothing to override, headroom ${headroom} is not below migration.headroom ${cfg.headroom}`);
+  }
   return {
     route: req.route,
     from,

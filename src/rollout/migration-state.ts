@@ -43,6 +43,15 @@ export interface RollbackInfo {
   endPhase: 'rolled_back' | 'aborted';
 }
 
+/** Who lowered a migration's headroom below the configured one, why, and from what. */
+export interface HeadroomOverride {
+  reason: string;
+  actor: string;
+  at: number;
+  configured: number;
+  headroom: number;
+}
+
 /** The durable state of one migration: one journal state row, rewritten with each transition. */
 export interface MigrationState {
   id: string;
@@ -57,6 +66,8 @@ export interface MigrationState {
   updatedAt: number;
   actor: string;
   override: { reason: string; actor: string; at: number } | null;
+  /** Set when the plan's headroom is below `migration.headroom` (`configured`); absent in states recorded before it existed. */
+  headroomOverride?: HeadroomOverride | null;
   paused: { reason: string; actor: string; at: number } | null;
   hold: Hold | null;
   rollback: RollbackInfo | null;

@@ -113,6 +113,46 @@ describe('rollout API', () => {
     assert.equal((r.json.error as { code: string }).code, 'PIPER_ROLLOUT_INVALID_TRANSITION');
   });
 
+  it('lowers the headroom below migration.headroom only with a reason, journaled with who in migration.started', async () => {
+    journal.append(
+      recordCapacityResult(
+        {
+          kind: 'capacity.result',
+          source: 'loadgen',
+          subject: 'inhouse',
+          data: { pool: 'inhouse', capacityRps: 2000, certifiedAt: clock.now(), slo: { p99Ms: 200, maxErrorRatio: 0.001 } },
+        },
+        dp.snapshot(),
+        clock.now(),
+      ),
+    );
+    const startedEvents = (): number => journal.query({ kinds: ['migration.started'], limit: 1000 }).length;
+    const before = startedEvents();
+    const silent = await post('/api/v1/migrations', { route: 'web', to: 'inhouse', headroom: 1.5 });
+    assert.equal(silent.status, 400);
+    assert.equal((silent.json.error as { code: string }).code, 'PIPER_ROLLOUT_BAD_REQUEST');
+    assert.match((silent.json.error as { message: string }).message, /headroom 1\.5 is below migration\.headroom 2: .*overrideHeadroom/);
+    const idle = await post('/api/v1/migrations', { route: 'web', to: 'inhouse', headroom: 2, overrideHeadroom: 'just in case' });
+    assert.equal(idle.status, 400, 'a reason with nothing lowered is no override to record');
+    assert.equal(startedEvents(), before, 'nothing started');
+
+    const reason = 'certified at 3x the peak last week; the vendor contract ends tonight';
+    const lowered = await client.start({ route: 'web', to: 'inhouse', headroom: 1.5, overrideHeadroom: reason, actor: 'gilfoyle' });
+    assert.equal(lowered.plan.headroom, 1.5);
+    const override = { reason, actor: 'gilfoyle', configured: 2, headroom: 1.5 };
+    assert.deepEqual({ ...lowered.headroomOverride, at: undefined }, { ...override, at: undefined });
+    const event = journal.query({ kinds: ['migration.started'], limit: 1000 }).at(-1);
+    assert.equal(event?.actor, 'gilfoyle');
+    assert.deepEqual({ ...(event?.data.headroomOverride as object), at: undefined }, { ...override, at: undefined });
+    await client.action(lowered.id, 'abort', 'gilfoyle', 'done');
+
+    // Raising it needs no reason, and records no override.
+    const raised = await client.start({ route: 'web', to: 'inhouse', headroom: 3, actor: 'gilfoyle' });
+    assert.equal(raised.plan.headroom, 3);
+    assert.equal(raised.headroomOverride, null);
+    await client.action(raised.id, 'abort', 'gilfoyle', 'done');
+  });
+
   it('refuses malformed requests with 400 and a code, and unknown ids with 404', async () => {
     const cases: [string, unknown, string?][] = [
       ['/api/v1/migrations', { route: 'web' }],

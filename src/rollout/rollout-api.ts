@@ -41,6 +41,7 @@ const startBody = z.strictObject({
   headroom: z.number().optional(),
   expectedPeak: z.union([z.number().positive(), z.string().min(1)]).optional(),
   overrideCapacityGate: z.string().optional(),
+  overrideHeadroom: z.string().optional(),
   actor: z.string().min(1).optional(),
 });
 const actionBody = z.strictObject({ reason: z.string().optional(), actor: z.string().min(1).optional() });
@@ -140,6 +141,7 @@ function startRequest(body: z.output<typeof startBody>): StartMigrationRequest {
     req.expectedPeakRps =
       typeof body.expectedPeak === 'number' ? body.expectedPeak : unit(() => parseRate(body.expectedPeak as string), 'expectedPeak');
   if (body.overrideCapacityGate !== undefined) req.overrideCapacityGate = body.overrideCapacityGate;
+  if (body.overrideHeadroom !== undefined) req.overrideHeadroom = body.overrideHeadroom;
   if (body.actor !== undefined) req.actor = body.actor;
   return req;
 }

@@ -11,6 +11,7 @@ export interface StartMigrationBody {
   stepDuration?: string | number;
   headroom?: number;
   overrideCapacityGate?: string;
+  overrideHeadroom?: string;
   actor?: string;
 }
 

@@ -152,6 +152,7 @@ export const migrateStartCommand: Command = {
     'Examples:\n' +
     '  piper migrate start web --to inhouse\n' +
     '  piper migrate start web --to inhouse --steps 1,5,25,100 --step-duration 2m --headroom 2\n' +
+    '  piper migrate start web --to inhouse --headroom 1.5 --override-headroom "certified last week at 3x the peak"\n' +
     '  piper migrate start web --to inhouse --override-capacity-gate "vendor contract ends tonight"',
   options: {
     to: { type: 'string', valueName: 'POOL', description: 'the pool to move the route to (required)' },
@@ -169,7 +170,13 @@ export const migrateStartCommand: Command = {
     headroom: {
       type: 'string',
       valueName: 'FACTOR',
-      description: 'certified capacity must be this many times the projected load (default: migration.headroom, 2)',
+      description:
+        'certified capacity must be this many times the projected load (default: migration.headroom, 2); below it needs --override-headroom',
+    },
+    'override-headroom': {
+      type: 'string',
+      valueName: 'REASON',
+      description: 'why --headroom is below migration.headroom; the reason and --actor are journaled',
     },
     'override-capacity-gate': {
       type: 'string',
@@ -209,6 +216,8 @@ export const migrateStartCommand: Command = {
       }
       body.headroom = h;
     }
+    const headroomReason = str(values['override-headroom']);
+    if (headroomReason !== undefined) body.overrideHeadroom = headroomReason;
     const override = str(values['override-capacity-gate']);
     if (override !== undefined) body.overrideCapacityGate = override;
     const api = client(ctx, values);
@@ -377,10 +386,16 @@ function line(m: MigrationView): string {
   return parts.join(' · ');
 }
 
+/** A headroom below migration.headroom, as an override: from what, by whom, why. */
+function headroomText(m: MigrationView): string {
+  const h = m.headroomOverride;
+  return h ? ` (lowered from ${h.configured}x by ${h.actor}: ${h.reason})` : '';
+}
+
 function detail(m: MigrationDetail, style: Style): string {
   const out = [
     `${style.bold(`migration ${m.id}`)}  ${line(m)}`,
-    `plan: steps ${m.plan.steps.join(', ')}% · ${formatDuration(m.plan.stepDurationMs)} each · headroom ${m.plan.headroom}x${m.override ? ` · gate overridden by ${m.override.actor}: ${m.override.reason}` : ''}`,
+    `plan: steps ${m.plan.steps.join(', ')}% · ${formatDuration(m.plan.stepDurationMs)} each · headroom ${m.plan.headroom}x${headroomText(m)}${m.override ? ` · gate overridden by ${m.override.actor}: ${m.override.reason}` : ''}`,
   ];
   if (m.gate) out.push('', 'capacity gate:', gateReport(m.gate, style));
   if (m.judge) {
