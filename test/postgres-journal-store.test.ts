@@ -50,7 +50,7 @@ test('migrations are applied once and recorded by version, even when two process
   const rows = await sql<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
   assert.deepEqual(
     rows.map((r) => r.version),
-    [1],
+    [1, 2],
   );
 });
 

@@ -47,7 +47,7 @@ export {
   incidentMeans,
   type ListedIncident,
 } from './incident-report.ts';
-export { Journal, type JournalOpenOptions, type JournalStats, type MismatchPolicy } from './journal.ts';
+export { type FencedJournal, Journal, type JournalOpenOptions, type JournalStats, type MismatchPolicy } from './journal.ts';
 export {
   type CapacityList,
   createJournalApi,
@@ -59,6 +59,7 @@ export {
 } from './journal-api.ts';
 export { JournalHttpClient } from './journal-client.ts';
 export type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
+export { type LeaseAnswer, type LeaseFence, type LeaseRecord, notLeaderError } from './lease.ts';
 export { OnCall, type OnCallOptions } from './on-call.ts';
 export { buildPostmortem, type PostmortemOptions } from './postmortem.ts';
 export {

@@ -1,4 +1,5 @@
 import type { EventSource } from './event-source.ts';
+import type { LeaseAnswer, LeaseFence, LeaseRecord } from './lease.ts';
 
 /**
  * An event as a store takes it: any well-formed kind and data. Writers use the typed
@@ -49,18 +50,33 @@ export interface EventFilter {
  * implementation: SQLite now, PostgreSQL later.
  */
 export interface JournalStore {
-  /** Appends one event; it is durable when this returns (it survives kill -9 of the process). */
-  append(e: StoredEventInput): JournalEvent;
+  /**
+   * Appends one event; it is durable when this returns (it survives kill -9 of the process). With
+   * a `fence`, only while the lease still has that holder and term, checked in the same
+   * transaction; else nothing is written and it throws PIPER_NOT_LEADER.
+   */
+  append(e: StoredEventInput, fence?: LeaseFence): JournalEvent;
   /** Appends several events in one transaction (all or none), in order. */
   appendMany(events: readonly StoredEventInput[]): JournalEvent[];
-  /** Appends an event and sets a state row in one transaction: both or neither. */
-  appendWithState(e: StoredEventInput, key: string, value: unknown): JournalEvent;
+  /** Appends an event and sets a state row in one transaction: both or neither (fenced as `append`). */
+  appendWithState(e: StoredEventInput, key: string, value: unknown, fence?: LeaseFence): JournalEvent;
   getState(key: string): unknown | undefined;
   /** State rows whose key starts with `prefix`, in key order. */
   listState(prefix: string): { key: string; value: unknown }[];
   query(f: EventFilter): JournalEvent[];
   /** The id of the newest event, 0 when empty (where a live stream starts). */
   lastId(): number;
+  /**
+   * Takes lease `name` for `ttlMs` when it is free, released or expired (its term rises by one), or
+   * renews it when `holder` holds it (same term); otherwise leaves it and reports who holds it.
+   * Expiry is measured by the store's clock (the database's, for PostgreSQL), so callers on hosts
+   * with skewed clocks agree.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, info: Record<string, unknown>): LeaseAnswer;
+  /** Lets `holder`'s lease lapse now, so a successor need not wait for it to expire; a no-op for anyone else. */
+  releaseLease(name: string, holder: string): void;
+  /** The lease as it stands (expired or not), or null when it was never taken. */
+  readLease(name: string): LeaseRecord | null;
   /** Idempotent. */
   close(): void;
 }

@@ -3,11 +3,22 @@ import { test } from 'node:test';
 import { isPiperError } from '../core/index.ts';
 import type { JournalStore } from './journal-event.ts';
 
+/** What a conformance run opens: a fresh, empty store, and how to reopen it and let its clock move. */
+export interface ConformanceStore {
+  store: JournalStore;
+  reopen?: () => JournalStore;
+  /**
+   * Lets `ms` pass on the store's clock (a lease's expiry is measured by it). Without it the test
+   * waits in real time: a database server's clock cannot be driven by hand.
+   */
+  elapse?: (ms: number) => Promise<void>;
+}
+
 /**
  * The behaviour every {@link JournalStore} must have. Run it against each implementation
  * (`runJournalStoreConformance('sqlite file', () => ...)`); `open` returns a fresh, empty store.
  */
-export function runJournalStoreConformance(name: string, open: () => { store: JournalStore; reopen?: () => JournalStore }): void {
+export function runJournalStoreConformance(name: string, open: () => ConformanceStore): void {
   test(`${name}: append assigns increasing ids and returns the stored event`, () => {
     const { store } = open();
     const a = store.append({
@@ -146,5 +157,83 @@ export function runJournalStoreConformance(name: string, open: () => { store: Jo
       (err) => isPiperError(err, 'PIPER_JOURNAL_CLOSED'),
     );
     again.close();
+  });
+
+  runLeaseConformance(name, open);
+}
+
+const realWait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function runLeaseConformance(name: string, open: () => ConformanceStore): void {
+  test(`${name}: a free lease is taken at term 1, renewed by its holder at the same term, refused to others`, () => {
+    const { store } = open();
+    assert.equal(store.readLease('control'), null);
+    const a = store.acquireLease('control', 'cp-1', 60_000, { url: 'http://127.0.0.1:9900' });
+    assert.deepEqual({ ...a, expiresAt: 0 }, { held: true, holder: 'cp-1', term: 1, info: { url: 'http://127.0.0.1:9900' }, expiresAt: 0 });
+    const b = store.acquireLease('control', 'cp-2', 60_000, { url: 'http://127.0.0.1:9901' });
+    assert.deepEqual(
+      { held: b.held, holder: b.holder, term: b.term, info: b.info },
+      { held: false, holder: 'cp-1', term: 1, info: { url: 'http://127.0.0.1:9900' } },
+    );
+    const renewed = store.acquireLease('control', 'cp-1', 60_000, { url: 'http://127.0.0.1:9900' });
+    assert.equal(renewed.held, true);
+    assert.equal(renewed.term, 1);
+    assert.ok(renewed.expiresAt >= a.expiresAt);
+    assert.equal(store.acquireLease('other', 'cp-2', 60_000, {}).held, true, 'leases are independent by name');
+    assert.equal(store.readLease('control')?.holder, 'cp-1');
+    store.close();
+  });
+
+  test(`${name}: an expired lease goes to the next taker with the term raised by one`, async () => {
+    const { store, elapse = realWait } = open();
+    store.acquireLease('control', 'cp-1', 300, {});
+    await elapse(450);
+    const b = store.acquireLease('control', 'cp-2', 300, { url: 'b' });
+    assert.deepEqual({ held: b.held, holder: b.holder, term: b.term }, { held: true, holder: 'cp-2', term: 2 });
+    const a = store.acquireLease('control', 'cp-1', 300, {});
+    assert.deepEqual(
+      { held: a.held, holder: a.holder, term: a.term, info: a.info },
+      { held: false, holder: 'cp-2', term: 2, info: { url: 'b' } },
+    );
+    // A holder that let its own lease lapse takes it back at a new term: what it did under the old one is fenced too.
+    await elapse(450);
+    assert.equal(store.acquireLease('control', 'cp-2', 300, {}).term, 3);
+    store.close();
+  });
+
+  test(`${name}: a released lease is free at once; only its holder can release it`, () => {
+    const { store } = open();
+    store.acquireLease('control', 'cp-1', 60_000, {});
+    store.releaseLease('control', 'cp-2');
+    assert.equal(store.acquireLease('control', 'cp-2', 60_000, {}).held, false);
+    store.releaseLease('control', 'cp-1');
+    const b = store.acquireLease('control', 'cp-2', 60_000, {});
+    assert.deepEqual({ held: b.held, term: b.term }, { held: true, term: 2 });
+    store.close();
+  });
+
+  test(`${name}: a fenced write is refused with PIPER_NOT_LEADER once the lease moved on, and leaves nothing behind`, () => {
+    const { store } = open();
+    const notLeader = (holder: string | null, term: number | null) => (err: unknown) =>
+      isPiperError(err, 'PIPER_NOT_LEADER') && err.details.status === 409 && err.details.holder === holder && err.details.term === term;
+    const event = { kind: 'migration.step', source: 'rollout', subject: 'web' } as const;
+    assert.throws(() => store.append(event, { lease: 'control', holder: 'cp-1', term: 1 }), notLeader(null, null));
+    store.acquireLease('control', 'cp-1', 60_000, {});
+    const fence = { lease: 'control', holder: 'cp-1', term: 1 };
+    store.append(event, fence);
+    store.appendWithState(event, 'migration:1', { step: 1 }, fence);
+    store.releaseLease('control', 'cp-1');
+    store.acquireLease('control', 'cp-2', 60_000, {});
+    assert.throws(() => store.appendWithState(event, 'migration:1', { step: 2 }, fence), notLeader('cp-2', 2));
+    assert.throws(
+      () => store.append(event, fence),
+      (err) => notLeader('cp-2', 2)(err) && /cp-2 \(term 2\)/.test((err as Error).message),
+    );
+    assert.throws(() => store.append(event, { ...fence, holder: 'cp-2' }), notLeader('cp-2', 2), 'the holder with an old term');
+    assert.equal(store.query({}).length, 2);
+    assert.deepEqual(store.getState('migration:1'), { step: 1 });
+    store.append(event, { lease: 'control', holder: 'cp-2', term: 2 });
+    assert.equal(store.query({}).length, 3);
+    store.close();
   });
 }

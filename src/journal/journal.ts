@@ -3,6 +3,7 @@ import { type Clock, isPiperError, type Logger, PiperError, silentLogger, type T
 import { checkEvent, type JournalEventInput } from './event-catalogue.ts';
 import { matchesFilter, validateEventFilter } from './event-filter.ts';
 import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
+import type { LeaseAnswer, LeaseFence, LeaseRecord } from './lease.ts';
 import { PostgresJournalStore } from './postgres-journal-store.ts';
 import { SqliteJournalStore, validateEventInput } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
@@ -42,6 +43,12 @@ export interface JournalStats {
 }
 
 type Listener = (e: JournalEvent) => void;
+
+/**
+ * The journal as a leader writes to it ({@link Journal.fenced}): reads as usual; every append
+ * checks, in its own transaction, that the lease still has the leader's holder and term.
+ */
+export type FencedJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'listState' | 'query' | 'samples' | 'lastId'>;
 
 /**
  * The journal every part writes to: the store plus listeners (alerts, incidents, streams) and a
@@ -98,20 +105,57 @@ export class Journal {
     });
   }
 
-  /** Appends an event durably and tells listeners; throws a coded error when storage fails. */
-  append(e: JournalEventInput): JournalEvent {
-    const event = this.store.append(this.#stamp(e));
+  /**
+   * Appends an event durably and tells listeners; throws a coded error when storage fails. With a
+   * `fence`, only while that holder still holds the lease at that term (else PIPER_NOT_LEADER).
+   */
+  append(e: JournalEventInput, fence?: LeaseFence): JournalEvent {
+    const event = this.store.append(this.#stamp(e), fence);
     this.#written++;
     this.#notify(event);
     return event;
   }
 
-  /** Appends an event and sets a state row atomically. */
-  appendWithState(e: JournalEventInput, key: string, value: unknown): JournalEvent {
-    const event = this.store.appendWithState(this.#stamp(e), key, value);
+  /** Appends an event and sets a state row atomically (fenced as `append`). */
+  appendWithState(e: JournalEventInput, key: string, value: unknown, fence?: LeaseFence): JournalEvent {
+    const event = this.store.appendWithState(this.#stamp(e), key, value, fence);
     this.#written++;
     this.#notify(event);
     return event;
+  }
+
+  /**
+   * This journal for a leader of `fence.lease` at `fence.term`: its appends are refused with
+   * PIPER_NOT_LEADER, and leave nothing behind, once another holder (or a later term) took the
+   * lease, so a leader deposed while it was stopped cannot journal a transition when it wakes.
+   */
+  fenced(fence: LeaseFence): FencedJournal {
+    const f = { ...fence };
+    return {
+      append: (e) => this.append(e, f),
+      appendWithState: (e, key, value) => this.appendWithState(e, key, value, f),
+      getState: (key) => this.getState(key),
+      listState: (prefix) => this.listState(prefix),
+      query: (filter) => this.query(filter),
+      samples: (route, since, until) => this.samples(route, since, until),
+      lastId: () => this.lastId(),
+    };
+  }
+
+  /** See {@link JournalStore.acquireLease}. */
+  acquireLease(name: string, holder: string, ttlMs: number, info: Record<string, unknown>): LeaseAnswer {
+    this.#usable();
+    return this.store.acquireLease(name, holder, ttlMs, info);
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.#usable();
+    this.store.releaseLease(name, holder);
+  }
+
+  readLease(name: string): LeaseRecord | null {
+    this.#usable();
+    return this.store.readLease(name);
   }
 
   getState(key: string): unknown | undefined {
@@ -272,8 +316,12 @@ export class Journal {
 
   #closeHooks = new Set<() => void>();
 
-  #stamp(e: JournalEventInput): StoredEventInput {
+  #usable(): void {
     if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', 'journal is closed', { source: 'internal' });
+  }
+
+  #stamp(e: JournalEventInput): StoredEventInput {
+    this.#usable();
     validateEventInput(e);
     this.#check(e);
     return e.time === undefined ? { ...e, time: this.#clock.now() } : e;

@@ -5,6 +5,7 @@ import { PiperError } from '../core/index.ts';
 import { DEFAULT_QUERY_LIMIT, validateEventFilter } from './event-filter.ts';
 import type { EventSource } from './event-source.ts';
 import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
+import { type LeaseAnswer, type LeaseFence, type LeaseRecord, notLeaderError, validateLeaseRequest } from './lease.ts';
 import { APPEND_LOCK } from './postgres-migrations.ts';
 import { postgresStorageError, redactUrl } from './postgres-storage-error.ts';
 import type { WorkerAnswer, WorkerData, WorkerFailure, WorkerRequest, WorkerStatement } from './postgres-worker-protocol.ts';
@@ -43,6 +44,31 @@ interface WorkerHandle {
   port: MessagePort;
   signal: Int32Array;
 }
+
+interface LeaseRow {
+  holder: string;
+  term: string;
+  info: Record<string, unknown>;
+  expires_at: string;
+}
+
+/** The database's clock in ms since the epoch: every process measures a lease by the same one. */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/**
+ * Takes the lease when it is free or lapsed (term + 1), renews it for its holder (same term), and
+ * otherwise leaves it: the WHERE makes the upsert a no-op, and RETURNING then yields no row.
+ * `excluded.expires_at - $3` is this statement's "now". Row locks order concurrent takers.
+ */
+const ACQUIRE_LEASE = `INSERT INTO leases AS l (name, holder, term, info, expires_at) VALUES ($1, $2, 1, $4, ${DB_NOW_MS} + $3)
+ON CONFLICT (name) DO UPDATE SET
+  term = CASE WHEN l.holder = excluded.holder AND l.expires_at > excluded.expires_at - $3 THEN l.term ELSE l.term + 1 END,
+  holder = excluded.holder, info = excluded.info, expires_at = excluded.expires_at
+WHERE l.holder = excluded.holder OR l.expires_at <= excluded.expires_at - $3
+RETURNING term`;
+const READ_LEASE = 'SELECT holder, term, info, expires_at FROM leases WHERE name = $1';
+
+/** A fenced write found the lease moved on; {@link PostgresJournalStore} turns it into PIPER_NOT_LEADER. */
+class FencedWrite extends Error {}
 
 const INSERT_EVENT = 'INSERT INTO events (time, kind, source, subject, data, actor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id';
 // The worker is a sibling module; after `npm run build` both are .js, in development both are .ts.
@@ -93,8 +119,8 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
     return store;
   }
 
-  append(e: StoredEventInput): JournalEvent {
-    return this.#append([e], 'append an event')[0] as JournalEvent;
+  append(e: StoredEventInput, fence?: LeaseFence): JournalEvent {
+    return this.#append([e], 'append an event', undefined, fence)[0] as JournalEvent;
   }
 
   appendMany(events: readonly StoredEventInput[]): JournalEvent[] {
@@ -102,12 +128,44 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
     return this.#append(events, 'append events');
   }
 
-  appendWithState(e: StoredEventInput, key: string, value: unknown): JournalEvent {
-    return this.#append([e], 'append an event with state', {
-      text: `INSERT INTO state (key, value, event_id) VALUES ($1, $2, currval(pg_get_serial_sequence('events', 'id')))
+  appendWithState(e: StoredEventInput, key: string, value: unknown, fence?: LeaseFence): JournalEvent {
+    return this.#append(
+      [e],
+      'append an event with state',
+      {
+        text: `INSERT INTO state (key, value, event_id) VALUES ($1, $2, currval(pg_get_serial_sequence('events', 'id')))
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, event_id = excluded.event_id`,
-      values: [key, JSON.stringify(value ?? null)],
-    })[0] as JournalEvent;
+        values: [key, JSON.stringify(value ?? null)],
+      },
+      fence,
+    )[0] as JournalEvent;
+  }
+
+  acquireLease(name: string, holder: string, ttlMs: number, info: Record<string, unknown>): LeaseAnswer {
+    validateLeaseRequest(name, holder, ttlMs);
+    const [taken, current] = this.#run(
+      'acquire a lease',
+      [
+        { text: ACQUIRE_LEASE, values: [name, holder, ttlMs, JSON.stringify(info)] },
+        { text: READ_LEASE, values: [name] },
+      ],
+      true,
+    );
+    const lease = toLease(current?.[0] as LeaseRow);
+    return { ...lease, held: (taken?.length ?? 0) > 0 };
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.#run(
+      'release a lease',
+      [{ text: 'UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2', values: [name, holder] }],
+      true,
+    );
+  }
+
+  readLease(name: string): LeaseRecord | null {
+    const row = this.#rows<LeaseRow>('read a lease', READ_LEASE, [name])[0];
+    return row === undefined ? null : toLease(row);
   }
 
   getState(key: string): unknown | undefined {
@@ -201,18 +259,37 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
     void handle.worker.terminate();
   }
 
-  #append(events: readonly StoredEventInput[], action: string, state?: WorkerStatement): JournalEvent[] {
+  #append(events: readonly StoredEventInput[], action: string, state?: WorkerStatement, fence?: LeaseFence): JournalEvent[] {
     this.#open();
     const stamped = events.map((e) => stampEvent(e, this.#now));
+    // FOR SHARE holds the lease row until commit: a takeover (an UPDATE of it) commits after this write, never between check and write.
+    const fenceCheck: WorkerStatement[] =
+      fence === undefined
+        ? []
+        : [
+            {
+              text: 'SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND term = $3 FOR SHARE',
+              values: [fence.lease, fence.holder, fence.term],
+              mustMatch: true,
+            },
+          ];
     const statements: WorkerStatement[] = [
       { text: 'SELECT pg_advisory_xact_lock($1)', values: [APPEND_LOCK] },
+      ...fenceCheck,
       ...stamped.map((e) => ({ text: INSERT_EVENT, values: [e.time, e.kind, e.source, e.subject, JSON.stringify(e.data), e.actor] })),
       ...(state === undefined ? [] : [state]),
     ];
-    const results = this.#run(action, statements, true);
-    // results[0] is the lock's; each insert after it returned its row's id.
+    let results: unknown[][];
+    try {
+      results = this.#run(action, statements, true);
+    } catch (err) {
+      if (err instanceof FencedWrite && fence !== undefined) throw notLeaderError(fence, this.readLease(fence.lease));
+      throw err;
+    }
+    // The lock's result (and the fence's) come first; each insert after them returned its row's id.
+    const first = 1 + fenceCheck.length;
     stamped.forEach((e, i) => {
-      const row = results[i + 1]?.[0] as { id: string } | undefined;
+      const row = results[i + first]?.[0] as { id: string } | undefined;
       e.id = Number(row?.id);
     });
     return stamped;
@@ -296,7 +373,8 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
     );
   }
 
-  #failure(error: WorkerFailure, action: string): PiperError {
+  #failure(error: WorkerFailure, action: string): Error {
+    if (error.fenced) return new FencedWrite(error.message);
     if (error.notJournal) {
       return new PiperError('PIPER_JOURNAL_OPEN_FAILED', `${this.where} is ${error.message}`, {
         source: 'config',
@@ -328,6 +406,10 @@ function workerExecArgv(argv: readonly string[]): string[] | undefined {
     else if (!/^(--eval|--print|--input-type)=/.test(a)) out.push(a);
   }
   return out;
+}
+
+function toLease(r: LeaseRow): LeaseRecord {
+  return { holder: r.holder, term: Number(r.term), info: r.info, expiresAt: Number(r.expires_at) };
 }
 
 function toEvent(r: EventRow): JournalEvent {

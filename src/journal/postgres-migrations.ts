@@ -34,6 +34,18 @@ CREATE TABLE samples (
 CREATE INDEX samples_time ON samples (time);
 `,
   },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE leases (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  holder TEXT NOT NULL,
+  term BIGINT NOT NULL,
+  info JSONB NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 /** Advisory lock keys (any constant bigint; these spell "piper" and a purpose). */

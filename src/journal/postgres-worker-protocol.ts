@@ -14,6 +14,8 @@ export interface WorkerData {
 export interface WorkerStatement {
   text: string;
   values: readonly (string | number | null)[];
+  /** A fence: when it returns no row, the transaction is rolled back and the call fails with `fenced`. */
+  mustMatch?: boolean;
 }
 
 export type WorkerRequest =
@@ -26,6 +28,8 @@ export interface WorkerFailure {
   message: string;
   code: string | undefined;
   notJournal: boolean;
+  /** A `mustMatch` statement found no row: nothing was written. */
+  fenced: boolean;
 }
 
 export type WorkerAnswer = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WorkerFailure };

@@ -62,7 +62,11 @@ async function run(statements: readonly WorkerStatement[], transaction: boolean)
   await c.query('BEGIN');
   try {
     const results: unknown[][] = [];
-    for (const s of statements) results.push((await c.query(s.text, s.values as unknown[])).rows);
+    for (const s of statements) {
+      const rows = (await c.query(s.text, s.values as unknown[])).rows;
+      if (s.mustMatch === true && rows.length === 0) throw Object.assign(new Error('fenced: the lease moved on'), { fenced: true });
+      results.push(rows);
+    }
     await c.query('COMMIT');
     return results;
   } catch (err) {
@@ -123,7 +127,7 @@ port.on('message', (request: WorkerRequest) => {
       answer = { id: request.id, ok: true, result: await handle(request) };
     } catch (err) {
       forget(err);
-      const e = err as { message?: string; code?: unknown; notJournal?: boolean };
+      const e = err as { message?: string; code?: unknown; notJournal?: boolean; fenced?: boolean };
       answer = {
         id: request.id,
         ok: false,
@@ -131,6 +135,7 @@ port.on('message', (request: WorkerRequest) => {
           message: String(e.message ?? err),
           code: typeof e.code === 'string' ? e.code : undefined,
           notJournal: e.notJournal === true,
+          fenced: e.fenced === true,
         },
       };
     }

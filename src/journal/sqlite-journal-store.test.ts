@@ -10,12 +10,17 @@ import { SqliteJournalStore } from './sqlite-journal-store.ts';
 const dir = mkdtempSync(join(tmpdir(), 'piper-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
-const now = (): number => 42;
+let clockMs = 42;
+const now = (): number => clockMs;
+// The SQLite store measures leases by the clock it is given: the conformance run moves it by hand.
+const elapse = async (ms: number): Promise<void> => {
+  clockMs += ms;
+};
 
-runJournalStoreConformance('sqlite :memory:', () => ({ store: SqliteJournalStore.open({ path: ':memory:', now }) }));
+runJournalStoreConformance('sqlite :memory:', () => ({ store: SqliteJournalStore.open({ path: ':memory:', now }), elapse }));
 runJournalStoreConformance('sqlite file', () => {
   const path = join(dir, `conf-${n++}.db`);
-  return { store: SqliteJournalStore.open({ path, now }), reopen: () => SqliteJournalStore.open({ path, now }) };
+  return { store: SqliteJournalStore.open({ path, now }), reopen: () => SqliteJournalStore.open({ path, now }), elapse };
 });
 
 test('a read-only journal reports PIPER_JOURNAL_READ_ONLY on write, and still reads', () => {

@@ -3,6 +3,7 @@ import { PiperError } from '../core/index.ts';
 import { DEFAULT_QUERY_LIMIT, validateEventFilter } from './event-filter.ts';
 import { EVENT_SOURCES, type EventSource } from './event-source.ts';
 import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
+import { type LeaseAnswer, type LeaseFence, type LeaseRecord, notLeaderError, validateLeaseRequest } from './lease.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
 
 /** Options of {@link SqliteJournalStore.open}. */
@@ -22,7 +23,15 @@ export interface SqliteStoreOptions {
   maxSizeBytes?: number;
 }
 
-const SCHEMA = `
+/**
+ * The schema, as numbered migrations applied at open in one transaction; `PRAGMA user_version`
+ * records the last one applied. Version 1 uses IF NOT EXISTS, since files written before the
+ * schema was versioned hold it at user_version 0. Never edit a released one: add the next number.
+ */
+const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,
@@ -47,7 +56,21 @@ CREATE TABLE IF NOT EXISTS samples (
   PRIMARY KEY (route, time)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_time ON samples (time);
-`;
+`,
+  },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  term INTEGER NOT NULL,
+  info TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
+];
 
 interface EventRow {
   id: number;
@@ -162,7 +185,7 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     try {
       if (options.readOnly !== true) {
         db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'};`);
-        db.exec(SCHEMA);
+        migrate(db);
         if (options.maxSizeBytes !== undefined) {
           const pageSize = Number((db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size);
           db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(options.maxSizeBytes / pageSize))}`);
@@ -184,8 +207,11 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     }
   }
 
-  append(e: StoredEventInput): JournalEvent {
-    return this.#transaction('append an event', () => this.#insertOne(e));
+  append(e: StoredEventInput, fence?: LeaseFence): JournalEvent {
+    return this.#transaction('append an event', () => {
+      if (fence !== undefined) this.#checkFence(fence);
+      return this.#insertOne(e);
+    });
   }
 
   appendMany(events: readonly StoredEventInput[]): JournalEvent[] {
@@ -193,8 +219,9 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     return this.#transaction('append events', () => events.map((e) => this.#insertOne(e)));
   }
 
-  appendWithState(e: StoredEventInput, key: string, value: unknown): JournalEvent {
+  appendWithState(e: StoredEventInput, key: string, value: unknown, fence?: LeaseFence): JournalEvent {
     return this.#transaction('append an event with state', () => {
+      if (fence !== undefined) this.#checkFence(fence);
       const event = this.#insertOne(e);
       this.#writable().setState.run(key, JSON.stringify(value ?? null), event.id);
       return event;
@@ -286,10 +313,64 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     );
   }
 
+  /** Times come from `now`: on one host the process clock is the only clock there is. */
+  acquireLease(name: string, holder: string, ttlMs: number, info: Record<string, unknown>): LeaseAnswer {
+    validateLeaseRequest(name, holder, ttlMs);
+    return this.#transaction('acquire a lease', () => {
+      const now = Math.round(this.#now());
+      const current = this.#lease(name);
+      if (current !== null && current.holder !== holder && current.expiresAt > now) return { ...current, held: false };
+      const renewing = current !== null && current.holder === holder && current.expiresAt > now;
+      const term = renewing ? current.term : (current?.term ?? 0) + 1;
+      const expiresAt = now + ttlMs;
+      this.#db
+        .prepare(
+          `INSERT INTO leases (name, holder, term, info, expires_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, term = excluded.term, info = excluded.info, expires_at = excluded.expires_at`,
+        )
+        .run(name, holder, term, JSON.stringify(info), expiresAt);
+      return { holder, term, info, expiresAt, held: true };
+    });
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.#transaction('release a lease', () => {
+      this.#db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
+    });
+  }
+
+  readLease(name: string): LeaseRecord | null {
+    this.#open();
+    try {
+      return this.#lease(name);
+    } catch (err) {
+      throw storageError(err, 'read a lease', this.path);
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#db.close();
+  }
+
+  #lease(name: string): LeaseRecord | null {
+    const row = this.#db.prepare('SELECT holder, term, info, expires_at FROM leases WHERE name = ?').get(name) as
+      | { holder: string; term: number; info: string; expires_at: number }
+      | undefined;
+    if (row === undefined) return null;
+    return {
+      holder: row.holder,
+      term: Number(row.term),
+      info: JSON.parse(row.info) as Record<string, unknown>,
+      expiresAt: Number(row.expires_at),
+    };
+  }
+
+  /** Inside the write transaction (BEGIN IMMEDIATE holds the write lock), so no takeover commits between check and write. */
+  #checkFence(fence: LeaseFence): void {
+    const current = this.#lease(fence.lease);
+    if (current === null || current.holder !== fence.holder || current.term !== fence.term) throw notLeaderError(fence, current);
   }
 
   #insertOne(e: StoredEventInput): JournalEvent {
@@ -331,6 +412,22 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
       if (err instanceof PiperError) throw err;
       throw storageError(err, action, this.path);
     }
+  }
+}
+
+/** Applies the migrations past the file's `user_version`, all in one transaction. */
+function migrate(db: DatabaseSync): void {
+  // The version is read under the write lock: a second process opening at once waits, then finds it applied.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const applied = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+    const pending = SQLITE_MIGRATIONS.filter((m) => m.version > applied);
+    for (const m of pending) db.exec(m.sql);
+    if (pending.length > 0) db.exec(`PRAGMA user_version = ${(pending.at(-1) as { version: number }).version}`);
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
   }
 }
 
