@@ -11,6 +11,7 @@ export {
 } from './load-config.ts';
 export {
   type BackendConfig,
+  type ControlConfig,
   type DataPlaneConfig,
   type HaproxyConfig,
   isPostgresUrl,

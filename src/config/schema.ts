@@ -270,6 +270,23 @@ export const migrationSchema = z
   })
   .prefault({});
 
+/**
+ * `control:` of piper.yaml: how control planes sharing one PostgreSQL journal elect their one
+ * leader (docs/adr/0004-leader-lease.md). The leader renews its lease every quarter of `lease`.
+ */
+export const controlSchema = z
+  .strictObject({
+    /** How long a leader's lease lasts unrenewed: a follower takes over within about this after the leader dies. */
+    lease: duration()
+      .default(2_000)
+      .refine((ms) => ms >= 200, 'must be at least 200ms (the leader renews every quarter of it)'),
+    /** This control plane's name in the lease and in messages; `hostname:pid` when absent. */
+    name: z.string().min(1).max(256).optional(),
+    /** The URL followers name when they refuse a write ("the leader is cp-1 at http://…"). */
+    advertiseUrl: httpUrl.optional(),
+  })
+  .prefault({});
+
 export const storageSchema = z
   .strictObject({
     /** Where the journal and rollout state live: `sqlite` (one file, the default) or `postgres` (a server several processes share). */
@@ -495,6 +512,7 @@ export const piperConfigSchema = z
     overload: overloadSchema,
     migration: migrationSchema,
     storage: storageSchema,
+    control: controlSchema,
     notifications: notificationsSchema,
     logging: loggingSchema,
     platform: platformSchema,
@@ -582,6 +600,7 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
 export type PlatformConfig = z.output<typeof platformSchema>;
 export type MigrationConfig = z.output<typeof migrationSchema>;
+export type ControlConfig = z.output<typeof controlSchema>;
 export type ListenerConfig = z.output<typeof listenerSchema>;
 export type DataPlaneConfig = z.output<typeof dataPlaneSchema>;
 export type HaproxyConfig = z.output<typeof haproxySchema>;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CatalogueEntry } from './catalogue-entry.ts';
 import { DATA_PLANE_EVENTS } from './event-catalogue-data-plane.ts';
+import { LEADER_EVENTS } from './event-catalogue-leader.ts';
 import { ON_CALL_EVENTS } from './event-catalogue-on-call.ts';
 import { ROLLOUT_EVENTS } from './event-catalogue-rollout.ts';
 import type { EventSource } from './event-source.ts';
@@ -11,7 +12,7 @@ import type { JournalEvent } from './journal-event.ts';
  * catalogue"). Writers are typed by it ({@link JournalEventInput}), the journal checks each event
  * against it, and summaries read events through it: no reader guesses a field name.
  */
-export const EVENT_CATALOGUE = { ...DATA_PLANE_EVENTS, ...ROLLOUT_EVENTS, ...ON_CALL_EVENTS };
+export const EVENT_CATALOGUE = { ...DATA_PLANE_EVENTS, ...ROLLOUT_EVENTS, ...ON_CALL_EVENTS, ...LEADER_EVENTS };
 
 type Catalogue = typeof EVENT_CATALOGUE;
 export type EventKind = keyof Catalogue;

@@ -1,12 +1,13 @@
 import { type CatalogueEvent, type EventKind, parseEvent } from './event-catalogue.ts';
 import { DATA_PLANE_SUMMARIES } from './event-summary-data-plane.ts';
+import { LEADER_SUMMARIES } from './event-summary-leader.ts';
 import { ON_CALL_SUMMARIES } from './event-summary-on-call.ts';
 import { ROLLOUT_SUMMARIES } from './event-summary-rollout.ts';
 import type { SummaryWriters } from './event-wording.ts';
 import type { JournalEvent } from './journal-event.ts';
 
 /** Every catalogue kind has its sentence: a kind added without one fails `tsc` here. */
-const SUMMARIES: SummaryWriters<EventKind> = { ...DATA_PLANE_SUMMARIES, ...ROLLOUT_SUMMARIES, ...ON_CALL_SUMMARIES };
+const SUMMARIES: SummaryWriters<EventKind> = { ...DATA_PLANE_SUMMARIES, ...ROLLOUT_SUMMARIES, ...ON_CALL_SUMMARIES, ...LEADER_SUMMARIES };
 
 /** A recorded event with its one-line summary, as the API, the live stream and webhooks send it. */
 export type SummarizedEvent = JournalEvent & { summary: string };

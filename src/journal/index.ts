@@ -59,6 +59,14 @@ export {
 } from './journal-api.ts';
 export { JournalHttpClient } from './journal-client.ts';
 export type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
+export {
+  CONTROL_LEASE,
+  defaultHolderName,
+  type LeaderInfo,
+  Leadership,
+  type LeadershipChange,
+  type LeadershipOptions,
+} from './leadership.ts';
 export { type LeaseAnswer, type LeaseFence, type LeaseRecord, notLeaderError } from './lease.ts';
 export { OnCall, type OnCallOptions } from './on-call.ts';
 export { buildPostmortem, type PostmortemOptions } from './postmortem.ts';
