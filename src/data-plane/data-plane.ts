@@ -67,6 +67,8 @@ export interface SetSplitOptions {
    * reverts the route to `safeSplit` on its own. Passing null disarms it.
    */
   deadMan?: { safeSplit: Split; timeoutMs: number } | null;
+  /** The leader's fencing term (a data plane refuses an older one). */
+  term?: number;
 }
 
 /**

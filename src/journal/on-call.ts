@@ -43,6 +43,12 @@ export interface OnCallOptions {
    * the status page; without it, or for a route it does not know, the configured split is used.
    */
   routePools?: (route: string) => readonly string[] | undefined;
+  /**
+   * Whether this process pages: with several control planes on one journal, only the leader
+   * (`() => leadership.holds()`) observes traffic, stores its samples and raises SLO alerts; a
+   * follower's OnCall serves incidents, reports and the status page from the journal. Always, when absent.
+   */
+  leading?: () => boolean;
 }
 
 /**
@@ -63,6 +69,7 @@ export class OnCall {
   /** Pools each configured route may use (its split and failover), when no live split is given. */
   readonly #configuredPools: Map<string, string[]>;
   readonly #routePools: OnCallOptions['routePools'];
+  readonly #leading: () => boolean;
   #closed = false;
 
   constructor(o: OnCallOptions) {
@@ -74,6 +81,7 @@ export class OnCall {
     Object.assign(objectives, o.objectives);
     this.#routes = Object.keys(objectives);
     this.#routePools = o.routePools;
+    this.#leading = o.leading ?? (() => true);
     this.#internal = (o.config?.routes ?? []).filter((r) => r.internal).map((r) => r.name);
     this.#configuredPools = new Map(
       (o.config?.routes ?? []).map((r) => [
@@ -113,9 +121,9 @@ export class OnCall {
     });
   }
 
-  /** Feeds one route's second of traffic (the lead maps telemetry windows to samples). */
+  /** Feeds one route's second of traffic (the lead maps telemetry windows to samples); ignored on a follower. */
   observe(sample: TrafficSample): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#leading()) return;
     this.slo.observe(sample);
   }
 

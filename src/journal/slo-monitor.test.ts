@@ -166,3 +166,25 @@ test('a burn the rule cannot act on yet says so: warming up until the route hold
   assert.equal(s.onCall.slo.statusOf('web').sli.availability.find((r) => r.rule === 'page-6h-30m')?.warmingUp, true);
   s.close();
 });
+
+test('a follower control plane neither stores samples nor pages; the same outage pages once it leads', () => {
+  const clock = new ManualClock();
+  const journal = Journal.open({ path: ':memory:', clock });
+  let leading = false;
+  const onCall = new OnCall({ journal, clock, objectives, leading: () => leading });
+  const outage = (seconds: number): void => {
+    for (let i = 0; i < seconds; i++) {
+      const time = clock.now();
+      clock.advance(1000);
+      onCall.observe({ time, route: 'web', pools: {}, requests: 100, failed: 100, shed: 0, slow: 0, p99Ms: 10 });
+    }
+  };
+  outage(60);
+  assert.deepEqual(journal.samples('web', 0, clock.now()), []);
+  assert.deepEqual(journal.query({ kinds: ['alert.*'] }), []);
+  leading = true;
+  outage(60);
+  assert.ok(journal.query({ kinds: ['alert.firing'] }).length > 0);
+  onCall.close();
+  journal.close();
+});

@@ -31,6 +31,9 @@ export {
   type DecisionView,
   type FastPathCheck,
 } from './decision-log.ts';
+export { type ControllerHost, type ControllerHostOptions, runWhileLeader } from './controller-host.ts';
+export { followerRefusal, type LeaderAnswer, type LeaderGate } from './leader-gate.ts';
+export { leaderDataPlane } from './leader-data-plane.ts';
 export {
   type JudgeDecision,
   type JudgeReason,
@@ -52,7 +55,13 @@ export { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 export { type MemberBackend, type PoolMembership, poolMembership } from './pool-membership.ts';
 export { ACTIVE_PHASES, type MigrationPhase, type MigrationPlan, type MigrationState, splitFor } from './migration-state.ts';
 export { Msprt, type MsprtOptions, type MsprtResult } from './msprt.ts';
-export { createRolloutApi, type GateRefusalAnswer, type MigrationList, type RolloutApiOptions } from './rollout-api.ts';
+export {
+  createRolloutApi,
+  type GateRefusalAnswer,
+  type MigrationList,
+  type NotLeaderAnswer,
+  type RolloutApiOptions,
+} from './rollout-api.ts';
 export { RolloutClient, type StartMigrationBody } from './rollout-client.ts';
 export { histogramSlowCounter } from './slow-requests.ts';
 export { type SyntheticTraffic, syntheticWindow } from './synthetic-window.ts';

@@ -13,6 +13,7 @@ import {
   statusOf,
 } from '../core/index.ts';
 import type { GateResult } from './capacity-gate.ts';
+import { followerRefusal, type LeaderAnswer, type LeaderGate } from './leader-gate.ts';
 import type { MigrationController, MigrationView } from './migration-controller.ts';
 import type { StartMigrationRequest } from './migration-plan.ts';
 
@@ -27,8 +28,20 @@ export interface GateRefusalAnswer {
   gate: GateResult;
 }
 
+/** The 409 of a write sent to a follower: who leads, to resend it there (null while nobody does). */
+export interface NotLeaderAnswer {
+  error: { code: 'PIPER_NOT_LEADER'; message: string };
+  leader: LeaderAnswer | null;
+}
+
 export interface RolloutApiOptions {
-  controller: MigrationController;
+  /** The controller, or how to find it now (a controller host's changes with leadership). */
+  controller: MigrationController | (() => MigrationController);
+  /**
+   * Leader election, with several control planes on one journal: a follower answers reads from
+   * the journal and refuses every write with PIPER_NOT_LEADER, naming the leader.
+   */
+  leader?: LeaderGate;
 }
 
 const durationOrMs = z.union([z.number().positive(), z.string().min(1)]);
@@ -52,12 +65,23 @@ const promoteBody = z.strictObject({ all: z.boolean().optional(), actor: z.strin
  * front of it (by `piper up`, or `piper migrate controller`).
  */
 export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
-  const { controller } = o;
+  const current = typeof o.controller === 'function' ? o.controller : () => o.controller as MigrationController;
+  const { leader } = o;
   return async (req, res, url) => {
     const path = url.pathname;
     if (path !== '/api/v1/migrations' && !path.startsWith('/api/v1/migrations/')) return false;
     const method = req.method ?? 'GET';
+    // Asked per request: leadership may have changed since the last one.
+    const controller = current();
     try {
+      if (method === 'POST' && leader !== undefined && !leader.holds()) {
+        const refusal = followerRefusal(leader);
+        sendJson(res, 409, {
+          error: { code: 'PIPER_NOT_LEADER', message: refusal.message },
+          leader: refusal.details.leader as LeaderAnswer | null,
+        } satisfies NotLeaderAnswer);
+        return true;
+      }
       if (path === '/api/v1/migrations') {
         if (method === 'GET') {
           sendJson(res, 200, { migrations: controller.list() } satisfies MigrationList);
