@@ -6,8 +6,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
-import { SystemClock } from '../src/core/index.ts';
-import { Journal } from '../src/journal/index.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultConfig } from '../src/config/index.ts';
+import { sendError, SystemClock } from '../src/core/index.ts';
+import { InMemoryDataPlane } from '../src/data-plane/index.ts';
+import { Journal, Leadership } from '../src/journal/index.ts';
+import { createRolloutApi, MigrationController, runWhileLeader } from '../src/rollout/index.ts';
 import { startPostgres } from './postgres-fixture.ts';
 
 const cluster = await startPostgres();
@@ -136,4 +141,81 @@ test('SIGSTOP of the leader past its lease: the follower takes over; on SIGCONT 
   );
   a.child.kill('SIGTERM');
   b.child.kill('SIGTERM');
+});
+
+/** One control plane in this process: its journal connection, campaign, controller host and rollout API on a port. */
+async function controlPlane(url: string, name: string, dp: InMemoryDataPlane) {
+  const clock = new SystemClock();
+  const journal = Journal.open({ path: url, clock });
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const leadership = new Leadership({ journal, clock, name, ttlMs: LEASE_MS, advertiseUrl: apiUrl });
+  const migration = { ...defaultConfig().migration, stepDuration: 60_000 };
+  const host = runWhileLeader({
+    leadership,
+    journal,
+    dataPlane: dp,
+    makeController: (parts) => new MigrationController({ ...parts, clock, migration }),
+  });
+  const api = createRolloutApi({ controller: () => host.controller(), leader: leadership });
+  server.on('request', (req, res) => {
+    void api(req, res, new URL(req.url ?? '/', apiUrl)).then((handled) => {
+      if (!handled) sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'not found');
+    });
+  });
+  const close = async (): Promise<void> => {
+    leadership.close();
+    await host.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    journal.close();
+  };
+  return { journal, leadership, host, apiUrl, close };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+test('the rollout API of a follower refuses writes with 409 naming the leader, serves reads, and takes the migration over when it leads', async (t) => {
+  const url = cluster.createDatabase();
+  const dp = new InMemoryDataPlane(new SystemClock(), { web: { vendor: 100 } }, ['vendor', 'inhouse']);
+  const a = await controlPlane(url, 'cp-1', dp);
+  a.leadership.start();
+  await a.host.settled();
+  const b = await controlPlane(url, 'cp-2', dp);
+  b.leadership.start();
+  const started = await post(`${a.apiUrl}/api/v1/migrations`, { route: 'web', to: 'inhouse', overrideCapacityGate: 'test' });
+  assert.equal(started.status, 201);
+  const refused = await post(`${b.apiUrl}/api/v1/migrations/1/abort`, { reason: 'wrong door' });
+  assert.equal(refused.status, 409);
+  assert.deepEqual(refused.json, {
+    error: {
+      code: 'PIPER_NOT_LEADER',
+      message: `this control plane (cp-2) is a follower; the leader is cp-1 (term 1) at ${a.apiUrl}: send the request there`,
+    },
+    leader: { holder: 'cp-1', term: 1, url: a.apiUrl },
+  });
+  const shown = (await (await fetch(`${b.apiUrl}/api/v1/migrations/1`)).json()) as { phase: string; targetPercent: number };
+  assert.deepEqual([shown.phase, shown.targetPercent], ['running', 1]);
+  // cp-1 stops cleanly: cp-2 leads at its next campaign and recovers the migration at its step.
+  const stoppedAt = performance.now();
+  await a.close();
+  const deadline = stoppedAt + 3_000;
+  while (b.journal.query({ kinds: ['migration.recovered'] }).length === 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const recovered = b.journal.query({ kinds: ['migration.recovered'] });
+  t.diagnostic(`first journaled decision of the new leader ${Math.round(performance.now() - stoppedAt)} ms after the old one stopped`);
+  assert.deepEqual(
+    recovered.map((e) => [e.actor, e.data.migration, e.data.targetPercent]),
+    [['rollout', '1', 1]],
+  );
+  assert.equal(dp.calls.length, 2, 'the new leader re-applied the recorded split');
+  const aborted = await post(`${b.apiUrl}/api/v1/migrations/1/abort`, { reason: 'done testing' });
+  assert.equal(aborted.status, 200);
+  await b.close();
+  dp.close();
 });
