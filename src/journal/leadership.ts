@@ -140,6 +140,8 @@ export class Leadership {
       answer = this.#journal.acquireLease(this.lease, this.name, this.ttlMs, this.#info);
     } catch (err) {
       this.#log.warn({ err }, 'lease campaign failed; retrying');
+      // A call that failed slowly (the database gone, up to its timeout) may have outlasted the lease.
+      if (this.#term !== null && !this.holds()) this.#lose('expired');
       return;
     }
     this.#seen = answer;
