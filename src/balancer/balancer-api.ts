@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
-import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
 import type { DataPlane, SetSplitOptions, Split } from '../data-plane/index.ts';
+import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
 
 /**
  * What the API drives: the port, an operator's drain, and the windows kept. piper's Balancer is
@@ -64,6 +64,14 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
         sendJson(res, 200, { reloaded: true, state: balancer.snapshot() });
         return true;
       }
+      if (path === '/api/v1/term' && method === 'POST' && balancer.announceTerm !== undefined) {
+        const { term, leader } = fenceOf(await optionalBody(req));
+        if (term === undefined || leader === undefined) throw badRequest('term (a whole number) and leader (a name) are required');
+        await balancer.announceTerm(term, leader);
+        const state = balancer.snapshot();
+        sendJson(res, 200, { term: state.term ?? null, leader: state.leader ?? null });
+        return true;
+      }
       let m = matchPath('/api/v1/routes/:route/split', path);
       if (m !== null && method === 'PUT') {
         const body = (await readJson(req)) as Record<string, unknown> | null;
@@ -75,6 +83,7 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
           const dm = body.deadMan as { safeSplit?: unknown; timeoutMs?: unknown };
           options.deadMan = { safeSplit: dm.safeSplit as Split, timeoutMs: dm.timeoutMs as number };
         }
+        Object.assign(options, fenceOf(body));
         if (typeof body.reason !== 'string') throw badRequest('reason is required (a string saying why)');
         await balancer.setSplit(m.route as string, body.split as Split, body.reason, options);
         sendJson(
@@ -86,7 +95,8 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
       }
       m = matchPath('/api/v1/routes/:route/heartbeat', path);
       if (m !== null && method === 'POST') {
-        balancer.heartbeat(m.route as string);
+        const { term, leader } = fenceOf(await optionalBody(req));
+        balancer.heartbeat(m.route as string, term, leader);
         const route = balancer.snapshot().routes.find((r) => r.name === m?.route);
         sendJson(res, 200, { route: m.route, deadMan: route?.deadMan ?? null });
         return true;
@@ -132,6 +142,21 @@ async function optionalBody(req: IncomingMessage): Promise<Record<string, unknow
   if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) return {};
   const body = await readJson(req);
   return body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}
+
+/** A leader's `term` and name from a request body (fencing); both absent from an operator's. */
+function fenceOf(body: Record<string, unknown>): { term?: number; leader?: string } {
+  const out: { term?: number; leader?: string } = {};
+  if (body.term !== undefined && body.term !== null) {
+    if (typeof body.term !== 'number' || !Number.isSafeInteger(body.term) || body.term < 0)
+      throw badRequest('term must be a whole number ≥ 0');
+    out.term = body.term;
+  }
+  if (body.leader !== undefined && body.leader !== null) {
+    if (typeof body.leader !== 'string' || body.leader === '') throw badRequest('leader must be a non-empty string');
+    out.leader = body.leader.slice(0, 100);
+  }
+  return out;
 }
 
 function actorOf(body: Record<string, unknown>): string {

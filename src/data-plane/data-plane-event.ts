@@ -35,6 +35,17 @@ export interface DataPlaneEventData {
   'backend.undrained': BackendRef;
   'pool.no_healthy_backend': { route: string; pools: string[] };
   'deadman.reverted': { from: Split; to: Split; silentMs: number; timeoutMs: number; safeSplit?: Split };
+  /** A command from an older leader term, refused (fencing); `route` null for a term announcement, `split` null but for a split. */
+  'split.refused': { route: string | null; term: number; currentTerm: number; leader: string | null; split: Split | null };
+  /** A fleet's split, with each member's acknowledgement (or its error). */
+  'split.acknowledged': {
+    split: Split;
+    term: number | null;
+    reason: string;
+    /** Every member acknowledged. */
+    complete: boolean;
+    members: Record<string, { ok: boolean; at: number; error?: string }>;
+  };
   'config.reloaded': { routes: number; pools: number };
   'haproxy.started': { pid?: number | undefined; restarts: number; config: string };
   'haproxy.exited': { pid?: number | undefined; code: number | null; signal: string | null; lines: string[] };

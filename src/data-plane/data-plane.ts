@@ -51,12 +51,29 @@ export interface RouteState {
   failover: readonly string[];
   /** Set while a dead-man guard is armed on the route (during a migration). */
   deadMan: { safeSplit: Split; timeoutMs: number; lastHeartbeat: number } | null;
+  /** A fleet's view: each member's split and guard, so that a disagreement shows (null: unreachable). */
+  members?: Readonly<Record<string, { split: Split; deadMan: RouteState['deadMan'] } | null>>;
 }
 
 export interface DataPlaneSnapshot {
   at: number;
   routes: readonly RouteState[];
   pools: readonly PoolState[];
+  /** The newest leader term the data plane has seen (fencing), absent until a leader announced one. */
+  term?: number;
+  /** The control plane that sent `term`, or null when its sender gave no name. */
+  leader?: string | null;
+  /** A fleet's members: each member's reachability (routes list each member's split in `members`). */
+  members?: readonly FleetMemberState[];
+}
+
+/** One member of a fleet of data planes as the fleet last saw it. */
+export interface FleetMemberState {
+  name: string;
+  reachable: boolean;
+  /** Why it is unreachable (the last error), or null. */
+  error: string | null;
+  term?: number;
 }
 
 export interface SetSplitOptions {
@@ -67,8 +84,14 @@ export interface SetSplitOptions {
    * reverts the route to `safeSplit` on its own. Passing null disarms it.
    */
   deadMan?: { safeSplit: Split; timeoutMs: number } | null;
-  /** The leader's fencing term (a data plane refuses an older one). */
+  /**
+   * The sending leader's term (fencing): a data plane refuses a split from a term older than the
+   * newest it has seen, so a deposed leader cannot undo its successor's work. Absent: an
+   * operator's manual split, always taken.
+   */
   term?: number;
+  /** The leader that sends `term` (named in the refusal a deposed leader gets). */
+  leader?: string;
 }
 
 /**
@@ -80,8 +103,16 @@ export interface DataPlane {
   snapshot(): DataPlaneSnapshot;
   /** Atomically replaces a route's split; journaled with the reason. */
   setSplit(route: string, split: Split, reason: string, options?: SetSplitOptions): Promise<void>;
-  /** Keeps a route's dead-man guard from firing. */
-  heartbeat(route: string): void;
+  /**
+   * Keeps a route's dead-man guard from firing. With a term, a heartbeat from a term older than
+   * the newest seen is refused (the guard keeps counting), so a deposed leader cannot hold it.
+   */
+  heartbeat(route: string, term?: number, leader?: string): void;
+  /**
+   * Optional: raises the data plane's term without a split (a newly elected leader announces its
+   * term to every data plane at once). Rejects with PIPER_SPLIT_STALE_TERM when `term` is older.
+   */
+  announceTerm?(term: number, leader: string): Promise<void>;
   /** One window per second, as they close. Ends when the data plane closes or the signal aborts. */
   windows(signal?: AbortSignal): AsyncIterable<TelemetryWindow>;
   /**

@@ -65,13 +65,15 @@ export class HttpDataPlane implements DataPlane {
     const body: Record<string, unknown> = { split, reason };
     if (options.actor !== undefined) body.actor = options.actor;
     if (options.deadMan !== undefined) body.deadMan = options.deadMan;
+    if (options.term !== undefined) body.term = options.term;
+    if (options.leader !== undefined) body.leader = options.leader;
     await this.#call('PUT', `/api/v1/routes/${encodeURIComponent(route)}/split`, body);
     // Reading back keeps snapshot() truthful right after our own change.
     await this.refresh().catch((err: unknown) => this.#log.warn({ err }, 'state refresh after split failed'));
   }
 
-  heartbeat(route: string): void {
-    this.#call('POST', `/api/v1/routes/${encodeURIComponent(route)}/heartbeat`).then(
+  heartbeat(route: string, term?: number, leader?: string): void {
+    this.#call('POST', `/api/v1/routes/${encodeURIComponent(route)}/heartbeat`, fenceBody(term, leader)).then(
       () => {
         this.#heartbeatFailures = 0;
       },
@@ -80,6 +82,11 @@ export class HttpDataPlane implements DataPlane {
         if (this.#heartbeatFailures++ % 10 === 0) this.#log.warn({ err, route, failures: this.#heartbeatFailures }, 'heartbeat failed');
       },
     );
+  }
+
+  /** Raises the balancer's term (`POST /api/v1/term`); rejects with PIPER_SPLIT_STALE_TERM when a newer leader is known there. */
+  async announceTerm(term: number, leader: string): Promise<void> {
+    await this.#call('POST', '/api/v1/term', { term, leader });
   }
 
   /**
@@ -154,11 +161,17 @@ export class HttpDataPlane implements DataPlane {
 
   async #error(res: Response, what: string): Promise<PiperError> {
     let detail = `HTTP ${res.status}`;
+    let code: string | undefined;
     try {
       const body = (await res.json()) as { error?: { code?: string; message?: string } };
-      if (body.error?.message) detail += ` ${body.error.code ?? ''}: ${body.error.message}`;
+      code = body.error?.code;
+      if (body.error?.message) detail += ` ${code ?? ''}: ${body.error.message}`;
     } catch {
       // Not JSON: the status is all there is to report.
+    }
+    // A deposed leader must learn it is deposed (and stop), not take it for a balancer's fault.
+    if (code === 'PIPER_SPLIT_STALE_TERM') {
+      return new PiperError(code, `${what} on ${this.#base}: ${detail}`, { source: 'downstream', details: { status: 409 } });
     }
     return new PiperError('PIPER_ROLLOUT_DATA_PLANE_REFUSED', `${what} on ${this.#base}: ${detail}`, {
       source: 'upstream',
@@ -166,6 +179,12 @@ export class HttpDataPlane implements DataPlane {
       details: { status: 502, upstreamStatus: res.status },
     });
   }
+}
+
+/** A heartbeat's body: the leader's term and name, or none (an operator's, or a controller without election). */
+function fenceBody(term: number | undefined, leader: string | undefined): Record<string, unknown> | undefined {
+  if (term === undefined) return undefined;
+  return leader === undefined ? { term } : { term, leader };
 }
 
 /** The balancer could not be reached, or the connection broke: retryable, the data plane may be back. */

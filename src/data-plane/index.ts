@@ -3,6 +3,7 @@ export type {
   BackendState,
   DataPlane,
   DataPlaneSnapshot,
+  FleetMemberState,
   InProgressCounts,
   InProgressWindow,
   PoolState,
@@ -13,6 +14,7 @@ export type {
 } from './data-plane.ts';
 export type { DataPlaneEvent, DataPlaneEventData, DataPlaneEventKind } from './data-plane-event.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
+export { type RefusedCommand, TermFence } from './term-fence.ts';
 export { InMemoryDataPlane, type InMemoryDataPlaneOptions, type SplitCall } from './in-memory-data-plane.ts';
 export { BACKEND_HEADER, ConformanceBackends } from './conformance-backends.ts';
 export { sendRequests } from './conformance-traffic.ts';

@@ -124,6 +124,52 @@ export const DATA_PLANE_EVENTS = {
       data: { from: { vendor: 75, inhouse: 25 }, to: { vendor: 100, inhouse: 0 }, silentMs: 10_250, timeoutMs: 10_000 },
     },
   }),
+  'split.refused': defineEntry({
+    sources: DATA_PLANES,
+    subject: 'route, or `term` for a term announcement',
+    about:
+      'a data plane refused a split, heartbeat or term announcement from an older leader term (fencing): its sender is no longer the leader',
+    data: z.strictObject({
+      route: z.string().nullable(),
+      term: z.number(),
+      currentTerm: z.number(),
+      leader: z.string().nullable(),
+      split: splitSchema.nullable(),
+    }),
+    example: {
+      source: 'balancer',
+      subject: 'web',
+      actor: 'cp-a',
+      data: { route: 'web', term: 3, currentTerm: 4, leader: 'cp-b', split: { vendor: 50, inhouse: 50 } },
+    },
+  }),
+  'split.acknowledged': defineEntry({
+    sources: DATA_PLANES,
+    subject: 'route',
+    about: "a fleet of data planes: each member's acknowledgement of one split (all of them, or the ones that failed and why)",
+    data: z.strictObject({
+      split: splitSchema,
+      term: z.number().nullable(),
+      reason: z.string(),
+      complete: z.boolean(),
+      members: z.record(z.string(), z.object({ ok: z.boolean(), at: z.number(), error: z.string().optional() })),
+    }),
+    example: {
+      source: 'balancer',
+      subject: 'web',
+      actor: 'rollout',
+      data: {
+        split: { vendor: 90, inhouse: 10 },
+        term: 4,
+        reason: 'migration 1: advance to 10% on inhouse',
+        complete: false,
+        members: {
+          'edge-a': { ok: true, at: 1_700_000_000_120 },
+          'edge-b': { ok: false, at: 1_700_000_002_000, error: 'connect ECONNREFUSED 10.0.0.2:9901' },
+        },
+      },
+    },
+  }),
   'config.reloaded': defineEntry({
     sources: DATA_PLANES,
     subject: '`config`',

@@ -17,6 +17,15 @@ export const DATA_PLANE_SUMMARIES: SummaryWriters<keyof typeof DATA_PLANE_EVENTS
   'pool.no_healthy_backend': ({ data: d }) => `no healthy backend in ${list(d.pools)} for route ${d.route}`,
   'deadman.reverted': ({ subject, data: d }) =>
     `dead-man guard put ${subject} back on ${splitText(d.to)}: no heartbeat from the migration controller for ${duration(d.silentMs)} (limit ${duration(d.timeoutMs)})`,
+  'split.refused': ({ data: d }) =>
+    `${d.route === null ? 'term announcement' : d.split === null ? `heartbeat of ${d.route}` : `split of ${d.route} to ${splitText(d.split)}`} refused: term ${d.term} is older than term ${d.currentTerm}${d.leader === null ? '' : ` (leader ${d.leader})`}`,
+  'split.acknowledged': ({ subject, data: d }) => {
+    const names = Object.keys(d.members);
+    const missed = names.filter((n) => d.members[n]?.ok !== true);
+    return missed.length === 0
+      ? `split of ${subject} to ${splitText(d.split)} acknowledged by ${list(names)}`
+      : `split of ${subject} to ${splitText(d.split)} not acknowledged by ${list(missed)} (retried until it takes)`;
+  },
   'config.reloaded': ({ actor, data: d }) =>
     `${isSignal(actor) ? `configuration reloaded on ${actor.slice('signal:'.length)}` : `${who(actor)} reloaded the configuration`}: ${plural(d.routes, 'route')}, ${plural(d.pools, 'pool')}`,
   'haproxy.started': ({ data: d }) =>

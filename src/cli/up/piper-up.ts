@@ -12,6 +12,7 @@ import { AdminServer, createAdminHandler } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
 import { replyToClientErrors } from './client-error-reply.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { fencedDataPlane } from './fenced-port.ts';
 import { haproxyDataPlane, nodeBalancer, type ServedDataPlane, type ServedPort } from './served-data-plane.ts';
 
 export interface PiperUpOptions {
@@ -78,7 +79,10 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
     searchPath: o.env.PATH,
   };
   // HAProxy first: it refuses to start (not installed, a port in use) before anything else is bound.
-  const served: ServedDataPlane = config.dataPlane.kind === 'haproxy' ? await haproxyDataPlane(servedOptions) : nodeBalancer(servedOptions);
+  const served: ServedDataPlane = fencedDataPlane(
+    config.dataPlane.kind === 'haproxy' ? await haproxyDataPlane(servedOptions) : nodeBalancer(servedOptions),
+    o.clock,
+  );
   const dataPlane = served.port;
   const registry = new MetricsRegistry();
   const proc = processMetrics(registry);
