@@ -13,6 +13,7 @@ export type {
   SplitOrigin,
 } from './data-plane.ts';
 export type { DataPlaneEvent, DataPlaneEventData, DataPlaneEventKind } from './data-plane-event.ts';
+export { createEventRingApi, type EventPage, EventRing, type EventRingOptions, type RingEvent } from './event-ring.ts';
 export { HttpDataPlane, type HttpDataPlaneOptions } from './http-data-plane.ts';
 export { type RefusedCommand, TermFence } from './term-fence.ts';
 export { InMemoryDataPlane, type InMemoryDataPlaneOptions, type SplitCall } from './in-memory-data-plane.ts';

@@ -25,13 +25,18 @@ export const upCommand: Command = {
     'and reads its per-request log lines (docs/haproxy.md, "Running piper on HAProxy"); with\n' +
     'dataPlane.haproxy.attach: true it steers an HAProxy already running instead. Exit code 2 with one\n' +
     'line when haproxy is not installed (apt-get install haproxy).\n' +
+    '--role data runs the data plane and its admin API only (state, windows, split, heartbeat, term,\n' +
+    'drain, metrics, reload), for a control plane on another process or machine to steer: no journal,\n' +
+    'migration controller, alerts or dashboard, nothing written to disk; its events are kept in memory\n' +
+    '(the last 2000) at GET /api/v1/events?after=ID (docs/api.md, "Data plane only").\n' +
     'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=8\n' +
     'and MALLOC_ARENA_MAX=2, so RSS stays flat under load (docs/balancer.md, "Overload"). To run\n' +
     'with your own heap settings instead: NODE_OPTIONS=--max-semi-space-size=N piper up ...\n\n' +
     'Examples:\n' +
     '  piper up --config examples/piper.yaml\n' +
     '  piper up --config piper.yaml --port 0 --admin-port 0   # any free ports (tests)\n' +
-    '  piper up --config examples/piper.yaml --data-plane haproxy',
+    '  piper up --config examples/piper.yaml --data-plane haproxy\n' +
+    '  piper up --config piper.yaml --role data   # one data plane of a fleet',
   options: {
     config: { type: 'string', short: 'c', valueName: 'FILE', description: 'the piper.yaml to run (default: built-in defaults, no routes)' },
     port: { type: 'string', valueName: 'PORT', description: "replace the first public listener's port (0 = any free port)" },
@@ -41,6 +46,11 @@ export const upCommand: Command = {
       type: 'string',
       valueName: 'KIND',
       description: "override dataPlane.kind: piper (piper's own balancer) or haproxy (HAProxy, started and steered by piper)",
+    },
+    role: {
+      type: 'string',
+      valueName: 'ROLE',
+      description: 'all (data plane, control plane and dashboard; the default) or data (the data plane and its admin API only)',
     },
     'log-level': {
       type: 'string',
@@ -60,6 +70,10 @@ export const upCommand: Command = {
         source: 'operator',
       });
     }
+    const role = values.role;
+    if (role !== undefined && role !== 'all' && role !== 'data') {
+      throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--role must be all or data, got "${String(role)}"`, { source: 'operator' });
+    }
     if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
       throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`, {
         source: 'operator',
@@ -76,6 +90,7 @@ export const upCommand: Command = {
       ...(adminPort !== undefined ? { adminPort } : {}),
       ...(dashboardPort !== undefined ? { dashboardPort } : {}),
       ...(kind !== undefined ? { dataPlane: kind } : {}),
+      ...(role !== undefined ? { role } : {}),
       cwd: ctx.cwd,
     });
     const logger = up.logger;

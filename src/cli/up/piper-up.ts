@@ -1,17 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { type Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, type Logger, PiperError, type Random, sendJson } from '../../core/index.ts';
-import { createDashboardHandler, type DashboardHandler } from '../../dashboard/index.ts';
-import { renderStatusPageHtml } from '../../journal/index.ts';
+import { type ApiHandler, type Clock, type Logger, PiperError, type Random } from '../../core/index.ts';
+import { createEventRingApi, EventRing } from '../../data-plane/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
-import { AdminServer, createAdminHandler } from './admin-server.ts';
+import { AdminServer } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
-import { replyToClientErrors } from './client-error-reply.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { type Dashboard, startDashboard } from './dashboard-listener.ts';
 import { fencedDataPlane } from './fenced-port.ts';
 import { haproxyDataPlane, nodeBalancer, type ServedDataPlane, type ServedPort } from './served-data-plane.ts';
 
@@ -34,10 +32,20 @@ export interface PiperUpOptions {
   dataPlane?: 'piper' | 'haproxy';
   /** Relative paths of the config are resolved against it (default: the process's working directory). */
   cwd?: string;
+  /**
+   * `all` (default): data plane, control plane (journal, on-call, controller) and dashboard.
+   * `data`: the data plane and its admin API only, for a control plane elsewhere to steer; its
+   * events are kept in memory (`GET /api/v1/events?after=ID`) and nothing is written to disk.
+   */
+  role?: PiperUpRole;
 }
 
+/** What one `piper up` runs (`--role`). */
+export type PiperUpRole = 'all' | 'data';
+
 /** A running `piper up`: the data plane, the admin listener and what they are bound to. */
-export interface PiperUp {
+export interface PiperUp<C extends ControlPlane | null = ControlPlane> {
+  role: PiperUpRole;
   /** piper's own balancer, when it is the data plane; null on HAProxy. */
   balancer: Balancer | null;
   /** The data plane serving the traffic, as the controller and the admin API drive it. */
@@ -47,9 +55,12 @@ export interface PiperUp {
   registry: MetricsRegistry;
   publicAddresses: readonly ListeningAddress[];
   adminUrl: string;
-  /** Null when `dashboard.enabled` is false. */
+  /** Null when `dashboard.enabled` is false, and with `--role data`. */
   dashboardUrl: string | null;
-  controlPlane: ControlPlane;
+  /** Null with `--role data`. */
+  controlPlane: C;
+  /** With `--role data`, the data plane's events for a control plane elsewhere; null otherwise (they go to the journal). */
+  events: EventRing | null;
   /**
    * The admin API, in the order tried. The balancer's slice is first; the journal's and the
    * rollout controller's ApiHandlers are appended here by the composition that owns them.
@@ -62,7 +73,10 @@ export interface PiperUp {
 }
 
 /** Loads the config and starts the data plane (piper's balancer or HAProxy), the control plane and the admin listener. */
-export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
+export function startPiperUp(o: PiperUpOptions & { role?: 'all' }): Promise<PiperUp>;
+export function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPlane | null>>;
+export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPlane | null>> {
+  const role = o.role ?? 'all';
   const config = await readConfig(o);
   const tokens = { admin: config.admin.token, read: config.admin.readToken };
   assertAdminExposureSafe(config.admin.address, tokens);
@@ -103,56 +117,35 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
 
   const apiHandlers: ApiHandler[] = [createBalancerApi({ balancer: dataPlane, clock: o.clock, registry, reload })];
   const admin = new AdminServer(() => apiHandlers, tokens, log, config.admin.allowedHosts);
+  // Without a control plane here, the data plane's events wait in memory for one elsewhere to read them.
+  const events = role === 'data' ? new EventRing({ bootId: randomUUID() }) : null;
+  const offRing = events === null ? () => undefined : served.onEvent((e) => events.push(e));
+  if (events !== null) apiHandlers.push(createEventRingApi(events));
   let controlPlane: ControlPlane | null = null;
-  let dashboard: { handler: DashboardHandler; server: Server } | null = null;
+  let dashboard: Dashboard | null = null;
   let publicAddresses: ListeningAddress[] = [];
   let adminUrl: string;
-  let dashboardUrl: string | null = null;
   try {
-    controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, onMismatch: mismatchPolicy(o.env) });
-    apiHandlers.push(...controlPlane.apiHandlers);
+    if (role === 'all') {
+      controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, onMismatch: mismatchPolicy(o.env) });
+      apiHandlers.push(...controlPlane.apiHandlers);
+    }
     publicAddresses = await served.listen();
     adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);
-    if (config.dashboard.enabled) {
-      // The dashboard forwards API calls with the signed-in session's token, through the same
-      // authentication and handlers as the admin listener.
-      const handler = createDashboardHandler({
-        api: createAdminHandler(() => apiHandlers, tokens, log),
-        tokens,
+    if (controlPlane !== null && config.dashboard.enabled) {
+      dashboard = await startDashboard({
+        config,
         clock: o.clock,
-        allowedHosts: config.dashboard.allowedHosts,
-        onError: (err, what) => log.error({ err, part: 'dashboard' }, what),
+        log,
+        tokens,
+        apiHandlers,
+        onCall: controlPlane.onCall,
+        port: o.dashboardPort,
       });
-      const onCall = controlPlane.onCall;
-      // The public status page needs no sign-in: it shows states and incident titles, no numbers.
-      const serve = (req: IncomingMessage, res: ServerResponse): void => {
-        const path = (req.url ?? '/').split('?')[0];
-        if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/status' || path === '/status.json')) {
-          const page = onCall.statusPage();
-          if (path === '/status.json') sendJson(res, 200, page, { 'cache-control': 'no-store' });
-          else {
-            const html = renderStatusPageHtml(page, 'piper status');
-            res.writeHead(200, {
-              'content-type': 'text/html; charset=utf-8',
-              'content-length': Buffer.byteLength(html),
-              'cache-control': 'no-store',
-            });
-            res.end(req.method === 'HEAD' ? undefined : html);
-          }
-          return;
-        }
-        handler(req, res);
-      };
-      dashboard = { handler, server: createServer({ headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, serve) };
-      replyToClientErrors(dashboard.server, {
-        malformed: 'PIPER_DASHBOARD_BAD_REQUEST',
-        tooLarge: 'PIPER_DASHBOARD_BAD_REQUEST',
-        timeout: 'PIPER_DASHBOARD_BAD_REQUEST',
-      });
-      dashboardUrl = await listenOn(dashboard.server, o.dashboardPort ?? config.dashboard.port, config.dashboard.address);
     }
   } catch (err) {
-    await Promise.all([served.close(0), admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
+    offRing();
+    await Promise.all([served.close(0), admin.close(), dashboard?.close()]);
     await controlPlane?.close();
     windowMetrics.close();
     dataPlaneMetrics();
@@ -162,6 +155,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
   const cp = controlPlane;
   let closing: Promise<void> | null = null;
   return {
+    role,
     balancer: served.balancer,
     dataPlane,
     dataPlaneKind: served.kind,
@@ -169,16 +163,17 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp> {
     registry,
     publicAddresses,
     adminUrl,
-    dashboardUrl,
+    dashboardUrl: dashboard?.url ?? null,
     controlPlane: cp,
+    events,
     apiHandlers,
     reload,
     close(graceMs = 10_000) {
       closing ??= (async () => {
-        dashboard?.handler.close();
-        await Promise.all([admin.close(), dashboard ? closeServer(dashboard.server) : undefined]);
+        await Promise.all([admin.close(), dashboard?.close()]);
         // The controller stops before the data plane: HAProxy keeps its split and its guard until it stops.
-        await cp.close();
+        await cp?.close();
+        offRing();
         await served.close(graceMs);
         windowMetrics.close();
         dataPlaneMetrics();
@@ -206,26 +201,4 @@ async function readConfig(o: PiperUpOptions): Promise<PiperConfig> {
     }
   }
   return { ...config, dataPlane: { ...config.dataPlane, kind: o.dataPlane } };
-}
-
-function listenOn(server: Server, port: number, address: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, address, () => {
-      server.off('error', reject);
-      const info = server.address() as AddressInfo;
-      resolve(`http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
