@@ -13,6 +13,7 @@ export {
   type BackendConfig,
   type ControlConfig,
   type DataPlaneConfig,
+  type DataPlaneMemberConfig,
   type HaproxyConfig,
   isPostgresUrl,
   type ListenerConfig,

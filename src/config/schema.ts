@@ -494,6 +494,45 @@ export const dataPlaneSchema = z
   })
   .prefault({});
 
+/**
+ * One data plane of the fleet a route is served by: `local`, the one in this `piper up` process
+ * (piper's balancer or HAProxy, `dataPlane`), or `remote`, a `piper up --role data` elsewhere
+ * steered over its admin API.
+ */
+export const dataPlaneMemberSchema = z
+  .strictObject({
+    name,
+    kind: z.enum(['local', 'remote']),
+    /** Base URL of a remote member's admin API (`http://10.0.0.2:9901`). */
+    admin: httpUrl.optional(),
+    /** A remote member's admin token (`${ENV}` keeps it out of the file). */
+    token: z.string().min(16, 'at least 16 characters').optional(),
+  })
+  .superRefine((member, ctx) => {
+    if (member.kind === 'remote') {
+      if (member.admin === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['admin'],
+          message: "is required for kind remote (the member's admin API, http://host:9901)",
+        });
+      }
+      return;
+    }
+    for (const key of ['admin', 'token'] as const) {
+      if (member[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: "is read only for kind remote: a local member is this process's own data plane",
+        });
+      }
+    }
+  });
+
+/** The fleet when `dataPlanes` is not set: this process's own data plane alone. */
+const ONE_LOCAL_DATA_PLANE = [{ name: 'local', kind: 'local' as const }];
+
 /** Largest `requestBody.buffer`: each request reading ahead may hold this much in memory. */
 const MAX_BODY_BUFFER = 16 * 1024 * 1024;
 
@@ -517,8 +556,25 @@ export const piperConfigSchema = z
     logging: loggingSchema,
     platform: platformSchema,
     dataPlane: dataPlaneSchema,
+    /** The data planes every route is served by, steered as one (docs/data-plane.md, "A fleet of data planes"). */
+    dataPlanes: z.array(dataPlaneMemberSchema).min(1).default(ONE_LOCAL_DATA_PLANE),
   })
   .superRefine((cfg, ctx) => {
+    const members = new Set<string>();
+    let locals = 0;
+    cfg.dataPlanes.forEach((member, i) => {
+      if (members.has(member.name)) {
+        ctx.addIssue({ code: 'custom', path: ['dataPlanes', i, 'name'], message: `duplicate data plane name "${member.name}"` });
+      }
+      members.add(member.name);
+      if (member.kind === 'local' && ++locals === 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dataPlanes', i, 'kind'],
+          message: 'only one member can be local: this process runs one data plane',
+        });
+      }
+    });
     if (cfg.dataPlane.kind !== 'haproxy') {
       cfg.listeners.forEach((listener, i) => {
         if (listener.tls !== undefined) {
@@ -604,3 +660,4 @@ export type ControlConfig = z.output<typeof controlSchema>;
 export type ListenerConfig = z.output<typeof listenerSchema>;
 export type DataPlaneConfig = z.output<typeof dataPlaneSchema>;
 export type HaproxyConfig = z.output<typeof haproxySchema>;
+export type DataPlaneMemberConfig = z.output<typeof dataPlaneMemberSchema>;
