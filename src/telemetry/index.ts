@@ -24,5 +24,6 @@ export type {
 } from './telemetry-window.ts';
 export { emptyRequestOutcome } from './telemetry-window.ts';
 export { MAX_USER_IDS, type UserKeyKind, UserSet, userIdOf, userIdOfBytes } from './user-set.ts';
+export { mergeWindows } from './window-merge.ts';
 export { WindowAggregator, type WindowAggregatorOptions } from './window-aggregator.ts';
 export { exportWindowMetrics, type WindowMetrics, type WindowSource } from './window-metrics.ts';
