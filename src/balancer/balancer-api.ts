@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
-import type { DataPlane, SetSplitOptions, Split } from '../data-plane/index.ts';
+import { type DataPlane, type SetSplitOptions, type Split, staleTermError } from '../data-plane/index.ts';
 import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
 
 /**
@@ -97,7 +97,12 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
       if (m !== null && method === 'POST') {
         const { term, leader } = fenceOf(await optionalBody(req));
         balancer.heartbeat(m.route as string, term, leader);
-        const route = balancer.snapshot().routes.find((r) => r.name === m?.route);
+        const state = balancer.snapshot();
+        // The port's heartbeat never throws; a deposed leader learns from the term it lost to.
+        if (term !== undefined && state.term !== undefined && term < state.term) {
+          throw staleTermError(m.route as string, term, state.term, state.leader ?? null);
+        }
+        const route = state.routes.find((r) => r.name === m?.route);
         sendJson(res, 200, { route: m.route, deadMan: route?.deadMan ?? null });
         return true;
       }

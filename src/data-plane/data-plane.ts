@@ -104,8 +104,8 @@ export interface DataPlane {
   /** Atomically replaces a route's split; journaled with the reason. */
   setSplit(route: string, split: Split, reason: string, options?: SetSplitOptions): Promise<void>;
   /**
-   * Keeps a route's dead-man guard from firing. With a term, a heartbeat from a term older than
-   * the newest seen is refused (the guard keeps counting), so a deposed leader cannot hold it.
+   * Keeps a route's dead-man guard from firing; never throws. With a term, a heartbeat from a term
+   * older than the newest seen is dropped (the guard keeps counting), so a deposed leader cannot hold it.
    */
   heartbeat(route: string, term?: number, leader?: string): void;
   /**

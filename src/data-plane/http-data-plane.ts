@@ -1,4 +1,4 @@
-import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
+import { type Clock, isPiperError, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
 import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
 
@@ -30,6 +30,7 @@ export class HttpDataPlane implements DataPlane {
   #state: DataPlaneSnapshot;
   #poll: TimerHandle | undefined;
   #heartbeatFailures = 0;
+  #lastError: PiperError | null = null;
   #closed = false;
 
   private constructor(options: HttpDataPlaneOptions, state: DataPlaneSnapshot) {
@@ -45,10 +46,40 @@ export class HttpDataPlane implements DataPlane {
   static async connect(options: HttpDataPlaneOptions): Promise<HttpDataPlane> {
     const probe = new HttpDataPlane(options, { at: 0, routes: [], pools: [] });
     probe.#state = await probe.#fetchState();
-    probe.#poll = options.clock.setInterval(() => {
-      probe.refresh().catch((err: unknown) => probe.#log.warn({ err }, 'refreshing data-plane state failed'));
-    }, options.pollMs ?? 1000);
+    probe.#startPolling(options.pollMs ?? 1000);
     return probe;
+  }
+
+  /**
+   * Connects to a balancer that may be down now (a fleet member while its control plane starts):
+   * the state is empty and `lastError` says why until a poll reaches it. A wrong token still
+   * fails here, since no wait would mend it.
+   */
+  static async connectOrWait(options: HttpDataPlaneOptions): Promise<HttpDataPlane> {
+    try {
+      return await HttpDataPlane.connect(options);
+    } catch (err) {
+      if (!isPiperError(err, 'PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE')) throw err;
+      const waiting = new HttpDataPlane(options, { at: 0, routes: [], pools: [] });
+      waiting.#lastError = err;
+      waiting.#startPolling(options.pollMs ?? 1000);
+      return waiting;
+    }
+  }
+
+  /** Why the last state poll failed, or null when it succeeded. */
+  get lastError(): PiperError | null {
+    return this.#lastError;
+  }
+
+  #startPolling(pollMs: number): void {
+    this.#poll = this.#clock.setInterval(() => {
+      this.refresh().catch((err: unknown) => {
+        // Logged when it starts failing, not every second while it is down.
+        if (this.#lastError === null) this.#log.warn({ err }, 'refreshing data-plane state failed');
+        this.#lastError = err instanceof PiperError ? err : unreachable(`GET ${this.#base}/api/v1/state`, err);
+      });
+    }, pollMs);
   }
 
   snapshot(): DataPlaneSnapshot {
@@ -59,6 +90,7 @@ export class HttpDataPlane implements DataPlane {
   async refresh(): Promise<void> {
     if (this.#closed) return;
     this.#state = await this.#fetchState();
+    this.#lastError = null;
   }
 
   async setSplit(route: string, split: Split, reason: string, options: SetSplitOptions = {}): Promise<void> {

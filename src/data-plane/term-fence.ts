@@ -68,7 +68,7 @@ export class TermFence {
     const current = this.#term;
     if (current !== undefined && term < current) {
       if (report) this.#onRefused({ route, term, currentTerm: current, leader: this.#leader, split }, leader);
-      throw staleTerm(route, term, current, this.#leader);
+      throw staleTermError(route, term, current, this.#leader);
     }
     this.#adopt(term, leader);
   }
@@ -89,7 +89,8 @@ function assertTerm(term: number): void {
   });
 }
 
-function staleTerm(route: string | null, term: number, current: number, leader: string | null): PiperError {
+/** The refusal of a command from `term` when the data plane follows `current` (led by `leader`). */
+export function staleTermError(route: string | null, term: number, current: number, leader: string | null): PiperError {
   const by = leader === null ? 'a newer leader' : `leader ${leader}`;
   return new PiperError(
     'PIPER_SPLIT_STALE_TERM',

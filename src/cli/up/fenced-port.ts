@@ -47,8 +47,17 @@ export class FencedPort implements ServedPort {
     return run;
   }
 
+  /**
+   * A deposed leader's heartbeat does not reach the guard, which keeps counting. The port's
+   * heartbeat never throws: the refusal is reported as `split.refused`, and the admin API answers
+   * it with 409 from the term the snapshot shows.
+   */
   heartbeat(route: string, term?: number, leader?: string): void {
-    this.#fence.admitHeartbeat(route, term, leader);
+    try {
+      this.#fence.admitHeartbeat(route, term, leader);
+    } catch {
+      return;
+    }
     this.#inner.heartbeat(route);
   }
 
