@@ -8,22 +8,25 @@ import { killHard, type PiperUpProcess, startPiperUp } from './balancer-process.
 
 const TOKEN = 'fleet-data-plane-admin-token-0123456789';
 
-/** `piper up --role data` with route `web` all on `vendor`; `adminPort` to come back where it was. */
-async function member(backends: { vendor: string; inhouse: string }, adminPort = 0): Promise<PiperUpProcess> {
-  return startPiperUp(
-    {
-      listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
-      admin: { address: '127.0.0.1', port: 0, token: TOKEN },
-      pools: {
-        vendor: { backends: [{ name: 'v1', url: backends.vendor }], healthCheck: { enabled: false } },
-        inhouse: { backends: [{ name: 'i1', url: backends.inhouse }], healthCheck: { enabled: false } },
-      },
-      routes: [{ name: 'web', split: { vendor: 100, inhouse: 0 } }],
-      dashboard: { enabled: false },
-      logging: { level: 'error' },
+/** A piper.yaml with route `web` all on `vendor`. */
+function config(backends: { vendor: string; inhouse: string }, more: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
+    admin: { address: '127.0.0.1', port: 0, token: TOKEN },
+    pools: {
+      vendor: { backends: [{ name: 'v1', url: backends.vendor }], healthCheck: { enabled: false } },
+      inhouse: { backends: [{ name: 'i1', url: backends.inhouse }], healthCheck: { enabled: false } },
     },
-    ['--role', 'data', '--admin-port', String(adminPort)],
-  );
+    routes: [{ name: 'web', split: { vendor: 100, inhouse: 0 } }],
+    dashboard: { enabled: false },
+    logging: { level: 'error' },
+    ...more,
+  };
+}
+
+/** `piper up --role data`; `adminPort` to come back where it was. */
+async function member(backends: { vendor: string; inhouse: string }, adminPort = 0): Promise<PiperUpProcess> {
+  return startPiperUp(config(backends), ['--role', 'data', '--admin-port', String(adminPort)]);
 }
 
 async function splitOf(up: PiperUpProcess): Promise<Record<string, number> | undefined> {
@@ -138,5 +141,39 @@ describe('a fleet of two piper up --role data processes, driven as one data plan
     assert.ok(last?.kind === 'split.acknowledged');
     assert.equal(last.data.complete, true);
     assert.deepEqual(last.data.split, { vendor: 80, inhouse: 20 });
+  });
+
+  it('piper up with dataPlanes steers its own data plane and a remote one as a fleet, shown at GET /api/v1/fleet', async () => {
+    const fixtures = [new FixtureBackend('vendor-1'), new FixtureBackend('inhouse-1')];
+    const [vendor, inhouse] = (await Promise.all(fixtures.map((b) => b.listen()))) as [string, string];
+    for (const b of fixtures) closers.push(() => b.close());
+    const edge = await member({ vendor, inhouse });
+    closers.push(() => edge.stop());
+    const control = await startPiperUp(
+      config(
+        { vendor, inhouse },
+        {
+          dataPlanes: [
+            { name: 'here', kind: 'local' },
+            { name: 'edge', kind: 'remote', admin: edge.adminUrl, token: TOKEN },
+          ],
+        },
+      ),
+    );
+    closers.push(() => control.stop());
+    const res = await fetch(`${control.adminUrl}/api/v1/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(res.status, 200);
+    const fleet = (await res.json()) as {
+      members: { name: string; reachable: boolean }[];
+      routes: { name: string; members: Record<string, unknown> }[];
+    };
+    assert.deepEqual(
+      fleet.members.map((m) => [m.name, m.reachable]),
+      [
+        ['here', true],
+        ['edge', true],
+      ],
+    );
+    assert.deepEqual(Object.keys(fleet.routes.find((r) => r.name === 'web')?.members ?? {}), ['here', 'edge']);
   });
 });

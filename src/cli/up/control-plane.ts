@@ -1,12 +1,15 @@
 import { type PiperConfig, storageLocation } from '../../config/index.ts';
-import type { ApiHandler, Clock, Logger } from '../../core/index.ts';
+import { type ApiHandler, type Clock, type Logger, sendJson } from '../../core/index.ts';
 import { createJournalApi, Journal, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
 import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
-import type { TelemetryWindow } from '../../telemetry/index.ts';
+import { connectDataPlanes, type DataPlane, type FleetDataPlane } from '../../data-plane/index.ts';
+import { mergeWindows, type TelemetryWindow } from '../../telemetry/index.ts';
 import type { ServedDataPlane } from './served-data-plane.ts';
 
 /** The control plane of one `piper up`: journal, on-call (alerts, incidents), migration controller. */
 export interface ControlPlane {
+  /** What the controller steers: this process's data plane, or the fleet `dataPlanes` lists. */
+  dataPlane: DataPlane;
   journal: Journal;
   onCall: OnCall;
   controller: MigrationController;
@@ -32,15 +35,24 @@ export interface ControlPlaneOptions {
  */
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const { config, clock } = o;
-  const dataPlane = o.served.port;
   const log = o.logger.child({ part: 'control-plane' });
-  const journal = Journal.open({
-    path: storageLocation(config.storage),
-    clock,
-    logger: log,
-    onMismatch: o.onMismatch,
-    ...(config.storage.maxSize !== undefined ? { maxSizeBytes: config.storage.maxSize } : {}),
-  });
+  // The data planes the controller steers: this process's alone, or a fleet (`dataPlanes`).
+  const steered = await connectDataPlanes(config.dataPlanes, { local: o.served.port, clock, merge: mergeWindows, logger: log });
+  const dataPlane = steered.dataPlane;
+  const fleet = steered.fleet;
+  let journal: Journal;
+  try {
+    journal = Journal.open({
+      path: storageLocation(config.storage),
+      clock,
+      logger: log,
+      onMismatch: o.onMismatch,
+      ...(config.storage.maxSize !== undefined ? { maxSizeBytes: config.storage.maxSize } : {}),
+    });
+  } catch (err) {
+    steered.close();
+    throw err;
+  }
   const onCall = new OnCall({
     journal,
     clock,
@@ -59,10 +71,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const source = o.served.eventSource;
   // Each data plane event is a catalogue kind with the same data: `tsc` checks the two agree here.
   const offEvents = o.served.onEvent((e) => journal.record({ ...e, source }));
+  const offFleetEvents = steered.onEvent((e) => journal.record({ ...e, source }));
   const thresholds = new Map(config.routes.map((r) => [r.name, r.slo.latency.threshold]));
-  const offWindows = dataPlane.telemetry.onWindow((w) => {
+  // Alerts count what the whole fleet served: its merged windows, or this data plane's own.
+  const onWindow = (w: TelemetryWindow): void => {
     for (const sample of trafficSamples(w, thresholds)) onCall.observe(sample);
-  });
+  };
+  const offWindows = fleet === null ? o.served.port.telemetry.onWindow(onWindow) : fleet.onWindow(onWindow);
   const controller = new MigrationController({
     dataPlane,
     journal,
@@ -74,6 +89,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   await controller.start();
   let closing: Promise<void> | null = null;
   return {
+    dataPlane,
     journal,
     onCall,
     controller,
@@ -81,12 +97,15 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
       createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
       createRolloutApi({ controller }),
+      ...(fleet === null ? [] : [fleetApi(fleet)]),
     ],
     close() {
       closing ??= (async () => {
         offWindows();
         offEvents();
+        offFleetEvents();
         await controller.close();
+        steered.close();
         onCall.close();
         journal.close();
       })();
@@ -128,4 +147,13 @@ export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<strin
     });
   }
   return samples;
+}
+
+/** `GET /api/v1/fleet`: the fleet's view (each member's split per route, who is reachable) where `dataPlanes` lists several. */
+function fleetApi(fleet: FleetDataPlane): ApiHandler {
+  return async (req, res, url) => {
+    if (url.pathname !== '/api/v1/fleet' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    sendJson(res, 200, fleet.snapshot());
+    return true;
+  };
 }
