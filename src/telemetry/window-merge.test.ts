@@ -141,4 +141,20 @@ describe('mergeWindows', () => {
     assert.deepEqual(Object.keys(merged.routes), ['web', 'api']);
     assert.equal(merged.routes.api?.requests, 5);
   });
+
+  it('merges windows without a histogram (a data plane that measures no latency) by counts, percentiles an upper bound', () => {
+    const a = windowA();
+    const b = windowB();
+    const bare = (w: TelemetryWindow): TelemetryWindow => {
+      const { latencyBuckets: _, ...stats } = w.routes.web as WindowStats;
+      return { ...w, routes: { web: { ...stats, histogram: '' } } };
+    };
+    const web = mergeWindows([bare(a), bare(b)]).routes.web;
+    assert.equal(web?.histogram, '');
+    assert.equal(web?.requests, 15);
+    assert.equal(web?.latency.count, 15);
+    assert.equal(web?.latency.p99, b.routes.web?.latency.p99);
+    const mixed = mergeWindows([bare(a), b]).routes.web;
+    assert.equal(LatencyHistogram.decode(mixed?.histogram ?? '').count, 5, 'only the measured window adds to the histogram');
+  });
 });

@@ -58,7 +58,9 @@ function present<T>(values: readonly (T | undefined)[]): T[] {
 
 function mergeStats(parts: readonly WindowStats[]): WindowStats {
   const latency = new LatencyHistogram();
-  for (const p of parts) latency.merge(LatencyHistogram.decode(p.histogram));
+  // A window without a histogram (`''`: a data plane that measures no latency) adds none.
+  const measured = parts.filter((p) => p.histogram !== '');
+  for (const p of measured) latency.merge(LatencyHistogram.decode(p.histogram));
   const status = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
   const errors: WindowStats['errors'] = {};
   for (const p of parts) {
@@ -79,9 +81,9 @@ function mergeStats(parts: readonly WindowStats[]): WindowStats {
     inFlight: sum(parts, (p) => p.inFlight),
     bytesIn: sum(parts, (p) => p.bytesIn),
     bytesOut: sum(parts, (p) => p.bytesOut),
-    latency: latency.summary(),
-    histogram: latency.encode(),
-    latencyBuckets: Object.freeze(latency.countsAtOrBelow(BOUNDS_MS)),
+    ...(measured.length > 0 || parts.length === 0
+      ? { latency: latency.summary(), histogram: latency.encode(), latencyBuckets: Object.freeze(latency.countsAtOrBelow(BOUNDS_MS)) }
+      : { latency: unmeasured(parts), histogram: '' }),
     firstFailureAt: failures.length > 0 ? Math.min(...failures) : null,
     ...(saved ? { savedByRetry: sum(parts, (p) => p.savedByRetry ?? 0) } : {}),
     ...(users !== null ? { users } : {}),
@@ -152,6 +154,23 @@ function mergeFlows(windows: readonly TelemetryWindow[]): FlowWindowStats[] {
     }
   }
   return [...flows.values()];
+}
+
+/** Where no window has a histogram, percentiles cannot be merged: the highest of each is an upper bound. */
+function unmeasured(parts: readonly WindowStats[]): WindowStats['latency'] {
+  const top = (pick: (l: WindowStats['latency']) => number): number => Math.max(...parts.map((p) => pick(p.latency)));
+  const count = sum(parts, (p) => p.latency.count);
+  const mean = count === 0 ? 0 : sum(parts, (p) => p.latency.mean * p.latency.count) / count;
+  return {
+    count,
+    min: Math.min(...parts.map((p) => p.latency.min)),
+    mean,
+    p50: top((l) => l.p50),
+    p90: top((l) => l.p90),
+    p99: top((l) => l.p99),
+    p999: top((l) => l.p999),
+    max: top((l) => l.max),
+  };
 }
 
 function sum<T>(parts: readonly T[], pick: (p: T) => number): number {
