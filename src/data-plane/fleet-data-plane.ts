@@ -54,6 +54,8 @@ export class FleetDataPlane implements DataPlane {
   /** Splits to one member for one route go one after another, so an older one cannot land after a newer one. */
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #listeners = new Set<(e: DataPlaneEvent) => void>();
+  /** What the last `split.acknowledged` of each route said (split, term, guard, who took it). */
+  readonly #reported = new Map<string, string>();
   #closed = false;
 
   constructor(o: FleetDataPlaneOptions) {
@@ -236,7 +238,16 @@ export class FleetDataPlane implements DataPlane {
     }
   }
 
+  /**
+   * Reports a split's acknowledgements, unless they say what the route's last report said: a
+   * controller re-sends a split each second while a member is away, and the journal needs the
+   * change, not one event a second.
+   */
   #emitAcks(route: string, split: Split, reason: string, options: SetSplitOptions, acks: SplitAcks, complete: boolean): void {
+    const took = Object.keys(acks).filter((name) => acks[name]?.ok === true);
+    const outcome = JSON.stringify([split, options.term ?? null, options.deadMan ?? null, took]);
+    if (this.#reported.get(route) === outcome) return;
+    this.#reported.set(route, outcome);
     const e: DataPlaneEvent<'split.acknowledged'> = {
       time: this.#clock.now(),
       kind: 'split.acknowledged',
