@@ -63,7 +63,7 @@ test('piper haproxy config refuses the same config with PIPER_HAPROXY_UNSUPPORTE
   const r = await runPiper(['haproxy', 'config', '-c', 'piper.yaml'], { cwd: dir });
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /listeners\[0\]\.port: HAProxy needs a fixed port[\s\S]*\[PIPER_HAPROXY_UNSUPPORTED_CONFIG\]/);
+  assert.match(r.stderr, /\(PIPER_HAPROXY_UNSUPPORTED_CONFIG\):\n[\s\S]*listeners\[0\]\.port: HAProxy needs a fixed port/);
 });
 
 test('piper haproxy config without -c is a usage error; --help shows examples', async () => {
@@ -75,5 +75,5 @@ test('piper haproxy config without -c is a usage error; --help shows examples', 
   assert.match(help.stdout, /piper haproxy config -c piper\.yaml > haproxy\.cfg/);
   const group = await runPiper(['haproxy']);
   assert.equal(group.code, 2);
-  assert.match(group.stderr, /missing subcommand; one of: config/);
+  assert.equal(group.stderr, 'piper haproxy: missing subcommand, one of: config (PIPER_CLI_MISSING_SUBCOMMAND)\n');
 });

@@ -91,7 +91,7 @@ describe('piper up on HAProxy', { skip: haproxyMissing() }, () => {
 });
 
 describe('piper up on HAProxy when haproxy is not installed', () => {
-  it('says so in one line naming the package, and exits 2', async () => {
+  it('says so in one line naming the package, then what to do, and exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'piper-up-nohaproxy-'));
     try {
       const config = join(dir, 'piper.yaml');
@@ -105,8 +105,9 @@ describe('piper up on HAProxy when haproxy is not installed', () => {
       });
       assert.equal(r.code, 2, r.stderr);
       const lines = r.stderr.trim().split('\n');
-      assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0] ?? '', /^piper up: .*apt-get install haproxy.*\[PIPER_HAPROXY_NOT_INSTALLED\]$/);
+      assert.equal(lines.length, 2, r.stderr);
+      assert.match(lines[0] ?? '', /^piper up: .*apt-get install haproxy.* \(PIPER_HAPROXY_NOT_INSTALLED\)$/);
+      assert.match(lines[1] ?? '', /^what to do: Install HAProxy/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

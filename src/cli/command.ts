@@ -13,7 +13,12 @@ export interface CliContext {
   signal: AbortSignal;
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & {
+  description: string;
+  valueName?: string;
+  /** Accepted but left out of --help and of "did you mean": an old name kept working (`--api`). */
+  hidden?: boolean;
+};
 
 /** One `piper` subcommand. */
 export interface Command {

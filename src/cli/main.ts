@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isPiperError } from '../core/index.ts';
+import { closestName } from '../config/index.ts';
+import { PiperError } from '../core/index.ts';
 import { type CliContext, type Command, type CommandEntry, ExitCode, type OptionSpec } from './command.ts';
 import { commands } from './commands/index.ts';
+import { reportError } from './error-report.ts';
 
 /** The package version, read from package.json (two levels up in src/ and in dist/ alike). */
 export function piperVersion(): string {
@@ -12,10 +14,14 @@ export function piperVersion(): string {
 
 /** Runs `piper ARGS...` and returns the exit code; never calls process.exit itself. */
 export async function main(
-  args: readonly string[],
+  argv: readonly string[],
   ctx: CliContext,
   registry: readonly (Command | CommandEntry)[] = commands,
 ): Promise<number> {
+  // --verbose is global: it may stand anywhere before a `--`, and no command sees it.
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const verbose = argv.slice(0, end).includes('--verbose');
+  const args = verbose ? argv.filter((a, i) => i >= end || a !== '--verbose') : argv;
   const first = args[0];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? findCommand(args.slice(1), registry) : undefined;
@@ -29,35 +35,25 @@ export async function main(
   const found = findCommand(args, registry);
   if (found === undefined) {
     const group = registry.filter((c) => c.name.startsWith(`${first} `));
-    if (group.length > 0) {
-      ctx.stderr.write(`piper ${first}: missing subcommand; one of: ${group.map((c) => c.name.slice(first.length + 1)).join(', ')}\n`);
-    } else {
-      ctx.stderr.write(`piper: unknown command "${first}"; run "piper --help" for the list\n`);
+    const asked = args[1];
+    if (group.length > 0 && (asked === '--help' || asked === '-h')) {
+      ctx.stdout.write(groupHelp(first, group));
+      return ExitCode.ok;
     }
-    return ExitCode.usage;
+    return reportError(unknownCommand(first, asked, group, registry), ctx, { command: group.length > 0 ? first : '', verbose });
   }
   const { rest } = found;
   const command = await load(found.command);
+  const name = command.name;
   if (rest.includes('--help') || rest.includes('-h')) {
-    ctx.stdout.write(commandHelp(command));
+    ctx.stdout.write(commandHelp(command, registry));
     return ExitCode.ok;
   }
-  let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...rest], options: stripDescriptions(command.options), allowPositionals: true, strict: true });
+    const parsed = parseFlags(command, rest);
+    return await command.run(ctx, parsed);
   } catch (err) {
-    ctx.stderr.write(`piper ${command.name}: ${(err as Error).message}\n(see "piper ${command.name} --help")\n`);
-    return ExitCode.usage;
-  }
-  try {
-    return await command.run(ctx, { values: parsed.values, positionals: parsed.positionals });
-  } catch (err) {
-    if (isPiperError(err)) {
-      ctx.stderr.write(`piper ${command.name}: ${err.message} [${err.code}]\n`);
-      return err.source === 'config' || err.source === 'operator' ? ExitCode.usage : ExitCode.failure;
-    }
-    ctx.stderr.write(`piper ${command.name}: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-    return ExitCode.failure;
+    return reportError(err, ctx, { command: name, verbose });
   }
 }
 
@@ -79,10 +75,90 @@ function findCommand<T extends { name: string }>(
   return best;
 }
 
-function stripDescriptions(options: Record<string, OptionSpec>): NonNullable<Parameters<typeof parseArgs>[0]>['options'] {
-  const out: Record<string, Omit<OptionSpec, 'description' | 'valueName'>> = {};
-  for (const [key, { description: _d, valueName: _v, ...spec }] of Object.entries(options)) out[key] = spec;
+/** `piper lodtest`, `piper migrate strat`, `piper migrate`: what was meant, by edit distance, or the list. */
+function unknownCommand(
+  first: string,
+  asked: string | undefined,
+  group: readonly { name: string }[],
+  registry: readonly { name: string }[],
+): PiperError {
+  if (group.length > 0) {
+    const subcommands = group.map((c) => c.name.slice(first.length + 1));
+    const list = `one of: ${subcommands.join(', ')}`;
+    if (asked === undefined || asked.startsWith('-')) {
+      return new PiperError('PIPER_CLI_MISSING_SUBCOMMAND', `missing subcommand, ${list}`, {
+        source: 'operator',
+      });
+    }
+    const meant = closestName(asked, subcommands);
+    return new PiperError(
+      'PIPER_CLI_UNKNOWN_COMMAND',
+      `unknown subcommand "${asked}"; ${meant !== undefined ? `did you mean "piper ${first} ${meant}"?` : list}`,
+      { source: 'operator' },
+    );
+  }
+  const meant = closestName(first, new Set(registry.map((c) => c.name.split(' ')[0] as string)));
+  return new PiperError(
+    'PIPER_CLI_UNKNOWN_COMMAND',
+    `unknown command "${first}"; ${meant !== undefined ? `did you mean "piper ${meant}"?` : 'run "piper --help" for the list'}`,
+    { source: 'operator' },
+  );
+}
+
+/** Parses a command's flags; a misspelt flag gets the closest real one, any other mistake one plain sentence. */
+function parseFlags(command: Command, rest: readonly string[]): { values: Record<string, FlagValue>; positionals: string[] } {
+  const options = command.options;
+  const end = rest.includes('--') ? rest.indexOf('--') : rest.length;
+  for (let i = 0; i < end; i++) {
+    const arg = rest[i] as string;
+    if (!arg.startsWith('-') || arg === '-') continue;
+    const long = arg.startsWith('--');
+    const flag = long ? (arg.slice(2).split('=')[0] as string) : arg.slice(1, 2);
+    const spec = long ? options[flag] : Object.values(options).find((o) => o.short === flag);
+    if (spec !== undefined) {
+      // The next word is this flag's value, whatever it looks like (`--seed -1`).
+      if (spec.type === 'string' && !arg.includes('=') && (long || arg.length === 2)) i++;
+      continue;
+    }
+    const visible = Object.entries(options).filter(([, o]) => o.hidden !== true);
+    const meant = long
+      ? closestName(
+          flag,
+          visible.map(([n]) => n),
+        )
+      : undefined;
+    throw new PiperError(
+      'PIPER_CLI_UNKNOWN_FLAG',
+      `unknown flag ${long ? '--' : '-'}${flag}; ${meant !== undefined ? `did you mean --${meant}?` : `see "piper ${command.name} --help" for the flags`}`,
+      { source: 'operator' },
+    );
+  }
+  try {
+    const parsed = parseArgs({ args: [...rest], options: parseOptions(options), allowPositionals: true, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (err) {
+    // What is left is a flag without its value, or a value given to a flag that takes none.
+    const spec = Object.entries(options).find(([n]) => (err as Error).message.includes(`--${n}`));
+    const message =
+      spec === undefined
+        ? `${(err as Error).message.replace(/['"]/g, '')}`
+        : spec[1].type === 'string'
+          ? `--${spec[0]} needs a value (${valueName(spec[0], spec[1])})`
+          : `--${spec[0]} takes no value`;
+    throw new PiperError('PIPER_CLI_BAD_FLAG', `${message}; see "piper ${command.name} --help"`, { source: 'operator' });
+  }
+}
+
+type FlagValue = string | boolean | (string | boolean)[] | undefined;
+
+function parseOptions(options: Record<string, OptionSpec>): NonNullable<Parameters<typeof parseArgs>[0]>['options'] {
+  const out: Record<string, Omit<OptionSpec, 'description' | 'valueName' | 'hidden'>> = {};
+  for (const [key, { description: _d, valueName: _v, hidden: _h, ...spec }] of Object.entries(options)) out[key] = spec;
   return out as NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+}
+
+function valueName(name: string, spec: OptionSpec): string {
+  return spec.valueName ?? name.toUpperCase().replace(/-/g, '_');
 }
 
 function globalHelp(registry: readonly { name: string; summary: string }[]): string {
@@ -99,20 +175,40 @@ function globalHelp(registry: readonly { name: string; summary: string }[]): str
     'Options:',
     '  -h, --help     show help (also "piper <command> --help")',
     '  -v, --version  print the version',
+    '  --verbose      print the full trace of an unexpected error instead of writing it to a file',
     '',
     'Exit codes: 0 ok, 1 failure, 2 usage or invalid config, 99 thresholds failed, 130 interrupted',
     '',
   ].join('\n');
 }
 
-function commandHelp(command: Command): string {
-  const opts = Object.entries(command.options).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? name.toUpperCase().replace(/-/g, '_')}` : ''}`;
-    const def = spec.default !== undefined ? ` (default: ${String(spec.default)})` : '';
-    return { flag, text: `${spec.description}${spec.multiple ? ' (repeatable)' : ''}${def}` };
-  });
+/** `piper migrate --help`: the group's subcommands, each with its summary. */
+function groupHelp(group: string, members: readonly { name: string; summary: string }[]): string {
+  const width = Math.max(...members.map((c) => c.name.length));
+  return [
+    `Usage: piper ${group} <subcommand> [options]`,
+    '',
+    'Subcommands:',
+    ...members.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `Run "piper ${group} <subcommand> --help" for its options.`,
+    '',
+  ].join('\n');
+}
+
+function commandHelp(command: Command, registry: readonly { name: string; summary: string }[] = []): string {
+  const opts = Object.entries(command.options)
+    .filter(([, spec]) => spec.hidden !== true)
+    .map(([name, spec]) => {
+      const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${valueName(name, spec)}` : ''}`;
+      const def = spec.default !== undefined ? ` (default: ${String(spec.default)})` : '';
+      return { flag, text: `${spec.description}${spec.multiple ? ' (repeatable)' : ''}${def}` };
+    });
   opts.push({ flag: '-h, --help', text: 'show this help' });
   const width = Math.max(...opts.map((o) => o.flag.length));
+  // A command that is also a group (`piper incidents`, `piper incidents ack`) lists its subcommands too.
+  const members = registry.filter((c) => c.name.startsWith(`${command.name} `));
+  const sub = members.length > 0 ? ['', 'Subcommands:', ...members.map((c) => `  ${c.name}  ${c.summary}`)] : [];
   return [
     `Usage: piper ${command.name}${command.args ? ` ${command.args}` : ''}${Object.keys(command.options).length ? ' [options]' : ''}`,
     '',
@@ -121,6 +217,7 @@ function commandHelp(command: Command): string {
     '',
     'Options:',
     ...opts.map((o) => `  ${o.flag.padEnd(width)}  ${o.text}`),
+    ...sub,
     '',
   ].join('\n');
 }

@@ -1,3 +1,4 @@
+export { closestName } from './closest-name.ts';
 export { type ConfigIssue, formatIssue, formatPath } from './config-issue.ts';
 export { configJsonSchema } from './json-schema.ts';
 export {

@@ -59,7 +59,7 @@ export const compressCommand: Command = {
     }
     const clock = new SystemClock();
     const input = resolve(ctx.cwd, file);
-    const size = await fileSize(input, 'compress');
+    const size = await fileSize(input);
     const name = typeof values.codec === 'string' ? values.codec : 'zstd';
     let codec: Codec;
     let level: number;
@@ -160,13 +160,13 @@ async function weissmanAgainstGzip(
 }
 
 /** Size of an input file, or a usage error naming it. */
-export async function fileSize(path: string, command: string): Promise<number> {
+export async function fileSize(path: string): Promise<number> {
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new Error('not a regular file');
     return s.size;
   } catch (err) {
-    throw new PiperError('PIPER_PLATFORM_BAD_FLAG', `piper ${command}: cannot read ${path}: ${(err as Error).message}`, {
+    throw new PiperError('PIPER_PLATFORM_BAD_FLAG', `cannot read ${path}: ${(err as Error).message}`, {
       source: 'operator',
       cause: err,
     });

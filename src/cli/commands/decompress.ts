@@ -37,7 +37,7 @@ export const decompressCommand: Command = {
     }
     const clock = new SystemClock();
     const input = resolve(ctx.cwd, file);
-    const size = await fileSize(input, 'decompress');
+    const size = await fileSize(input);
     const head = await readHead(createReadStream(input, { highWaterMark: 64 * 1024 }), MAGIC_LENGTH);
     const codec = pickCodec(values.codec, head.head, file);
     const ext = CODEC_EXTENSIONS[codec.name] ?? '';

@@ -50,10 +50,10 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function needId(name: string, positionals: string[]): string {
+function needId(positionals: string[]): string {
   const id = positionals[0];
   if (id === undefined)
-    throw new PiperError('PIPER_ROLLOUT_BAD_REQUEST', `piper migrate ${name}: missing migration ID (see "piper migrate status")`, {
+    throw new PiperError('PIPER_ROLLOUT_BAD_REQUEST', `missing migration ID (see "piper migrate status")`, {
       source: 'operator',
     });
   return id;
@@ -298,7 +298,7 @@ function actionCommand(action: 'pause' | 'resume' | 'abort', summary: string, de
     description,
     options: { reason: { type: 'string', valueName: 'TEXT', description: 'why, for the journal' }, ...clientOptions },
     async run(ctx, { values, positionals }) {
-      const id = needId(action, positionals);
+      const id = needId(positionals);
       const view = await client(ctx, values).action(id, action, actorOf(ctx, values), str(values.reason) ?? `${action} from the CLI`);
       ctx.stdout.write(values.json === true ? `${JSON.stringify(view, null, 2)}\n` : `migration ${view.id}: ${line(view)}\n`);
       return ExitCode.ok;
@@ -330,7 +330,7 @@ export const migratePromoteCommand: Command = {
     'The capacity gate still applies (unless the migration was started with an override).\n\nExamples:\n  piper migrate promote 3\n  piper migrate promote 3 --all',
   options: { all: { type: 'boolean', description: 'go straight to 100% and complete' }, ...clientOptions },
   async run(ctx, { values, positionals }) {
-    const id = needId('promote', positionals);
+    const id = needId(positionals);
     const view = await client(ctx, values).promote(id, values.all === true, actorOf(ctx, values));
     ctx.stdout.write(values.json === true ? `${JSON.stringify(view, null, 2)}\n` : `migration ${view.id}: ${line(view)}\n`);
     return ExitCode.ok;

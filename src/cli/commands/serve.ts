@@ -4,6 +4,7 @@ import { defaultConfig, loadConfigFile, type PlatformConfig } from '../../config
 import { createLogger, PiperError, SystemClock } from '../../core/index.ts';
 import { startPlatformServer } from '../../platform/index.ts';
 import { MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
+import { undoCreation } from '../undo-creation.ts';
 import { type Command, ExitCode } from '../command.ts';
 
 export const serveCommand: Command = {
@@ -93,6 +94,8 @@ export const serveCommand: Command = {
     const logger = createLogger({ level, pretty: true, isTty: ctx.isTty });
     const registry = new MetricsRegistry();
     const proc = processMetrics(registry);
+    // A platform that fails to start (a port in use) leaves no data folder behind.
+    const undoDataDir = undoCreation([platform.dataDir]);
     const server = await startPlatformServer({
       config: platform,
       clock: new SystemClock(),
@@ -101,6 +104,7 @@ export const serveCommand: Command = {
       version: packageVersion(),
     }).catch((err: unknown) => {
       proc.close();
+      undoDataDir();
       throw err;
     });
     ctx.stdout.write(`listening platform ${server.url}\n`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { type Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
 import { type ApiHandler, type Clock, type Logger, PiperError, type Random } from '../../core/index.ts';
@@ -8,6 +9,7 @@ import { mismatchPolicy } from '../event-checks.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
 import { AdminServer } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
+import { sqliteFiles, undoCreation } from '../undo-creation.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type Dashboard, startDashboard } from './dashboard-listener.ts';
 import { fencedDataPlane } from './fenced-port.ts';
@@ -125,6 +127,8 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
   let dashboard: Dashboard | null = null;
   let publicAddresses: ListeningAddress[] = [];
   let adminUrl: string;
+  // A piper up that fails to start (a port in use) leaves no journal file behind.
+  const undoJournal = undoCreation(config.storage.kind === 'sqlite' ? sqliteFiles(resolve(config.storage.path)) : []);
   try {
     if (role === 'all') {
       controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, onMismatch: mismatchPolicy(o.env) });
@@ -150,6 +154,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
     windowMetrics.close();
     dataPlaneMetrics();
     proc.close();
+    undoJournal();
     throw err;
   }
   const cp = controlPlane;

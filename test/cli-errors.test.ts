@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runPiper } from './cli-run.ts';
+
+let busy: Server;
+let busyPort: number;
+let dir: string;
+
+before(async () => {
+  busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  busyPort = (busy.address() as { port: number }).port;
+});
+
+after(() => {
+  busy.close();
+});
+
+function freshDir(): string {
+  dir = mkdtempSync(join(tmpdir(), 'piper-cli-errors-'));
+  return dir;
+}
+
+const inUseAdvice =
+  "what to do: Stop the process holding the port (ss -ltnp names it) or choose another port (--port, or the config's port).";
+
+test('piper up on a port in use says which address, exits 1 and leaves no piper.db behind', async () => {
+  const cwd = freshDir();
+  try {
+    const r = await runPiper(['up', '--port', String(busyPort), '--admin-port', '0', '--dashboard-port', '0', '--log-level', 'silent'], {
+      cwd,
+      timeoutMs: 20_000,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `piper up: address 127.0.0.1:${busyPort} is already in use (PIPER_CLI_ADDRESS_IN_USE)\n${inUseAdvice}\n`);
+    assert.deepEqual(readdirSync(cwd), []);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('piper serve on a port in use leaves no data folder behind', async () => {
+  const cwd = freshDir();
+  try {
+    const r = await runPiper(['serve', '--port', String(busyPort), '--log-level', 'silent'], { cwd, timeoutMs: 20_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `piper serve: address 127.0.0.1:${busyPort} is already in use (PIPER_CLI_ADDRESS_IN_USE)\n${inUseAdvice}\n`);
+    assert.deepEqual(readdirSync(cwd), []);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a refused connection hidden behind "fetch failed" is named with its address', async () => {
+  // A port that was just free: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const r = await runPiper(['migrate', 'status', '--api', `http://127.0.0.1:${port}`]);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.split('\n');
+  assert.equal(
+    lines[0],
+    `piper migrate status: cannot reach the rollout API at http://127.0.0.1:${port}: fetch failed (PIPER_ROLLOUT_API_UNREACHABLE)`,
+  );
+  assert.equal(lines[1], `because: connection refused by 127.0.0.1:${port}: nothing listens there`);
+  assert.match(lines[2] ?? '', /^what to do: /);
+});
+
+test('an unexpected error prints one line and where its full trace was written; --verbose prints the trace instead', async () => {
+  const cwd = freshDir();
+  const temp = mkdtempSync(join(tmpdir(), 'piper-cli-trace-'));
+  try {
+    writeFileSync(join(cwd, 'in.txt'), 'hello\n');
+    // An output path that is a folder: EISDIR is no mistake piper foresaw, so it is reported as a bug.
+    const args = ['compress', 'in.txt', '-o', '.', '--force'];
+    const r = await runPiper(args, { cwd, env: { TMPDIR: temp } });
+    assert.equal(r.code, 1, r.stderr);
+    const [trace] = readdirSync(temp);
+    assert.ok(trace !== undefined, 'a trace file was written');
+    const file = join(temp, trace);
+    assert.equal(
+      r.stderr,
+      `piper compress: unexpected error: EISDIR: illegal operation on a directory, open '${cwd}' (PIPER_CLI_UNEXPECTED)\n` +
+        `the full trace is in ${file} (or run again with --verbose); this is a piper bug: please report it with that file\n`,
+    );
+    assert.match(readFileSync(file, 'utf8'), /code: 'EISDIR'/);
+    const verbose = await runPiper([...args, '--verbose'], { cwd, env: { TMPDIR: temp } });
+    assert.equal(verbose.code, 1);
+    assert.match(verbose.stderr, /^piper compress: unexpected error: EISDIR.*\(PIPER_CLI_UNEXPECTED\)\n[\s\S]*code: 'EISDIR'/);
+    assert.equal(readdirSync(temp).length, 1, 'no second trace file with --verbose');
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
+  }
+});
