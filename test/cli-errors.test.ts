@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import type { CliContext, Command } from '../src/cli/command.ts';
+import { main } from '../src/cli/main.ts';
 import { runPiper } from './cli-run.ts';
 
 let busy: Server;
@@ -73,29 +76,61 @@ test('a refused connection hidden behind "fetch failed" is named with its addres
 });
 
 test('an unexpected error prints one line and where its full trace was written; --verbose prints the trace instead', async () => {
-  const cwd = freshDir();
+  // No mistake a person can make reaches this path (that would be a bug to fix): a command that
+  // throws a plain Error stands in for the bug, run through the same main() as bin.ts.
   const temp = mkdtempSync(join(tmpdir(), 'piper-cli-trace-'));
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = temp;
+  const broken: Command = {
+    name: 'broken',
+    summary: 'fails the way a bug does',
+    options: {},
+    run: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'port')")),
+  };
   try {
-    writeFileSync(join(cwd, 'in.txt'), 'hello\n');
-    // An output path that is a folder: EISDIR is no mistake piper foresaw, so it is reported as a bug.
-    const args = ['compress', 'in.txt', '-o', '.', '--force'];
-    const r = await runPiper(args, { cwd, env: { TMPDIR: temp } });
-    assert.equal(r.code, 1, r.stderr);
+    const quiet = capture();
+    assert.equal(await main(['broken'], quiet.ctx, [broken]), 1);
     const [trace] = readdirSync(temp);
     assert.ok(trace !== undefined, 'a trace file was written');
     const file = join(temp, trace);
     assert.equal(
-      r.stderr,
-      `piper compress: unexpected error: EISDIR: illegal operation on a directory, open '${cwd}' (PIPER_CLI_UNEXPECTED)\n` +
+      quiet.stderr(),
+      "piper broken: unexpected error: Cannot read properties of undefined (reading 'port') (PIPER_CLI_UNEXPECTED)\n" +
         `the full trace is in ${file} (or run again with --verbose); this is a piper bug: please report it with that file\n`,
     );
-    assert.match(readFileSync(file, 'utf8'), /code: 'EISDIR'/);
-    const verbose = await runPiper([...args, '--verbose'], { cwd, env: { TMPDIR: temp } });
-    assert.equal(verbose.code, 1);
-    assert.match(verbose.stderr, /^piper compress: unexpected error: EISDIR.*\(PIPER_CLI_UNEXPECTED\)\n[\s\S]*code: 'EISDIR'/);
+    assert.match(readFileSync(file, 'utf8'), /TypeError: Cannot read properties[\s\S]*at /);
+    const loud = capture();
+    assert.equal(await main(['broken', '--verbose'], loud.ctx, [broken]), 1);
+    assert.match(loud.stderr(), /^piper broken: unexpected error: .*\(PIPER_CLI_UNEXPECTED\)\nTypeError: Cannot read properties[\s\S]*at /);
     assert.equal(readdirSync(temp).length, 1, 'no second trace file with --verbose');
   } finally {
-    rmSync(cwd, { recursive: true, force: true });
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
     rmSync(temp, { recursive: true, force: true });
   }
 });
+
+function capture(): { ctx: CliContext; stderr(): string } {
+  let err = '';
+  const sink = (write: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        write(String(chunk));
+        done();
+      },
+    });
+  return {
+    ctx: {
+      argv0: 'piper',
+      stdout: sink(() => {}),
+      stderr: sink((s) => {
+        err += s;
+      }),
+      env: {},
+      cwd: process.cwd(),
+      isTty: false,
+      signal: new AbortController().signal,
+    },
+    stderr: () => err,
+  };
+}

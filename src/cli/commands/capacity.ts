@@ -12,6 +12,7 @@ import {
   resolveLoadTarget,
 } from '../../loadgen/index.ts';
 import { type CliContext, type Command, ExitCode } from '../command.ts';
+import { checkOutputFile } from '../output-path.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 import { parsed, positiveInt, readScenarioFlag, senderFlag, str, strs } from './load-flags.ts';
 
@@ -169,6 +170,8 @@ export const capacityCommand: Command = {
       return v === undefined ? undefined : parsed(name, () => parsePercent(v));
     };
     const optional = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+    const output = str(values.output);
+    if (output !== undefined) checkOutputFile('--output', resolve(ctx.cwd, output), ctx.cwd);
     const live = ctx.isTty && values.json !== true;
     const clock = new SystemClock();
     // Keeps the process alive while the search's own timers are unref'd.
@@ -215,7 +218,6 @@ export const capacityCommand: Command = {
       clearInterval(keepAlive);
     }
     const event = capacityEvent(result, requests);
-    const output = str(values.output);
     if (output !== undefined) await writeFile(resolve(ctx.cwd, output), `${JSON.stringify(event, null, 2)}\n`);
     if (controlPlane !== undefined && token !== undefined) await postCapacityEvent(controlPlane, token, event);
     if (values.json === true) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -16,6 +16,7 @@ import {
   weissmanScore,
 } from '../../platform/index.ts';
 import { type Command, ExitCode } from '../command.ts';
+import { checkOutputFile } from '../output-path.ts';
 import { renderTable } from '../terminal-style.ts';
 
 /** File name extensions by codec. */
@@ -77,6 +78,7 @@ export const compressCommand: Command = {
     }
     const output = resolve(ctx.cwd, typeof values.output === 'string' ? values.output : `${file}${CODEC_EXTENSIONS[codec.name]}`);
     if (output === input) throw flagError('the output file would be the input file');
+    checkOutputFile('--output', output, ctx.cwd);
     const out = createWriteStream(output, { flags: values.force === true ? 'w' : 'wx', highWaterMark: 64 * 1024 });
     const stages: NodeJS.ReadWriteStream[] = [];
     if (ctx.isTty && size >= PROGRESS_FROM && values.json !== true) stages.push(new ProgressBar(ctx.stderr, size, clock));

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { PiperError, SystemClock } from '../../core/index.ts';
 import { type Codec, codecByName, codecs, detectFormat, MAGIC_LENGTH, ProgressBar, readHead } from '../../platform/index.ts';
 import { type Command, ExitCode } from '../command.ts';
+import { checkOutputFile } from '../output-path.ts';
 import { renderTable } from '../terminal-style.ts';
 import { CODEC_EXTENSIONS, fileSize } from './compress.ts';
 
@@ -43,6 +44,7 @@ export const decompressCommand: Command = {
     const ext = CODEC_EXTENSIONS[codec.name] ?? '';
     const defaultOut = file.endsWith(ext) && file.length > ext.length ? file.slice(0, -ext.length) : `${file}.out`;
     const output = resolve(ctx.cwd, typeof values.output === 'string' ? values.output : defaultOut);
+    checkOutputFile('--output', output, ctx.cwd);
     const out = createWriteStream(output, { flags: values.force === true ? 'w' : 'wx', highWaterMark: 64 * 1024 });
     const stages: NodeJS.ReadWriteStream[] = [];
     if (ctx.isTty && size >= PROGRESS_FROM && values.json !== true) stages.push(new ProgressBar(ctx.stderr, size, clock));

@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { SeededRandom, SystemClock } from '../../core/index.ts';
 import { Narrator, runDemo } from '../../demo/index.ts';
 import { findHaproxy } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
+import { checkOutputFolder } from '../output-path.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 
 export const demoCommand: Command = {
@@ -59,6 +61,7 @@ export const demoCommand: Command = {
         return ExitCode.usage;
       }
     }
+    if (typeof values['data-dir'] === 'string') checkOutputFolder('--data-dir', resolve(ctx.cwd, values['data-dir']), ctx.cwd);
     const clock = new SystemClock();
     const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
     const narrator = new Narrator(ctx.stdout, clock, style);

@@ -19,6 +19,7 @@ import {
   withSpike,
 } from '../../loadgen/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode } from '../command.ts';
+import { checkOutputFile } from '../output-path.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 import { parsed, positiveInt, positiveNumber, readScenarioFlag, senderFlag, str, strs } from './load-flags.ts';
 
@@ -213,6 +214,9 @@ export const loadtestCommand: Command = {
       headers: strs(values.header),
       ...(str(values.body) === undefined ? {} : { body: str(values.body) as string }),
     });
+    // The report is checked before any traffic is sent: a run that cannot write it is wasted.
+    const html = str(values.html);
+    if (html !== undefined) checkOutputFile('--html', resolve(ctx.cwd, html), ctx.cwd);
     const model = await buildModel(ctx, values);
     const thresholds = strs(values.threshold).map(parseThreshold);
     const abortAfter = str(values['abort-after']);
@@ -244,7 +248,6 @@ export const loadtestCommand: Command = {
       clearInterval(keepAlive);
     }
     if (live) ctx.stdout.write('\r\u001b[K');
-    const html = str(values.html);
     if (html !== undefined) await writeFile(resolve(ctx.cwd, html), renderHtmlReport(result, `piper loadtest ${target}`));
     if (values.json === true) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PiperError } from '../../core/index.ts';
 import { formatTime, type Incident, writePostmortemFile } from '../../journal/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode } from '../command.ts';
+import { checkOutputFile, checkOutputFolder } from '../output-path.ts';
 import { journalSourceOptions, onCallFor, openJournalSource } from './events.ts';
 
 function str(v: unknown): string | undefined {
@@ -104,6 +105,9 @@ export const postmortemCommand: Command = {
     const sourceValues = dataDir !== undefined && str(values.db) === undefined ? { ...values, db: join(dataDir, 'piper.db') } : values;
     const source = openJournalSource(ctx, sourceValues);
     const destination = destinationOf(ctx, values, source.kind === 'db' ? source.path : undefined);
+    if (destination.kind === 'file') checkOutputFile('--output', destination.path, ctx.cwd);
+    if (destination.kind === 'folder')
+      checkOutputFolder(values['out-dir'] !== undefined ? '--out-dir' : '--output', destination.dir, ctx.cwd);
     const noIncident = (): PiperError =>
       new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', 'no incident recorded yet', { source: 'operator' });
     let text: string;

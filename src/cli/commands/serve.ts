@@ -4,8 +4,9 @@ import { defaultConfig, loadConfigFile, type PlatformConfig } from '../../config
 import { createLogger, PiperError, SystemClock } from '../../core/index.ts';
 import { startPlatformServer } from '../../platform/index.ts';
 import { MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
-import { undoCreation } from '../undo-creation.ts';
 import { type Command, ExitCode } from '../command.ts';
+import { checkOutputFolder } from '../output-path.ts';
+import { undoCreation } from '../undo-creation.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -94,6 +95,7 @@ export const serveCommand: Command = {
     const logger = createLogger({ level, pretty: true, isTty: ctx.isTty });
     const registry = new MetricsRegistry();
     const proc = processMetrics(registry);
+    checkOutputFolder(typeof values['data-dir'] === 'string' ? '--data-dir' : 'platform.dataDir', platform.dataDir, ctx.cwd);
     // A platform that fails to start (a port in use) leaves no data folder behind.
     const undoDataDir = undoCreation([platform.dataDir]);
     const server = await startPlatformServer({

@@ -6,10 +6,10 @@ import { type ApiHandler, type Clock, type Logger, PiperError, type Random } fro
 import { createEventRingApi, EventRing } from '../../data-plane/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { mismatchPolicy } from '../event-checks.ts';
+import { sqliteFiles, undoCreation } from '../undo-creation.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
 import { AdminServer } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
-import { sqliteFiles, undoCreation } from '../undo-creation.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type Dashboard, startDashboard } from './dashboard-listener.ts';
 import { fencedDataPlane } from './fenced-port.ts';
