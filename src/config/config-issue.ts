@@ -30,6 +30,8 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 /** `pools.a.url: must be an http:// or https:// URL (got "ftp://x")` */
 export function formatIssue(issue: ConfigIssue): string {
+  // A problem of the whole document (a YAML syntax error) says where it is in its message.
+  if (issue.path === '' && issue.value === undefined) return issue.message;
   const where = issue.path === '' ? '(document)' : issue.path;
   const got = issue.value === undefined ? 'missing' : `got ${JSON.stringify(issue.value)}`;
   return `${where}: ${issue.message} (${got})`;

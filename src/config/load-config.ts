@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { PiperError } from '../core/index.ts';
+import { closestName } from './closest-name.ts';
 import { type ConfigIssue, formatIssue, formatPath, valueAt } from './config-issue.ts';
+import { referenceIssues } from './config-references.ts';
 import { substituteEnv } from './env-substitution.ts';
+import { knownKeysAt } from './known-keys.ts';
 import { type PiperConfig, piperConfigSchema } from './schema.ts';
 
 export interface ParseConfigOptions {
@@ -16,15 +19,20 @@ export type ConfigResult = { ok: true; config: PiperConfig } | { ok: false; issu
 
 /** Parses and validates config text, collecting every problem rather than stopping at the first. */
 export function parseConfig(text: string, options: ParseConfigOptions = {}): ConfigResult {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({
-        path: '',
-        message: `YAML syntax: ${e.message.split('\n')[0]}${e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''}`,
-        value: undefined,
-      })),
+      // One line per error: where, then the parser's own sentence (without its copy of the source).
+      issues: doc.errors.map((e) => {
+        const at = lineCounter.linePos(e.pos[0]);
+        return {
+          path: '',
+          message: `YAML syntax error at line ${at.line}, column ${at.col}: ${e.message.split('\n')[0]}`,
+          value: undefined,
+        };
+      }),
     };
   }
   const raw: unknown = doc.toJS() ?? {};
@@ -43,7 +51,9 @@ export function validateConfig(raw: unknown, options: ParseConfigOptions = {}): 
         // One issue per key, at the key itself, so the path points at the typo.
         for (const key of issue.keys) {
           const path = [...issue.path, key];
-          issues.push({ path: formatPath(path), message: 'unknown key', value: valueAt(substituted, path) });
+          const meant = closestName(key, knownKeysAt(issue.path));
+          const message = meant === undefined ? 'unknown key' : `unknown key; did you mean "${meant}"?`;
+          issues.push({ path: formatPath(path), message, value: valueAt(substituted, path) });
         }
         continue;
       }
@@ -53,6 +63,8 @@ export function validateConfig(raw: unknown, options: ParseConfigOptions = {}): 
       issues.push({ path, message: issue.message, value: valueAt(substituted, issue.path) });
     }
   }
+  // Cross-references are checked whatever else is wrong, so one run reports every problem.
+  issues.push(...referenceIssues(substituted));
   if (issues.length > 0) return { ok: false, issues };
   if (!result.success) throw new Error('unreachable: zod failed without issues');
   return { ok: true, config: deepFreeze(result.data) };
