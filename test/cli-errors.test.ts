@@ -64,7 +64,7 @@ test('a refused connection hidden behind "fetch failed" is named with its addres
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const port = (probe.address() as { port: number }).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const r = await runPiper(['migrate', 'status', '--api', `http://127.0.0.1:${port}`]);
+  const r = await runPiper(['migrate', 'status', '--admin', `http://127.0.0.1:${port}`]);
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stderr.split('\n');
   assert.equal(

@@ -64,7 +64,7 @@ function badRequest(message: string, code = 'PIPER_JOURNAL_BAD_REQUEST', field?:
 
 /**
  * The kinds anyone may append through the API: an operator's note, and the capacity results
- * `piper capacity --control-plane` posts. Every other kind records what a part of piper saw or did,
+ * `piper capacity --admin` posts. Every other kind records what a part of piper saw or did,
  * so only that part writes it.
  */
 const POSTED_KINDS = ['operator.note', 'capacity.result'] as const;

@@ -126,7 +126,7 @@ export function membershipRefusal(
     return {
       ...facts,
       message:
-        'stale: the capacity result records no pool membership (it was not recorded through the control plane); re-run piper capacity with --control-plane',
+        'stale: the capacity result records no pool membership (it was not recorded through the control plane); re-run piper capacity with --admin',
     };
   }
   if (current === null) return { ...facts, message: 'stale: the pool certified is not in the data plane now' };

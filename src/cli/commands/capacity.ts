@@ -13,6 +13,7 @@ import {
 } from '../../loadgen/index.ts';
 import { type CliContext, type Command, ExitCode } from '../command.ts';
 import { checkOutputFile } from '../output-path.ts';
+import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 import { parsed, positiveInt, readScenarioFlag, senderFlag, str, strs } from './load-flags.ts';
 
@@ -94,14 +95,19 @@ export const capacityCommand: Command = {
     "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<1%' --require 2x --peak 300/s --pool inhouse -o capacity.json\n" +
     "  piper capacity http://127.0.0.1:9001/ --slo 'p99<100ms,errors<1%' --trial 2s --warmup 1s   # quick\n" +
     "  piper capacity http://127.0.0.1:9001/ --slo 'p99<200ms,errors<0.1%' --pool inhouse \\\n" +
-    '      --control-plane http://127.0.0.1:7070 --token "$PIPER_TOKEN"   # journaled for the migration gate',
+    '      --admin http://127.0.0.1:9901 --token "$PIPER_ADMIN_TOKEN"   # journaled for the migration gate',
   options: {
     slo: { type: 'string', valueName: 'SLO', description: "the objective, e.g. 'p99<200ms,errors<0.1%' (required)" },
     require: { type: 'string', valueName: 'FACTOR', description: 'certify capacity ≥ FACTOR × --peak, e.g. 2x' },
     peak: { type: 'string', valueName: 'RATE', description: 'observed peak rate, e.g. 300/s (also the first rate tried)' },
     pool: { type: 'string', valueName: 'NAME', description: 'pool the target stands for (the journal subject)' },
-    'control-plane': { type: 'string', valueName: 'URL', description: "record the result in this control plane's journal" },
-    token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --control-plane (default: $PIPER_TOKEN)' },
+    admin: {
+      type: 'string',
+      valueName: 'URL',
+      description: 'record the result in the journal of the piper up at this admin URL (default: $PIPER_ADMIN)',
+    },
+    'control-plane': { type: 'string', valueName: 'URL', description: 'the former name of --admin', hidden: true },
+    token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --admin (default: $PIPER_ADMIN_TOKEN)' },
     output: { type: 'string', short: 'o', valueName: 'FILE', description: 'write the capacity.result event as JSON' },
     trial: { type: 'string', valueName: 'DURATION', description: 'shortest trial (default 10s)' },
     'max-trial': {
@@ -151,10 +157,10 @@ export const capacityCommand: Command = {
       requireText !== undefined && peakText !== undefined
         ? { factor: parsed('require', () => parseFactor(requireText)), peakRps: parsed('peak', () => parseRate(peakText)) }
         : undefined;
-    const controlPlane = str(values['control-plane']);
-    const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
+    const controlPlane = adminUrlOf(ctx, values);
+    const token = adminTokenOf(ctx, values);
     if (controlPlane !== undefined && token === undefined) {
-      ctx.stderr.write('piper capacity: --control-plane needs --token (or PIPER_TOKEN)\n');
+      ctx.stderr.write('piper capacity: --admin needs --token (or $PIPER_ADMIN_TOKEN)\n');
       return ExitCode.usage;
     }
     const duration = (name: string) => {

@@ -14,6 +14,7 @@ import {
   withSummary,
 } from '../../journal/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
+import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 
@@ -26,7 +27,7 @@ export const journalSourceOptions: Record<string, OptionSpec> = {
       'read the journal directly: a SQLite file or a postgres:// URL (default: $PIPER_DB, else piper.db in the current directory)',
   },
   admin: { type: 'string', valueName: 'URL', description: "use a running piper up's admin API instead of a file (default: $PIPER_ADMIN)" },
-  token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --admin (default: $PIPER_TOKEN)' },
+  token: { type: 'string', valueName: 'TOKEN', description: 'bearer token for --admin (default: $PIPER_ADMIN_TOKEN)' },
 };
 
 /** Either a journal file opened here or a remote control plane. */
@@ -45,11 +46,11 @@ export function journalLocation(cwd: string, value: string): string {
 
 /** Opens the source the flags name; a file is opened read-only unless `write` is set. */
 export function openJournalSource(ctx: CliContext, values: CommandInput['values'], write = false): JournalSource {
-  const admin = str(values.admin) ?? (str(values.db) === undefined ? ctx.env.PIPER_ADMIN : undefined);
+  const admin = str(values.db) === undefined ? adminUrlOf(ctx, values) : str(values.admin);
   if (admin !== undefined) {
     if (str(values.db) !== undefined)
       throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', 'give either --db FILE or --admin URL, not both', { source: 'operator' });
-    const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
+    const token = adminTokenOf(ctx, values);
     return { kind: 'http', client: new JournalHttpClient(admin, token), close: () => {} };
   }
   const path = journalLocation(ctx.cwd, str(values.db) ?? ctx.env.PIPER_DB ?? 'piper.db');
@@ -118,7 +119,7 @@ export const eventsCommand: Command = {
     'Examples:\n' +
     '  piper events --since 1h\n' +
     '  piper events --kind "migration.*" --kind alert.firing --db /var/lib/piper/piper.db\n' +
-    '  piper events --follow --admin http://127.0.0.1:9901 --token $PIPER_TOKEN --json',
+    '  piper events --follow --admin http://127.0.0.1:9901 --token $PIPER_ADMIN_TOKEN --json',
   options: {
     since: { type: 'string', valueName: 'TIME', description: 'only events at or after TIME' },
     until: { type: 'string', valueName: 'TIME', description: 'only events before TIME' },

@@ -93,7 +93,7 @@ export const incidentsAckCommand: Command = {
   description:
     'Records that ACTOR has the incident. Prefer --admin (the running piper up notifies webhooks);\n' +
     'with --db the file is written directly.\n\n' +
-    'Examples:\n  piper incidents ack 3 --admin http://127.0.0.1:9901 --token $PIPER_TOKEN --actor gilfoyle',
+    'Examples:\n  piper incidents ack 3 --admin http://127.0.0.1:9901 --token $PIPER_ADMIN_TOKEN --actor gilfoyle',
   options: {
     actor: { type: 'string', valueName: 'NAME', description: 'who acknowledges (default: $USER)' },
     json: { type: 'boolean', description: 'print the incident as JSON' },

@@ -13,6 +13,7 @@ import {
   type StartMigrationBody,
 } from '../../rollout/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
+import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable, type Style } from '../terminal-style.ts';
 import { AdminServer } from '../up/admin-server.ts';
@@ -21,12 +22,13 @@ import { gateReport } from './gate-report.ts';
 const FINAL = new Set(['completed', 'rolled_back', 'aborted']);
 
 const clientOptions: Record<string, OptionSpec> = {
-  api: {
+  admin: {
     type: 'string',
     valueName: 'URL',
-    description: 'the rollout API: piper up\'s admin URL or "piper migrate controller"\'s (default: $PIPER_API or http://127.0.0.1:9901)',
+    description: 'the rollout API: piper up\'s admin URL or "piper migrate controller"\'s (default: $PIPER_ADMIN or http://127.0.0.1:9901)',
   },
-  token: { type: 'string', valueName: 'TOKEN', description: 'admin bearer token (default: $PIPER_TOKEN)' },
+  api: { type: 'string', valueName: 'URL', description: 'the former name of --admin', hidden: true },
+  token: { type: 'string', valueName: 'TOKEN', description: 'admin bearer token (default: $PIPER_ADMIN_TOKEN)' },
   actor: { type: 'string', valueName: 'NAME', description: 'who is acting, for the journal (default: $USER)' },
   json: { type: 'boolean', description: 'print the result as JSON' },
 };
@@ -37,8 +39,8 @@ const followOption: Record<string, OptionSpec> = {
 };
 
 function client(ctx: CliContext, values: CommandInput['values']): RolloutClient {
-  const apiUrl = str(values.api) ?? ctx.env.PIPER_API ?? 'http://127.0.0.1:9901';
-  const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
+  const apiUrl = adminUrlOf(ctx, values) ?? 'http://127.0.0.1:9901';
+  const token = adminTokenOf(ctx, values);
   return new RolloutClient({ apiUrl, clock: new SystemClock(), ...(token ? { token } : {}) });
 }
 
@@ -71,11 +73,11 @@ export const migrateControllerCommand: Command = {
     'Active migrations resume after a restart (kill -9 included): the split recorded in the journal is\n' +
     "re-applied, or the migration is paused when the balancer's dead-man guard reverted it meanwhile.\n\n" +
     'Examples:\n' +
-    '  piper migrate controller --admin http://127.0.0.1:9901 --token $TOKEN --db rollout.db --port 0\n' +
+    '  piper migrate controller --admin http://127.0.0.1:9901 --token $PIPER_ADMIN_TOKEN --db rollout.db --port 0\n' +
     '  piper migrate controller --admin http://10.0.0.5:9901 --config piper.yaml --db /var/lib/piper/rollout.db',
   options: {
     admin: { type: 'string', valueName: 'URL', description: "the balancer's admin API URL (required)" },
-    token: { type: 'string', valueName: 'TOKEN', description: "the balancer's admin token (default: $PIPER_TOKEN)" },
+    token: { type: 'string', valueName: 'TOKEN', description: "the balancer's admin token (default: $PIPER_ADMIN_TOKEN)" },
     db: {
       type: 'string',
       valueName: 'FILE',
@@ -111,7 +113,7 @@ export const migrateControllerCommand: Command = {
     const db = journalLocation(ctx.cwd, str(values.db) ?? storageLocation(config.storage));
     const logger = createLogger({ level: str(values['log-level']) ?? config.logging.level, pretty: true, isTty: ctx.isTty });
     const clock = new SystemClock();
-    const token = str(values.token) ?? ctx.env.PIPER_TOKEN;
+    const token = adminTokenOf(ctx, values);
     const journal = Journal.open({ path: db, clock, logger, onMismatch: mismatchPolicy(ctx.env) });
     let dataPlane: HttpDataPlane | undefined;
     let controller: MigrationController | undefined;

@@ -59,7 +59,7 @@ export const postmortemCommand: Command = {
     'Examples:\n' +
     '  piper postmortem --data-dir ./piper-data\n' +
     '  piper postmortem 3 --format html --out-dir reviews --tz America/Los_Angeles\n' +
-    '  piper postmortem -o - --admin http://127.0.0.1:9901 --token $PIPER_TOKEN',
+    '  piper postmortem -o - --admin http://127.0.0.1:9901 --token $PIPER_ADMIN_TOKEN',
   options: {
     output: {
       type: 'string',
