@@ -6,6 +6,7 @@ import { reexecForServer } from './commands/server-heap.ts';
 // and glibc only take at start (src/cli/commands/server-heap.ts).
 reexecForServer(process);
 const { main } = await import('./main.ts');
+const { StopSignal } = await import('./command.ts');
 
 // The composition root: the only place that reads process.argv, process.env and the TTY state.
 const controller = new AbortController();
@@ -14,7 +15,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    controller.abort(new Error(`received ${sig}`));
+    controller.abort(new StopSignal(sig));
   });
 }
 

@@ -49,6 +49,20 @@ export interface CommandInput {
   positionals: string[];
 }
 
+/**
+ * The reason `CliContext.signal` is aborted with when a signal stops the command: SIGINT is a
+ * person's Ctrl-C ("interrupted", exit 130); SIGTERM is a supervisor stopping a service.
+ */
+export class StopSignal extends Error {
+  readonly signalName: 'SIGINT' | 'SIGTERM';
+
+  constructor(signalName: 'SIGINT' | 'SIGTERM') {
+    super(`received ${signalName}`);
+    this.name = 'StopSignal';
+    this.signalName = signalName;
+  }
+}
+
 /** Exit codes, documented in the README. */
 export const ExitCode = {
   ok: 0,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { closestName } from '../config/index.ts';
 import { PiperError } from '../core/index.ts';
-import { type CliContext, type Command, type CommandEntry, ExitCode, type OptionSpec } from './command.ts';
+import { type CliContext, type Command, type CommandEntry, ExitCode, type OptionSpec, StopSignal } from './command.ts';
 import { commands } from './commands/index.ts';
 import { reportError } from './error-report.ts';
 
@@ -49,12 +49,25 @@ export async function main(
     ctx.stdout.write(commandHelp(command, registry));
     return ExitCode.ok;
   }
+  let code: number;
   try {
-    const parsed = parseFlags(command, rest);
-    return await command.run(ctx, parsed);
+    code = await command.run(ctx, parseFlags(command, rest));
   } catch (err) {
+    // What fails because the person stopped the command (a connection cut as the servers stop)
+    // is not news to them: they hear that it was interrupted.
+    if (ctx.signal.aborted) return interrupted(ctx, name);
     return reportError(err, ctx, { command: name, verbose });
   }
+  // A command stopped by Ctrl-C, or one that says it was cut short by a signal, ends the same way.
+  const reason: unknown = ctx.signal.reason;
+  const ctrlC = reason instanceof StopSignal && reason.signalName === 'SIGINT';
+  return ctx.signal.aborted && (ctrlC || code === ExitCode.interrupted) ? interrupted(ctx, name) : code;
+}
+
+/** Ctrl-C: one line, exit 130, whatever the command was doing. */
+function interrupted(ctx: CliContext, command: string): number {
+  ctx.stderr.write(`piper ${command}: interrupted\n`);
+  return ExitCode.interrupted;
 }
 
 function load(entry: Command | CommandEntry): Promise<Command> {

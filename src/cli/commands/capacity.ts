@@ -216,7 +216,8 @@ export const capacityCommand: Command = {
       });
     } catch (err) {
       if (ctx.signal.aborted) {
-        ctx.stderr.write('\npiper capacity: interrupted; no result recorded\n');
+        // main says "interrupted"; the live progress line is ended first.
+        if (live) ctx.stdout.write('\n');
         return ExitCode.interrupted;
       }
       throw err;

@@ -79,7 +79,8 @@ export const demoCommand: Command = {
       signal: ctx.signal,
       renderTable,
     });
-    const stuck = Object.entries(outcome.exits).filter(([, code]) => code !== 0 && code !== 'SIGTERM');
+    // Stopped by the demo (SIGTERM) or by the same Ctrl-C as the demo (SIGINT, exit 130) is a normal end.
+    const stuck = Object.entries(outcome.exits).filter(([, code]) => ![0, 130, 'SIGTERM', 'SIGINT'].includes(code));
     if (stuck.length > 0) narrator.warn(`processes that did not exit cleanly: ${stuck.map(([n, c]) => `${n} (${c})`).join(', ')}`);
     return ExitCode.ok;
   },

@@ -16,7 +16,8 @@ export const upCommand: Command = {
     '  listening public http://127.0.0.1:8080\n' +
     '  listening admin http://127.0.0.1:9901\n' +
     'SIGHUP (or POST /api/v1/reload) re-reads the config without dropping connections;\n' +
-    'SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s), then exit.\n' +
+    'SIGTERM or SIGINT stop accepting, let in-flight requests finish (up to 10 s), then exit: at once\n' +
+    'when none are in flight; after Ctrl-C (SIGINT) with "interrupted" and exit code 130.\n' +
     'Refuses to start (exit code 2) when admin.address is not loopback and admin.token is not set,\n' +
     "or when a token is published in piper's examples or docs or too simple (openssl rand -hex 32).\n" +
     'With dataPlane.kind: haproxy (or --data-plane haproxy) HAProxy serves the listeners instead of\n' +
