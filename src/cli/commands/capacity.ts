@@ -11,10 +11,11 @@ import {
   postCapacityEvent,
   resolveLoadTarget,
 } from '../../loadgen/index.ts';
+import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { type CliContext, type Command, ExitCode } from '../command.ts';
 import { checkOutputFile } from '../output-path.ts';
-import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
+import { missingArgument } from '../usage-errors.ts';
 import { parsed, positiveInt, readScenarioFlag, senderFlag, str, strs } from './load-flags.ts';
 
 function parseFactor(text: string): number {
@@ -137,8 +138,7 @@ export const capacityCommand: Command = {
   async run(ctx, { values, positionals }) {
     const sloText = str(values.slo);
     if (sloText === undefined) {
-      ctx.stderr.write("piper capacity: --slo is required, e.g. --slo 'p99<200ms,errors<0.1%'\n");
-      return ExitCode.usage;
+      throw missingArgument("--slo is required, e.g. --slo 'p99<200ms,errors<0.1%'");
     }
     const slo = parseSlo(sloText);
     const scenario = await readScenarioFlag(ctx, str(values.scenario));
@@ -150,8 +150,7 @@ export const capacityCommand: Command = {
     const requireText = str(values.require);
     const peakText = str(values.peak);
     if ((requireText === undefined) !== (peakText === undefined)) {
-      ctx.stderr.write('piper capacity: --require and --peak go together (e.g. --require 2x --peak 300/s)\n');
-      return ExitCode.usage;
+      throw missingArgument('--require and --peak go together (e.g. --require 2x --peak 300/s)');
     }
     const requirement =
       requireText !== undefined && peakText !== undefined
@@ -160,8 +159,7 @@ export const capacityCommand: Command = {
     const controlPlane = adminUrlOf(ctx, values);
     const token = adminTokenOf(ctx, values);
     if (controlPlane !== undefined && token === undefined) {
-      ctx.stderr.write('piper capacity: --admin needs --token (or $PIPER_ADMIN_TOKEN)\n');
-      return ExitCode.usage;
+      throw missingArgument('--admin needs --token (or $PIPER_ADMIN_TOKEN) to record the result');
     }
     const duration = (name: string) => {
       const v = str(values[name]);

@@ -18,6 +18,7 @@ import {
 import { type Command, ExitCode } from '../command.ts';
 import { checkOutputFile } from '../output-path.ts';
 import { renderTable } from '../terminal-style.ts';
+import { missingArgument } from '../usage-errors.ts';
 
 /** File name extensions by codec. */
 export const CODEC_EXTENSIONS: Readonly<Record<string, string>> = { zstd: '.zst', gzip: '.gz', brotli: '.br', identity: '.raw' };
@@ -55,8 +56,7 @@ export const compressCommand: Command = {
   async run(ctx, { values, positionals }) {
     const file = positionals[0];
     if (file === undefined) {
-      ctx.stderr.write('piper compress: missing FILE (try: piper compress access.log)\n');
-      return ExitCode.usage;
+      throw missingArgument('missing FILE (try: piper compress access.log)');
     }
     const clock = new SystemClock();
     const input = resolve(ctx.cwd, file);

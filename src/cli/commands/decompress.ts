@@ -7,6 +7,7 @@ import { type Codec, codecByName, codecs, detectFormat, MAGIC_LENGTH, ProgressBa
 import { type Command, ExitCode } from '../command.ts';
 import { checkOutputFile } from '../output-path.ts';
 import { renderTable } from '../terminal-style.ts';
+import { missingArgument } from '../usage-errors.ts';
 import { CODEC_EXTENSIONS, fileSize } from './compress.ts';
 
 const PROGRESS_FROM = 8 * 1024 * 1024;
@@ -33,8 +34,7 @@ export const decompressCommand: Command = {
   async run(ctx, { values, positionals }) {
     const file = positionals[0];
     if (file === undefined) {
-      ctx.stderr.write('piper decompress: missing FILE (try: piper decompress access.log.zst)\n');
-      return ExitCode.usage;
+      throw missingArgument('missing FILE (try: piper decompress access.log.zst)');
     }
     const clock = new SystemClock();
     const input = resolve(ctx.cwd, file);

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { SeededRandom, SystemClock } from '../../core/index.ts';
+import { PiperError, SeededRandom, SystemClock } from '../../core/index.ts';
 import { Narrator, runDemo } from '../../demo/index.ts';
 import { findHaproxy } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { checkOutputFolder } from '../output-path.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
+import { badFlag } from '../usage-errors.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -45,20 +46,24 @@ export const demoCommand: Command = {
   async run(ctx, { values }) {
     const seedText = typeof values.seed === 'string' ? values.seed : '2017';
     if (!/^\d+$/.test(seedText)) {
-      ctx.stderr.write(`piper demo: --seed must be a whole number, got "${seedText}"\n`);
-      return ExitCode.usage;
+      throw badFlag(`--seed must be a whole number, got "${seedText}"`);
     }
     const dataPlane = values['data-plane'] ?? 'piper';
     if (dataPlane !== 'piper' && dataPlane !== 'haproxy') {
-      ctx.stderr.write(`piper demo: --data-plane must be piper or haproxy, got "${String(dataPlane)}"\n`);
-      return ExitCode.usage;
+      throw badFlag(`--data-plane must be piper or haproxy, got "${String(dataPlane)}"`);
     }
     if (dataPlane === 'haproxy') {
       try {
         findHaproxy({ binary: 'haproxy', searchPath: ctx.env.PATH });
-      } catch {
-        ctx.stderr.write('piper demo: --data-plane haproxy needs HAProxy, which is not installed: apt-get install haproxy\n');
-        return ExitCode.usage;
+      } catch (err) {
+        throw new PiperError(
+          'PIPER_HAPROXY_NOT_INSTALLED',
+          '--data-plane haproxy needs HAProxy, which is not installed: apt-get install haproxy',
+          {
+            source: 'operator',
+            cause: err,
+          },
+        );
       }
     }
     if (typeof values['data-dir'] === 'string') checkOutputFolder('--data-dir', resolve(ctx.cwd, values['data-dir']), ctx.cwd);

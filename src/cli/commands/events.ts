@@ -13,8 +13,8 @@ import {
   validateEventFilter,
   withSummary,
 } from '../../journal/index.ts';
-import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
 import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
+import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfigFile } from '../../config/index.ts';
 import { checkHaproxyConfig, DEAD_MAN_GUARD_LUA, renderHaproxyConfig } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
+import { missingArgument } from '../usage-errors.ts';
 
 /** `piper haproxy config`: the haproxy.cfg that puts HAProxy where piper's own balancer would be. */
 export const haproxyConfigCommand: Command = {
@@ -38,8 +39,7 @@ export const haproxyConfigCommand: Command = {
   async run(ctx, { values }) {
     const file = typeof values.config === 'string' ? values.config : undefined;
     if (file === undefined) {
-      ctx.stderr.write('piper haproxy config: missing -c FILE (try: piper haproxy config -c piper.yaml)\n');
-      return ExitCode.usage;
+      throw missingArgument('missing -c FILE (try: piper haproxy config -c piper.yaml)');
     }
     const config = await loadConfigFile(resolve(ctx.cwd, file), { env: ctx.env });
     const guard = typeof values.guard === 'string' ? resolve(ctx.cwd, values.guard) : undefined;

@@ -102,11 +102,9 @@ export const incidentsAckCommand: Command = {
   async run(ctx, { values, positionals }) {
     const text = positionals[0];
     if (text === undefined || !/^[1-9]\d*$/.test(text)) {
-      throw new PiperError(
-        'PIPER_JOURNAL_BAD_INCIDENT_ID',
-        `piper incidents ack: give an incident ID (a positive integer), got "${text ?? ''}"`,
-        { source: 'operator' },
-      );
+      throw new PiperError('PIPER_JOURNAL_BAD_INCIDENT_ID', `give an incident ID (a positive integer), got "${text ?? ''}"`, {
+        source: 'operator',
+      });
     }
     const actor = typeof values.actor === 'string' ? values.actor : (ctx.env.USER ?? 'operator');
     const source = openJournalSource(ctx, values, true);

@@ -17,6 +17,7 @@ import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable, type Style } from '../terminal-style.ts';
 import { AdminServer } from '../up/admin-server.ts';
+import { badFlag, missingArgument } from '../usage-errors.ts';
 import { gateReport } from './gate-report.ts';
 
 const FINAL = new Set(['completed', 'rolled_back', 'aborted']);
@@ -100,13 +101,11 @@ export const migrateControllerCommand: Command = {
   async run(ctx, { values }) {
     const admin = str(values.admin);
     if (admin === undefined) {
-      ctx.stderr.write("piper migrate controller: --admin URL is required (the balancer's admin API)\n");
-      return ExitCode.usage;
+      throw missingArgument("--admin URL is required (the balancer's admin API)");
     }
     const port = Number(values.port ?? '0');
     if (!/^\d+$/.test(String(values.port ?? '0')) || port > 65535) {
-      ctx.stderr.write(`piper migrate controller: --port must be 0..65535, got "${String(values.port)}"\n`);
-      return ExitCode.usage;
+      throw badFlag(`--port must be 0..65535, got "${String(values.port)}"`);
     }
     const config =
       typeof values.config === 'string' ? await loadConfigFile(resolve(ctx.cwd, values.config), { env: ctx.env }) : defaultConfig();
@@ -192,8 +191,7 @@ export const migrateStartCommand: Command = {
     const route = positionals[0];
     const to = str(values.to);
     if (route === undefined || to === undefined) {
-      ctx.stderr.write('piper migrate start: ROUTE and --to POOL are required (e.g. piper migrate start web --to inhouse)\n');
-      return ExitCode.usage;
+      throw missingArgument('ROUTE and --to POOL are required (e.g. piper migrate start web --to inhouse)');
     }
     const body: StartMigrationBody = { route, to, actor: actorOf(ctx, values) };
     const from = str(values.from);
@@ -202,8 +200,7 @@ export const migrateStartCommand: Command = {
     if (steps !== undefined) {
       const list = steps.split(',').map((s) => Number(s.trim().replace(/%$/, '')));
       if (list.some((n) => !Number.isFinite(n))) {
-        ctx.stderr.write(`piper migrate start: --steps must be numbers separated by commas, e.g. 1,5,25,100 (got "${steps}")\n`);
-        return ExitCode.usage;
+        throw badFlag(`--steps must be numbers separated by commas, e.g. 1,5,25,100 (got "${steps}")`);
       }
       body.steps = list;
     }

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type ConfigResult, formatIssue, parseConfig } from '../../config/index.ts';
+import { PiperError } from '../../core/index.ts';
 import { haproxyConfigIssues } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { createStyle } from '../terminal-style.ts';
+import { missingArgument } from '../usage-errors.ts';
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -23,15 +25,20 @@ export const validateCommand: Command = {
     const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
     const file = positionals[0];
     if (file === undefined) {
-      ctx.stderr.write('piper validate: missing FILE (try: piper validate piper.yaml)\n');
-      return ExitCode.usage;
+      throw missingArgument('missing FILE (try: piper validate piper.yaml)');
     }
     let text: string;
     try {
       text = await readFile(resolve(ctx.cwd, file), 'utf8');
     } catch (err) {
-      ctx.stderr.write(`piper validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-      return ExitCode.usage;
+      throw new PiperError(
+        'PIPER_CONFIG_UNREADABLE',
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        {
+          source: 'config',
+          cause: err,
+        },
+      );
     }
     const result = withDataPlaneIssues(parseConfig(text, { env: ctx.env, source: file }), ctx.cwd);
     if (values.json === true) {

@@ -1,0 +1,11 @@
+import { PiperError } from '../core/index.ts';
+
+/** A required argument or flag was left out; the message shows a command line that has it. Exit code 2. */
+export function missingArgument(message: string): PiperError {
+  return new PiperError('PIPER_CLI_MISSING_ARGUMENT', message, { source: 'operator' });
+}
+
+/** A flag's value is not one the command takes; the message says what it takes. Exit code 2. */
+export function badFlag(message: string): PiperError {
+  return new PiperError('PIPER_CLI_BAD_FLAG', message, { source: 'operator' });
+}
