@@ -79,6 +79,7 @@ test('piper GROUP --help lists the subcommands and exits 0', async () => {
       sub,
     );
   }
+  assert.equal((await runPiper(['help', 'migrate'])).stdout, migrate.stdout);
   const config = await runPiper(['config', '-h']);
   assert.equal(config.code, 0);
   assert.match(config.stdout, /^ {2}config schema {2}Print the JSON Schema of piper\.yaml/m);

@@ -25,7 +25,9 @@ export async function main(
   const first = args[0];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? findCommand(args.slice(1), registry) : undefined;
-    ctx.stdout.write(topic ? commandHelp(await load(topic.command)) : globalHelp(registry));
+    const group = first === 'help' && args[1] !== undefined ? registry.filter((c) => c.name.startsWith(`${args[1]} `)) : [];
+    if (topic !== undefined) ctx.stdout.write(commandHelp(await load(topic.command), registry));
+    else ctx.stdout.write(group.length > 0 ? groupHelp(args[1] as string, group) : globalHelp(registry));
     return ExitCode.ok;
   }
   if (first === '--version' || first === '-v') {
