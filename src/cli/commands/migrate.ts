@@ -210,8 +210,7 @@ export const migrateStartCommand: Command = {
     if (headroom !== undefined) {
       const h = Number(headroom.replace(/x$/, ''));
       if (!(h >= 1)) {
-        ctx.stderr.write(`piper migrate start: --headroom must be a number ≥ 1, e.g. 2 (got "${headroom}")\n`);
-        return ExitCode.usage;
+        throw badFlag(`--headroom must be a number ≥ 1, e.g. 2 (got "${headroom}")`);
       }
       body.headroom = h;
     }
