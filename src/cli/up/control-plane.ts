@@ -1,43 +1,76 @@
 import { type PiperConfig, storageLocation } from '../../config/index.ts';
 import { type ApiHandler, type Clock, type Logger, sendJson } from '../../core/index.ts';
-import { createJournalApi, Journal, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
-import { createRolloutApi, histogramSlowCounter, MigrationController, recordCapacityResult } from '../../rollout/index.ts';
 import { connectDataPlanes, type DataPlane, type FleetDataPlane } from '../../data-plane/index.ts';
+import { createJournalApi, Journal, Leadership, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
+import {
+  type ControllerHost,
+  createRolloutApi,
+  histogramSlowCounter,
+  MigrationController,
+  recordCapacityResult,
+  runWhileLeader,
+} from '../../rollout/index.ts';
 import { mergeWindows, type TelemetryWindow } from '../../telemetry/index.ts';
+import { importMemberEvents } from './member-events.ts';
 import type { ServedDataPlane } from './served-data-plane.ts';
 
-/** The control plane of one `piper up`: journal, on-call (alerts, incidents), migration controller. */
+/** The control plane of one `piper up` or `piper control`: journal, leadership, on-call (alerts, incidents), migration controller. */
 export interface ControlPlane {
   /** What the controller steers: this process's data plane, or the fleet `dataPlanes` lists. */
   dataPlane: DataPlane;
+  /** The fleet, when `dataPlanes` lists more than this process's own data plane. */
+  fleet: FleetDataPlane | null;
   journal: Journal;
   onCall: OnCall;
-  controller: MigrationController;
+  /** This control plane's campaign for the leader lease; only the leader runs migrations and pages. */
+  leadership: Leadership;
+  /** The controller to ask: the running one while this control plane leads, else a reader of the journal. */
+  controller(): MigrationController;
   apiHandlers: ApiHandler[];
   close(): Promise<void>;
 }
 
 export interface ControlPlaneOptions {
   config: PiperConfig;
-  /** The data plane `piper up` serves with: piper's balancer or HAProxy. */
-  served: ServedDataPlane;
+  /** The data plane this process serves with (piper's balancer or HAProxy), or null for `piper control`. */
+  served: ServedDataPlane | null;
   clock: Clock;
   logger: Logger;
   dashboardUrl?: string;
+  /** Where this control plane's admin API is reached, named by followers when they refuse a write (`control.advertiseUrl` wins). */
+  adminUrl?: string;
   /** What the journal does with an event that does not match the catalogue (`mismatchPolicy`). */
   onMismatch: MismatchPolicy;
 }
 
+/** `GET /api/v1/control`: this control plane's role in the election. */
+export interface ControlRole {
+  name: string;
+  role: 'leader' | 'follower';
+  /** The term this control plane leads at, or null on a follower. */
+  term: number | null;
+  /** The leader as last seen: this control plane or another, or null while nobody holds the lease. */
+  leader: { holder: string; term: number; url: string | null } | null;
+  leaseMs: number;
+}
+
 /**
  * Wires the parts the way DESIGN.md's data flow draws them: the data plane's events into the
- * journal, its 1-second windows into the SLO monitor as per-route samples, and the controller
- * driving it through the DataPlane port (piper's balancer or HAProxy alike).
+ * journal, its 1-second windows (merged over the fleet) into the SLO monitor as per-route
+ * samples, and the controller driving the data planes through the DataPlane port. Control planes
+ * sharing a journal elect one leader (docs/adr/0004-leader-lease.md): only it runs migrations,
+ * pages and copies remote data planes' events into the journal; every one serves reads.
  */
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const { config, clock } = o;
   const log = o.logger.child({ part: 'control-plane' });
   // The data planes the controller steers: this process's alone, or a fleet (`dataPlanes`).
-  const steered = await connectDataPlanes(config.dataPlanes, { local: o.served.port, clock, merge: mergeWindows, logger: log });
+  const steered = await connectDataPlanes(config.dataPlanes, {
+    ...(o.served === null ? {} : { local: o.served.port }),
+    clock,
+    merge: mergeWindows,
+    logger: log,
+  });
   const dataPlane = steered.dataPlane;
   const fleet = steered.fleet;
   let journal: Journal;
@@ -53,12 +86,22 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     steered.close();
     throw err;
   }
+  const advertiseUrl = config.control.advertiseUrl ?? o.adminUrl;
+  const leadership = new Leadership({
+    journal,
+    clock,
+    ttlMs: config.control.lease,
+    logger: log,
+    ...(config.control.name !== undefined ? { name: config.control.name } : {}),
+    ...(advertiseUrl !== undefined ? { advertiseUrl } : {}),
+  });
   const onCall = new OnCall({
     journal,
     clock,
     logger: log,
     config: { routes: config.routes, notifications: config.notifications },
     sampleRetentionMs: config.storage.sampleRetention,
+    leading: () => leadership.holds(),
     ...(o.dashboardUrl !== undefined ? { dashboardUrl: o.dashboardUrl } : {}),
     // A pool's alerts count against the routes its live split sends traffic to (a migration moves them).
     routePools: (name) => {
@@ -66,51 +109,107 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       return route && [...Object.keys(route.split).filter((pool) => (route.split[pool] ?? 0) > 0), ...route.failover];
     },
   });
-  // Data plane events are recorded off the traffic path (batched); split changes made by the
-  // controller are appended durably by the controller itself.
-  const source = o.served.eventSource;
-  // Each data plane event is a catalogue kind with the same data: `tsc` checks the two agree here.
-  const offEvents = o.served.onEvent((e) => journal.record({ ...e, source }));
-  const offFleetEvents = steered.onEvent((e) => journal.record({ ...e, source }));
+  // This process's data plane events are recorded off the traffic path (batched), whoever leads:
+  // they are its own. Split changes made by the controller are appended durably by the controller.
+  const offEvents =
+    o.served === null
+      ? () => undefined
+      : (() => {
+          const served = o.served;
+          const source = served.eventSource;
+          // Each data plane event is a catalogue kind with the same data: `tsc` checks the two agree here.
+          return served.onEvent((e) => journal.record({ ...e, source }));
+        })();
+  const offFleetEvents = steered.onEvent((e) => journal.record({ ...e, source: 'balancer' }));
   const thresholds = new Map(config.routes.map((r) => [r.name, r.slo.latency.threshold]));
   // Alerts count what the whole fleet served: its merged windows, or this data plane's own.
   const onWindow = (w: TelemetryWindow): void => {
     for (const sample of trafficSamples(w, thresholds)) onCall.observe(sample);
   };
-  const offWindows = fleet === null ? o.served.port.telemetry.onWindow(onWindow) : fleet.onWindow(onWindow);
-  const controller = new MigrationController({
-    dataPlane,
+  const offWindows = fleet !== null ? fleet.onWindow(onWindow) : (o.served?.port.telemetry.onWindow(onWindow) ?? (() => undefined));
+  // A new leader tells every data plane its term first, so a split from the term before is refused from now on.
+  const offAnnounce = leadership.onChange((change) => {
+    if (!change.leading) return;
+    dataPlane.announceTerm?.(change.term, leadership.name).catch((err: unknown) => {
+      log.warn({ err, term: change.term }, 'announcing the term to the data planes failed; each split carries it anyway');
+    });
+  });
+  leadership.start();
+  const host: ControllerHost = runWhileLeader({
+    leadership,
     journal,
+    dataPlane,
+    logger: log,
+    makeController: (parts) =>
+      new MigrationController({
+        dataPlane: parts.dataPlane,
+        journal: parts.journal,
+        clock,
+        migration: config.migration,
+        routes: config.routes,
+        logger: log,
+      }),
+  });
+  // The first campaign ran in start(): a lone control plane leads, with its migrations recovered, before it serves.
+  await host.settled();
+  const imports = importMemberEvents({
+    members: config.dataPlanes,
+    journal: () => {
+      const fence = leadership.fence();
+      return fence !== null && leadership.holds() ? journal.fenced(fence) : null;
+    },
     clock,
-    migration: config.migration,
-    routes: config.routes,
     logger: log,
   });
-  await controller.start();
   let closing: Promise<void> | null = null;
   return {
     dataPlane,
+    fleet,
     journal,
     onCall,
-    controller,
+    leadership,
+    controller: () => host.controller(),
     apiHandlers: [
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
       createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
-      createRolloutApi({ controller }),
+      createRolloutApi({ controller: () => host.controller(), leader: leadership }),
+      controlApi(leadership),
       ...(fleet === null ? [] : [fleetApi(fleet)]),
     ],
     close() {
       closing ??= (async () => {
+        imports.close();
         offWindows();
         offEvents();
         offFleetEvents();
-        await controller.close();
+        offAnnounce();
+        await host.close();
+        // Released after the controller stopped: a successor takes over at once, not after the lease.
+        leadership.close();
         steered.close();
         onCall.close();
         journal.close();
       })();
       return closing;
     },
+  };
+}
+
+/** `GET /api/v1/control`: who this control plane is, whether it leads, and who does. */
+function controlApi(leadership: Leadership): ApiHandler {
+  return async (req, res, url) => {
+    if (url.pathname !== '/api/v1/control' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    const leading = leadership.holds();
+    const leader = leadership.leader();
+    const body: ControlRole = {
+      name: leadership.name,
+      role: leading ? 'leader' : 'follower',
+      term: leading ? (leadership.fence()?.term ?? null) : null,
+      leader: leader === null ? null : { holder: leader.holder, term: leader.term, url: leader.url },
+      leaseMs: leadership.ttlMs,
+    };
+    sendJson(res, 200, body);
+    return true;
   };
 }
 

@@ -130,12 +130,13 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
   // A piper up that fails to start (a port in use) leaves no journal file behind.
   const undoJournal = undoCreation(config.storage.kind === 'sqlite' ? sqliteFiles(resolve(config.storage.path)) : []);
   try {
+    // The admin listener binds first: its URL is the one followers name when this control plane leads.
+    adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);
     if (role === 'all') {
-      controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, onMismatch: mismatchPolicy(o.env) });
+      controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, adminUrl, onMismatch: mismatchPolicy(o.env) });
       apiHandlers.push(...controlPlane.apiHandlers);
     }
     publicAddresses = await served.listen();
-    adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);
     if (controlPlane !== null && config.dashboard.enabled) {
       dashboard = await startDashboard({
         config,
