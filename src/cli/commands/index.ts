@@ -28,6 +28,11 @@ export const commands: readonly CommandEntry[] = [
   },
   { name: 'up', summary: 'Run the load balancer and its admin API', load: async () => (await import('./up.ts')).upCommand },
   {
+    name: 'control',
+    summary: 'Run a control plane alone, steering remote data planes (one of several, one leader)',
+    load: async () => (await import('./control.ts')).controlCommand,
+  },
+  {
     name: 'serve',
     summary: 'Run the compression platform: streaming API, file store and website',
     load: async () => (await import('./serve.ts')).serveCommand,

@@ -116,7 +116,7 @@ export const upCommand: Command = {
   },
 };
 
-function parsePort(value: unknown, flag: string): number | undefined {
+export function parsePort(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || n > 65535) {
