@@ -6,6 +6,11 @@ export const splitSchema = z.record(z.string(), z.number());
 
 const backendRef = { pool: z.string(), backend: z.string() };
 const health = z.enum(['healthy', 'unhealthy', 'ejected', 'draining', 'unknown']);
+/**
+ * The fleet member an event happened on (`dataPlanes[].name`), when the leader copied it from a data
+ * plane that runs without a journal (`piper up --role data`); absent for the process's own data plane.
+ */
+const onMember = { dataPlane: z.string().optional() };
 /** Either data plane `piper up` serves with records these (some kinds come from one of them only). */
 const DATA_PLANES = ['balancer', 'haproxy'] as const;
 
@@ -16,6 +21,7 @@ export const DATA_PLANE_EVENTS = {
     subject: 'route',
     about: "a route's split between its pools changed (an operator, the migration controller, or the dead-man guard)",
     data: z.strictObject({
+      ...onMember,
       from: splitSchema,
       to: splitSchema,
       reason: z.string(),
@@ -44,7 +50,7 @@ export const DATA_PLANE_EVENTS = {
     sources: DATA_PLANES,
     subject: '`pool/backend`',
     about: "piper's balancer: outlier detection took a backend out of its pool for a while",
-    data: z.strictObject({ ...backendRef, reason: z.string(), durationMs: z.number(), ejections: z.number() }),
+    data: z.strictObject({ ...onMember, ...backendRef, reason: z.string(), durationMs: z.number(), ejections: z.number() }),
     example: {
       source: 'balancer',
       subject: 'inhouse/ih-1',
@@ -56,14 +62,14 @@ export const DATA_PLANE_EVENTS = {
     sources: DATA_PLANES,
     subject: '`pool/backend`',
     about: "piper's balancer: an ejected backend served again once its ejection ran out",
-    data: z.strictObject(backendRef),
+    data: z.strictObject({ ...backendRef, ...onMember }),
     example: { source: 'balancer', subject: 'inhouse/ih-1', actor: 'balancer', data: { pool: 'inhouse', backend: 'ih-1' } },
   }),
   'backend.down': defineEntry({
     sources: DATA_PLANES,
     subject: '`pool/backend`',
     about: 'active health checks found a backend unhealthy',
-    data: z.strictObject({ ...backendRef, from: health, to: health, reason: z.string().nullable() }),
+    data: z.strictObject({ ...onMember, ...backendRef, from: health, to: health, reason: z.string().nullable() }),
     example: {
       source: 'balancer',
       subject: 'inhouse/ih-2',
@@ -75,7 +81,7 @@ export const DATA_PLANE_EVENTS = {
     sources: DATA_PLANES,
     subject: '`pool/backend`',
     about: 'active health checks found a backend healthy (at start, or again)',
-    data: z.strictObject({ ...backendRef, from: health, to: health, reason: z.string().nullable().optional() }),
+    data: z.strictObject({ ...onMember, ...backendRef, from: health, to: health, reason: z.string().nullable().optional() }),
     example: {
       source: 'balancer',
       subject: 'inhouse/ih-2',
@@ -87,14 +93,14 @@ export const DATA_PLANE_EVENTS = {
     sources: DATA_PLANES,
     subject: '`pool/backend`',
     about: 'an operator stopped new requests to a backend',
-    data: z.strictObject(backendRef),
+    data: z.strictObject({ ...backendRef, ...onMember }),
     example: { source: 'balancer', subject: 'vendor/v2', actor: 'jared', data: { pool: 'vendor', backend: 'v2' } },
   }),
   'backend.undrained': defineEntry({
     sources: DATA_PLANES,
     subject: '`pool/backend`',
     about: 'an operator gave a drained backend traffic again',
-    data: z.strictObject(backendRef),
+    data: z.strictObject({ ...backendRef, ...onMember }),
     example: { source: 'balancer', subject: 'vendor/v2', actor: 'jared', data: { pool: 'vendor', backend: 'v2' } },
   }),
   'pool.no_healthy_backend': defineEntry({
@@ -102,7 +108,7 @@ export const DATA_PLANE_EVENTS = {
     subject: 'the pools, comma-separated',
     about:
       "piper's balancer: a request found no healthy backend in any pool its route may use (at most one event per route every few seconds)",
-    data: z.strictObject({ route: z.string(), pools: z.array(z.string()) }),
+    data: z.strictObject({ ...onMember, route: z.string(), pools: z.array(z.string()) }),
     example: { source: 'balancer', subject: 'inhouse', actor: 'balancer', data: { route: 'web', pools: ['inhouse'] } },
   }),
   'deadman.reverted': defineEntry({
@@ -110,6 +116,7 @@ export const DATA_PLANE_EVENTS = {
     subject: 'route',
     about: 'the controller went silent during a migration, so the data plane put the route back on its safe split',
     data: z.strictObject({
+      ...onMember,
       from: splitSchema,
       to: splitSchema,
       silentMs: z.number(),
@@ -130,6 +137,7 @@ export const DATA_PLANE_EVENTS = {
     about:
       'a data plane refused a split, heartbeat or term announcement from an older leader term (fencing): its sender is no longer the leader',
     data: z.strictObject({
+      ...onMember,
       route: z.string().nullable(),
       term: z.number(),
       currentTerm: z.number(),
@@ -148,6 +156,7 @@ export const DATA_PLANE_EVENTS = {
     subject: 'route',
     about: "a fleet of data planes: each member's acknowledgement of one split (all of them, or the ones that failed and why)",
     data: z.strictObject({
+      ...onMember,
       split: splitSchema,
       term: z.number().nullable(),
       reason: z.string(),
@@ -174,14 +183,14 @@ export const DATA_PLANE_EVENTS = {
     sources: DATA_PLANES,
     subject: '`config`',
     about: "piper's balancer: piper.yaml was read again (SIGHUP or the reload API)",
-    data: z.strictObject({ routes: z.number(), pools: z.number() }),
+    data: z.strictObject({ ...onMember, routes: z.number(), pools: z.number() }),
     example: { source: 'balancer', subject: 'config', actor: 'operator', data: { routes: 2, pools: 3 } },
   }),
   'haproxy.started': defineEntry({
     sources: DATA_PLANES,
     subject: '`haproxy`',
     about: 'HAProxy: piper started it (or started it again after it exited)',
-    data: z.strictObject({ pid: z.number().optional(), restarts: z.number(), config: z.string() }),
+    data: z.strictObject({ ...onMember, pid: z.number().optional(), restarts: z.number(), config: z.string() }),
     example: { source: 'haproxy', subject: 'haproxy', actor: 'haproxy', data: { pid: 4242, restarts: 0, config: 'run/haproxy.cfg' } },
   }),
   'haproxy.exited': defineEntry({
@@ -189,6 +198,7 @@ export const DATA_PLANE_EVENTS = {
     subject: '`haproxy`',
     about: 'HAProxy: it exited on its own; piper starts it again',
     data: z.strictObject({
+      ...onMember,
       pid: z.number().optional(),
       code: z.number().nullable(),
       signal: z.string().nullable(),
@@ -207,6 +217,7 @@ export const DATA_PLANE_EVENTS = {
     subject: '`haproxy`',
     about: 'HAProxy: a new worker got the current splits, guards and drains again',
     data: z.strictObject({
+      ...onMember,
       previousPid: z.string(),
       pid: z.string(),
       /** Per route: the split HAProxy reports, the split asked for, and the guard re-armed (or null). */

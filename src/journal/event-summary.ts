@@ -20,7 +20,10 @@ export type SummarizedEvent = JournalEvent & { summary: string };
  */
 export function summarizeEvent(e: JournalEvent): string {
   const typed = parseEvent(e);
-  return typed === null ? plainSentence(e) : write(typed);
+  const sentence = typed === null ? plainSentence(e) : write(typed);
+  // An event a control plane copied from one data plane of a fleet says which.
+  const member = e.data.dataPlane;
+  return typeof member === 'string' ? `${sentence} (on ${member})` : sentence;
 }
 
 /** The event with its `summary`. */
