@@ -51,6 +51,14 @@ describe('compress and decompress API', () => {
     assert.ok((await bytes(r)).equals(input));
   });
 
+  test('decompress returns every frame of a zstd body of several frames, as zstd -d does (it returned the first only)', async () => {
+    const parts = [sampleText(300_000), Buffer.from('a second frame'), sampleText(1000)];
+    const packed = Buffer.concat(parts.map((p) => zlib.zstdCompressSync(p)));
+    const r = await post('/api/v1/decompress', packed);
+    assert.equal(r.status, 200);
+    assert.ok((await bytes(r)).equals(Buffer.concat(parts)));
+  });
+
   test('compress defaults to zstd level 3; codec=auto stores random input as identity', async () => {
     const d = await post('/api/v1/compress', sampleText(1000));
     assert.equal(d.headers.get('x-piper-codec'), 'zstd');

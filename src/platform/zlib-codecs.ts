@@ -1,6 +1,7 @@
 import { PassThrough, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { type Codec, ZLIB_CHUNK_SIZE } from './codec.ts';
+import { ZstdFramesDecompress } from './zstd-frames-decompress.ts';
 
 /** gzip (RFC 1952) through zlib; level 6 is gzip's own default. */
 export const gzipCodec: Codec = {
@@ -28,7 +29,7 @@ export const zstdCodec: Codec = {
   levels: { min: 1, max: 19, default: 3, slowFrom: 16 },
   createCompressor: (level) =>
     zlib.createZstdCompress({ chunkSize: ZLIB_CHUNK_SIZE, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } }),
-  createDecompressor: () => zlib.createZstdDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
+  createDecompressor: () => new ZstdFramesDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
 };
 
 /** Bytes unchanged: what `auto` stores when the input does not compress. */
