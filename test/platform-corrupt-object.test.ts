@@ -4,7 +4,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import zlib from 'node:zlib';
 import { type PlatformFixture, startFixture } from './platform-fixture.ts';
 
 // A stored object is never served as a complete body unless its hash matched: past the bytes a
@@ -84,7 +83,10 @@ function assertNeverComplete(d: Download, what: string): void {
 const size = 6 * 1024 * 1024;
 
 test('served corrupted data: one byte flipped on disk in a zstd object over 4 MiB never arrives as a complete body, decoded or raw', async () => {
-  const id = await storeAndCorrupt('zstd', randomBytes(size), (b) => zlib.zstdDecompressSync(b));
+  // Random bytes are stored as raw blocks, so the middle byte is data. zstd frames carry a checksum
+  // of their content (as the CLI writes them): decoded, the codec fails at the end of the frame too;
+  // raw, only our hash stands between the disk and the client.
+  const id = await storeAndCorrupt('zstd', randomBytes(size), () => undefined);
   assertNeverComplete(await download(id, 'identity'), 'zstd decoded');
   assertNeverComplete(await download(id, 'zstd'), 'zstd raw');
 });

@@ -28,7 +28,16 @@ export const zstdCodec: Codec = {
   contentEncoding: 'zstd',
   levels: { min: 1, max: 19, default: 3, slowFrom: 16 },
   createCompressor: (level) =>
-    zlib.createZstdCompress({ chunkSize: ZLIB_CHUNK_SIZE, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } }),
+    zlib.createZstdCompress({
+      chunkSize: ZLIB_CHUNK_SIZE,
+      params: {
+        [zlib.constants.ZSTD_c_compressionLevel]: level,
+        // As `zstd` does by default: a checksum of the content in each frame, checked on decoding.
+        [zlib.constants.ZSTD_c_checksumFlag]: 1,
+        // On the calling threadpool thread, with no worker threads of zstd's own.
+        [zlib.constants.ZSTD_c_nbWorkers]: 0,
+      },
+    }),
   createDecompressor: () => new ZstdFramesDecompress({ chunkSize: ZLIB_CHUNK_SIZE }),
 };
 
