@@ -23,10 +23,11 @@ async function status(pid: number, key: string): Promise<number> {
   return Number(m?.[1] ?? 0) * 1024;
 }
 
-export async function startServe(dataDir: string, extra: string[] = [], bin = SOURCE_BIN): Promise<ServeProcess> {
+/** Starts `piper serve`; `nodeArgs` go to node itself (e.g. `--cpu-prof`, kept across the server's re-execution). */
+export async function startServe(dataDir: string, extra: string[] = [], bin = SOURCE_BIN, nodeArgs: string[] = []): Promise<ServeProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extra],
+    [...nodeArgs, bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extra],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
