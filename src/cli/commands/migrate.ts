@@ -1,22 +1,16 @@
 import { resolve } from 'node:path';
 import { defaultConfig, loadConfigFile, storageLocation } from '../../config/index.ts';
 import { journalLocation } from './events.ts';
-import { createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
+import { type ApiHandler, createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
 import { HttpDataPlane } from '../../data-plane/index.ts';
 import { Journal } from '../../journal/index.ts';
-import {
-  createRolloutApi,
-  MigrationController,
-  type MigrationDetail,
-  type MigrationView,
-  RolloutClient,
-  type StartMigrationBody,
-} from '../../rollout/index.ts';
+import { createRolloutApi, type MigrationDetail, type MigrationView, RolloutClient, type StartMigrationBody } from '../../rollout/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
 import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable, type Style } from '../terminal-style.ts';
 import { AdminServer } from '../up/admin-server.ts';
+import { type LeaderController, startLeaderController } from '../up/control-plane.ts';
 import { badFlag, missingArgument } from '../usage-errors.ts';
 import { gateReport } from './gate-report.ts';
 
@@ -72,7 +66,10 @@ export const migrateControllerCommand: Command = {
     'journal file. Serves the rollout API (docs/api.md, "Rollout") on 127.0.0.1 and prints\n' +
     '  listening rollout http://127.0.0.1:PORT\n' +
     'Active migrations resume after a restart (kill -9 included): the split recorded in the journal is\n' +
-    "re-applied, or the migration is paused when the balancer's dead-man guard reverted it meanwhile.\n\n" +
+    "re-applied, or the migration is paused when the balancer's dead-man guard reverted it meanwhile.\n" +
+    'It campaigns for the leader lease in the journal like piper up and piper control: on a journal\n' +
+    'another controller already drives, it serves reads and refuses changes with 409\n' +
+    'PIPER_NOT_LEADER naming that one, and takes over when it stops (one owner per route).\n\n' +
     'Examples:\n' +
     '  piper migrate controller --admin http://127.0.0.1:9901 --token $PIPER_ADMIN_TOKEN --db rollout.db --port 0\n' +
     '  piper migrate controller --admin http://10.0.0.5:9901 --config piper.yaml --db /var/lib/piper/rollout.db',
@@ -115,24 +112,26 @@ export const migrateControllerCommand: Command = {
     const token = adminTokenOf(ctx, values);
     const journal = Journal.open({ path: db, clock, logger, onMismatch: mismatchPolicy(ctx.env) });
     let dataPlane: HttpDataPlane | undefined;
-    let controller: MigrationController | undefined;
-    let server: AdminServer | undefined;
+    let leader: LeaderController | undefined;
+    const handlers: ApiHandler[] = [];
+    const apiToken = str(values['api-token']);
+    const server = new AdminServer(() => handlers, apiToken ? { admin: apiToken } : {}, logger);
     try {
       dataPlane = await HttpDataPlane.connect({ adminUrl: admin, clock, logger, ...(token ? { token } : {}) });
-      controller = new MigrationController({ dataPlane, journal, clock, migration: config.migration, routes: config.routes, logger });
-      await controller.start();
-      const api = createRolloutApi({ controller });
-      const apiToken = str(values['api-token']);
-      server = new AdminServer(() => [api], apiToken ? { admin: apiToken } : {}, logger);
+      // Bound first: its URL is what another controller on the same journal names when it refuses a change.
       const url = await server.listen(port, '127.0.0.1');
+      // Another piper up or controller on the same journal may lead: then this one serves reads and names it.
+      const running = await startLeaderController({ journal, dataPlane, config, clock, logger, adminUrl: url });
+      leader = running;
+      handlers.push(createRolloutApi({ controller: () => running.controller(), leader: running.leadership }));
       ctx.stdout.write(`listening rollout ${url}\n`);
       await new Promise<void>((done) => {
         if (ctx.signal.aborted) done();
         else ctx.signal.addEventListener('abort', () => done(), { once: true });
       });
     } finally {
-      await server?.close();
-      await controller?.close();
+      await server.close();
+      await leader?.close();
       dataPlane?.close();
       journal.close();
     }

@@ -86,15 +86,22 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     steered.close();
     throw err;
   }
-  const advertiseUrl = config.control.advertiseUrl ?? o.adminUrl;
-  const leadership = new Leadership({
-    journal,
-    clock,
-    ttlMs: config.control.lease,
-    logger: log,
-    ...(config.control.name !== undefined ? { name: config.control.name } : {}),
-    ...(advertiseUrl !== undefined ? { advertiseUrl } : {}),
-  });
+  let leader: LeaderController;
+  try {
+    leader = await startLeaderController({
+      journal,
+      dataPlane,
+      config,
+      clock,
+      logger: log,
+      ...(o.adminUrl !== undefined ? { adminUrl: o.adminUrl } : {}),
+    });
+  } catch (err) {
+    steered.close();
+    journal.close();
+    throw err;
+  }
+  const leadership = leader.leadership;
   const onCall = new OnCall({
     journal,
     clock,
@@ -127,31 +134,6 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     for (const sample of trafficSamples(w, thresholds)) onCall.observe(sample);
   };
   const offWindows = fleet !== null ? fleet.onWindow(onWindow) : (o.served?.port.telemetry.onWindow(onWindow) ?? (() => undefined));
-  // A new leader tells every data plane its term first, so a split from the term before is refused from now on.
-  const offAnnounce = leadership.onChange((change) => {
-    if (!change.leading) return;
-    dataPlane.announceTerm?.(change.term, leadership.name).catch((err: unknown) => {
-      log.warn({ err, term: change.term }, 'announcing the term to the data planes failed; each split carries it anyway');
-    });
-  });
-  leadership.start();
-  const host: ControllerHost = runWhileLeader({
-    leadership,
-    journal,
-    dataPlane,
-    logger: log,
-    makeController: (parts) =>
-      new MigrationController({
-        dataPlane: parts.dataPlane,
-        journal: parts.journal,
-        clock,
-        migration: config.migration,
-        routes: config.routes,
-        logger: log,
-      }),
-  });
-  // The first campaign ran in start(): a lone control plane leads, with its migrations recovered, before it serves.
-  await host.settled();
   const imports = importMemberEvents({
     members: config.dataPlanes,
     journal: () => {
@@ -168,11 +150,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     journal,
     onCall,
     leadership,
-    controller: () => host.controller(),
+    controller: () => leader.controller(),
     apiHandlers: [
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
       createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
-      createRolloutApi({ controller: () => host.controller(), leader: leadership }),
+      createRolloutApi({ controller: () => leader.controller(), leader: leadership }),
       controlApi(leadership),
       ...(fleet === null ? [] : [fleetApi(fleet)]),
     ],
@@ -182,13 +164,85 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         offWindows();
         offEvents();
         offFleetEvents();
+        await leader.close();
+        steered.close();
+        onCall.close();
+        journal.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A control plane's campaign for the leader lease and the migration controller it runs while it leads. */
+export interface LeaderController {
+  leadership: Leadership;
+  /** The controller to ask: the running one while this process leads, else a reader of the journal. */
+  controller(): MigrationController;
+  /** Stops the controller, then releases the lease so a follower takes over at once. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition of the migration controller, shared by `piper up`, `piper control` and
+ * `piper migrate controller`: campaigns for the leader lease in the journal (with SQLite too, so two
+ * processes on one file never both drive a route), tells the data planes each new term, and runs
+ * the controller while it leads (it recovers active migrations from the journal when elected). The
+ * first campaign is over when this resolves: a lone control plane leads before it serves.
+ */
+export async function startLeaderController(o: {
+  journal: Journal;
+  dataPlane: DataPlane;
+  config: Pick<PiperConfig, 'control' | 'migration' | 'routes'>;
+  clock: Clock;
+  logger: Logger;
+  /** Where this process's API is reached, named by followers (`control.advertiseUrl` wins). */
+  adminUrl?: string;
+}): Promise<LeaderController> {
+  const { config, clock, dataPlane } = o;
+  const advertiseUrl = config.control.advertiseUrl ?? o.adminUrl;
+  const leadership = new Leadership({
+    journal: o.journal,
+    clock,
+    ttlMs: config.control.lease,
+    logger: o.logger,
+    ...(config.control.name !== undefined ? { name: config.control.name } : {}),
+    ...(advertiseUrl !== undefined ? { advertiseUrl } : {}),
+  });
+  // A new leader tells every data plane its term first, so a split from the term before is refused from now on.
+  const offAnnounce = leadership.onChange((change) => {
+    if (!change.leading) return;
+    dataPlane.announceTerm?.(change.term, leadership.name).catch((err: unknown) => {
+      o.logger.warn({ err, term: change.term }, 'announcing the term to the data planes failed; each split carries it anyway');
+    });
+  });
+  leadership.start();
+  const host: ControllerHost = runWhileLeader({
+    leadership,
+    journal: o.journal,
+    dataPlane,
+    logger: o.logger,
+    makeController: (parts) =>
+      new MigrationController({
+        dataPlane: parts.dataPlane,
+        journal: parts.journal,
+        clock,
+        migration: config.migration,
+        routes: config.routes,
+        logger: o.logger,
+      }),
+  });
+  await host.settled();
+  let closing: Promise<void> | null = null;
+  return {
+    leadership,
+    controller: () => host.controller(),
+    close() {
+      closing ??= (async () => {
         offAnnounce();
         await host.close();
         // Released after the controller stopped: a successor takes over at once, not after the lease.
         leadership.close();
-        steered.close();
-        onCall.close();
-        journal.close();
       })();
       return closing;
     },
