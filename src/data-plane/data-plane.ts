@@ -113,6 +113,12 @@ export interface DataPlane {
    * term to every data plane at once). Rejects with PIPER_SPLIT_STALE_TERM when `term` is older.
    */
   announceTerm?(term: number, leader: string): Promise<void>;
+  /**
+   * Optional, for an adapter that caches the state `snapshot()` returns (a remote data plane): reads
+   * it again now. A controller calls it before it recovers, so that it never judges a route by a
+   * snapshot taken before it was paused (it would re-apply a split a dead-man guard reverted since).
+   */
+  refresh?(): Promise<void>;
   /** One window per second, as they close. Ends when the data plane closes or the signal aborts. */
   windows(signal?: AbortSignal): AsyncIterable<TelemetryWindow>;
   /**

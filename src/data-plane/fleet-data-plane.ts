@@ -132,6 +132,11 @@ export class FleetDataPlane implements DataPlane {
     if (stale !== undefined) throw (stale as PromiseRejectedResult).reason;
   }
 
+  /** Re-reads every member's state now; a member that cannot be reached stays as it was last seen. */
+  async refresh(): Promise<void> {
+    await Promise.allSettled(this.#members.map(async (m) => m.dataPlane.refresh?.()));
+  }
+
   /**
    * The routes and pools as the first reachable member sees them, each route with every member's
    * split and guard (`members`, null for one unreachable) so that a disagreement shows; pools'

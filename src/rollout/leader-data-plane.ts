@@ -22,6 +22,8 @@ export function leaderDataPlane(dp: DataPlane, gate: LeaderGate, term: number): 
     },
     windows: (signal) => dp.windows(signal),
   };
+  const refresh = dp.refresh?.bind(dp);
+  if (refresh !== undefined) plane.refresh = refresh;
   const inProgress = dp.inProgress?.bind(dp);
   if (inProgress !== undefined) plane.inProgress = inProgress;
   return plane;

@@ -139,6 +139,8 @@ export class MigrationController {
 
   /** Recovers active migrations from the journal, then starts judging windows and ticking. */
   async start(): Promise<void> {
+    // A remote data plane's cached state may predate a pause of this process: recover on a fresh one.
+    await this.#dp.refresh?.().catch((err: unknown) => this.#log.warn({ err }, 'refreshing the data plane before recovery failed'));
     await this.#serial(() => this.#recover());
     this.#tick = this.#clock.setInterval(() => this.#onTick(), TICK_MS);
     void this.#consume();
