@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { FixtureBackend } from '../backend-fixture.ts';
 import { type PiperUpProcess, startPiperUp } from '../balancer-process.ts';
 import { launchChromium } from './chromium.ts';
@@ -68,19 +68,35 @@ after(async () => {
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 });
 
-test('the dashboard served by a real piper up follows its balancer and drives its migration controller', { timeout: 90_000 }, async () => {
+/**
+ * Console errors and uncaught exceptions of a page, but for the one 404 the page expects: it asks
+ * once per load for /api/v1/fleet, which one data plane without `dataPlanes` does not serve.
+ */
+function watch(page: Page): string[] {
   const errors: string[] = [];
-  const page = await context.newPage();
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
+    if (msg.type() !== 'error') return;
+    if (new URL(msg.location().url || 'about:blank').pathname === '/api/v1/fleet' && / 404 /.test(msg.text())) return;
+    errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(err.stack ?? err.message));
+  return errors;
+}
+
+test('the dashboard served by a real piper up follows its balancer and drives its migration controller', { timeout: 90_000 }, async () => {
+  const page = await context.newPage();
+  const errors = watch(page);
+  const fleetAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/fleet');
   await page.goto(dashboardUrl);
   await page.getByLabel('Token').fill(ADMIN);
   await page.getByRole('button', { name: 'Sign in' }).click();
   const bar = page.locator('.split-bar[data-route="web"]');
   await bar.waitFor();
   assert.equal(await bar.getAttribute('data-split'), 'vendor 100%, inhouse 0%');
+  // No `dataPlanes`: no fleet to show, and the header still names this control plane's role.
+  assert.equal((await fleetAnswer).status(), 404);
+  await page.locator('#control', { hasText: /^leader term \d+$/ }).waitFor();
+  assert.equal(await page.locator('section.fleet').count(), 0);
 
   const put = await fetch(`${up.adminUrl}/api/v1/routes/web/split`, {
     method: 'PUT',
@@ -170,12 +186,8 @@ test('the dashboard served by a real piper up follows its balancer and drives it
 test('a migration the judge rolled back shows its gate, its last window and its decisions once it has ended', {
   timeout: 90_000,
 }, async () => {
-  const errors: string[] = [];
   const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.stack ?? err.message));
+  const errors = watch(page);
   const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
   for (const name of ['h1', 'h2']) {
     const undrain = await fetch(`${up.adminUrl}/api/v1/pools/inhouse/backends/${name}/undrain`, {

@@ -1,6 +1,6 @@
 // A control plane with recorded state for the dashboard's browser test, used until `piper up` runs
 // with the journal and rollout wired: the docs/api.md paths the dashboard calls, answering with
-// the shapes the balancer, journal and rollout parts produce (DataPlaneSnapshot, TelemetryWindow,
+// the shapes the balancer, journal and rollout parts produce (DataPlaneSnapshot, a fleet of two, TelemetryWindow,
 // JournalEvent, MigrationState with gate/judge/decisions, IncidentReport). Splits, migrations,
 // acks and drains really change the state; windows are synthesized each second from the split.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -344,6 +344,21 @@ export function createRecordedApi(now: () => number): RecordedApi {
         },
       ],
       firing: [],
+    };
+  }
+
+  /** Two data planes under `piper control`: edge-a holds every split, edge-b stopped answering. */
+  function fleet(): Json {
+    const error = 'connect ECONNREFUSED 127.0.0.1:9911';
+    return {
+      ...state(),
+      routes: routes.map((r) => ({ ...r, members: { 'edge-a': { split: r.split, deadMan: r.deadMan }, 'edge-b': null } })),
+      members: [
+        { name: 'edge-a', reachable: true, error: null, term: 3 },
+        { name: 'edge-b', reachable: false, error, term: 2 },
+      ],
+      term: 3,
+      leader: 'cp-1',
     };
   }
 
@@ -730,6 +745,9 @@ export function createRecordedApi(now: () => number): RecordedApi {
     const q = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
     if (method === 'GET') {
       if (p === '/api/v1/state') return send(res, 200, state());
+      if (p === '/api/v1/fleet') return send(res, 200, fleet());
+      if (p === '/api/v1/control')
+        return send(res, 200, { name: 'cp-1', role: 'leader', term: 3, leader: { holder: 'cp-1', term: 3, url: null }, leaseMs: 2000 });
       if (p === '/api/v1/windows') return send(res, 200, { windows: windows.filter((w) => (w.start as number) > q('since', 0)) });
       if (p === '/api/v1/windows/stream') return stream(req, res, 'window');
       if (p === '/api/v1/events/stream') return stream(req, res, 'journal');

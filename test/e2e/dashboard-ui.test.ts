@@ -126,6 +126,12 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
     () => document.querySelector('.split-bar[data-route="web"]')?.getAttribute('data-split') === 'vendor 90%, inhouse 10%',
   );
   assert.equal(await bar.locator('.split-segment[data-pool="inhouse"]').getAttribute('data-share'), '10');
+  // The fleet: the member that answers follows the split, the one that stopped answering says why.
+  const fleet = page.locator('section.fleet');
+  await fleet.locator('.member-split[data-member="edge-a"][data-route="web"][data-split="vendor 90%, inhouse 10%"]').waitFor();
+  await fleet.locator('tr', { hasText: 'edge-b' }).getByText('connect ECONNREFUSED 127.0.0.1:9911').waitFor();
+  assert.equal(await fleet.locator('tr', { hasText: 'edge-b' }).locator('.badge', { hasText: 'unreachable' }).count(), 1);
+  await page.locator('#control', { hasText: 'leader term 3' }).waitFor();
   await page.screenshot({ path: join(shots, 'overview-split-changed.png') });
 
   // Pool detail: drain a backend behind a confirmation, see its health change.

@@ -8,6 +8,8 @@
 /** @typedef {import('../../data-plane/index.ts').PoolState} PoolState */
 /** @typedef {import('../../data-plane/index.ts').RouteState} RouteState */
 /** @typedef {import('../../data-plane/index.ts').BackendState} BackendState */
+/** @typedef {import('../../data-plane/index.ts').FleetMemberState} FleetMemberState */
+/** @typedef {import('../../data-plane/index.ts').Split} Split */
 /** @typedef {import('../../telemetry/index.ts').TelemetryWindow} TelemetryWindow */
 /** @typedef {import('../../balancer/index.ts').WindowList} WindowList */
 /** @typedef {import('../../journal/index.ts').SummarizedEvent} JournalEvent a journal event as the API sends it: with its one-line summary */
@@ -24,6 +26,7 @@
 /** @typedef {import('../../journal/index.ts').IncidentImpact} IncidentImpact */
 /** @typedef {import('../../journal/index.ts').PostmortemDocument} PostmortemDocument */
 /** @typedef {import('../../journal/index.ts').Block} Block */
+/** @typedef {import('../../journal/index.ts').LeaderInfo} LeaderInfo */
 /** @typedef {import('../../loadgen/index.ts').CapacityEvent['data']} CapacityData */
 /** @typedef {import('../../rollout/index.ts').MigrationList} MigrationList */
 /** @typedef {import('../../rollout/index.ts').MigrationView} MigrationView */
@@ -38,6 +41,19 @@
 /** @typedef {import('../../rollout/index.ts').JudgeDecision} JudgeDecision */
 /** @typedef {import('../../rollout/index.ts').SideFigures} SideFigures */
 /** @typedef {import('../../rollout/index.ts').FastPathCheck} FastPathCheck */
+
+/**
+ * `GET /api/v1/control`: this control plane's role in the leader election. The server's type
+ * (`ControlRole`) lives in the CLI's composition, which the page's boundaries do not reach, so it
+ * is written out here from journal's `LeaderInfo`: keep it in step with src/cli/up/control-plane.ts.
+ * @typedef {{
+ *   name: string,
+ *   role: 'leader' | 'follower',
+ *   term: number | null,
+ *   leader: Omit<LeaderInfo, 'self'> | null,
+ *   leaseMs: number,
+ * }} ControlRole
+ */
 
 /** An API refusal with the server's stable code. */
 export class ApiError extends Error {
@@ -131,6 +147,25 @@ export const post = (path, body = {}) => request('POST', path, body);
 /** @returns {Promise<DataPlaneSnapshot>} */
 export function getState() {
   return read('/api/v1/state');
+}
+
+/**
+ * The fleet's snapshot (each route with every member's split and guard, `members` with who is
+ * reachable), or null where there is no fleet: one local data plane answers 404.
+ * @returns {Promise<DataPlaneSnapshot | null>}
+ */
+export async function getFleet() {
+  try {
+    return await read('/api/v1/fleet');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** @returns {Promise<ControlRole>} */
+export function getControl() {
+  return read('/api/v1/control');
 }
 
 /**

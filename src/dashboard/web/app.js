@@ -2,7 +2,7 @@
 // events) with backfill after a reconnect, light polling of state, and the hash router.
 
 import { loadSession, onSignedOut, session, signIn, signOut } from './api.js';
-import { h, replace } from './element.js';
+import { badge, h, replace } from './element.js';
 import { LiveStream } from './live-stream.js';
 import {
   addEvent,
@@ -11,9 +11,12 @@ import {
   loadRecentWindows,
   notify,
   refreshCapacity,
+  refreshControl,
+  refreshFleet,
   refreshSlo,
   refreshState,
   store,
+  subscribe,
 } from './store.js';
 import { mountCapacity } from './views/capacity.js';
 import { mountEvents } from './views/events.js';
@@ -29,6 +32,7 @@ const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
 const status = /** @type {HTMLElement} */ (document.getElementById('status'));
 const who = /** @type {HTMLElement} */ (document.getElementById('who'));
+const control = /** @type {HTMLElement} */ (document.getElementById('control'));
 
 /** @type {(() => void) | null} */
 let unmount = null;
@@ -65,6 +69,7 @@ function showSignIn(/** @type {string} */ problem = '') {
   nav.hidden = true;
   replace(who);
   replace(status);
+  replace(control);
   const token = /** @type {HTMLInputElement} */ (
     h('input', {
       id: 'token',
@@ -119,7 +124,7 @@ function start() {
     ' ',
     h('button', { type: 'button', class: 'link', onclick: () => signOut().finally(() => showSignIn()) }, 'Sign out'),
   );
-  attempt(refreshState);
+  refreshDataPlanes();
   attempt(refreshCapacity);
   attempt(refreshSlo);
   attempt(loadRecentWindows);
@@ -139,16 +144,36 @@ function start() {
     new LiveStream('/api/v1/events/stream', 'journal', onJournal, onStatus('events')),
   ];
   // Burn rates move every second but matter over minutes: a 5 s poll is enough.
-  timers = [setInterval(() => attempt(refreshState), 2000), setInterval(() => attempt(refreshSlo), 5000), setInterval(renderStatus, 1000)];
+  timers = [setInterval(refreshDataPlanes, 2000), setInterval(() => attempt(refreshSlo), 5000), setInterval(renderStatus, 1000)];
   route();
+}
+
+/** What steers traffic: the data plane's state, the fleet's members and who leads, read together. */
+function refreshDataPlanes() {
+  attempt(refreshState);
+  attempt(refreshFleet);
+  attempt(refreshControl);
 }
 
 /** @param {JournalEvent} e */
 function onJournal(e) {
   addEvent(e);
-  if (/^(split\.|backend\.|pool\.|deadman\.)/.test(e.kind)) attempt(refreshState);
+  if (/^(split\.|backend\.|pool\.|deadman\.|leader\.)/.test(e.kind)) refreshDataPlanes();
   if (e.kind === 'capacity.result') attempt(refreshCapacity);
   if (e.kind.startsWith('alert.')) attempt(refreshSlo);
+}
+
+/** This control plane's role in the header: leader at its term, or a follower naming the leader. */
+function renderControl() {
+  const c = store.control;
+  if (c === null) return replace(control);
+  const title = `this control plane: ${c.name}, lease ${c.leaseMs / 1000} s`;
+  if (c.role === 'leader') return replace(control, h('span', { title }, badge('leader', 'ok'), ` term ${c.term ?? '—'}`));
+  const leader =
+    c.leader === null
+      ? 'no leader yet'
+      : `leader is ${c.leader.holder} (term ${c.leader.term})${c.leader.url ? ` at ${c.leader.url}` : ''}`;
+  replace(control, h('span', { title }, badge('follower', 'info'), ' ', h('span', { class: 'muted', text: leader })));
 }
 
 function renderStatus() {
@@ -179,7 +204,9 @@ function stop() {
   streams = [];
   timers = [];
   store.streams = {};
+  store.control = null;
   notify('stream');
+  notify('control');
 }
 
 // Number keys switch views, as in most consoles; never while typing in a field.
@@ -199,6 +226,7 @@ window.addEventListener('hashchange', () => {
   main.focus({ preventScroll: true });
 });
 onSignedOut(() => showSignIn('Your session ended. Sign in again.'));
+subscribe(['control'], renderControl);
 
 loadSession()
   .then((role) => (role === null ? showSignIn() : start()))

@@ -8,6 +8,7 @@ import { capacityOf, isInternal, recentRate, routeObjective, store } from './sto
 
 /** @typedef {import('./api.js').PoolState} PoolState */
 /** @typedef {import('./api.js').RouteState} RouteState */
+/** @typedef {import('./api.js').Split} Split */
 
 /** Sorted pool names of the current snapshot (stable colours). */
 export function poolNames() {
@@ -46,7 +47,7 @@ export function healthBadge(health) {
 export function splitBar(route) {
   const entries = Object.entries(route.split);
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
-  const label = entries.map(([pool, w]) => `${pool} ${total > 0 ? Math.round((w / total) * 1000) / 10 : 0}%`).join(', ');
+  const label = splitLabel(route.split);
   return h(
     'div',
     { class: 'split-bar', role: 'img', 'aria-label': `split of ${route.name}: ${label}`, dataset: { route: route.name, split: label } },
@@ -66,6 +67,17 @@ export function splitBar(route) {
         );
       }),
   );
+}
+
+/**
+ * A split as shares, `vendor 90%, inhouse 10%`: weights are proportional, so two splits with the
+ * same label send the same traffic.
+ * @param {Split} split
+ */
+export function splitLabel(split) {
+  const entries = Object.entries(split);
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  return entries.map(([pool, w]) => `${pool} ${total > 0 ? Math.round((w / total) * 1000) / 10 : 0}%`).join(', ');
 }
 
 /**

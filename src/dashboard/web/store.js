@@ -1,9 +1,10 @@
 // What the page knows, fed by the streams and polls in app.js; views subscribe by topic and
 // re-render from it, so a view opened later starts with the last five minutes already drawn.
 
-import { getCapacity, getEvents, getSlo, getState, getWindows } from './api.js';
+import { getCapacity, getControl, getEvents, getFleet, getSlo, getState, getWindows } from './api.js';
 
 /** @typedef {import('./api.js').DataPlaneSnapshot} DataPlaneSnapshot */
+/** @typedef {import('./api.js').ControlRole} ControlRole */
 /** @typedef {import('./api.js').TelemetryWindow} TelemetryWindow */
 /** @typedef {import('./api.js').JournalEvent} JournalEvent */
 /** @typedef {import('./api.js').CapacityData} CapacityData */
@@ -26,12 +27,16 @@ const MAX_WINDOWS = 300;
 const MAX_EVENTS = 2000;
 
 /**
- * @typedef {'state' | 'windows' | 'events' | 'capacity' | 'slo' | 'stream'} Topic
+ * @typedef {'state' | 'fleet' | 'control' | 'windows' | 'events' | 'capacity' | 'slo' | 'stream'} Topic
  */
 
 export const store = {
   /** @type {DataPlaneSnapshot | null} */
   state: null,
+  /** @type {DataPlaneSnapshot | null | undefined} the fleet's snapshot; null: no fleet; undefined: not known yet */
+  fleet: undefined,
+  /** @type {ControlRole | null} */
+  control: null,
   /** @type {TelemetryWindow[]} oldest first */
   windows: [],
   /** @type {JournalEvent[]} oldest first */
@@ -110,6 +115,21 @@ export function addEvent(e, announce = true) {
 export async function refreshState() {
   store.state = await getState();
   notify('state');
+}
+
+/**
+ * Re-reads the fleet. Which data planes a route is served by is configuration: once the server
+ * said there is no fleet, the page stops asking.
+ */
+export async function refreshFleet() {
+  if (store.fleet === null) return;
+  store.fleet = await getFleet();
+  notify('fleet');
+}
+
+export async function refreshControl() {
+  store.control = await getControl();
+  notify('control');
 }
 
 export async function refreshCapacity() {

@@ -1,12 +1,14 @@
-// Overview: routes with their split, pool status cards, live rate / error / p99 charts, capacity
-// headroom. The first screen during an incident: what is wrong and where, at a glance. Internal
-// routes (an operator's, such as the capacity test's) are shown apart, collapsed.
+// Overview: routes with their split, the fleet's members where several data planes serve them,
+// pool status cards, live rate / error / p99 charts, capacity headroom. The first screen during an
+// incident: what is wrong and where, at a glance. Internal routes (an operator's, such as the
+// capacity test's) are shown apart, collapsed.
 
 import { getIncidents, getMigrations } from '../api.js';
 import { badge, h, replace, table } from '../element.js';
 import { clockTime, millis, percent, rate } from '../format.js';
 import { LineChart } from '../line-chart.js';
 import { isActive, migrationPlan, phaseOf, stepLabel } from '../migration-facts.js';
+import { fleetPanel } from './fleet-panel.js';
 import { headroomGauge, poolColour, poolNames, poolTone, sloLines, splitBar } from '../pool-summary.js';
 import { isInternal, seriesOf, sloRoutes, store, subscribe } from '../store.js';
 
@@ -27,6 +29,7 @@ import { isInternal, seriesOf, sloRoutes, store, subscribe } from '../store.js';
 export function mountOverview(root) {
   const active = h('div', { class: 'active-migrations' });
   const routes = h('section', { class: 'panel', 'aria-labelledby': 'routes-h' });
+  const fleet = h('div', { class: 'fleet-slot' });
   const pools = h('div', { class: 'pool-cards' });
   const rateChart = new LineChart({ title: 'Request rate per pool', format: rate });
   const errorChart = new LineChart({ title: 'Error ratio per pool', format: percent, yMax: 0.01 });
@@ -38,6 +41,7 @@ export function mountOverview(root) {
     h('h1', { class: 'visually-hidden', text: 'Overview' }),
     active,
     routes,
+    fleet,
     h('section', { class: 'panel', 'aria-labelledby': 'pools-h' }, h('h2', { id: 'pools-h', text: 'Pools' }), pools),
     h('section', { class: 'panel charts', 'aria-label': 'Live charts' }, rateChart.el, errorChart.el, p99Chart.el),
     h(
@@ -245,7 +249,13 @@ export function mountOverview(root) {
     );
   }
 
+  /** Shown only where GET /api/v1/fleet answers: one local data plane has no fleet to show. */
+  function renderFleet() {
+    replace(fleet, store.fleet ? fleetPanel(store.fleet) : null);
+  }
+
   renderRoutes();
+  renderFleet();
   renderPools();
   renderSlo();
   renderCharts();
@@ -262,6 +272,7 @@ export function mountOverview(root) {
       renderCharts();
       renderGauges();
     }),
+    subscribe(['fleet'], renderFleet),
     subscribe(['capacity'], renderGauges),
     subscribe(['slo'], () => {
       // Which routes are internal, and their objectives, come with the SLO status.
