@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { FixtureBackend } from './backend-fixture.ts';
+import { refusingUrl } from './refusing-port.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
 
 interface StateBackend {
@@ -26,31 +26,6 @@ async function backendState(up: PiperUpProcess, pool: string, backend: string): 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await request(url);
   return { status: res.statusCode, body: await res.body.text() };
-}
-
-const refusingPorts = new Set<number>();
-
-/**
- * A URL whose port refuses connections for the whole run: a port below 1024 that nothing listens
- * on. A port bound and closed again was handed to another test's server (port 0) and answered.
- */
-async function refusingUrl(): Promise<string> {
-  for (let port = 1; port < 1024; port++) {
-    if (refusingPorts.has(port)) continue;
-    const refused = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-    });
-    if (refused) {
-      refusingPorts.add(port);
-      return `http://127.0.0.1:${port}`;
-    }
-  }
-  throw new Error('no port below 1024 refuses connections on 127.0.0.1');
 }
 
 async function eventually(what: string, check: () => Promise<boolean>, attempts = 200): Promise<void> {

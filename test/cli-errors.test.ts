@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { CliContext, Command } from '../src/cli/command.ts';
 import { main } from '../src/cli/main.ts';
+import { refusingUrl } from './refusing-port.ts';
 import { runPiper } from './cli-run.ts';
 
 let busy: Server;
@@ -59,11 +60,7 @@ test('piper serve on a port in use leaves no data folder behind', async () => {
 });
 
 test('a refused connection hidden behind "fetch failed" is named with its address', async () => {
-  // A port that was just free: nothing listens there.
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const port = new URL(await refusingUrl()).port;
   const r = await runPiper(['migrate', 'status', '--admin', `http://127.0.0.1:${port}`]);
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stderr.split('\n');
