@@ -747,7 +747,14 @@ export function createRecordedApi(now: () => number): RecordedApi {
       if (p === '/api/v1/state') return send(res, 200, state());
       if (p === '/api/v1/fleet') return send(res, 200, fleet());
       if (p === '/api/v1/control')
-        return send(res, 200, { name: 'cp-1', role: 'leader', term: 3, leader: { holder: 'cp-1', term: 3, url: null }, leaseMs: 2000 });
+        return send(res, 200, {
+          name: 'cp-1',
+          role: 'leader',
+          term: 3,
+          leader: { holder: 'cp-1', term: 3, url: null },
+          leaseMs: 2000,
+          fleet: true,
+        });
       if (p === '/api/v1/windows') return send(res, 200, { windows: windows.filter((w) => (w.start as number) > q('since', 0)) });
       if (p === '/api/v1/windows/stream') return stream(req, res, 'window');
       if (p === '/api/v1/events/stream') return stream(req, res, 'journal');

@@ -52,6 +52,8 @@ export interface ControlRole {
   /** The leader as last seen: this control plane or another, or null while nobody holds the lease. */
   leader: { holder: string; term: number; url: string | null } | null;
   leaseMs: number;
+  /** True when this control plane steers a fleet (`dataPlanes` lists several): GET /api/v1/fleet shows it. */
+  fleet: boolean;
 }
 
 /**
@@ -155,7 +157,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
       createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
       createRolloutApi({ controller: () => leader.controller(), leader: leadership }),
-      controlApi(leadership),
+      controlApi(leadership, fleet !== null),
       ...(fleet === null ? [] : [fleetApi(fleet)]),
     ],
     close() {
@@ -250,7 +252,7 @@ export async function startLeaderController(o: {
 }
 
 /** `GET /api/v1/control`: who this control plane is, whether it leads, and who does. */
-function controlApi(leadership: Leadership): ApiHandler {
+function controlApi(leadership: Leadership, fleet: boolean): ApiHandler {
   return async (req, res, url) => {
     if (url.pathname !== '/api/v1/control' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const leading = leadership.holds();
@@ -261,6 +263,7 @@ function controlApi(leadership: Leadership): ApiHandler {
       term: leading ? (leadership.fence()?.term ?? null) : null,
       leader: leader === null ? null : { holder: leader.holder, term: leader.term, url: leader.url },
       leaseMs: leadership.ttlMs,
+      fleet,
     };
     sendJson(res, 200, body);
     return true;

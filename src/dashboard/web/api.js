@@ -52,6 +52,7 @@
  *   term: number | null,
  *   leader: Omit<LeaderInfo, 'self'> | null,
  *   leaseMs: number,
+ *   fleet: boolean,
  * }} ControlRole
  */
 
@@ -151,7 +152,8 @@ export function getState() {
 
 /**
  * The fleet's snapshot (each route with every member's split and guard, `members` with who is
- * reachable), or null where there is no fleet: one local data plane answers 404.
+ * reachable), or null where there is no fleet (one local data plane answers 404; the page asks
+ * only when GET /api/v1/control says `fleet`).
  * @returns {Promise<DataPlaneSnapshot | null>}
  */
 export async function getFleet() {

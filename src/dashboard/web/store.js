@@ -118,12 +118,14 @@ export async function refreshState() {
 }
 
 /**
- * Re-reads the fleet. Which data planes a route is served by is configuration: once the server
- * said there is no fleet, the page stops asking.
+ * Re-reads the fleet. Which data planes a route is served by is configuration: once the control
+ * plane said there is no fleet, the page stops asking.
  */
 export async function refreshFleet() {
   if (store.fleet === null) return;
-  store.fleet = await getFleet();
+  // The control plane says whether it steers a fleet: without one, /api/v1/fleet is never asked.
+  const control = store.control ?? (await getControl());
+  store.fleet = control.fleet ? await getFleet() : null;
   notify('fleet');
 }
 
