@@ -119,13 +119,15 @@ test('npm start --fast --exit replays the afternoon: gate refusals, rollback wit
   assert.deepEqual(left, []);
 
   // The same afternoon as the dashboard shows it later, read from the run's journal by a new
-  // piper up, in Chromium. Reading adds nothing to the record: no event, no state, no traffic.
+  // piper up, in Chromium. Reading adds nothing to the record: no state, no traffic, and no event
+  // but the reader's own campaign for the leader lease (it leads while it runs, then releases it).
   const history = (): unknown => ({
-    lastEventId: db.prepare('SELECT max(id) AS id FROM events').get(),
+    lastEventId: db.prepare("SELECT max(id) AS id FROM events WHERE kind NOT IN ('leader.elected', 'leader.lost')").get(),
     state: db.prepare('SELECT key, value, event_id FROM state ORDER BY key').all(),
     traffic: db.prepare("SELECT count(*) AS n FROM samples WHERE json_extract(body, '$.requests') > 0").get(),
   });
   const before = history();
+  const lastBefore = (db.prepare('SELECT max(id) AS id FROM events').get() as { id: number }).id;
   const { up, readToken } = await startPiperUpOverJournal(dataDir);
   t.after(() => up.stop());
   await checkDemoOnDashboard({
@@ -138,4 +140,10 @@ test('npm start --fast --exit replays the afternoon: gate refusals, rollback wit
   });
   assert.equal(await up.stop(), 0, up.stderr());
   assert.deepEqual(history(), before, 'the dashboard rewrote no history');
+  const own = db.prepare('SELECT kind, actor FROM events WHERE id > ? ORDER BY id').all(lastBefore);
+  assert.deepEqual(
+    own.map((e) => (e as { kind: string }).kind),
+    ['leader.elected', 'leader.lost'],
+    'the reader journaled its own election and release, nothing else',
+  );
 });
