@@ -265,6 +265,13 @@ export const migrationSchema = z
         errorMargin: percent().default(0.01),
         /** Tolerated increase of the target's share of requests slower than the SLO threshold. */
         latencyMargin: percent().default(0.02),
+        /** Tolerated share of target requests slower than the source's p90 over the step, above the 10 % an identical pool shows. */
+        relativeLatencyMargin: percent()
+          .refine(
+            (m) => m > 0 && m < 0.9,
+            'must be above 0% and below 90% (an identical pool already has 10% of requests above its own p90)',
+          )
+          .default(0.05),
       })
       .prefault({}),
   })

@@ -18,6 +18,7 @@ import { formatTime } from './time-format.ts';
 
 type Decision = EventDataOf<'migration.decision'>;
 type Side = NonNullable<Decision['judge']>['target'];
+type RelativeLatency = NonNullable<NonNullable<Decision['judge']>['relativeLatency']>[number];
 
 /** Sentences for capacity results and the migration controller's record. */
 export const ROLLOUT_SUMMARIES: SummaryWriters<keyof typeof ROLLOUT_EVENTS> = {
@@ -136,7 +137,8 @@ function decisionText(d: Decision): string {
     const verdict = j.verdict === 'rollback' ? 'roll back' : j.verdict;
     const why = j.reasons.length > 0 ? ` (${list(j.reasons.map(words))})` : '';
     const incomplete = j.incomplete === null ? '' : `; window incomplete: ${j.incomplete}`;
-    return `judge: ${verdict}${why} ${at}; ${side('target', j.target)}; ${side('source', j.source)}${incomplete}${ACTIONS[d.action]}`;
+    const relative = relativeText(j.relativeLatency ?? []);
+    return `judge: ${verdict}${why} ${at}; ${side('target', j.target)}; ${side('source', j.source)}${relative}${incomplete}${ACTIONS[d.action]}`;
   }
   if (d.fastPath !== undefined) {
     const f = d.fastPath;
@@ -144,6 +146,22 @@ function decisionText(d: Decision): string {
     return `fast path: roll back (${list(f.rules.map(words))}) ${at}; target pool ${f.pool}: ${count(f.counts.failed)} of ${plural(f.counts.requests, 'attempt')} failed in the open window${connect}`;
   }
   return `decision on migration ${d.migration} ${at}: ${d.action === 'none' ? 'no change' : words(d.action)}`;
+}
+
+/**
+ * The relative latency test in words: each percentile that rejected, else the first that compared
+ * any request (the p90, as a rule), so a passing window still says how the target stands.
+ */
+function relativeText(tests: RelativeLatency[]): string {
+  const compared = tests.filter((r) => r.targetSamples > 0 && r.sourceMs > 0);
+  const shown = compared.some((r) => r.rejected) ? compared.filter((r) => r.rejected) : compared.slice(0, 1);
+  return shown.map(relativeSentence).join('');
+}
+
+function relativeSentence(r: RelativeLatency): string {
+  const reference = r.sourceMs < 1000 ? `${figure(r.sourceMs)} ms` : duration(r.sourceMs);
+  const evidence = r.rejected ? ` (p ${r.pValue.toPrecision(2)} ≤ ${r.alpha.toPrecision(2)})` : '';
+  return `; ${r.targetPool}: ${percent(r.share)} of ${plural(r.targetSamples, 'request')} slower than ${r.sourcePool}'s p${r.percentile} of ${reference}, tolerated ${percent(r.bound)}${evidence}`;
 }
 
 function side(name: string, s: Side): string {

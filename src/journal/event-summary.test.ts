@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { EVENT_KINDS, type EventKind, exampleEvent, type JournalEventInput, parseEvent } from './event-catalogue.ts';
 import { summarizeEvent } from './event-summary.ts';
 import type { JournalEvent } from './journal-event.ts';
+import { EXAMPLE_JUDGE } from './migration-evidence-schema.ts';
 
 /** What no summary may hold: a placeholder for a missing figure, a JSON fragment, a stray value. */
 const FORBIDDEN = ['?', '{', '}', 'undefined', 'null', 'NaN', 'Infinity', '[object'];
@@ -50,7 +51,7 @@ describe('event summaries', () => {
     assert.equal(
       summarizeEvent(example('migration.decision')),
       'judge: roll back (error ratio over the limit) at 100 % on the target; target pool: 7 of 18 attempts failed (38.9 %), p99 2.1 s; ' +
-        'source pool: 0 of 280 attempts failed (0 %), p99 88 ms; rolling back',
+        "source pool: 0 of 280 attempts failed (0 %), p99 88 ms; inhouse: 22.2 % of 18 requests slower than vendor's p90 of 12 ms, tolerated 15 %; rolling back",
     );
     const fast = example('migration.decision', {
       judge: null,
@@ -66,6 +67,29 @@ describe('event summaries', () => {
     assert.equal(
       summarizeEvent(fast),
       'fast path: roll back (connection failures) at 100 % on the target; target pool inhouse: 8 of 24 attempts failed in the open window, 3 connection failures',
+    );
+  });
+
+  it("say a relative latency rollback in words: the target's share slower than the source's percentile, and the share tolerated", () => {
+    const [p90, p99] = EXAMPLE_JUDGE.relativeLatency ?? [];
+    assert.ok(p90 && p99);
+    const judge = EXAMPLE_JUDGE;
+    const slow = example('migration.decision', {
+      judge: {
+        ...judge,
+        reasons: ['msprt_relative_latency'],
+        hard: false,
+        target: { ...judge.target, failed: 0, errorRatio: 0 },
+        relativeLatency: [
+          { ...p90, targetSamples: 420, targetSlower: 130, share: 0.31, pValue: 0.0004, rejected: true },
+          { ...p99, sourceMs: 48, targetSamples: 420, targetSlower: 9, share: 0.0214, pValue: 0.2 },
+        ],
+      },
+    });
+    assert.equal(
+      summarizeEvent(slow),
+      "judge: roll back (slower than the source's p90) at 100 % on the target; target pool: 0 of 18 attempts failed (0 %), p99 2.1 s; " +
+        "source pool: 0 of 280 attempts failed (0 %), p99 88 ms; inhouse: 31 % of 420 requests slower than vendor's p90 of 12 ms, tolerated 15 % (p 0.00040 ≤ 0.0013); rolling back",
     );
   });
 

@@ -90,6 +90,7 @@ const RULE_WORDS: Record<string, string> = {
   connection_failures: 'connection failures',
   msprt_errors: 'more errors than on the source',
   msprt_latency: 'more slow requests than on the source',
+  msprt_relative_latency: "slower than the source's p90",
   p99_over_slo: "p99 over the route's SLO",
   no_target_data: 'no traffic on the target',
   incomplete_data: 'incomplete telemetry',

@@ -64,6 +64,27 @@ const msprtSchema = z.object({
   rejected: z.boolean(),
 });
 
+/** The target's latency against one percentile of the source's over the step (rollout's `RelativeLatencyResult`). */
+const relativeLatencySchema = z.object({
+  targetPool: z.string(),
+  sourcePool: z.string(),
+  /** The source's percentile compared with (90 or 99). */
+  percentile: z.number(),
+  /** That percentile of the source pool over the step so far, ms (0 until it has enough requests). */
+  sourceMs: z.number(),
+  sourceSamples: z.number(),
+  /** Target requests compared this step, and how many were slower than it. */
+  targetSamples: z.number(),
+  targetSlower: z.number(),
+  share: z.number(),
+  /** The share tolerated: an identical pool's (10 % or 1 %) scaled by the margin. */
+  bound: z.number(),
+  lambda: z.number(),
+  pValue: z.number(),
+  alpha: z.number(),
+  rejected: z.boolean(),
+});
+
 /** One window's decision with its inputs (rollout's `JudgeDecision`). */
 export const judgeSchema = z.object({
   verdict: z.enum(['pass', 'hold', 'rollback']),
@@ -75,6 +96,8 @@ export const judgeSchema = z.object({
   source: sideSchema,
   errors: msprtSchema,
   latency: msprtSchema,
+  /** Absent in journals written before the judge compared latency with the source. */
+  relativeLatency: z.array(relativeLatencySchema).optional(),
   consecutiveP99Failures: z.number(),
   consecutiveNoData: z.number(),
   incomplete: z.string().nullable(),
@@ -85,6 +108,7 @@ export const judgeSchema = z.object({
     alpha: z.number(),
     errorMargin: z.number(),
     latencyMargin: z.number(),
+    relativeLatencyMargin: z.number().optional(),
     latencyThresholdMs: z.number(),
   }),
 });
@@ -163,6 +187,15 @@ const EXAMPLE_MSPRT = {
   rejected: true,
 };
 
+const EXAMPLE_RELATIVE = {
+  targetPool: 'inhouse',
+  sourcePool: 'vendor',
+  sourceSamples: 280,
+  targetSamples: 18,
+  alpha: 0.00125,
+  rejected: false,
+};
+
 export const EXAMPLE_JUDGE: z.input<typeof judgeSchema> = {
   verdict: 'rollback',
   hard: true,
@@ -172,6 +205,10 @@ export const EXAMPLE_JUDGE: z.input<typeof judgeSchema> = {
   source: { requests: 280, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 88 },
   errors: EXAMPLE_MSPRT,
   latency: { ...EXAMPLE_MSPRT, targetFailures: 2, difference: 0.11, lambda: 3.2, pValue: 0.31, rejected: false },
+  relativeLatency: [
+    { ...EXAMPLE_RELATIVE, percentile: 90, sourceMs: 12, targetSlower: 4, share: 0.2222, bound: 0.15, lambda: 1.3, pValue: 0.77 },
+    { ...EXAMPLE_RELATIVE, percentile: 99, sourceMs: 0, targetSamples: 0, targetSlower: 0, share: 0, bound: 0.015, lambda: 1, pValue: 1 },
+  ],
   consecutiveP99Failures: 1,
   consecutiveNoData: 0,
   incomplete: null,
@@ -182,6 +219,7 @@ export const EXAMPLE_JUDGE: z.input<typeof judgeSchema> = {
     alpha: 0.0025,
     errorMargin: 0.01,
     latencyMargin: 0.05,
+    relativeLatencyMargin: 0.05,
     latencyThresholdMs: 500,
   },
 };

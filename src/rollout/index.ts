@@ -34,6 +34,7 @@ export {
 export { type ControllerHost, type ControllerHostOptions, runWhileLeader } from './controller-host.ts';
 export { followerRefusal, type LeaderAnswer, type LeaderGate } from './leader-gate.ts';
 export { leaderDataPlane } from './leader-data-plane.ts';
+export type { RelativeLatencyResult } from './judge-relative-latency.ts';
 export {
   type JudgeDecision,
   type JudgeReason,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type Random, SeededRandom } from '../core/index.ts';
+import { LatencyHistogram, type PoolWindowStats, type TelemetryWindow } from '../telemetry/index.ts';
 import { type JudgeSettings, StepJudge } from './judge.ts';
 import { histogramSlowCounter } from './slow-requests.ts';
 import { syntheticWindow } from './synthetic-window.ts';
@@ -12,8 +14,10 @@ const settings: JudgeSettings = {
   alpha: 0.01 / 6,
   errorMargin: 0.01,
   latencyMargin: 0.02,
+  relativeLatencyMargin: 0.05,
   latencyThresholdMs: 500,
   minSamples: 10,
+  pools: { target: 'inhouse', source: 'vendor' },
 };
 
 function judgeOf(target: Parameters<typeof syntheticWindow>[2][string], source = { requests: 90 }, expect = true) {
@@ -48,7 +52,7 @@ describe('StepJudge', () => {
   });
 
   it('rolls back when the p99 is over the SLO for 3 consecutive windows, not 2', () => {
-    const judge = new StepJudge({ ...settings, latencyMargin: 1 }, histogramSlowCounter);
+    const judge = new StepJudge({ ...settings, latencyMargin: 1, relativeLatencyMargin: 0.89 }, histogramSlowCounter);
     const slow = (start: number) =>
       syntheticWindow(start, 'web', { inhouse: { requests: 10, slow: 1, slowMs: 900 }, vendor: { requests: 90 } });
     const fast = (start: number) => syntheticWindow(start, 'web', { inhouse: { requests: 10 }, vendor: { requests: 90 } });
@@ -108,5 +112,114 @@ describe('StepJudge', () => {
     assert.equal(d.verdict, 'rollback');
     assert.ok(d.reasons.includes('error_ratio'));
     assert.ok(!d.reasons.includes('incomplete_data'));
+  });
+});
+
+/** A service time with a tail: 2 ms plus an exponential of mean 8 ms, and 1 % of requests 50-100 ms. */
+function serviceTime(random: Random): number {
+  if (random.next() < 0.01) return 50 + 50 * random.next();
+  return 2 - 8 * Math.log(1 - random.next());
+}
+
+/** A window of both pools with the given latencies (ms), one per request. */
+function latencyWindow(start: number, pools: { inhouse: number[]; vendor: number[] }): TelemetryWindow {
+  const w = syntheticWindow(start, 'web', { inhouse: { requests: pools.inhouse.length }, vendor: { requests: pools.vendor.length } });
+  const stats: Record<string, PoolWindowStats> = {};
+  for (const [name, latencies] of Object.entries(pools)) {
+    const h = new LatencyHistogram();
+    for (const ms of latencies) h.record(ms);
+    stats[name] = { ...(w.pools[name] as PoolWindowStats), latency: h.summary(), histogram: h.encode() };
+  }
+  return { ...w, pools: stats };
+}
+
+function draw(n: number, latency: () => number): number[] {
+  return Array.from({ length: n }, latency);
+}
+
+describe('StepJudge relative latency', () => {
+  /**
+   * 100 req/s with `targetShare` % on the target: 10 healthy seconds, then at the k-th second of
+   * the fault `slowShare(k)` of the target's requests take 10 k ms longer. Returns the decision
+   * that rolled back and the fault's second it came in.
+   */
+  function degrade(seed: number, targetShare: number, slowShare: (k: number) => number, slo: number) {
+    const random = new SeededRandom(seed);
+    const judge = new StepJudge({ ...settings, latencyThresholdMs: slo }, histogramSlowCounter);
+    for (let second = 0; second < 120; second++) {
+      const k = Math.max(0, second - 10);
+      const target = draw(targetShare, () => serviceTime(random) + (random.next() < slowShare(k) ? 10 * k : 0));
+      const w = latencyWindow(second * 1000, { inhouse: target, vendor: draw(100 - targetShare, () => serviceTime(random)) });
+      const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true);
+      if (d.verdict === 'rollback') return { d, k };
+    }
+    assert.fail(`seed ${seed}: never rolled back`);
+  }
+
+  it('rolls back a target that gets slower each second, which the source does not share, long before its p99 reaches the SLO', () => {
+    for (const seed of [1, 2, 3]) {
+      for (const targetShare of [5, 20, 50]) {
+        // 5 % more requests each second, each 10 ms slower than the second before: the p99 reaches 300 ms near k = 29.
+        const { d, k } = degrade(seed, targetShare, (k) => Math.min(1, 0.05 * k), 300);
+        const at = `seed ${seed}, ${targetShare} % on the target, ${k} s into the fault`;
+        assert.deepEqual(d.reasons, ['msprt_relative_latency'], at);
+        assert.ok(k <= 10, at);
+        assert.ok(d.target.p99Ms < 150, `${at}: target p99 ${d.target.p99Ms} ms`);
+        const rejected = d.relativeLatency.filter((r) => r.rejected);
+        assert.ok(rejected.length > 0, at);
+        for (const r of rejected) assert.ok(r.share > r.bound && r.pValue <= r.alpha && r.sourceMs > 0, `${at}: ${JSON.stringify(r)}`);
+      }
+    }
+  });
+
+  it('catches 5 % of target requests getting 10 ms slower each second on the source p99 before the SLO rule does', () => {
+    for (const seed of [1, 2, 3]) {
+      const { d, k } = degrade(seed, 20, (k) => (k > 0 ? 0.05 : 0), 300);
+      assert.deepEqual(d.reasons, ['msprt_relative_latency'], `seed ${seed}, ${k} s into the fault`);
+      const p99 = d.relativeLatency.find((r) => r.percentile === 99);
+      assert.equal(p99?.rejected, true, `seed ${seed}: ${JSON.stringify(p99)}`);
+      assert.ok(Math.abs((p99?.bound ?? 0) - 0.015) < 1e-9);
+    }
+  });
+
+  it('never rolls back when both pools draw from the same distribution (A/A, 600 windows, several seeds and splits)', () => {
+    for (const seed of [11, 12, 13, 14, 15]) {
+      for (const targetShare of [5, 20, 50]) {
+        const random = new SeededRandom(seed * 100 + targetShare);
+        const judge = new StepJudge(settings, histogramSlowCounter);
+        for (let second = 0; second < 600; second++) {
+          const w = latencyWindow(second * 1000, {
+            inhouse: draw(targetShare, () => serviceTime(random)),
+            vendor: draw(100 - targetShare, () => serviceTime(random)),
+          });
+          const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true);
+          assert.equal(d.verdict, 'pass', `seed ${seed}, ${targetShare} % on the target, second ${second}: ${d.reasons.join(', ')}`);
+        }
+      }
+    }
+  });
+
+  it('counts no evidence before the source has a p90, and none from windows without histograms', () => {
+    const judge = new StepJudge(settings, histogramSlowCounter);
+    // 49 source requests: too few for a p90 (5 above it), and far too few for a p99.
+    const early = latencyWindow(0, { inhouse: draw(20, () => 900), vendor: draw(49, () => 5) });
+    const first = judge.observe(early.start, early.pools.inhouse, early.pools.vendor, true).relativeLatency;
+    assert.deepEqual(
+      first.map((r) => [r.percentile, r.sourceMs, r.targetSamples]),
+      [
+        [90, 0, 0],
+        [99, 0, 0],
+      ],
+    );
+    const bare = syntheticWindow(1000, 'web', { inhouse: { requests: 20 }, vendor: { requests: 80 } });
+    for (const stats of Object.values(bare.pools)) stats.histogram = '';
+    const d = judge.observe(bare.start, bare.pools.inhouse, bare.pools.vendor, true);
+    assert.deepEqual(
+      d.relativeLatency.map((r) => [r.sourceSamples, r.targetSamples]),
+      [
+        [49, 0],
+        [49, 0],
+      ],
+    );
   });
 });

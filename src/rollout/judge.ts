@@ -1,4 +1,5 @@
 import type { WindowStats } from '../telemetry/index.ts';
+import { RelativeLatencyTest, type RelativeLatencyResult } from './judge-relative-latency.ts';
 import { Msprt, type MsprtResult } from './msprt.ts';
 
 /** The judge's thresholds (from `migration.judge` in piper.yaml, and the route's SLO). */
@@ -17,10 +18,14 @@ export interface JudgeSettings {
   errorMargin: number;
   /** Tolerated absolute increase of the share of requests slower than the SLO threshold. */
   latencyMargin: number;
+  /** Tolerated share of target requests slower than the source's p90, above the 10 % an identical pool shows (the same proportion at the p99). */
+  relativeLatencyMargin: number;
   /** The route's SLO latency threshold (ms). */
   latencyThresholdMs: number;
   /** Target requests (over the whole window history) before the sequential tests may reject. */
   minSamples: number;
+  /** The pools compared (the decision names them). */
+  pools: { target: string; source: string };
 }
 
 export type Verdict = 'pass' | 'hold' | 'rollback';
@@ -31,6 +36,7 @@ export type JudgeReason =
   | 'connection_failures'
   | 'msprt_errors'
   | 'msprt_latency'
+  | 'msprt_relative_latency'
   | 'p99_over_slo'
   | 'no_target_data'
   | 'incomplete_data'
@@ -57,6 +63,8 @@ export interface JudgeDecision {
   source: SideFigures;
   errors: MsprtResult;
   latency: MsprtResult;
+  /** The target's latency against the source's p90 and p99 in the same windows, one test per percentile. */
+  relativeLatency: RelativeLatencyResult[];
   consecutiveP99Failures: number;
   consecutiveNoData: number;
   /** What the window lacked (lost log lines, a gap before it), or null when it counted everything. */
@@ -68,6 +76,7 @@ export interface JudgeDecision {
     alpha: number;
     errorMargin: number;
     latencyMargin: number;
+    relativeLatencyMargin: number;
     latencyThresholdMs: number;
   };
 }
@@ -89,6 +98,7 @@ export class StepJudge {
   readonly #slow: SlowCounter;
   readonly #errors: Msprt;
   readonly #latency: Msprt;
+  readonly #relativeLatency: RelativeLatencyTest;
   #p99Failures = 0;
   #noData = 0;
   #targetRequests = 0;
@@ -100,6 +110,13 @@ export class StepJudge {
     const common = { alpha: settings.alpha, tau: TAU, minSamples: settings.minSamples };
     this.#errors = new Msprt({ ...common, margin: settings.errorMargin });
     this.#latency = new Msprt({ ...common, margin: settings.latencyMargin });
+    this.#relativeLatency = new RelativeLatencyTest({
+      alpha: settings.alpha,
+      minSamples: settings.minSamples,
+      margin: settings.relativeLatencyMargin,
+      targetPool: settings.pools.target,
+      sourcePool: settings.pools.source,
+    });
   }
 
   /** Target requests seen by this step so far. */
@@ -140,8 +157,10 @@ export class StepJudge {
 
     const errors = this.#errors.observe(t.requests, t.failed, src.requests, src.failed);
     const latency = this.#latency.observe(t.requests, t.slow, src.requests, src.slow);
+    const relativeLatency = this.#relativeLatency.observe(target, source);
     if (errors.rejected) reasons.push('msprt_errors');
     if (latency.rejected) reasons.push('msprt_latency');
+    if (relativeLatency.some((r) => r.rejected)) reasons.push('msprt_relative_latency');
 
     if (t.requests > 0) {
       this.#p99Failures = t.p99Ms > s.latencyThresholdMs ? this.#p99Failures + 1 : 0;
@@ -172,6 +191,7 @@ export class StepJudge {
       source: src,
       errors,
       latency,
+      relativeLatency,
       consecutiveP99Failures: this.#p99Failures,
       consecutiveNoData: this.#noData,
       incomplete,
@@ -182,6 +202,7 @@ export class StepJudge {
         alpha: s.alpha,
         errorMargin: s.errorMargin,
         latencyMargin: s.latencyMargin,
+        relativeLatencyMargin: s.relativeLatencyMargin,
         latencyThresholdMs: s.latencyThresholdMs,
       },
     };

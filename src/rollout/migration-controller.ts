@@ -923,8 +923,10 @@ export class MigrationController {
       alpha: j.alpha / state.plan.steps.length,
       errorMargin: j.errorMargin,
       latencyMargin: j.latencyMargin,
+      relativeLatencyMargin: j.relativeLatencyMargin,
       latencyThresholdMs: this.#routes.find((r) => r.name === state.plan.route)?.slo.latency.threshold ?? DEFAULT_LATENCY_THRESHOLD_MS,
       minSamples: 10,
+      pools: { target: state.plan.to, source: state.plan.from },
     };
     return new StepJudge(settings, this.#slow);
   }

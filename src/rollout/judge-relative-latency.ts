@@ -1,0 +1,120 @@
+import { LatencyHistogram, type WindowStats } from '../telemetry/index.ts';
+import { ShareMsprt } from './msprt-share.ts';
+
+/**
+ * The source pool's percentiles each target request is compared with: p90 sees a slowdown of the
+ * body of the distribution, p99 one of a few requests only (5 % of requests 10 ms slower every
+ * second leaves the share above the p90 near 15 %, but multiplies the share above the p99 by six).
+ */
+const REFERENCE_PERCENTILES = [90, 99] as const;
+/** Source requests above a percentile before it is a reference: a p99 of 20 requests is their maximum, noise. */
+const MIN_SOURCE_ABOVE = 5;
+
+/** How the relative latency test is set up. */
+export interface RelativeLatencyOptions {
+  /** False-rollback probability of the whole test (shared by its percentiles). */
+  alpha: number;
+  /**
+   * Tolerated share slower than the source's p90 beyond the 10 % an identical pool shows; the
+   * same proportion at the p99 (a margin of 5 points tolerates 15 % over the p90 and 1.5 % over the p99).
+   */
+  margin: number;
+  minSamples: number;
+  /** Pool names, for the decision's words ("inhouse: 31 % of requests slower than vendor's p90"). */
+  targetPool: string;
+  sourcePool: string;
+}
+
+/** One reference percentile's test after the latest window, with every number behind it. */
+export interface RelativeLatencyResult {
+  targetPool: string;
+  sourcePool: string;
+  /** The source's percentile this test compares with (90 or 99). */
+  percentile: number;
+  /** That percentile of the source pool over the step so far (ms); 0 until the source has enough requests. */
+  sourceMs: number;
+  /** Source requests behind it. */
+  sourceSamples: number;
+  /** Target requests compared with it this step, and how many were slower. */
+  targetSamples: number;
+  targetSlower: number;
+  /** targetSlower / targetSamples. */
+  share: number;
+  /** The share tolerated: an identical pool's (10 % or 1 %) scaled by the margin. */
+  bound: number;
+  /** The mixture likelihood ratio Λ at this look. */
+  lambda: number;
+  /** Always-valid p-value (non-increasing). */
+  pValue: number;
+  alpha: number;
+  rejected: boolean;
+}
+
+interface Reference {
+  percentile: number;
+  minSource: number;
+  sourceMs: number;
+  test: ShareMsprt;
+}
+
+/**
+ * Compares the target pool's latency with the source pool's in the same windows: each target
+ * request counts as slower or not than the source's running p90 (and p99) over the step, and a
+ * one-sample mSPRT per percentile asks whether that share exceeds what an identical pool shows,
+ * plus the margin. This sees a target that got slower than the pool it replaces long before its
+ * p99 reaches the SLO, and a slowdown both pools share (a slow database behind both) is no
+ * evidence against the target. Bonferroni over the percentiles keeps the whole test within alpha.
+ */
+export class RelativeLatencyTest {
+  readonly #options: RelativeLatencyOptions;
+  readonly #references: Reference[];
+  readonly #source = new LatencyHistogram();
+
+  constructor(options: RelativeLatencyOptions) {
+    this.#options = options;
+    this.#references = REFERENCE_PERCENTILES.map((percentile) => {
+      const share = (100 - percentile) / 100;
+      return {
+        percentile,
+        minSource: Math.ceil(MIN_SOURCE_ABOVE / share),
+        sourceMs: 0,
+        test: new ShareMsprt({
+          alpha: options.alpha / REFERENCE_PERCENTILES.length,
+          bound: share * (1 + options.margin / 0.1),
+          minSamples: options.minSamples,
+        }),
+      };
+    });
+  }
+
+  /** Adds one window of both pools. A window without histograms (older data planes) adds no evidence. */
+  observe(target: WindowStats | undefined, source: WindowStats | undefined): RelativeLatencyResult[] {
+    if (source !== undefined && source.requests > 0 && source.histogram !== '') {
+      this.#source.merge(LatencyHistogram.decode(source.histogram));
+      for (const r of this.#references) {
+        if (this.#source.count >= r.minSource) r.sourceMs = this.#source.percentile(r.percentile);
+      }
+    }
+    const t = target !== undefined && target.requests > 0 && target.histogram !== '' ? LatencyHistogram.decode(target.histogram) : null;
+    return this.#references.map((r) => {
+      let result = r.test.result;
+      // Equal to the reference (within the histogram's precision) is not slower: ties never count against the target.
+      if (t !== null && r.sourceMs > 0) result = r.test.observe(t.count, t.count - t.countAtOrBelow(r.sourceMs));
+      return {
+        targetPool: this.#options.targetPool,
+        sourcePool: this.#options.sourcePool,
+        percentile: r.percentile,
+        sourceMs: r.sourceMs,
+        sourceSamples: this.#source.count,
+        targetSamples: result.samples,
+        targetSlower: result.successes,
+        share: result.share,
+        bound: result.bound,
+        lambda: result.lambda,
+        pValue: result.pValue,
+        alpha: result.alpha,
+        rejected: result.rejected,
+      };
+    });
+  }
+}
