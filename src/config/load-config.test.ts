@@ -129,3 +129,16 @@ test("an https:// backend on piper's own balancer is refused at its key (it woul
   );
   assert.doesNotThrow(() => unwrapConfig(validateConfig({ pools, routes, dataPlane: { kind: 'haproxy' } }), 'x.yaml'));
 });
+
+test('migration.judge.relativeLatencyMargin: 5 % by default, a percentage or fraction, refused at its key outside (0 %, 90 %)', () => {
+  assert.equal(defaultConfig().migration.judge.relativeLatencyMargin, 0.05);
+  const ok = validateConfig({ migration: { judge: { relativeLatencyMargin: '8%' } } });
+  assert.ok(ok.ok);
+  assert.equal(ok.config.migration.judge.relativeLatencyMargin, 0.08);
+  for (const value of [0, '95%', 'wide']) {
+    const bad = validateConfig({ migration: { judge: { relativeLatencyMargin: value } } });
+    assert.equal(bad.ok, false, String(value));
+    assert.equal(!bad.ok && bad.issues[0]?.path, 'migration.judge.relativeLatencyMargin');
+    if (value !== 'wide') assert.match(!bad.ok ? (bad.issues[0]?.message ?? '') : '', /above 0% and below 90%/);
+  }
+});

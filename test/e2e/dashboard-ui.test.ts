@@ -182,6 +182,9 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   // Ended, it still shows its evidence.
   await page.getByRole('heading', { name: 'Capacity gate (last evaluation)' }).waitFor();
   await page.getByRole('heading', { name: 'Judge (last window)' }).waitFor();
+  // The relative latency tests sit beside the error test.
+  await page.locator('.msprt tbody tr', { hasText: 'latency vs vendor p90' }).waitFor();
+  await page.locator('.msprt tbody tr', { hasText: 'latency vs vendor p99' }).waitFor();
   await page.locator('#decisions-h ~ .table-wrap tbody tr', { hasText: 'verdict changed' }).waitFor();
   await page.screenshot({ path: join(shots, 'migration-aborted.png'), fullPage: true });
 

@@ -40,6 +40,7 @@
 /** @typedef {import('../../rollout/index.ts').DecisionRecorded} DecisionRecorded */
 /** @typedef {import('../../rollout/index.ts').JudgeDecision} JudgeDecision */
 /** @typedef {import('../../rollout/index.ts').SideFigures} SideFigures */
+/** @typedef {import('../../rollout/index.ts').RelativeLatencyResult} RelativeLatencyResult */
 /** @typedef {import('../../rollout/index.ts').FastPathCheck} FastPathCheck */
 
 /**

@@ -11,6 +11,7 @@ import { clockTime, dateTime, millis, percent, rate } from '../format.js';
 /** @typedef {import('../api.js').DecisionView} DecisionView */
 /** @typedef {import('../api.js').JudgeDecision} JudgeDecision */
 /** @typedef {import('../api.js').SideFigures} SideFigures */
+/** @typedef {import('../api.js').RelativeLatencyResult} RelativeLatencyResult */
 /** @typedef {import('../api.js').FastPathCheck} FastPathCheck */
 /** @typedef {import('../api.js').GateOccasion} GateOccasion */
 /** @typedef {import('../api.js').DecisionRecorded} DecisionRecorded */
@@ -102,6 +103,8 @@ export function judgeFacts(d) {
     ['errors', d.errors],
     ['latency (slow share)', d.latency],
   ]);
+  // A journal written before the judge compared latency with the source has no relative tests.
+  const relative = d.relativeLatency ?? [];
   const known = ['targetSamples', 'targetFailures', 'sourceSamples', 'sourceFailures', 'difference', 'pValue', 'alpha', 'rejected'];
   const msprt = h(
     'div',
@@ -116,7 +119,7 @@ export function judgeFacts(d) {
         h(
           'tr',
           {},
-          ['test', 'target fail/n', 'source fail/n', 'difference', 'p value', 'alpha', ''].map((t) => h('th', { scope: 'col', text: t })),
+          ['test', 'target count/n', 'source', 'observed', 'p value', 'alpha', ''].map((t) => h('th', { scope: 'col', text: t })),
         ),
       ),
       h(
@@ -135,6 +138,7 @@ export function judgeFacts(d) {
             h('td', {}, r.rejected ? badge('rejected', 'bad') : badge('holds', 'ok')),
           ),
         ),
+        relative.map(relativeRow),
       ),
     ),
     // Any other figure the judge reports is still shown, not silently dropped.
@@ -172,6 +176,26 @@ export function judgeFacts(d) {
     msprt,
     h('details', {}, h('summary', { text: 'Thresholds' }), facts(d.thresholds)),
   ];
+}
+
+/**
+ * One relative latency test as a row of the sequential tests: the target's requests slower than
+ * the source's percentile over the step, against the share tolerated.
+ * @param {RelativeLatencyResult} r
+ */
+function relativeRow(r) {
+  const compared = r.sourceMs > 0;
+  return h(
+    'tr',
+    {},
+    h('th', { scope: 'row', text: `latency vs ${r.sourcePool} p${r.percentile}` }),
+    h('td', { text: `${r.targetSlower}/${r.targetSamples} slower` }),
+    h('td', { text: compared ? `p${r.percentile} ${millis(r.sourceMs)} of ${r.sourceSamples}` : `${r.sourceSamples} requests, too few` }),
+    h('td', { text: compared ? `${percent(r.share)} (tolerated ${percent(r.bound)})` : '—' }),
+    h('td', { text: r.pValue.toPrecision(3) }),
+    h('td', { text: r.alpha.toPrecision(3) }),
+    h('td', {}, r.rejected ? badge('rejected', 'bad') : badge('holds', 'ok')),
+  );
 }
 
 /**
