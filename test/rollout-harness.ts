@@ -23,6 +23,8 @@ export const ADMIN_TOKEN = 'rollout-admin-token-0123456789';
 export class RolloutBackend {
   readonly server: Server;
   failEvery: number | null = null;
+  /** How long to hold each answer, ms (a latency fault); null answers at once. */
+  delayMs: (() => number) | null = null;
   requests = 0;
   firstFailureAt: number | null = null;
   lastRequestAt: number | null = null;
@@ -43,7 +45,9 @@ export class RolloutBackend {
         res.writeHead(500).end('injected failure\n');
         return;
       }
-      res.end('ok\n');
+      const delay = this.delayMs?.() ?? 0;
+      if (delay > 0) setTimeout(() => res.end('ok\n'), delay);
+      else res.end('ok\n');
     });
   }
 
