@@ -15,6 +15,8 @@ export const METRIC_NAMES = Object.freeze({
   requestsFailed: 'piper_requests_failed_total',
   /** Counter {pool}: requests refused by admission (503 + Retry-After). */
   requestsShed: 'piper_requests_shed_total',
+  /** Counter {pool}: requests the pool's admission refused that the route's failover pool answered instead. */
+  requestsSpilled: 'piper_requests_spilled_total',
   /** Counter {route}: retries made on other backends. */
   retries: 'piper_retries_total',
   /** Counter {pool,backend}: outlier ejections. */

@@ -120,6 +120,12 @@ export interface PoolWindowStats extends WindowStats {
   totalBackends: number;
   /** Current adaptive concurrency limit of the pool. */
   concurrencyLimit: number;
+  /**
+   * Requests this pool's admission refused that the route's failover pool then took and answered
+   * (no 503 reached the client). Counted on the refusing pool, in neither its `requests` nor its
+   * `failed`: the request is the answering pool's. Absent where the data plane does not spill.
+   */
+  spilled?: number;
 }
 
 export interface BackendWindowStats extends WindowStats {

@@ -42,6 +42,8 @@ export class WindowAccumulator {
   readonly status = new Float64Array(5);
   readonly errors = new Float64Array(KINDS.length);
   shed = 0;
+  /** Refused by this pool's admission and answered by another pool (pools only, see PoolWindowStats). */
+  spilled = 0;
   retries = 0;
   savedByRetry = 0;
   ejections = 0;
@@ -73,7 +75,7 @@ export class WindowAccumulator {
   }
 
   get active(): boolean {
-    return this.requests > 0 || this.ejections > 0;
+    return this.requests > 0 || this.ejections > 0 || this.spilled > 0;
   }
 
   add(o: RequestOutcome): void {
@@ -150,6 +152,7 @@ export class WindowAccumulator {
     this.status.fill(0);
     this.errors.fill(0);
     this.shed = 0;
+    this.spilled = 0;
     this.retries = 0;
     this.savedByRetry = 0;
     this.ejections = 0;

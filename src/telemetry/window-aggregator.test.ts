@@ -158,6 +158,7 @@ describe('WindowAggregator', () => {
         firstFailureAt: null,
         errors: {},
         shed: 0,
+        spilled: 0,
         retries: 0,
         savedByRetry: 0,
         ejections: 0,
@@ -196,6 +197,21 @@ describe('WindowAggregator', () => {
     assert.equal(windows[0]?.backends['inhouse/i2']?.ejections, 2);
     assert.equal(windows[0]?.pools.inhouse?.ejections, 2);
     assert.equal(windows[0]?.backends['inhouse/i2']?.requests, 0);
+    agg.close();
+  });
+
+  test('recordSpill counts on the refusing pool, in neither its requests nor its failures', () => {
+    const { clock, agg, windows } = setup();
+    agg.recordSpill('inhouse');
+    agg.recordSpill('inhouse');
+    agg.record(outcome({ pool: 'vendor', backend: 'v1' }));
+    clock.advance(1000);
+    assert.equal(windows[0]?.pools.inhouse?.spilled, 2, 'a pool with only spills still shows in the window');
+    assert.equal(windows[0]?.pools.inhouse?.requests, 0);
+    assert.equal(windows[0]?.pools.inhouse?.failed, 0);
+    assert.equal(windows[0]?.pools.vendor?.spilled, 0);
+    clock.advance(1000);
+    assert.equal(windows[1]?.pools.inhouse?.spilled ?? 0, 0, 'each window starts from zero');
     agg.close();
   });
 

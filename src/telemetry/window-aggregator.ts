@@ -91,6 +91,15 @@ export class WindowAggregator {
   }
 
   /**
+   * Counts one request that `pool`'s admission refused and another pool then took (a spill), on
+   * `pool`: the refusal is evidence about `pool` even though its client got an answer elsewhere.
+   */
+  recordSpill(pool: string): void {
+    if (this.#closed) return;
+    entity(this.#pools, pool, this.#clock).spilled++;
+  }
+
+  /**
    * The open window's counts so far, per pool (pools with requests in it): a few numbers each, no
    * histogram work, so it can be read several times a window (the rollout's fast path does, every 250 ms).
    */
@@ -211,6 +220,7 @@ export class WindowAggregator {
         healthyBackends: p?.healthyBackends ?? 0,
         totalBackends: p?.totalBackends ?? 0,
         concurrencyLimit: p?.concurrencyLimit ?? 0,
+        spilled: acc.spilled,
       });
     }
     forget(this.#pools);

@@ -112,6 +112,18 @@ describe('mergeWindows', () => {
     assert.deepEqual(decodeUserIds(users.failedIds), [4]);
   });
 
+  it("sums pools' spills, and shows none where no member counts them (the HAProxy data plane)", () => {
+    const a = windowA();
+    const b = windowB();
+    const spilled = (w: TelemetryWindow, n: number): TelemetryWindow => ({
+      ...w,
+      pools: { ...w.pools, inhouse: { ...(w.pools.inhouse as PoolWindowStats), spilled: n } },
+    });
+    assert.equal(mergeWindows([spilled(a, 2), spilled(b, 3)]).pools.inhouse?.spilled, 5);
+    assert.equal(mergeWindows([spilled(a, 2), b]).pools.inhouse?.spilled, 2);
+    assert.equal('spilled' in (mergeWindows([a, b]).pools.inhouse ?? {}), false);
+  });
+
   it("sums pools' limits, keeps the fewest healthy backends, reports a backend with the member that finds it unhealthy, and sums flows per path", () => {
     const merged = mergeWindows([windowA(), windowB()]);
     assert.equal(merged.pools.inhouse?.concurrencyLimit, 180);

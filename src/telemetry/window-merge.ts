@@ -101,6 +101,7 @@ function mergePool(parts: readonly PoolWindowStats[]): PoolWindowStats {
     healthyBackends: Math.min(...parts.map((p) => p.healthyBackends)),
     totalBackends: Math.max(...parts.map((p) => p.totalBackends)),
     concurrencyLimit: sum(parts, (p) => p.concurrencyLimit),
+    ...(parts.some((p) => p.spilled !== undefined) ? { spilled: sum(parts, (p) => p.spilled ?? 0) } : {}),
   };
 }
 

@@ -47,6 +47,11 @@ export function exportWindowMetrics(registry: MetricsRegistry, source: WindowSou
     labelNames: ['route', 'pool', 'kind'],
   });
   const shed = registry.counter({ name: N.requestsShed, help: 'Requests refused by admission control (503).', labelNames: ['pool'] });
+  const spilled = registry.counter({
+    name: N.requestsSpilled,
+    help: "Requests the pool's admission refused that the route's failover pool answered instead.",
+    labelNames: ['pool'],
+  });
   const retries = registry.counter({ name: N.retries, help: 'Retries made on another backend.', labelNames: ['route'] });
   const ejections = registry.counter({
     name: N.backendEjections,
@@ -132,6 +137,7 @@ export function exportWindowMetrics(registry: MetricsRegistry, source: WindowSou
       const p = w.pools[pool];
       if (p === undefined) continue;
       shed.inc({ pool }, p.shed);
+      if (p.spilled !== undefined) spilled.inc({ pool }, p.spilled);
       bytes.inc({ pool, direction: 'in' }, p.bytesIn);
       bytes.inc({ pool, direction: 'out' }, p.bytesOut);
       healthy.set({ pool }, p.healthyBackends);
