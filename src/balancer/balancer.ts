@@ -93,6 +93,7 @@ export class Balancer implements DataPlane {
         if (outcome.route !== '') this.#telemetry.record(outcome);
       },
       noHealthyBackend: (route) => this.#reportNoBackend(route),
+      spilled: (pool) => this.#telemetry.recordSpill(pool.name),
     });
   }
 

@@ -42,6 +42,8 @@ export class Exchange implements UpstreamCall, UpstreamBodySink, ResponseCloseLi
   route: RouteRuntime | null = null;
   pool: PoolRuntime | null = null;
   backend: BackendRuntime | null = null;
+  /** The pool whose admission refused this request before the route's failover pool took it. */
+  spilledFrom: PoolRuntime | null = null;
   errorKind: ErrorKind | null = null;
   retries = 0;
   /**

@@ -71,6 +71,24 @@ async function simulateRateLimitedPool(overloadRate: number, limiterOptions: Par
 }
 
 describe('PoolAdmission', () => {
+  it('tryAcquire admits only at once: never queues, and never ahead of a waiter', async () => {
+    const { admission } = setup(1, 4);
+    assert.equal(admission.hasRoom(), true);
+    assert.equal(admission.tryAcquire(), true);
+    assert.equal(admission.hasRoom(), false);
+    assert.equal(admission.tryAcquire(), false, 'at the limit: refused, not queued');
+    assert.equal(admission.queued, 0);
+    const waiting = admission.acquire();
+    assert.ok(waiting instanceof Promise);
+    admission.release(null, 0);
+    assert.equal(await waiting, true, 'the freed slot went to the waiter');
+    assert.equal(admission.tryAcquire(), false);
+    admission.release(null, 0);
+    assert.equal(admission.tryAcquire(), true);
+    admission.close();
+    assert.equal(admission.hasRoom(), false, 'a closed pool has no room');
+  });
+
   it('admits up to the limit at once, queues up to queueSize, sheds the rest synchronously', () => {
     const { admission } = setup(2, 1);
     assert.equal(admission.acquire(), true);

@@ -143,6 +143,21 @@ export class PoolAdmission {
     });
   }
 
+  /** Whether a request would be admitted at once now: a free slot and nobody waiting before it. */
+  hasRoom(): boolean {
+    return !this.#closed && this.#inFlight < this.#limiter.limit && this.#queue.length === 0;
+  }
+
+  /**
+   * Admits now or not at all (never queues): for a request another pool refused, which takes a
+   * slot here only where that costs no waiting, ahead of nobody. Pair a `true` with `release`.
+   */
+  tryAcquire(): boolean {
+    if (!this.hasRoom()) return false;
+    this.#inFlight++;
+    return true;
+  }
+
   /**
    * Whether `acquire` would refuse at once now (closed, queue full, or a wait the drain rate says
    * would pass its bound), without changing anything: a request with a body is shed on this before

@@ -37,6 +37,8 @@ export interface PipelineContext {
   record(outcome: RequestOutcome): void;
   /** Called when a route finds no pool with a healthy backend. */
   noHealthyBackend(route: RouteRuntime): void;
+  /** Called when `from`'s admission refused a request that the route's failover pool then took. */
+  spilled(from: PoolRuntime): void;
 }
 
 /**
@@ -144,10 +146,15 @@ function handle(ctx: Pipeline, ex: Exchange): void {
   if (body !== null) {
     // Phase: read ahead. A body is received before its request takes a slot of the pool (up to
     // its buffer), so the time a client takes to send it holds no backend slot (HAProxy's
-    // `http-buffer-request`). A request the pool would shed now is shed before its body is read.
+    // `http-buffer-request`). A request the pool would shed now is shed before its body is read,
+    // unless a failover pool has room for it now: that pool reads it ahead and admits it.
     if (pool.admission.wouldRefuse()) {
-      shed(ctx, ex);
-      return;
+      const to = spillPool(state, route, pool, false);
+      if (to === null) {
+        shed(ctx, ex);
+        return;
+      }
+      spill(ctx, ex, pool, to);
     }
     // Goes on in `admit` through the `bodyReady` hook, possibly at once.
     body.readAhead(ctx.bodyBudget, ex);
@@ -179,7 +186,14 @@ function admit(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRunti
 
 function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime, ok: boolean): void {
   if (!ok) {
-    shed(ctx, ex);
+    // Spilled once at most, so that two pools naming each other as failover never pass a request back.
+    const to = ex.finished || ex.spilledFrom !== null ? null : spillPool(ctx.state(), route, pool, true);
+    if (to === null) {
+      shed(ctx, ex);
+      return;
+    }
+    spill(ctx, ex, pool, to);
+    admitted(ctx, ex, route, to, true);
     return;
   }
   if (ex.finished) {
@@ -203,6 +217,30 @@ function choosePool(ctx: Pipeline, state: RoutingState, route: RouteRuntime, req
     if (pool?.hasRoutable()) return pool;
   }
   return null;
+}
+
+/**
+ * The route's failover pool that takes a request `from`'s admission refused: the first in the
+ * route's order, other than `from`, with a routable backend and a free slot now (`take`: the slot
+ * is taken). During a migration the failover names the source pool, so a target that sheds sends
+ * its overflow back where it came from instead of answering 503 while the source has room. Never
+ * a queue: a spilled request waits behind nobody, and a source without room sheds as before.
+ */
+function spillPool(state: RoutingState, route: RouteRuntime, from: PoolRuntime, take: boolean): PoolRuntime | null {
+  for (const name of route.config.failover) {
+    if (name === from.name) continue;
+    const pool = state.pools.get(name);
+    if (pool === undefined || !pool.hasRoutable()) continue;
+    if (take ? pool.admission.tryAcquire() : pool.admission.hasRoom()) return pool;
+  }
+  return null;
+}
+
+/** Moves the request to `to`; the refusal is counted on `from` as a spill (evidence for the judge, not a failure). */
+function spill(ctx: Pipeline, ex: Exchange, from: PoolRuntime, to: PoolRuntime): void {
+  ex.pool = to;
+  ex.spilledFrom = from;
+  ctx.spilled(from);
 }
 
 function forward(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {

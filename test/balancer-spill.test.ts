@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { request } from 'undici';
+import { Balancer } from '../src/balancer/index.ts';
+import { unwrapConfig, validateConfig } from '../src/config/index.ts';
+import { SeededRandom, SystemClock, silentLogger } from '../src/core/index.ts';
+import type { TelemetryWindow } from '../src/telemetry/index.ts';
+import { FixtureBackend } from './backend-fixture.ts';
+
+/** A balancer in this process on real sockets, with `pools` and one route `web` over them. */
+async function startBalancer(pools: Record<string, unknown>, route: Record<string, unknown>): Promise<{ balancer: Balancer; url: string }> {
+  const config = unwrapConfig(
+    validateConfig({
+      listeners: [{ name: 'public', address: '127.0.0.1', port: 0 }],
+      pools,
+      routes: [{ name: 'web', ...route }],
+      logging: { level: 'warn' },
+    }),
+  );
+  const balancer = new Balancer({ config, clock: new SystemClock(), random: new SeededRandom(7), logger: silentLogger() });
+  const [address] = await balancer.listen(0);
+  return { balancer, url: `http://127.0.0.1:${(address as { port: number }).port}` };
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await request(url);
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+/** Sums a pool's counts over the windows that close within `ms` from now. */
+async function poolTotals(
+  balancer: Balancer,
+  pool: string,
+  ms: number,
+): Promise<{ requests: number; failed: number; shed: number; spilled: number }> {
+  const totals = { requests: 0, failed: 0, shed: 0, spilled: 0 };
+  const add = (w: TelemetryWindow): void => {
+    const p = w.pools[pool];
+    if (p === undefined) return;
+    totals.requests += p.requests;
+    totals.failed += p.failed;
+    totals.shed += p.shed;
+    totals.spilled += p.spilled ?? 0;
+  };
+  for (const w of balancer.telemetry.recent()) add(w);
+  const stop = balancer.telemetry.onWindow(add);
+  await new Promise((r) => setTimeout(r, ms));
+  stop();
+  return totals;
+}
+
+describe('balancer: a target pool that sheds spills to the route failover pool', () => {
+  const closers: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const c of closers.reverse()) await c();
+  });
+
+  it('answers the requests over the target limit from the source (200, no 503) and counts them as the target spilled', async () => {
+    const target = new FixtureBackend('target', 'slow');
+    target.slowMs = 400;
+    const source = new FixtureBackend('source');
+    const [t, s] = await Promise.all([target.listen(), source.listen()]);
+    closers.push(
+      () => target.close(),
+      () => source.close(),
+    );
+    const noChecks = { enabled: false };
+    const { balancer, url } = await startBalancer(
+      {
+        source: { backends: [{ name: 's1', url: s }], healthCheck: noChecks },
+        // One request at a time, one waiting for at most 50 ms: the rest is refused at once.
+        target: {
+          backends: [{ name: 't1', url: t }],
+          healthCheck: noChecks,
+          admission: { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' },
+        },
+      },
+      { split: { source: 0, target: 100 }, failover: ['source'] },
+    );
+    closers.push(() => balancer.close(0));
+
+    const answers = await Promise.all(Array.from({ length: 8 }, () => get(`${url}/`)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(8).fill(200),
+      'no client hears 503 while the source has room',
+    );
+    const byTarget = answers.filter((a) => a.body === 'target\n').length;
+    assert.equal(byTarget, 1, 'the target answers what its limit admits');
+    assert.equal(answers.filter((a) => a.body === 'source\n').length, 7, 'the source answers the rest');
+    assert.equal(target.maxActive, 1, 'the target never sees more than its limit');
+
+    // The windows close each second: the one holding these requests closes within ~1 s.
+    const targetTotals = await poolTotals(balancer, 'target', 1_300);
+    assert.equal(targetTotals.spilled, 7, "every refusal is the target's spill");
+    assert.equal(targetTotals.requests, 1, 'a spilled request is not a target request');
+    assert.equal(targetTotals.failed, 0);
+    assert.equal(targetTotals.shed, 0);
+    const sourceTotals = await poolTotals(balancer, 'source', 0);
+    assert.equal(sourceTotals.requests, 7);
+    assert.equal(sourceTotals.spilled, 0);
+  });
+
+  it('still sheds (503) when the failover pool has no room either', async () => {
+    const target = new FixtureBackend('target', 'slow');
+    const source = new FixtureBackend('source', 'slow');
+    target.slowMs = 300;
+    source.slowMs = 300;
+    const [t, s] = await Promise.all([target.listen(), source.listen()]);
+    closers.push(
+      () => target.close(),
+      () => source.close(),
+    );
+    const noChecks = { enabled: false };
+    const tight = { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' };
+    const { balancer, url } = await startBalancer(
+      {
+        source: { backends: [{ name: 's1', url: s }], healthCheck: noChecks, admission: tight },
+        target: { backends: [{ name: 't1', url: t }], healthCheck: noChecks, admission: tight },
+      },
+      { split: { source: 0, target: 100 }, failover: ['source'] },
+    );
+    closers.push(() => balancer.close(0));
+
+    const answers = await Promise.all(Array.from({ length: 6 }, () => get(`${url}/`)));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.equal(statuses.filter((x) => x === 200).length, 2, 'one answered by each pool');
+    assert.equal(statuses.filter((x) => x === 503).length, 4, 'the rest is shed: the source had no room');
+    assert.equal(source.maxActive, 1, 'a spill never pushes the source past its own limit');
+  });
+});
