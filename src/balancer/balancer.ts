@@ -18,7 +18,7 @@ import { EventLoopGuard } from './event-loop-guard.ts';
 import type { HealthProbe } from './health-checker.ts';
 import { PoolRuntime } from './pool-runtime.ts';
 import { PublicListener } from './public-listener.ts';
-import { createRequestPipeline } from './request-pipeline.ts';
+import { createRequestPipeline, type RequestPipeline } from './request-pipeline.ts';
 import { RouteRuntime, sortRoutes } from './route-runtime.ts';
 import { RoutingState } from './routing-state.ts';
 import { validateSplit } from './split-validation.ts';
@@ -67,6 +67,7 @@ export class Balancer implements DataPlane {
   #closing: Promise<void> | null = null;
   /** The request handler of the public listeners. */
   readonly handler: RequestHandler;
+  readonly #pipeline: RequestPipeline;
 
   constructor(o: BalancerOptions) {
     this.#clock = o.clock;
@@ -80,7 +81,7 @@ export class Balancer implements DataPlane {
     this.#telemetry = new WindowAggregator({ clock: o.clock, windowMs: 1000, retain: 300, probe: () => this.#probe() });
     this.#state = this.#build(o.config, null);
     this.#bodyBudget = new BodyBufferBudget(o.config.requestBody.bufferTotal);
-    this.handler = createRequestPipeline({
+    this.#pipeline = createRequestPipeline({
       clock: o.clock,
       random: o.random,
       logger: this.#log,
@@ -95,6 +96,7 @@ export class Balancer implements DataPlane {
       noHealthyBackend: (route) => this.#reportNoBackend(route),
       spilled: (pool) => this.#telemetry.recordSpill(pool.name),
     });
+    this.handler = this.#pipeline.handler;
   }
 
   /** The telemetry windows of this balancer (for /metrics and the windows API). */
@@ -174,6 +176,7 @@ export class Balancer implements DataPlane {
     const actor = options.actor ?? 'operator';
     const from = route.split;
     route.setSplit(clean, { kind: 'api', at: this.#clock.now() });
+    this.#pipeline.splitChanged(route, from);
     if (options.deadMan === null) this.#disarm(route);
     else if (options.deadMan && safeSplit !== null) this.#arm(route, safeSplit, options.deadMan.timeoutMs);
     this.#log.info({ route: route.name, from, to: clean, reason, actor }, 'split changed');
@@ -248,6 +251,7 @@ export class Balancer implements DataPlane {
     this.#closing ??= (async () => {
       await Promise.all(this.#listeners.map((l) => l.close(graceMs, (ms, signal) => this.#clock.sleep(ms, signal))));
       this.#guard.close();
+      this.#pipeline.close();
       for (const r of this.#state.routes) this.#disarm(r);
       await Promise.all([...this.#state.pools.values()].map((p) => p.close()));
       this.#telemetry.close();
@@ -346,6 +350,7 @@ export class Balancer implements DataPlane {
     const from = route.split;
     const silentMs = this.#clock.now() - dm.lastHeartbeat;
     route.setSplit(dm.safeSplit, { kind: 'dead-man', at: this.#clock.now() });
+    this.#pipeline.splitChanged(route, from);
     const reason = `dead-man: no heartbeat for ${silentMs} ms`;
     this.#log.warn({ route: route.name, from, to: dm.safeSplit, silentMs }, 'dead-man revert');
     this.#emit(BalancerEventKind.splitChanged, route.name, { from, to: dm.safeSplit, reason, deadMan: null }, 'balancer');

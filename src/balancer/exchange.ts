@@ -67,6 +67,8 @@ export class Exchange implements UpstreamCall, UpstreamBodySink, ResponseCloseLi
   attempting = false;
   /** Set once a backend's response head was handed to the client (`writeHead`). */
   responseStarted = false;
+  /** True while the pipeline itself ends the running attempt (a rollback's rescue), not the client or the backend. */
+  withdrawing = false;
 
   // UpstreamCall: what every attempt sends.
   readonly method: string;

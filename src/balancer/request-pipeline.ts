@@ -1,65 +1,24 @@
-import type { Clock, Logger, Random } from '../core/index.ts';
-import { type ErrorKind, emptyRequestOutcome, type RequestOutcome } from '../telemetry/index.ts';
-import type { BackendRuntime } from './backend-runtime.ts';
-import type { BodyBufferBudget } from './body-buffer-budget.ts';
+import type { Split } from '../data-plane/index.ts';
+import { emptyRequestOutcome } from '../telemetry/index.ts';
+import { afterAttempt, attemptResult, attemptWithdrawn, choosePool, cut, forward, releaseSlot, resend } from './attempt-loop.ts';
 import type { RequestHandler } from './downstream-connection.ts';
-import type { DownstreamRequest } from './downstream-request.ts';
-import type { EventLoopGuard } from './event-loop-guard.ts';
 import { Exchange, type ExchangeHooks } from './exchange.ts';
 import { parseHostHeader } from './host-match.ts';
-import { fillOutcomeUser, stickyKeyOf } from './outcome-user.ts';
-import type { AttemptResult } from './outlier-detector.ts';
+import { fillOutcomeUser } from './outcome-user.ts';
+import { PUBLIC_MESSAGES, type Pipeline, type PipelineContext } from './pipeline-context.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
-import { upstreamRequestHeaderBlock, validRequestId } from './proxy-headers.ts';
+import { requestIds } from './request-ids.ts';
+import { RollbackRescue } from './rollback-rescue.ts';
 import type { RouteRuntime } from './route-runtime.ts';
 import type { RoutingState } from './routing-state.ts';
-import { pickPool } from './split-picker.ts';
-import { classifyUpstreamError, upstreamFailureResponse } from './upstream-error.ts';
 
-/** What the request pipeline needs from the balancer that owns it. */
-export interface PipelineContext {
-  clock: Clock;
-  random: Random;
-  logger: Logger;
-  guard: EventLoopGuard;
-  /** The memory all request bodies being read ahead of admission may hold together. */
-  bodyBudget: BodyBufferBudget;
-  /** The current routes and pools (swapped whole on reload). */
-  state(): RoutingState;
-  /** Seconds to put in Retry-After when shedding. */
-  retryAfterSeconds(): number;
-  /** Share of requests written to the access log (0 = off). */
-  accessLogSample(): number;
-  /**
-   * Called once per request when its response closes. The outcome is one object refilled for
-   * every request (no allocation per request): read it during the call, never keep it.
-   */
-  record(outcome: RequestOutcome): void;
-  /** Called when a route finds no pool with a healthy backend. */
-  noHealthyBackend(route: RouteRuntime): void;
-  /** Called when `from`'s admission refused a request that the route's failover pool then took. */
-  spilled(from: PoolRuntime): void;
-}
-
-/**
- * What the public listener tells a client about the balancer's own failures: the code says which,
- * and nothing names a route, a pool or a backend (the layout behind the listener is no client's
- * business; the metrics, the journal and the access log hold the names).
- */
-const PUBLIC_MESSAGES = {
-  noRoute: 'no route matches this request',
-  noHealthyBackend: 'no healthy backend can take this request; retry later',
-  overloaded: 'the service is overloaded; retry later',
-} as const;
-
-// RFC 9110 §9.2.2. Retried only without a body: a streamed body cannot be replayed.
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** The pipeline's own state beside its context. */
-interface Pipeline extends PipelineContext {
-  newRequestId(): string;
-  /** The outcome handed to `record`, refilled for each request. */
-  outcome: RequestOutcome;
+/** The request handler of the public listeners, and what the balancer tells it besides requests. */
+export interface RequestPipeline {
+  handler: RequestHandler;
+  /** A route's split changed from `from`: requests on pools that lost all weight are rescued (see RollbackRescue). */
+  splitChanged(route: RouteRuntime, from: Split): void;
+  /** Cancels the rescue's deadlines. Idempotent. */
+  close(): void;
 }
 
 /**
@@ -68,16 +27,22 @@ interface Pipeline extends PipelineContext {
  * its first backend costs no promise, no await and no microtask (the promise-based loop cost ~4 %
  * of the balancer's CPU); only a request that has to wait for admission awaits.
  */
-export function createRequestPipeline(context: PipelineContext): RequestHandler {
+export function createRequestPipeline(context: PipelineContext): RequestPipeline {
   const ctx: Pipeline = {
     ...context,
     newRequestId: requestIds(context.random),
     outcome: emptyRequestOutcome(),
+    rescue: new RollbackRescue(context.clock, {
+      resend: (ex, route) => resend(ctx, ex, route),
+      cut: (ex) => cut(ctx, ex),
+    }),
   };
   const hooks: ExchangeHooks = {
     attemptEnded: (ex, err) => {
       try {
-        afterAttempt(ctx, ex, attemptResult(ex, err));
+        ctx.rescue.attemptEnded(ex);
+        if (ex.withdrawing) attemptWithdrawn(ex);
+        else afterAttempt(ctx, ex, attemptResult(ex, err));
       } catch (e) {
         internalError(ctx, ex, e);
       }
@@ -95,13 +60,19 @@ export function createRequestPipeline(context: PipelineContext): RequestHandler 
       if (!ex.res.socket.destroyed) releaseSlot(ex, ctx.clock.monotonic(), true);
     },
   };
-  return (req, res) => {
-    const ex = new Exchange(req, res, ctx.clock.monotonic(), hooks);
-    try {
-      handle(ctx, ex);
-    } catch (err) {
-      internalError(ctx, ex, err);
-    }
+  return {
+    handler: (req, res) => {
+      const ex = new Exchange(req, res, ctx.clock.monotonic(), hooks);
+      try {
+        handle(ctx, ex);
+      } catch (err) {
+        internalError(ctx, ex, err);
+      }
+    },
+    splitChanged: (route, from) => {
+      ctx.rescue.splitChanged(route, from);
+    },
+    close: () => ctx.rescue.close(),
   };
 }
 
@@ -209,16 +180,6 @@ function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRu
   forward(ctx, ex, route, pool);
 }
 
-function choosePool(ctx: Pipeline, state: RoutingState, route: RouteRuntime, req: DownstreamRequest): PoolRuntime | null {
-  const name = pickPool(route.split, route.poolNames, state.routable, ctx.random, stickyKeyOf(route, req));
-  if (name !== null) return state.pools.get(name) ?? null;
-  for (const f of route.config.failover) {
-    const pool = state.pools.get(f);
-    if (pool?.hasRoutable()) return pool;
-  }
-  return null;
-}
-
 /**
  * The route's failover pool that takes a request `from`'s admission refused: the first in the
  * route's order, other than `from`, with a routable backend and a free slot now (`take`: the slot
@@ -241,132 +202,6 @@ function spill(ctx: Pipeline, ex: Exchange, from: PoolRuntime, to: PoolRuntime):
   ex.pool = to;
   ex.spilledFrom = from;
   ctx.spilled(from);
-}
-
-function forward(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {
-  const { req } = ex;
-  const hasBody = req.body !== null;
-  ex.safe = !hasBody && IDEMPOTENT.has(req.method);
-  const requestId = validRequestId(req.headers['x-request-id']) ?? ctx.newRequestId();
-  // The client's headers, read by the upstream connection for `content-length` only.
-  ex.headers = req.headers;
-  ex.headerBlock = upstreamRequestHeaderBlock(req.headers, {
-    clientIp: req.socket.remoteAddress ?? 'unknown',
-    host: (req.headers.host as string | undefined) ?? '',
-    proto: 'http',
-    requestId,
-  });
-  // Streamed straight from the client (never retried, so read once); a failed attempt only
-  // detaches from it, so the client still gets a proper 502.
-  ex.body = req.body;
-  ex.maxAttempts = 1 + (ex.safe ? route.config.retries.attempts : 0);
-  nextAttempt(ctx, ex, route, pool);
-}
-
-/** Starts the next attempt on another backend, or answers with what the attempts so far found. */
-function nextAttempt(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {
-  const backend = ex.attemptNo < ex.maxAttempts ? pool.picker.pick(pool.backends, ex.previous) : null;
-  if (backend === null) {
-    giveUp(ctx, ex, route);
-    return;
-  }
-  if (ex.attemptNo > 0) {
-    // A refused connection never reached a backend, so retrying it adds no load there: only
-    // retries of requests a backend may have seen count against the budget.
-    if (ex.lastKind !== 'connect') {
-      if (!route.retryBudget.tryAcquire(route.active)) {
-        giveUp(ctx, ex, route);
-        return;
-      }
-      ex.retrySlot = true;
-    }
-    ex.retries++;
-  }
-  ex.attemptNo++;
-  ex.backend = backend;
-  ex.mayRetry = ex.safe && ex.attemptNo < ex.maxAttempts && pool.routableBackends > 1;
-  const upstream = backend.upstream;
-  if (upstream === null) {
-    afterAttempt(ctx, ex, 'connect');
-    return;
-  }
-  ex.discardedStatus = 0;
-  ex.upstreamRetryAfter = null;
-  ex.attempting = true;
-  backend.inFlight++;
-  // Ends in `attemptEnded` (possibly before `attempt` returns).
-  ex.attempt(upstream);
-}
-
-/**
- * What one attempt came to: null when a response was (or is being) delivered, else the error kind
- * of a failure that happened before any response byte reached the client.
- */
-function attemptResult(ex: Exchange, err: Error | null): ErrorKind | null {
-  const backend = ex.backend as BackendRuntime;
-  const pool = ex.pool as PoolRuntime;
-  backend.inFlight--;
-  ex.attempting = false;
-  if (err === null) {
-    const status = ex.discardedStatus !== 0 ? ex.discardedStatus : ex.res.statusCode;
-    const result = status === 503 && ex.upstreamRetryAfter !== null ? 'overloaded' : status >= 500 ? '5xx' : 'success';
-    pool.outliers.observe(backend, result, status);
-    return ex.discardedStatus !== 0 ? 'protocol' : null;
-  }
-  const kind = classifyUpstreamError(err);
-  if (ex.clientGone || kind === 'client_abort') {
-    // The client left (or its request body broke off): no fault of the backend's.
-    ex.errorKind = 'client_abort';
-    if (!ex.clientGone) ex.res.destroy();
-    return null;
-  }
-  pool.outliers.observe(backend, kind as AttemptResult);
-  if (ex.responseStarted) {
-    // Failed mid-body: nothing can be retried; the client sees a truncated response.
-    ex.errorKind = kind;
-    ex.res.destroy();
-    return null;
-  }
-  return kind;
-}
-
-function afterAttempt(ctx: Pipeline, ex: Exchange, result: ErrorKind | null): void {
-  const route = ex.route as RouteRuntime;
-  if (ex.retrySlot) {
-    route.retryBudget.release();
-    ex.retrySlot = false;
-  }
-  if (result === null) return;
-  ex.lastKind = result;
-  if (ex.clientGone || ex.responseStarted) return;
-  ex.previous = ex.backend;
-  nextAttempt(ctx, ex, route, ex.pool as PoolRuntime);
-}
-
-/** No (further) attempt possible: the client gets the truthful failure. */
-function giveUp(ctx: Pipeline, ex: Exchange, route: RouteRuntime): void {
-  if (ex.responseStarted || ex.clientGone) return;
-  const lastKind = ex.lastKind;
-  if (lastKind === null) {
-    ex.errorKind = 'no_backend';
-    ctx.noHealthyBackend(route);
-    ex.res.sendError(503, 'PIPER_BALANCER_NO_HEALTHY_BACKEND', PUBLIC_MESSAGES.noHealthyBackend);
-    return;
-  }
-  if (ex.discardedStatus !== 0) {
-    // The retry was not possible after all; the backend's own 5xx is the truthful answer.
-    ex.errorKind = null;
-    ex.res.sendError(
-      ex.discardedStatus,
-      'PIPER_BALANCER_UPSTREAM_UNAVAILABLE',
-      `the backend answered ${ex.discardedStatus}`,
-      ex.upstreamRetryAfter !== null ? { 'retry-after': ex.upstreamRetryAfter } : {},
-    );
-    return;
-  }
-  ex.errorKind = lastKind;
-  const failure = upstreamFailureResponse(lastKind);
-  ex.res.sendError(failure.status, failure.code, failure.message);
 }
 
 function shed(ctx: Pipeline, ex: Exchange): void {
@@ -407,24 +242,6 @@ function finish(ctx: Pipeline, ex: Exchange): void {
   }
 }
 
-/**
- * Gives the request's pool slot back, once: when the backend's part is done (its response read in
- * full, or the client's socket full so that the backend waits on the client), or when the
- * response closes before that. The latency sample runs from admission, or from the last body byte
- * when the body arrived after it, to now: the time the client takes to send its body or to read
- * the answer never counts, so slow clients neither hold slots nor shrink the limit.
- */
-function releaseSlot(ex: Exchange, now: number, sampled: boolean): void {
-  if (!ex.admitted) return;
-  ex.admitted = false;
-  let latencyMs: number | null = null;
-  if (sampled) {
-    const body = ex.req.body;
-    latencyMs = now - (body !== null && body.completedAt > ex.admittedAt ? body.completedAt : ex.admittedAt);
-  }
-  (ex.pool as PoolRuntime).admission.release(latencyMs, ex.inFlightAtStart);
-}
-
 /** The pool with the largest weight in a route's split. */
 function primaryPool(route: RouteRuntime): string {
   let best = '';
@@ -437,21 +254,4 @@ function primaryPool(route: RouteRuntime): string {
     }
   }
   return best;
-}
-
-/**
- * Request ids for requests that came without one: a random 32-bit prefix per process (drawn again
- * when the counter wraps) and a counter, 16 hex digits in all. Unique, which is what an id is for,
- * and cheap: two random 32-bit numbers per request cost a slow double-to-hex conversion each.
- */
-function requestIds(random: Random): () => string {
-  let prefix = '';
-  let next = 0x40000000;
-  return () => {
-    if (next >= 0x40000000) {
-      prefix = random.int(0x100000000).toString(16).padStart(8, '0');
-      next = 0;
-    }
-    return prefix + (next++).toString(16).padStart(8, '0');
-  };
 }
