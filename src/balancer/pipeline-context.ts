@@ -48,5 +48,6 @@ export interface Pipeline extends PipelineContext {
   newRequestId(): string;
   /** The outcome handed to `record`, refilled for each request. */
   outcome: RequestOutcome;
+  /** Sees every attempt start and end, to find the requests a rollback leaves on a pool. */
   rescue: RollbackRescue;
 }
