@@ -41,6 +41,18 @@ describe('StepJudge', () => {
     assert.equal(d.target.errorRatio, 0.2);
   });
 
+  it('counts the requests the target’s admission refused and the source answered as the target’s failures (issue 24)', () => {
+    const judge = new StepJudge(settings, histogramSlowCounter);
+    const w = syntheticWindow(0, 'web', { inhouse: { requests: 10 }, vendor: { requests: 90 } });
+    // Every client got an answer, but the target turned 30 of its 40 requests away.
+    const target = { ...(w.pools.inhouse as PoolWindowStats), spilled: 30 };
+    const d = judge.observe(w.start, target, w.pools.vendor, true);
+    assert.equal(d.verdict, 'rollback');
+    assert.ok(d.reasons.includes('error_ratio'));
+    assert.equal(d.target.requests, 40);
+    assert.equal(d.target.failed, 30);
+  });
+
   it('does not call one failure in two requests a hard failure', () => {
     assert.equal(judgeOf({ requests: 2, failed: 1 }).hard, false);
   });

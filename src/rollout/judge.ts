@@ -208,15 +208,20 @@ export class StepJudge {
     };
   }
 
-  #figures(stats: WindowStats | undefined): SideFigures {
-    if (stats === undefined || stats.requests === 0) {
+  #figures(stats: (WindowStats & { spilled?: number }) | undefined): SideFigures {
+    // A request the pool's admission refused went to the source and its client saw no failure, but
+    // the pool could not carry it: the judge counts it as the pool's failure (docs/rollout.md).
+    const spilled = stats?.spilled ?? 0;
+    if (stats === undefined || stats.requests + spilled === 0) {
       return { requests: 0, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 0 };
     }
     const e = stats.errors;
+    const requests = stats.requests + spilled;
+    const failed = stats.failed + spilled;
     return {
-      requests: stats.requests,
-      failed: stats.failed,
-      errorRatio: stats.failed / stats.requests,
+      requests,
+      failed,
+      errorRatio: failed / requests,
       // Client-visible failures to reach the pool at all: refused or reset connections, no live backend.
       connectionFailures: (e.connect ?? 0) + (e.reset ?? 0) + (e.no_backend ?? 0),
       slow: Math.min(stats.requests, this.#slow(stats, this.#settings.latencyThresholdMs)),

@@ -637,8 +637,12 @@ export class MigrationController {
   #hardRules(c: InProgressCounts): string[] {
     const j = this.#cfg.judge;
     const rules: string[] = [];
+    // Refused by the target's admission and answered by the source: a failure of the target, as the judge counts it.
+    const spilled = c.spilled ?? 0;
+    const failed = c.failed + spilled;
+    const requests = c.requests + spilled;
     if (c.connectFailures >= j.hardMinFailures) rules.push('connection_failures');
-    if (c.requests > 0 && c.failed >= j.hardMinFailures && c.failed / c.requests >= j.maxErrorRatio) rules.push('error_ratio');
+    if (requests > 0 && failed >= j.hardMinFailures && failed / requests >= j.maxErrorRatio) rules.push('error_ratio');
     return rules;
   }
 
@@ -647,10 +651,14 @@ export class MigrationController {
     // The queue may have run a closed-window rollback (or a step) first: act only if still due.
     if (this.#active.get(s.id) !== rt || !this.#fastCheckApplies(s)) return;
     const now = this.#clock.now();
-    const pct = Math.round((c.failed / c.requests) * 1000) / 10;
+    const spilled = c.spilled ?? 0;
+    const failed = c.failed + spilled;
+    const requests = c.requests + spilled;
+    const pct = Math.round((failed / requests) * 1000) / 10;
+    const refused = spilled === 0 ? '' : `, ${spilled} of them refused by its admission and answered by the source`;
     const reason =
       `fast path: ${rules.join(', ')} in the open window ` +
-      `(${c.failed} of ${c.requests} target requests failed, ${pct}%; ${c.connectFailures} connection failures)`;
+      `(${failed} of ${requests} target requests failed${refused}, ${pct}%; ${c.connectFailures} connection failures)`;
     this.#log.warn(
       { migration: s.id, route: s.plan.route, pool: s.plan.to, counts: c, rules, windowStart },
       'hard failure in the open window',

@@ -180,6 +180,8 @@ export interface InProgressCounts {
   connectFailures: number;
   /** `clock.now()` of the first failed request in the open window, or null. */
   firstFailureAt: number | null;
+  /** As `PoolWindowStats.spilled`: requests the pool's admission refused that another pool answered. */
+  spilled?: number;
 }
 
 /**

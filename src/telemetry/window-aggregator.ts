@@ -106,12 +106,13 @@ export class WindowAggregator {
   inProgress(): InProgressWindow {
     const pools: Record<string, InProgressCounts> = {};
     for (const [name, acc] of this.#pools) {
-      if (acc.requests === 0) continue;
+      if (acc.requests === 0 && acc.spilled === 0) continue;
       pools[name] = {
         requests: acc.requests,
         failed: acc.failed,
         connectFailures: acc.connectFailures,
         firstFailureAt: acc.firstFailureAt,
+        ...(acc.spilled > 0 ? { spilled: acc.spilled } : {}),
       };
     }
     return { start: this.#start, pools };
