@@ -2,9 +2,7 @@ import { resolve } from 'node:path';
 import { createLogger, PiperError, SystemClock } from '../../core/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { startPiperControl } from '../up/piper-control.ts';
-import { parsePort } from './up.ts';
-
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import { checkLogLevel, parsePort } from './up.ts';
 
 export const controlCommand: Command = {
   name: 'control',
@@ -55,11 +53,7 @@ export const controlCommand: Command = {
     const adminPort = parsePort(values['admin-port'], '--admin-port');
     const dashboardPort = parsePort(values['dashboard-port'], '--dashboard-port');
     const level = values['log-level'];
-    if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
-      throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`, {
-        source: 'operator',
-      });
-    }
+    checkLogLevel(level);
     const control = await startPiperControl({
       configFile: resolve(ctx.cwd, values.config),
       env: ctx.env,

@@ -75,11 +75,7 @@ export const upCommand: Command = {
     if (role !== undefined && role !== 'all' && role !== 'data') {
       throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--role must be all or data, got "${String(role)}"`, { source: 'operator' });
     }
-    if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
-      throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`, {
-        source: 'operator',
-      });
-    }
+    checkLogLevel(level);
     const up = await startPiperUp({
       configFile,
       env: ctx.env,
@@ -115,6 +111,15 @@ export const upCommand: Command = {
     return ExitCode.ok;
   },
 };
+
+/** `--log-level`, when given, is one of the logger's levels (piper up and piper control). */
+export function checkLogLevel(level: unknown): asserts level is string | undefined {
+  if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
+    throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`, {
+      source: 'operator',
+    });
+  }
+}
 
 export function parsePort(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
