@@ -191,6 +191,8 @@ export async function migrationRig(options: {
   migration?: Record<string, unknown>;
   /** HAProxy in front instead of piper's balancer (`piper up --data-plane haproxy`), its files in the rig's folder. */
   dataPlane?: 'piper' | 'haproxy';
+  /** The inhouse pool's `admission` (default: the config's, adaptive). */
+  inhouseAdmission?: Record<string, unknown>;
 }): Promise<MigrationRig> {
   const vendor = new RolloutBackend();
   const inhouse = new RolloutBackend();
@@ -208,7 +210,12 @@ export async function migrationRig(options: {
     admin: { address: '127.0.0.1', port: 0, token: ADMIN_TOKEN },
     pools: {
       vendor: { backends: [{ name: 'v1', url: vendorUrl }], healthCheck: { interval: '500ms' }, outlierDetection: { enabled: false } },
-      inhouse: { backends: [{ name: 'i1', url: inhouseUrl }], healthCheck: { interval: '500ms' }, outlierDetection: { enabled: false } },
+      inhouse: {
+        backends: [{ name: 'i1', url: inhouseUrl }],
+        healthCheck: { interval: '500ms' },
+        outlierDetection: { enabled: false },
+        ...(options.inhouseAdmission !== undefined ? { admission: options.inhouseAdmission } : {}),
+      },
     },
     // A lax latency SLO: these tests are about gates, failures and restarts, and the machines
     // that run them are shared and noisy (a 1 s stall is not the regression under test).
