@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { SystemClock } from '../src/core/index.ts';
-import type { DataPlaneSnapshot } from '../src/data-plane/index.ts';
-import { Journal, type JournalEvent, type JournalEventInput } from '../src/journal/index.ts';
-import { recordCapacityResult } from '../src/rollout/index.ts';
+import { Journal, type JournalEvent } from '../src/journal/index.ts';
 import { type PostgresCluster, startPostgres } from './postgres-fixture.ts';
-import { ADMIN_TOKEN, RolloutBackend, SteadyLoad, waitFor } from './rollout-harness.ts';
+import { ADMIN_TOKEN, RolloutBackend, recordCapacity, SteadyLoad, waitFor } from './rollout-harness.ts';
 
 const bin = new URL('../src/cli/bin.ts', import.meta.url).pathname;
 
@@ -203,33 +201,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const controls: PiperProcess[] = [];
   for (const [i, args] of controlArgs.entries()) controls.push(await startPiper(`cp-${i + 1}`, args, ['admin']));
 
-  // Capacity results tied to the pools as a data plane shows them, as a control plane records a posted one.
-  const snapshot = (await (
-    await request(`${edges[0]?.urls.admin}/api/v1/state`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
-  ).body.json()) as DataPlaneSnapshot;
-  const journal = Journal.open({ path: db, clock: new SystemClock() });
-  try {
-    for (const [pool, capacityRps] of Object.entries(o.capacity)) {
-      const result: JournalEventInput = {
-        kind: 'capacity.result',
-        source: 'loadgen',
-        subject: pool,
-        actor: 'piper capacity',
-        data: {
-          target: pool === 'vendor' ? vendorUrl : inhouseUrl,
-          pool,
-          slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-          capacityRps,
-          confidence: 0.95,
-          certifiedAt: Date.now(),
-          trials: [],
-        },
-      };
-      journal.append(recordCapacityResult(result, snapshot, Date.now()));
-    }
-  } finally {
-    journal.close();
-  }
+  await recordCapacity(db, edges[0]?.urls.admin as string, o.capacity, { vendor: vendorUrl, inhouse: inhouseUrl });
   const loads = edges.map((e) => new SteadyLoad(e.urls.public as string, o.rps / 2));
   for (const l of loads) l.start();
 

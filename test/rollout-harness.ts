@@ -244,29 +244,7 @@ export async function migrationRig(options: {
   const configFile = join(dir, 'piper.yaml');
   writeFileSync(configFile, stringify(config));
   const db = join(dir, 'rollout.db');
-  const journal = Journal.open({ path: db, clock: new SystemClock() });
-  // Tied to the pools as the balancer shows them, as a control plane records a posted result.
-  const state = await request(`${up.adminUrl}/api/v1/state`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  const snapshot = (await state.body.json()) as DataPlaneSnapshot;
-  for (const [pool, capacityRps] of Object.entries(options.capacity)) {
-    const result: JournalEventInput = {
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: pool,
-      actor: 'piper capacity',
-      data: {
-        target: pool === 'vendor' ? vendorUrl : inhouseUrl,
-        pool,
-        slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-        capacityRps,
-        confidence: 0.95,
-        certifiedAt: Date.now(),
-        trials: [],
-      },
-    };
-    journal.append(recordCapacityResult(result, snapshot, Date.now()));
-  }
-  journal.close();
+  await recordCapacity(db, up.adminUrl, options.capacity, { vendor: vendorUrl, inhouse: inhouseUrl });
   const load = new SteadyLoad(up.publicUrl, options.rps);
   load.start();
   return {
@@ -284,6 +262,43 @@ export async function migrationRig(options: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Journals a `capacity.result` per pool in `db`, tied to the pools as the data plane at `adminUrl`
+ * shows them, as a control plane records a posted result. `targets` names each pool's backend URL.
+ */
+export async function recordCapacity(
+  db: string,
+  adminUrl: string,
+  capacity: Record<string, number>,
+  targets: Record<string, string>,
+): Promise<void> {
+  const state = await request(`${adminUrl}/api/v1/state`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const snapshot = (await state.body.json()) as DataPlaneSnapshot;
+  const journal = Journal.open({ path: db, clock: new SystemClock() });
+  try {
+    for (const [pool, capacityRps] of Object.entries(capacity)) {
+      const result: JournalEventInput = {
+        kind: 'capacity.result',
+        source: 'loadgen',
+        subject: pool,
+        actor: 'piper capacity',
+        data: {
+          target: targets[pool] ?? '',
+          pool,
+          slo: { p99Ms: 200, maxErrorRatio: 0.001 },
+          capacityRps,
+          confidence: 0.95,
+          certifiedAt: Date.now(),
+          trials: [],
+        },
+      };
+      journal.append(recordCapacityResult(result, snapshot, Date.now()));
+    }
+  } finally {
+    journal.close();
+  }
 }
 
 /** Polls `probe` every 100 ms until it returns a value, for at most `ms`. */
