@@ -3,16 +3,21 @@
 // checkout of the project (e.g. an earlier commit: `git worktree add /tmp/before HEAD~1`) to
 // measure both in the same run, interleaved, with the ratio.
 // Usage: node bench/balancer/http1-parse.ts [OTHER_CHECKOUT]
-import { join } from 'node:path';
-import type { Http1ParserHandler } from '../../src/balancer/http1-parser.ts';
 
-type ParserClass = typeof import('../../src/balancer/http1-parser.ts').Http1Parser;
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Http1ParserHandler } from '../../src/http1/index.ts';
+
+type ParserClass = typeof import('../../src/http1/index.ts').Http1Parser;
 
 const here = join(import.meta.dirname, '../..');
 const other = process.argv[2];
 const trees: { name: string; Parser: ParserClass }[] = [];
 for (const [name, root] of [['this tree', here], ...(other ? [['other', other]] : [])] as [string, string][]) {
-  const mod = (await import(join(root, 'src/balancer/http1-parser.ts'))) as { Http1Parser: ParserClass };
+  // The parser moved from the balancer to a part of its own: an older checkout has it there.
+  const path = ['src/http1/http1-parser.ts', 'src/balancer/http1-parser.ts'].map((p) => join(root, p)).find((p) => existsSync(p));
+  if (path === undefined) throw new Error(`${root}: no HTTP/1.1 parser under src/http1 or src/balancer`);
+  const mod = (await import(path)) as { Http1Parser: ParserClass };
   trees.push({ name, Parser: mod.Http1Parser });
 }
 

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Clock } from '../core/index.ts';
+import { type Http1Headers, Http1Parser, type Http1ParserHandler } from '../http1/index.ts';
 import { type BodySource, DownstreamRequest, RequestBody } from './downstream-request.ts';
 import { DownstreamResponse, type ResponseOwner } from './downstream-response.ts';
-import { type Http1Headers, Http1Parser, type Http1ParserHandler } from './http1-parser.ts';
 import { absoluteTarget, normalizedTarget } from './request-target.ts';
 
 /** Client-side timeouts in ms (0: none). */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import type { Http1Headers } from '../http1/index.ts';
 import type { BodyBufferBudget } from './body-buffer-budget.ts';
-import type { Http1Headers } from './http1-parser.ts';
 
 /** What a request body needs from the connection it arrives on. */
 export interface BodySource {

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { UpstreamHeaders } from '../http1/index.ts';
 import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import type { BodyReadyListener, DownstreamRequest } from './downstream-request.ts';
 import type { DownstreamResponse, ResponseCloseListener } from './downstream-response.ts';
-import type { UpstreamHeaders } from './http1-parser.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { downstreamResponseHeaderBlock } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';

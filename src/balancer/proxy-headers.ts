@@ -1,5 +1,5 @@
+import { isToken } from '../http1/index.ts';
 import { fieldLines } from './header-lines.ts';
-import { isToken } from './header-token.ts';
 
 // RFC 9110 §7.6.1: connection-specific fields never travel past one hop.
 const HOP_BY_HOP = new Set([

@@ -1,4 +1,4 @@
-import { isValidHost } from '../core/index.ts';
+import { isValidHost } from '../http1/index.ts';
 
 /** An absolute-form request-target taken apart: its authority (the Host to use) and its origin-form path. */
 export interface AbsoluteTarget {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { UpstreamHeaders } from './http1-parser.ts';
+import type { UpstreamHeaders } from '../http1/index.ts';
 import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
 
 /** Upstream timeouts in ms (0: none). */

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../core/index.ts';
-import { Http1Parser, type Http1ParserHandler, type UpstreamHeaders } from './http1-parser.ts';
+import { Http1Parser, type Http1ParserHandler, type UpstreamHeaders } from '../http1/index.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCallTimeouts, UpstreamCancel } from './upstream-call.ts';
 import { UpstreamErrorCode, upstreamError } from './upstream-error.ts';
 import { requestHead, requestWantsClose } from './upstream-request-head.ts';

@@ -5,7 +5,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { ManualClock } from '../core/index.ts';
-import type { UpstreamHeaders } from './http1-parser.ts';
+import type { UpstreamHeaders } from '../http1/index.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCancel } from './upstream-call.ts';
 import { classifyUpstreamError, UpstreamErrorCode } from './upstream-error.ts';
 import { UpstreamPool } from './upstream-pool.ts';

@@ -1,4 +1,4 @@
-import type { UpstreamHeaders } from './http1-parser.ts';
+import type { UpstreamHeaders } from '../http1/index.ts';
 import type { UpstreamBodySink, UpstreamCall, UpstreamCallTimeouts, UpstreamCancel } from './upstream-call.ts';
 import type { UpstreamRequestHeaders } from './upstream-request-head.ts';
 

@@ -9,7 +9,7 @@ import {
   parseChunkSize,
   parseStatusLine,
   responseBodyFraming,
-} from '../core/index.ts';
+} from '../http1/index.ts';
 
 /** Where {@link HttpResponseParser} stands after a call to `execute`. */
 export type ParseState = 'more' | 'done' | 'error';

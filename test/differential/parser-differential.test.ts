@@ -1,4 +1,4 @@
-// Piper's HTTP/1.1 parser (src/balancer/http1-parser.ts) against llhttp, through node:http over
+// Piper's HTTP/1.1 parser (src/http1/http1-parser.ts) against llhttp, through node:http over
 // loopback sockets: llhttp's own request and response cases as a table, then a bounded run of
 // mutants. Piper may be stricter than llhttp; it fails when it reads other message boundaries or
 // bodies, or accepts framing llhttp's lenient mode would put elsewhere (parse-outcome.ts has the

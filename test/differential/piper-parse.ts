@@ -1,4 +1,4 @@
-import { type Http1Headers, Http1Parser, type Http1ParserHandler } from '../../src/balancer/http1-parser.ts';
+import { type Http1Headers, Http1Parser, type Http1ParserHandler } from '../../src/http1/index.ts';
 import type { ParsedMessage, ParseOutcome } from './parse-outcome.ts';
 
 /** Which side of a connection a byte stream comes from. */

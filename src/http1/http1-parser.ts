@@ -1,3 +1,5 @@
+import { isToken } from './header-token.ts';
+import { knownMethod, knownName } from './http1-known-names.ts';
 import {
   CHUNK_SIZE_TOO_LARGE,
   FRAMING_CHUNKED,
@@ -14,9 +16,7 @@ import {
   parseStatusLine,
   responseBodyFraming,
   UNSUPPORTED_HTTP_VERSION,
-} from '../core/index.ts';
-import { isToken } from './header-token.ts';
-import { knownMethod, knownName } from './http1-known-names.ts';
+} from './http1-wire.ts';
 
 /** Headers as the pipeline sees them: lower-case names, values as sent, repeats as arrays (`set-cookie` always an array). */
 export type Http1Headers = Record<string, string | string[]>;
