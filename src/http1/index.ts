@@ -11,16 +11,4 @@ export {
   type Http1ParserHandler,
   type UpstreamHeaders,
 } from './http1-parser.ts';
-export {
-  CHUNK_SIZE_TOO_LARGE,
-  FRAMING_CHUNKED,
-  FRAMING_LENGTH,
-  FRAMING_NONE,
-  isValidHost,
-  LINE_TOO_LONG,
-  LineReader,
-  MALFORMED_STATUS_LINE,
-  parseChunkSize,
-  parseStatusLine,
-  responseBodyFraming,
-} from './http1-wire.ts';
+export { isValidHost } from './http1-wire.ts';

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { PiperError } from '../core/index.ts';
-import { HttpResponseParser } from './http-response-parser.ts';
+import { Http1Parser, type Http1ParserHandler } from '../http1/index.ts';
 import type { RequestSpec } from './request-mix.ts';
 import type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './request-sender.ts';
 
@@ -27,7 +27,7 @@ const REQUEST_TARGET = /^[\x21-\x7e]+$/;
 /**
  * HTTP/1.1 keep-alive sender on plain `node:net` sockets, as autocannon and wrk do it: each kind
  * of request is serialized once into a Buffer and written with one `socket.write`; responses are
- * read by a small in-place parser ({@link HttpResponseParser}). A fixed pool of connections, one
+ * read in place by the response role of the one HTTP/1.1 parser ({@link Http1Parser}). A fixed pool of connections, one
  * request at a time on each (no pipelining), opened on demand and reopened after a close. A
  * request is written at most once: a connection lost under it fails it (`reset`), never retries.
  */
@@ -190,6 +190,13 @@ export class RawHttpSender implements RequestSender {
   }
 }
 
+/** The generator keeps only a response's status and whether its connection stays open: it reads the parser's fields. */
+const COUNT_NOTHING: Http1ParserHandler = {
+  onMessageHead() {},
+  onMessageBody() {},
+  onMessageComplete() {},
+};
+
 /**
  * One keep-alive connection, carrying one request at a time. It is also the request's cancel
  * handle (no closure per request): cancelling a written request means dropping the connection.
@@ -197,7 +204,7 @@ export class RawHttpSender implements RequestSender {
 class RawConnection {
   readonly #pool: RawHttpSender;
   readonly #socket: Socket;
-  readonly #parser = new HttpResponseParser();
+  readonly #parser = new Http1Parser(COUNT_NOTHING, 'response');
   #connected = false;
   #gone = false;
   #req: InFlightRequest | null = null;
@@ -254,12 +261,11 @@ class RawConnection {
     }
     const parser = this.#parser;
     const at = parser.execute(chunk);
-    const state = parser.state;
-    if (state === 'more') return;
+    if (!parser.done && !parser.failed) return;
     const sink = this.#sink as SendSink;
     this.#req = null;
     this.#sink = null;
-    if (state === 'error' || at < chunk.length) {
+    if (parser.failed || at < chunk.length) {
       this.#socket.destroy();
       sink.finished(req, req.status, 'protocol');
       return;
