@@ -1,14 +1,15 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PiperError, sendError, sendJson } from '../core/index.ts';
+import { PiperError, sendJson } from '../core/index.ts';
 import { acceptsEncoding } from './accept-encoding.ts';
 import { ByteLimit } from './byte-limit.ts';
-import type { Codec } from './codec.ts';
 import { type ByteRange, parseRange } from './byte-range.ts';
+import type { Codec } from './codec.ts';
 import { runToResponse } from './codec-api.ts';
 import { codecs } from './codec-registry.ts';
 import { DeferredResponse } from './deferred-response.ts';
+import { sendErrorAnswer } from './error-answer.ts';
 import type { FileRecord } from './file-record.ts';
 import { corruptObject } from './hash-tap.ts';
 import { planObjectRead, rangeable } from './object-read.ts';
@@ -169,9 +170,18 @@ export async function handleDownload(ctx: PlatformContext, req: IncomingMessage,
   if (ranges) {
     const r = parseRange(range, record.size);
     if (r === null) {
-      sendError(res, 416, 'PIPER_PLATFORM_RANGE_NOT_SATISFIABLE', `range "${range}" is outside the ${record.size} bytes of the file`, {
-        'content-range': `bytes */${record.size}`,
-      });
+      sendErrorAnswer(
+        req,
+        res,
+        416,
+        {
+          code: 'PIPER_PLATFORM_RANGE_NOT_SATISFIABLE',
+          // Exact bytes, not KiB: a range is written in bytes.
+          message: `range "${range}" is outside the ${record.size} bytes of the file`,
+          details: { size: record.size },
+        },
+        { 'content-range': `bytes */${record.size}` },
+      );
       return;
     }
     if (r !== undefined) {

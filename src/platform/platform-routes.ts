@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { matchPath, sendError, sendJson } from '../core/index.ts';
+import { matchPath, sendJson } from '../core/index.ts';
 import { MetricsRegistry } from '../telemetry/index.ts';
 import { compressRequest, decompressRequest, handleCompress, handleDecompress } from './codec-api.ts';
+import { sendErrorAnswer } from './error-answer.ts';
 import { handleDelete, handleDownload, handleList, handleUpload, uploadRequest } from './files-api.ts';
 import type { PlatformContext } from './platform-context.ts';
 import type { SitePages } from './site-pages.ts';
@@ -41,7 +42,7 @@ export function matchRoute(
   const path = url.pathname;
   const read = method === 'GET' || method === 'HEAD';
   if (path === '/healthz' && read) return { route: '/healthz', admitted: false, handle: async () => sendJson(res, 200, { status: 'ok' }) };
-  if (path === '/readyz' && read) return { route: '/readyz', admitted: false, handle: () => ready(ctx, res) };
+  if (path === '/readyz' && read) return { route: '/readyz', admitted: false, handle: () => ready(ctx, req, res) };
   if (path === '/metrics' && read) {
     return {
       route: '/metrics',
@@ -53,7 +54,7 @@ export function matchRoute(
     };
   }
   if (path.startsWith('/api/')) return apiRoute(ctx, method, req, res, url);
-  if (read) return { route: path, admitted: true, handle: async () => void (site.serve(req, res, path) || notFound(res, path)) };
+  if (read) return { route: path, admitted: true, handle: async () => void (site.serve(req, res, path) || notFound(req, res, path)) };
   return undefined;
 }
 
@@ -104,22 +105,20 @@ function apiRoute(ctx: PlatformContext, method: string, req: IncomingMessage, re
   return undefined;
 }
 
-async function ready(ctx: PlatformContext, res: ServerResponse): Promise<void> {
+async function ready(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const notReady = (message: string): void => sendErrorAnswer(req, res, 503, { code: 'PIPER_PLATFORM_NOT_READY', message });
   if (ctx.closing()) {
-    sendError(res, 503, 'PIPER_PLATFORM_NOT_READY', 'the server is shutting down');
+    notReady('the server is shutting down');
     return;
   }
   if (ctx.gate.saturated) {
-    sendError(
-      res,
-      503,
-      'PIPER_PLATFORM_NOT_READY',
+    notReady(
       `shedding every request: all ${ctx.config.maxConcurrency} slots are taken and none has freed for ${ctx.config.queueTimeout} ms`,
     );
     return;
   }
   if (!(await ctx.store.writable())) {
-    sendError(res, 503, 'PIPER_PLATFORM_NOT_READY', 'the store is not writable');
+    notReady('the store is not writable');
     return;
   }
   sendJson(res, 200, { status: 'ready' });
@@ -142,7 +141,7 @@ function status(ctx: PlatformContext, res: ServerResponse): void {
   });
 }
 
-function notFound(res: ServerResponse, path: string): true {
-  sendError(res, 404, 'PIPER_PLATFORM_NOT_FOUND', `nothing at ${path}`);
+function notFound(req: IncomingMessage, res: ServerResponse, path: string): true {
+  sendErrorAnswer(req, res, 404, { code: 'PIPER_PLATFORM_NOT_FOUND', message: `nothing at ${path}` });
   return true;
 }

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PlatformConfig } from '../config/index.ts';
-import { type Clock, isPiperError, type Logger, PiperError, SystemClock, sendError, silentLogger, statusOf } from '../core/index.ts';
+import { type Clock, isPiperError, type Logger, PiperError, SystemClock, silentLogger, statusOf } from '../core/index.ts';
 import { MetricsRegistry } from '../telemetry/index.ts';
 import { AdmissionGate } from './admission-gate.ts';
 import { warmCodecs } from './auto-codec.ts';
 import { ContentStore } from './content-store.ts';
+import { sendErrorAnswer } from './error-answer.ts';
 import type { PlatformContext } from './platform-context.ts';
 import { type PlatformMetrics, platformMetrics } from './platform-metrics.ts';
 import { type BodyHandler, matchRoute } from './platform-routes.ts';
@@ -200,7 +201,7 @@ async function handle(
     const url = new URL(req.url ?? '/', 'http://platform');
     const match = matchRoute(ctx, site, registry, req, res, url);
     if (match === undefined) {
-      sendError(res, 404, 'PIPER_PLATFORM_NOT_FOUND', `no ${req.method} ${url.pathname}`);
+      sendErrorAnswer(req, res, 404, { code: 'PIPER_PLATFORM_NOT_FOUND', message: `no ${req.method} ${url.pathname}` });
       req.resume();
       return;
     }
@@ -259,10 +260,16 @@ function answerError(ctx: PlatformContext, req: IncomingMessage, res: ServerResp
     if (status === 401) headers['www-authenticate'] = 'Bearer realm="piper platform"';
     // Unread body bytes would be parsed as the next request: close the connection instead.
     if (!req.complete) headers.connection = 'close';
-    sendError(res, status, err.code, err.message, headers);
+    sendErrorAnswer(req, res, status, err, headers);
   } else {
     ctx.log.error({ err, url: req.url }, 'unexpected error');
-    sendError(res, 500, 'PIPER_PLATFORM_INTERNAL', 'internal error', req.complete ? {} : { connection: 'close' });
+    sendErrorAnswer(
+      req,
+      res,
+      500,
+      { code: 'PIPER_PLATFORM_INTERNAL', message: 'internal error' },
+      req.complete ? {} : { connection: 'close' },
+    );
   }
   if (!req.complete) req.resume();
 }
