@@ -1,5 +1,14 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { PiperError } from '../core/index.ts';
+import { formatSize, PiperError } from '../core/index.ts';
+
+/**
+ * Two sizes for one sentence, in binary units for people; with the exact bytes as well when
+ * rounding would print them the same ("1.00 MiB is over the limit of 1.00 MiB" reads as a bug).
+ */
+export function formatSizes(size: number, limit: number): [string, string] {
+  const [a, b] = [formatSize(size), formatSize(limit)];
+  return a === b && size !== limit ? [`${a} (${size} bytes)`, `${b} (${limit} bytes)`] : [a, b];
+}
 
 /**
  * Passes bytes through, counting them, and errors with `code` (PIPER_PLATFORM_TOO_LARGE unless
@@ -22,7 +31,7 @@ export class ByteLimit extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
       done(
-        new PiperError(this.code, `${this.what} is over the limit of ${this.limit} bytes`, {
+        new PiperError(this.code, `${this.what} is over the limit of ${formatSize(this.limit)}`, {
           source: 'downstream',
           details: { status: 413, limit: this.limit },
         }),
@@ -59,7 +68,7 @@ export class DecompressionGuard extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.#maxBytes) {
       done(
-        new PiperError('PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE', `decompressed output is over the limit of ${this.#maxBytes} bytes`, {
+        new PiperError('PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE', `decompressed output is over the limit of ${formatSize(this.#maxBytes)}`, {
           source: 'downstream',
           details: { status: 413, limit: this.#maxBytes },
         }),
@@ -71,8 +80,8 @@ export class DecompressionGuard extends Transform {
       done(
         new PiperError(
           'PIPER_PLATFORM_DECOMPRESSION_BOMB',
-          `decompression stopped: ${this.bytes} bytes out of ${input} bytes in is over the ratio limit of ${this.#maxRatio}`,
-          { source: 'downstream', details: { status: 413, ratio: this.bytes / input, limit: this.#maxRatio } },
+          `decompression stopped: ${formatSize(this.bytes)} out of ${formatSize(input)} in is over the ratio limit of ${this.#maxRatio}`,
+          { source: 'downstream', details: { status: 413, ratio: this.bytes / input, limit: this.#maxRatio, output: this.bytes, input } },
         ),
       );
       return;

@@ -55,7 +55,7 @@ export interface UploadRequest {
  */
 export function uploadRequest(ctx: PlatformContext, req: IncomingMessage, url: URL): UploadRequest {
   checkBodyType(req);
-  checkDeclaredLength(req, ctx.config.maxUploadSize, 'upload');
+  checkDeclaredLength(req, ctx.config.maxUploadSize, 'an upload');
   checkDeclaredLength(req, ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE');
   const length = declaredLength(req);
   ctx.store.quota.reserve(length).release();

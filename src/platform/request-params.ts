@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { PiperError } from '../core/index.ts';
-import { ByteLimit } from './byte-limit.ts';
+import { formatSize, PiperError } from '../core/index.ts';
+import { ByteLimit, formatSizes } from './byte-limit.ts';
 import { type Codec, checkLevel, type LevelRange } from './codec.ts';
 import { codecByName } from './codec-registry.ts';
 
@@ -24,9 +24,10 @@ export function checkBodyType(req: IncomingMessage): void {
 export function checkDeclaredLength(req: IncomingMessage, limit: number, what: string, code = 'PIPER_PLATFORM_TOO_LARGE'): void {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) {
-    throw new PiperError(code, `${what} of ${declared} bytes is over the limit of ${limit} bytes`, {
+    const [size, max] = formatSizes(declared, limit);
+    throw new PiperError(code, `${what} of ${size} is over the limit of ${max}`, {
       source: 'downstream',
-      details: { status: 413, limit },
+      details: { status: 413, size: declared, limit },
     });
   }
 }
@@ -50,8 +51,8 @@ export function slowLevelLimit(req: IncomingMessage, chosen: { codec: Codec; lev
   if (declared !== undefined && declared > limit) {
     throw new PiperError(
       'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE',
-      `${what} is over the limit of ${limit} bytes: use a level below ${slowFrom} for large bodies`,
-      { source: 'downstream', details: { status: 413, limit, codec: chosen.codec.name, level: chosen.level } },
+      `${what} is over the limit of ${formatSize(limit)}: use a level below ${slowFrom} for large bodies`,
+      { source: 'downstream', details: { status: 413, size: declared, limit, codec: chosen.codec.name, level: chosen.level } },
     );
   }
   return new ByteLimit(limit, what, 'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE');

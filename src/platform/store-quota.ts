@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { PiperError } from '../core/index.ts';
+import { formatSize, PiperError } from '../core/index.ts';
 
 /**
  * The room left in the store, counted in original bytes (what `size` reports, whatever the codec
@@ -39,8 +39,8 @@ export class StoreQuota {
     if (this.#used + this.#reserved + bytes > this.max) {
       throw new PiperError(
         'PIPER_PLATFORM_STORE_FULL',
-        `the store is full: ${this.#used} bytes stored and ${this.#reserved} reserved of ${this.max} (platform.maxStoreSize)`,
-        { source: 'internal', details: { status: 507, used: this.#used, reserved: this.#reserved, limit: this.max } },
+        `the store is full: ${formatSize(bytes)} more does not fit beside ${formatSize(this.#used)} stored and ${formatSize(this.#reserved)} reserved of ${formatSize(this.max)} (platform.maxStoreSize)`,
+        { source: 'internal', details: { status: 507, requested: bytes, used: this.#used, reserved: this.#reserved, limit: this.max } },
       );
     }
     this.#reserved += bytes;
