@@ -58,6 +58,7 @@ export function uploadRequest(ctx: PlatformContext, req: IncomingMessage, url: U
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'an upload');
   checkDeclaredLength(req, ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE');
   const length = declaredLength(req);
+  if (length === 0) throw emptyUpload();
   ctx.store.quota.reserve(length).release();
   const name = fileName(url.searchParams.get('name') ?? headerName(req) ?? 'upload.bin');
   const explicit = codecParams(url, 'auto');
@@ -89,6 +90,8 @@ async function storeUpload(
   const { name, contentType, explicit, slow } = upload;
   const started = ctx.clock.monotonic();
   const head = await readHead(body, ctx.config.auto.sampleSize);
+  // A chunked body declares no length: its emptiness shows only once it has ended.
+  if (head.head.length === 0) throw emptyUpload();
   const plan = await planUpload(head.head, explicit, ctx.autoPolicy, ctx.clock);
   const { record, deduplicated } = await ctx.store.put(head.stream, {
     name,
@@ -234,6 +237,14 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 
 function notFound(id: string): PiperError {
   return new PiperError('PIPER_PLATFORM_FILE_NOT_FOUND', `no file with id ${id}`, { source: 'downstream', details: { status: 404 } });
+}
+
+/** An empty file is refused: it is almost always a mistake (a failed export, the wrong file picked). */
+function emptyUpload(): PiperError {
+  return new PiperError('PIPER_PLATFORM_EMPTY_UPLOAD', 'the file is empty (0 bytes): there is nothing to store', {
+    source: 'downstream',
+    details: { status: 400 },
+  });
 }
 
 function headerName(req: IncomingMessage): string | undefined {
