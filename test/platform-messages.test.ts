@@ -1,11 +1,12 @@
 // What a person reads from the platform's API: sizes in binary units with the exact numbers in
-// `details`, empty uploads refused with their own code, and an error page for a browser where an
-// API client gets the JSON error.
+// `details`, empty uploads refused with their own code, the real reason a file was stored as is,
+// and an error page for a browser where an API client gets the JSON error.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type PlatformFixture, startFixture } from './platform-fixture.ts';
+import zlib from 'node:zlib';
+import { type PlatformFixture, sampleText, startFixture } from './platform-fixture.ts';
 
 const MiB = 1024 * 1024;
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
@@ -77,6 +78,46 @@ test('an empty upload is 400 PIPER_PLATFORM_EMPTY_UPLOAD, declared or chunked, a
   assert.match(chunked, /"code":"PIPER_PLATFORM_EMPTY_UPLOAD"/);
   const list = (await (await fetch(`${fx.url}/api/v1/files`)).json()) as { total: number };
   assert.equal(list.total, 0);
+});
+
+test('the answer says why a file was stored as is: incompressible, already compressed, too small, or asked for', async () => {
+  const cases: [Buffer, string, string, RegExp][] = [
+    [
+      randomBytes(300 * 1024),
+      '',
+      'incompressible',
+      /^stored as is: incompressible on its first \d+\.\d KiB; (every codec would have grown it|the best codec \(\w+ \d+\) saved only)/,
+    ],
+    [zlib.gzipSync(randomBytes(100 * 1024)), '', 'already-compressed', /^stored as is: already compressed \(gzip data\)/],
+    [
+      Buffer.from('a short note'),
+      '',
+      'too-small',
+      /^stored as is: too small to gain at 12 B, a codec's own framing costs more than it saves; every codec would have grown it \(the best, \w+ \d+, by \d+ %\)$/,
+    ],
+    [sampleText(10_000), '&codec=identity', 'asked', /^stored as is: codec=identity was asked for$/],
+  ];
+  for (const [content, query, kind, reason] of cases) {
+    const r = await upload(content, query);
+    assert.equal(r.status, 201);
+    const f = (await r.json()) as { codec: string; storedAsIs: string; codecReason: string; weissman: number | null };
+    assert.equal(f.codec, 'identity', kind);
+    assert.equal(f.storedAsIs, kind);
+    assert.match(f.codecReason, reason);
+    assert.equal(f.weissman, null);
+  }
+  const compressed = (await (await upload(sampleText(200_000))).json()) as { codec: string; storedAsIs: string | null };
+  assert.notEqual(compressed.codec, 'identity');
+  assert.equal(compressed.storedAsIs, null);
+});
+
+test('content stored before keeps its codec, and the answer says so rather than this upload’s plan', async () => {
+  const text = sampleText(50_000);
+  assert.equal((await upload(text, '&codec=identity')).status, 201);
+  const again = (await (await upload(text)).json()) as { deduplicated: boolean; storedAsIs: string; codecReason: string };
+  assert.equal(again.deduplicated, true);
+  assert.equal(again.storedAsIs, 'earlier-upload');
+  assert.equal(again.codecReason, 'already stored by an earlier upload, as is');
 });
 
 test('a browser gets an HTML error page; fetch, curl and API clients get the JSON error', async () => {

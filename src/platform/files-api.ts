@@ -92,7 +92,9 @@ async function storeUpload(
   const head = await readHead(body, ctx.config.auto.sampleSize);
   // A chunked body declares no length: its emptiness shows only once it has ended.
   if (head.head.length === 0) throw emptyUpload();
-  const plan = await planUpload(head.head, explicit, ctx.autoPolicy, ctx.clock);
+  // readHead stops at the sample size or the end: short of the size, the sample is the whole file.
+  const whole = head.head.length < ctx.config.auto.sampleSize;
+  const plan = await planUpload(head.head, whole, explicit, ctx.autoPolicy, ctx.clock);
   const { record, deduplicated } = await ctx.store.put(head.stream, {
     name,
     contentType,
@@ -108,10 +110,16 @@ async function storeUpload(
   });
   const elapsedMs = ctx.clock.monotonic() - started;
   ctx.metrics.codecBytes.inc({ operation: 'store', codec: record.codec }, record.size);
+  // Content stored before keeps the codec it was stored with, which this upload's plan did not decide.
+  const planned = record.codec === plan.codec.name && record.level === plan.level;
+  const codecReason = planned
+    ? plan.reason
+    : `already stored by an earlier upload, as ${record.codec === 'identity' ? 'is' : `${record.codec} level ${record.level}`}`;
+  const storedAsIs = planned ? plan.storedAsIs : record.codec === 'identity' ? 'earlier-upload' : null;
   sendJson(
     res,
     deduplicated ? 200 : 201,
-    { ...fileJson(record), deduplicated, codecReason: plan.reason, elapsedMs: Number(elapsedMs.toFixed(1)) },
+    { ...fileJson(record), deduplicated, codecReason, storedAsIs, elapsedMs: Number(elapsedMs.toFixed(1)) },
     { location: `/api/v1/files/${record.id}` },
   );
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../core/index.ts';
 import { type AutoPolicy, chooseCodec } from './auto-codec.ts';
 import type { Codec } from './codec.ts';
 import { type ProbeResult, probeCodec } from './sample-probe.ts';
+import { type StoredAsIs, storedAsIsReason } from './stored-as-is.ts';
 import { weissmanScore } from './weissman-score.ts';
 import { gzipCodec } from './zlib-codecs.ts';
 
@@ -9,7 +10,10 @@ import { gzipCodec } from './zlib-codecs.ts';
 export interface UploadPlan {
   codec: Codec;
   level: number;
+  /** Why this codec, for people. */
   reason: string;
+  /** Why the file is stored as is, when `codec` is identity; null when it is compressed. */
+  storedAsIs: StoredAsIs | null;
   /** The Weissman score of the whole upload, estimated from the sample; null when it cannot be scored. */
   score: (size: number) => number | null;
 }
@@ -18,9 +22,11 @@ export interface UploadPlan {
  * Decides codec and level (measuring candidates when `explicit` is undefined, i.e. `auto`) and
  * prepares the Weissman estimate against gzip 6: ratios from the sample, times from the sample
  * scaled linearly to the whole input, in milliseconds (docs/platform.md, "Weissman score").
+ * `whole` says the sample is the whole file (it ended before the sample size).
  */
 export async function planUpload(
   sample: Buffer,
+  whole: boolean,
   explicit: { codec: Codec; level: number } | undefined,
   policy: AutoPolicy,
   clock: Clock,
@@ -28,13 +34,16 @@ export async function planUpload(
   let codec: Codec;
   let level: number;
   let reason: string;
+  let storedAsIs: StoredAsIs | null = null;
   let probes: ProbeResult[];
   if (explicit === undefined) {
     const choice = await chooseCodec(sample, policy, clock);
     ({ codec, level, reason, probes } = choice);
+    if (codec.name === 'identity') ({ kind: storedAsIs, text: reason } = storedAsIsReason(sample, whole, probes, policy.minRatio));
   } else {
     ({ codec, level } = explicit);
-    reason = 'asked for';
+    reason = codec.name === 'identity' ? 'stored as is: codec=identity was asked for' : `codec=${codec.name} level ${level} was asked for`;
+    if (codec.name === 'identity') storedAsIs = 'asked';
     probes = codec.name === 'identity' || sample.length === 0 ? [] : [await probeCodec(sample, codec, level, clock)];
   }
   const mine = probes.find((p) => p.codec === codec && p.level === level);
@@ -49,5 +58,5 @@ export async function planUpload(
       null
     );
   };
-  return { codec, level, reason, score };
+  return { codec, level, reason, storedAsIs, score };
 }
