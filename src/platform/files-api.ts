@@ -92,8 +92,8 @@ async function storeUpload(
   const head = await readHead(body, ctx.config.auto.sampleSize);
   // A chunked body declares no length: its emptiness shows only once it has ended.
   if (head.head.length === 0) throw emptyUpload();
-  // readHead stops at the sample size or the end: short of the size, the sample is the whole file.
-  const whole = head.head.length < ctx.config.auto.sampleSize;
+  // readHead stops at the sample size or the end: short of the size, or as long as declared, the sample is the whole file.
+  const whole = head.head.length < ctx.config.auto.sampleSize || head.head.length === upload.length;
   const plan = await planUpload(head.head, whole, explicit, ctx.autoPolicy, ctx.clock);
   const { record, deduplicated } = await ctx.store.put(head.stream, {
     name,
