@@ -1,9 +1,10 @@
 // The platform's website in a real browser (Debian's chromium driven by playwright-core): the
 // landing page, an upload through the upload page's file picker with its progress bar and result,
-// the download compared byte for byte, the file list, and the status page. Screenshots go to
+// the download compared byte for byte, the file list, the status page, and what a person reads when
+// something is off: the upload's stages, an empty file, a file stored as is, a limit, a 404. Screenshots go to
 // test-results/platform/. Any console error or failed request fails the test.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,5 +98,133 @@ test('the status page shows health, readiness, version and uptime', async () => 
   assert.match(await text('#s-uptime'), /\d+m \d+s/);
   assert.equal(await text('#s-files'), '1');
   await page.screenshot({ path: join(shots, 'status.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+/** Records every text #upload-status shows, in order, from now on. */
+async function recordStatus(): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const el = document.getElementById('upload-status') as HTMLElement;
+    const seen: string[] = [];
+    (window as unknown as { statusSeen: string[] }).statusSeen = seen;
+    new MutationObserver(() => {
+      const t = el.textContent ?? '';
+      if (seen.at(-1) !== t) seen.push(t);
+    }).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { statusSeen: string[] }).statusSeen);
+}
+
+/** Takes the console errors Chromium logs for an HTTP error status the test asked for. */
+function expectLoadFailure(status: number): void {
+  const i = problems.findIndex((p) => p.includes(`status of ${status}`));
+  assert.ok(i >= 0, `no logged ${status} among ${JSON.stringify(problems)}`);
+  problems.splice(i, 1);
+}
+
+test('the upload shows its percent and bytes as they go, then "compressing…" until the answer', async () => {
+  const content = Buffer.concat([sampleText(3 * 1024 * 1024 - 16), Buffer.from('\nprogress test\n')]);
+  const file = join(work, 'progress.txt');
+  await writeFile(file, content);
+  await page.goto(`${fx.url}/upload`);
+  // Loopback sends 3 MiB in one progress event: the upload is slowed to ~1 MiB/s so the bar moves.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+  const seen = await recordStatus();
+  await page.locator('#file-input').setInputFiles(file);
+  await page.locator('#upload-button').click();
+  await page.locator('#result').waitFor({ state: 'visible', timeout: 30_000 });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await cdp.detach();
+  const texts = await seen();
+  const steps = texts.filter((t) => /^\d+ % · /.test(t));
+  for (const t of steps) assert.match(t, /^\d{1,3} % · \d+(\.\d)? (B|KiB|MiB) of 3\.0 MiB$/);
+  const percents = steps.map((t) => Number.parseInt(t, 10));
+  assert.ok(
+    percents.some((p) => p > 0 && p < 100),
+    `no step between 0 and 100 %: ${JSON.stringify(texts)}`,
+  );
+  assert.deepEqual(
+    percents,
+    [...percents].sort((a, b) => a - b),
+    'progress went backwards',
+  );
+  const compressing = texts.indexOf('Compressing… (all 3.0 MiB sent)');
+  assert.ok(compressing > 0, `no compressing stage: ${JSON.stringify(texts)}`);
+  assert.equal(texts.at(-1), 'Done.');
+  assert.ok(texts.slice(compressing + 1).every((t) => t === 'Done.'));
+  assert.equal(await page.locator('#progress').getAttribute('value'), '100');
+  assert.deepEqual(problems, []);
+});
+
+test('an empty file is refused on the page before anything is sent', async () => {
+  const file = join(work, 'empty.txt');
+  await writeFile(file, '');
+  await page.goto(`${fx.url}/upload`);
+  const posts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(r.url());
+  });
+  await page.locator('#file-input').setInputFiles(file);
+  assert.equal(await text('#upload-status'), 'empty.txt is empty (0 bytes): there is nothing to store. Choose another file.');
+  assert.equal(await page.locator('#upload-button').isDisabled(), true);
+  await page.locator('#upload-form').evaluate((f: HTMLFormElement) => f.requestSubmit());
+  assert.deepEqual(posts, []);
+  await page.screenshot({ path: join(shots, 'upload-empty.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test('an incompressible file says it was stored as is, and why, instead of a Weissman score', async () => {
+  const file = join(work, 'noise.bin');
+  await writeFile(file, randomBytes(200 * 1024));
+  await page.goto(`${fx.url}/upload`);
+  await page.locator('#file-input').setInputFiles(file);
+  await page.locator('#upload-button').click();
+  await page.locator('#result').waitFor({ state: 'visible' });
+  assert.equal(await text('#r-codec'), 'identity (stored as is)');
+  assert.match(await text('#r-reason'), /^stored as is: incompressible on the whole file; /);
+  assert.equal(await text('#r-weissman'), '— (stored as is)');
+  await page.screenshot({ path: join(shots, 'upload-stored-as-is.png'), fullPage: true });
+  await page.goto(`${fx.url}/files`);
+  await page.locator('#files-body tr').first().waitFor();
+  assert.match(await text('#files-body tr:first-child'), /noise\.bin.*identity.*— \(stored as is\)/);
+  assert.deepEqual(problems, []);
+});
+
+test('a refused upload says its size and the limit in MiB', async () => {
+  const small = await startFixture({ maxUploadSize: 1024 * 1024 });
+  try {
+    const file = join(work, 'big.bin');
+    await writeFile(file, randomBytes(3 * 1024 * 1024));
+    await page.goto(`${small.url}/upload`);
+    await page.locator('#file-input').setInputFiles(file);
+    await page.locator('#upload-button').click();
+    await page.waitForFunction(() => document.getElementById('upload-status')?.textContent?.startsWith('Upload failed'));
+    assert.equal(
+      await text('#upload-status'),
+      'Upload failed: an upload of 3.00 MiB is over the limit of 1.00 MiB (PIPER_PLATFORM_TOO_LARGE)',
+    );
+    expectLoadFailure(413);
+    assert.deepEqual(problems, []);
+  } finally {
+    await small.close();
+  }
+});
+
+test('a browser asking for a page that is not there gets a 404 page in the site’s style with a way home', async () => {
+  const answer = await page.goto(`${fx.url}/no-such-page`);
+  assert.equal(answer?.status(), 404);
+  assert.match(answer?.headers()['content-type'] ?? '', /^text\/html/);
+  assert.equal(await text('h1'), '404 Not Found');
+  assert.equal(await text('#error-message'), 'Nothing at /no-such-page.');
+  assert.equal(await text('#error-code'), 'PIPER_PLATFORM_NOT_FOUND');
+  // The site's stylesheet applies: the brand is in the accent colour.
+  assert.equal(await page.locator('.brand').evaluate((el) => getComputedStyle(el).color), 'rgb(31, 122, 77)');
+  await page.screenshot({ path: join(shots, 'not-found.png'), fullPage: true });
+  expectLoadFailure(404);
+  await page.locator('main a.button').click();
+  await page.waitForURL(`${fx.url}/`);
+  assert.match(await text('h1'), /compression/i);
   assert.deepEqual(problems, []);
 });

@@ -51,7 +51,7 @@ async function load() {
       cell(formatBytes(f.storedSize), 'num'),
       cell(f.codec === 'identity' ? 'identity' : `${f.codec}-${f.level}`),
       cell(`${f.ratio.toFixed(2)}×`, 'num'),
-      cell(formatWeissman(f.weissman), 'num'),
+      cell(formatWeissman(f.weissman, f.codec), 'num'),
       cell(new Date(f.createdAt).toLocaleString()),
       actions,
     );

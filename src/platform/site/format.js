@@ -12,9 +12,20 @@ export function formatBytes(bytes) {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
-/** @param {number | null} w */
-export function formatWeissman(w) {
+/**
+ * A file stored as is has no score because nothing was compressed, not because it was too quick to time.
+ * @param {number | null} w @param {string} codec
+ */
+export function formatWeissman(w, codec) {
+  if (codec === 'identity') return '— (stored as is)';
   return w === null ? '— (too small to time)' : w.toFixed(2);
+}
+
+/** Upload progress for people: `42 % · 1.3 MiB of 3.0 MiB`. @param {number} loaded @param {number} total */
+export function formatProgress(loaded, total) {
+  // Rounded down, so 100 % means every byte was sent.
+  const percent = total > 0 ? Math.floor((loaded / total) * 100) : 100;
+  return `${percent} % · ${formatBytes(loaded)} of ${formatBytes(total)}`;
 }
 
 /** @param {number} seconds */

@@ -1,4 +1,4 @@
-import { errorText, formatBytes, formatWeissman } from './format.js';
+import { errorText, formatBytes, formatProgress, formatWeissman } from './format.js';
 
 const form = /** @type {HTMLFormElement} */ (document.getElementById('upload-form'));
 const input = /** @type {HTMLInputElement} */ (document.getElementById('file-input'));
@@ -14,9 +14,12 @@ const result = /** @type {HTMLElement} */ (document.getElementById('result'));
 let chosen;
 
 function choose(/** @type {File | undefined} */ file) {
-  chosen = file;
-  button.disabled = file === undefined;
+  // An empty file is refused here, before anything is sent (the server refuses it too).
+  const empty = file !== undefined && file.size === 0;
+  chosen = empty ? undefined : file;
+  button.disabled = chosen === undefined;
   dropText.textContent = file === undefined ? 'Drop a file here, or click to choose one' : `${file.name} (${formatBytes(file.size)})`;
+  status.textContent = empty ? `${file.name} is empty (0 bytes): there is nothing to store. Choose another file.` : '';
 }
 
 input.addEventListener('change', () => choose(input.files?.[0]));
@@ -42,8 +45,9 @@ function show(/** @type {Record<string, any>} */ f) {
   set('r-size', formatBytes(f.size));
   set('r-stored', formatBytes(f.storedSize));
   set('r-codec', f.codec === 'identity' ? 'identity (stored as is)' : `${f.codec} level ${f.level}`);
+  set('r-reason', f.codecReason);
   set('r-ratio', `${f.ratio.toFixed(2)}×`);
-  set('r-weissman', formatWeissman(f.weissman));
+  set('r-weissman', formatWeissman(f.weissman, f.codec));
   set('r-time', `${f.elapsedMs.toFixed(0)} ms on the server${f.deduplicated ? ' (already stored: kept once)' : ''}`);
   set('r-id', f.id);
   const link = /** @type {HTMLAnchorElement} */ (document.getElementById('r-download'));
@@ -64,9 +68,16 @@ form.addEventListener('submit', (e) => {
   progress.value = 0;
   result.hidden = true;
   button.disabled = true;
-  status.textContent = 'Uploading…';
+  status.textContent = formatProgress(0, file.size);
   xhr.upload.addEventListener('progress', (ev) => {
-    if (ev.lengthComputable) progress.value = Math.round((ev.loaded / ev.total) * 100);
+    if (!ev.lengthComputable) return;
+    progress.value = Math.floor((ev.loaded / ev.total) * 100);
+    status.textContent = formatProgress(ev.loaded, ev.total);
+  });
+  // Every byte is sent; the server finishes compressing, writes the file and answers.
+  xhr.upload.addEventListener('load', () => {
+    progress.removeAttribute('value');
+    status.textContent = `Compressing… (all ${formatBytes(file.size)} sent)`;
   });
   xhr.addEventListener('load', () => {
     button.disabled = false;
@@ -75,11 +86,13 @@ form.addEventListener('submit', (e) => {
       status.textContent = 'Done.';
       show(JSON.parse(xhr.responseText));
     } else {
+      progress.hidden = true;
       status.textContent = `Upload failed: ${errorText(xhr, xhr.responseText)}`;
     }
   });
   xhr.addEventListener('error', () => {
     button.disabled = false;
+    progress.hidden = true;
     status.textContent = 'Upload failed: the connection was lost.';
   });
   xhr.send(file);
