@@ -1,21 +1,8 @@
 export { closestName } from './closest-name.ts';
-export { type ConfigIssue, formatIssue, formatPath } from './config-issue.ts';
+export { type ConfigIssue, formatIssue } from './config-issue.ts';
 export { configJsonSchema } from './json-schema.ts';
+export { type ConfigResult, defaultConfig, loadConfigFile, parseConfig, unwrapConfig, validateConfig } from './load-config.ts';
 export {
-  type ConfigResult,
-  defaultConfig,
-  loadConfigFile,
-  type ParseConfigOptions,
-  parseConfig,
-  unwrapConfig,
-  validateConfig,
-} from './load-config.ts';
-export {
-  type BackendConfig,
-  type ControlConfig,
-  type DataPlaneConfig,
-  type DataPlaneMemberConfig,
-  type HaproxyConfig,
   isPostgresUrl,
   type ListenerConfig,
   type MigrationConfig,

@@ -1,8 +1,8 @@
 export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
 export { sendError, sendJson, statusOf } from './json-response.ts';
-export { createLogger, type Logger, type LoggerFactoryOptions, REDACTED_PATHS, silentLogger } from './logger.ts';
-export { type ErrorSource, isPiperError, PiperError, type PiperErrorOptions } from './piper-error.ts';
+export { createLogger, type Logger, silentLogger } from './logger.ts';
+export { isPiperError, PiperError } from './piper-error.ts';
 export { type Random, SeededRandom, SystemRandom } from './random.ts';
 export { formatDuration, formatSize, parseDuration, parsePercent, parseRate, parseSize } from './units.ts';
 export { decodeUserIds, encodeUserIds } from './user-ids.ts';

@@ -1,5 +1,3 @@
-export { type DemoPlan, demoPlan } from './demo-plan.ts';
-export { type DemoFacts, SEED_2017, summaryRows } from './demo-summary.ts';
-export { Narrator, type NarratorStyle } from './narrator.ts';
-export { ProcessGroup, type StartedProcess } from './process-group.ts';
-export { type DemoOptions, type DemoOutcome, runDemo } from './run-demo.ts';
+export { type DemoFacts, summaryRows } from './demo-summary.ts';
+export { Narrator } from './narrator.ts';
+export { runDemo } from './run-demo.ts';
