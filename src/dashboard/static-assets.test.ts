@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,28 @@ describe('static assets', () => {
       );
     }
     assert.equal(assets.cacheSize, held, 'a missing name left an entry behind');
+  });
+
+  test('serves uPlot from the installed package at its allow-listed paths, typed and revalidated like the page', async () => {
+    const pkg = new URL('../../node_modules/uplot/dist/', import.meta.url);
+    for (const [path, file, type] of [
+      ['/assets/vendor/uplot.js', 'uPlot.esm.js', 'text/javascript; charset=utf-8'],
+      ['/assets/vendor/uplot.css', 'uPlot.min.css', 'text/css; charset=utf-8'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('content-type'), type);
+      assert.equal(res.headers.get('cache-control'), 'no-cache');
+      assert.equal(await res.text(), await readFile(new URL(file, pkg), 'utf8'));
+      const again = await fetch(`${base}${path}`, { headers: { 'if-none-match': res.headers.get('etag') ?? '' } });
+      assert.equal(again.status, 304);
+    }
+    // Only the listed files: the rest of the package and of node_modules stay out of reach.
+    for (const path of ['/assets/vendor/uplot.cjs.js', '/assets/vendor/uplot-iife.js', '/assets/vendor/pg.js']) {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, 404, path);
+      await res.arrayBuffer();
+    }
   });
 
   test('a file added after start is not served: the set of files is fixed when the folder is first read', async () => {

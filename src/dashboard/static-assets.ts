@@ -13,6 +13,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   png: 'image/png',
 };
 
+/**
+ * Files the page loads from a dependency, by the asset path it asks for: served from the installed
+ * package (node_modules, also under the published package), never a copy that could drift from
+ * the version package.json names.
+ */
+const VENDOR: ReadonlyMap<string, URL> = new Map([
+  ['vendor/uplot.js', new URL(import.meta.resolve('uplot/dist/uPlot.esm.js'))],
+  ['vendor/uplot.css', new URL(import.meta.resolve('uplot/dist/uPlot.min.css'))],
+]);
+
 // Only plain lowercase names below web/: no dots in folders, so no traversal can be spelled.
 const ASSET_PATH = /^\/assets\/((?:[a-z0-9-]+\/)*[a-z0-9-]+\.(html|js|css|svg|ico|png))$/;
 
@@ -27,7 +37,7 @@ interface Asset {
  * kept in memory after the first read and revalidated by ETag so a reload after an upgrade never
  * runs stale scripts. The set of files is listed once, on first use: a name outside it is a 404
  * without touching the disk or the cache, so the cache never holds more entries than the folder
- * has files, whatever names clients ask for.
+ * has files (plus the few `VENDOR` files), whatever names clients ask for.
  */
 export class StaticAssets {
   readonly #root: URL;
@@ -78,7 +88,10 @@ export class StaticAssets {
     this.#files ??= readdir(this.#root, { recursive: true }).then(
       // Only names an asset URL can spell (folders and odd names drop out).
       (names) =>
-        new Set(names.map((name) => name.replaceAll(sep, '/')).filter((name) => StaticAssets.assetPath(`/assets/${name}`) === name)),
+        new Set([
+          ...names.map((name) => name.replaceAll(sep, '/')).filter((name) => StaticAssets.assetPath(`/assets/${name}`) === name),
+          ...VENDOR.keys(),
+        ]),
       (err: unknown) => {
         // A folder that cannot be listed now (a failed install) may be fixed without a restart.
         this.#files = null;
@@ -93,7 +106,7 @@ export class StaticAssets {
     const type = CONTENT_TYPES[ext];
     if (type === undefined) return undefined;
     try {
-      const body = await readFile(new URL(relativePath, this.#root));
+      const body = await readFile(VENDOR.get(relativePath) ?? new URL(relativePath, this.#root));
       return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     } catch (err) {
       // Listed but gone since (an upgrade in place): a 404, cached like the file was; the

@@ -87,6 +87,47 @@ async function assertSummaries(page: Page, cells: string): Promise<void> {
   for (const text of what) assert.ok(text.length > 0 && !/[{?]|undefined|null|NaN/.test(text), `"${text}"`);
 }
 
+/** A tick step a person reads at a glance: 1, 2 or 5 × a power of ten. */
+function roundStep(step: number): boolean {
+  const mantissa = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
+  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6);
+}
+
+/**
+ * Every chart of the overview: round ticks in one unit per axis, a clock-time axis with at least
+ * three labels, and a legend that reads the point under the cursor (then the latest again).
+ */
+async function assertChartsReadable(page: Page): Promise<void> {
+  const plots = page.locator('figure.chart .plot');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('figure.chart .plot')].every((p) => p instanceof HTMLElement && p.dataset.yTicks),
+  );
+  for (const plot of await plots.all()) {
+    const yTicks = ((await plot.getAttribute('data-y-ticks')) ?? '').split(' · ');
+    const units = new Set(yTicks.map((t) => t.replace(/^[\d.]+/, '')));
+    assert.equal(units.size, 1, `one unit per axis: ${yTicks.join(', ')}`);
+    const values = yTicks.map((t) => Number.parseFloat(t));
+    assert.ok(values.length >= 2, `${yTicks.join(', ')}`);
+    const step = (values[1] as number) - (values[0] as number);
+    assert.ok(roundStep(step), `ticks on 1-2-5 steps: ${yTicks.join(', ')}`);
+    for (const [i, v] of values.entries()) assert.ok(Math.abs(v - (values[0] as number) - i * step) < step * 1e-6, yTicks.join(', '));
+    const xTicks = ((await plot.getAttribute('data-x-ticks')) ?? '').split(' · ');
+    assert.ok(xTicks.length >= 3, `time axis labels: ${xTicks.join(', ')}`);
+    for (const t of xTicks) assert.match(t, /^\d\d:\d\d(:\d\d)?$/);
+  }
+  const chart = page.locator('figure.chart', { hasText: 'Request rate per pool' });
+  const at = chart.locator('.legend-at');
+  assert.equal(await at.textContent(), '');
+  const box = await chart.locator('.u-over').boundingBox();
+  assert.ok(box);
+  await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+  await chart.locator('.legend-at', { hasText: /^at \d\d:\d\d:\d\d$/ }).waitFor();
+  assert.match((await chart.locator('.legend b').first().textContent()) ?? '', /\/s$|^—$/);
+  await page.screenshot({ path: join(shots, 'overview-hover.png') });
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => [...document.querySelectorAll('figure.chart .legend-at')].every((e) => e.textContent === ''));
+}
+
 async function signIn(page: Page, token: string, screenshot?: string): Promise<void> {
   await page.goto(dashboardUrl);
   await page.getByLabel('Token').fill(token);
@@ -105,6 +146,7 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
   assert.equal(await bar.getAttribute('data-split'), 'vendor 100%');
   // Charts fill from the backfill plus the live stream.
   await page.locator('figure.chart', { hasText: 'Request rate per pool' }).locator('.legend b').first().filter({ hasText: '/s' }).waitFor();
+  await assertChartsReadable(page);
   // The capacity test's route is an operator's: apart, collapsed, labelled; its SLO is not drawn on the
   // pools' charts (only the public routes' own lines are), and a rule short of history says so.
   const internal = page.locator('details.internal', { hasText: 'Internal routes (1)' });

@@ -30,8 +30,8 @@ export function mountCapacity(root) {
       list,
       store.capacity.map((r) => {
         const trials = [...(r.trials ?? [])].sort((a, b) => a.rateRps - b.rateRps);
-        const p99 = new LineChart({ title: 'p99 by offered rate', format: millis, xFormat: rate, points: true });
-        const errors = new LineChart({ title: 'Error ratio by offered rate', format: percent, xFormat: rate, points: true });
+        const p99 = new LineChart({ title: 'p99 by offered rate', unit: 'ms', xUnit: 'rps', points: true });
+        const errors = new LineChart({ title: 'Error ratio by offered rate', unit: 'ratio', xUnit: 'rps', points: true });
         p99.update(
           [{ label: 'p99', colour: '#58a6ff', points: trials.map((t) => ({ x: t.rateRps, y: t.p99Ms })) }],
           r.slo ? [{ value: r.slo.p99Ms, label: `SLO p99 < ${millis(r.slo.p99Ms)}`, colour: '#f85149' }] : [],

@@ -176,8 +176,8 @@ export function mountMigration(root, id) {
   const judge = h('section', { class: 'panel', 'aria-labelledby': 'judge-h' });
   const decisions = h('section', { class: 'panel', 'aria-labelledby': 'decisions-h' });
   const history = h('section', { class: 'panel', 'aria-labelledby': 'history-h' });
-  const errorChart = new LineChart({ title: 'Error ratio: source vs target', format: percent, yMax: 0.01 });
-  const p99Chart = new LineChart({ title: 'p99: source vs target', format: millis });
+  const errorChart = new LineChart({ title: 'Error ratio: source vs target', unit: 'ratio', yMax: 0.01 });
+  const p99Chart = new LineChart({ title: 'p99: source vs target', unit: 'ms' });
   const message = h('div', { role: 'status', 'aria-live': 'polite' });
   replace(
     root,

@@ -8,9 +8,9 @@ import { badge, h, replace, table } from '../element.js';
 import { clockTime, millis, percent, rate } from '../format.js';
 import { LineChart } from '../line-chart.js';
 import { isActive, migrationPlan, phaseOf, stepLabel } from '../migration-facts.js';
-import { fleetPanel } from './fleet-panel.js';
 import { headroomGauge, poolColour, poolNames, poolTone, sloLines, splitBar } from '../pool-summary.js';
 import { isInternal, seriesOf, sloRoutes, store, subscribe } from '../store.js';
+import { fleetPanel } from './fleet-panel.js';
 
 /** @typedef {import('../api.js').RouteState} RouteState */
 /** @typedef {import('../api.js').RuleBurn} RuleBurn */
@@ -31,9 +31,9 @@ export function mountOverview(root) {
   const routes = h('section', { class: 'panel', 'aria-labelledby': 'routes-h' });
   const fleet = h('div', { class: 'fleet-slot' });
   const pools = h('div', { class: 'pool-cards' });
-  const rateChart = new LineChart({ title: 'Request rate per pool', format: rate });
-  const errorChart = new LineChart({ title: 'Error ratio per pool', format: percent, yMax: 0.01 });
-  const p99Chart = new LineChart({ title: 'p99 latency per pool', format: millis });
+  const rateChart = new LineChart({ title: 'Request rate per pool', unit: 'rps' });
+  const errorChart = new LineChart({ title: 'Error ratio per pool', unit: 'ratio', yMax: 0.01 });
+  const p99Chart = new LineChart({ title: 'p99 latency per pool', unit: 'ms' });
   const gauges = h('div', { class: 'gauges' });
   const slo = h('section', { class: 'panel', 'aria-labelledby': 'slo-h' });
   replace(

@@ -5,7 +5,7 @@
 import { post, session } from '../api.js';
 import { confirmAction } from '../confirm-dialog.js';
 import { h, replace, table } from '../element.js';
-import { clockTime, millis, percent, rate } from '../format.js';
+import { clockTime, rate } from '../format.js';
 import { colourOf, LineChart } from '../line-chart.js';
 import { headroomGauge, healthBadge, poolTone, sloLines } from '../pool-summary.js';
 import { refreshState, seriesOf, store, subscribe } from '../store.js';
@@ -20,10 +20,10 @@ import { refreshState, seriesOf, store, subscribe } from '../store.js';
 export function mountPool(root, name) {
   const head = h('div', { class: 'detail-head' });
   const backends = h('section', { class: 'panel', 'aria-labelledby': 'backends-h' });
-  const latency = new LineChart({ title: 'Latency distribution', format: millis });
-  const perBackendRate = new LineChart({ title: 'Rate per backend', format: rate });
-  const perBackendErrors = new LineChart({ title: 'Error ratio per backend', format: percent, yMax: 0.01 });
-  const inFlight = new LineChart({ title: 'In flight', format: (v) => String(Math.round(v)), yMax: 4 });
+  const latency = new LineChart({ title: 'Latency distribution', unit: 'ms' });
+  const perBackendRate = new LineChart({ title: 'Rate per backend', unit: 'rps' });
+  const perBackendErrors = new LineChart({ title: 'Error ratio per backend', unit: 'ratio', yMax: 0.01 });
+  const inFlight = new LineChart({ title: 'In flight', unit: 'count', yMax: 4 });
   const message = h('div', { role: 'status', 'aria-live': 'polite' });
   replace(
     root,
