@@ -86,8 +86,10 @@ describe('piper loadtest and piper capacity (CLI)', () => {
     assert.equal(result.counts.completed, 100);
     assert.equal(result.bookkeepingHolds, true);
     const page = await readFile(html, 'utf8');
-    assert.match(page, /<svg /);
-    assert.doesNotMatch(page, /<script|<link|src="http/);
+    // Self-contained: uPlot and the chart data inline, nothing fetched (test/e2e/loadgen-report.test.ts opens it in Chromium).
+    assert.match(page, /<script>\/\*! https:\/\/github.com\/leeoniya\/uPlot/);
+    assert.match(page, /<script type="application\/json" id="chart-data">\[\{"id":"chart-rate"/);
+    assert.doesNotMatch(page, /<script src|<link|src="http/);
   });
 
   it('names the flag and the problem on bad input (exit 2)', async () => {
