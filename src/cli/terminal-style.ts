@@ -13,12 +13,13 @@ export function createStyle(enabled: boolean): Style {
   return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
 }
 
-/** Renders rows as an aligned text table; numbers align right. */
+/** Renders rows as an aligned text table; numbers align right, and so does "—" (a figure not measured) among them. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...cells.map((r) => visibleLength(r[i] ?? ''))));
   const numeric = headers.map(
-    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-+]?[\d.,]+\s*[%a-zA-Z/]*$/.test(String(r[i] ?? ''))),
+    (_, i) =>
+      rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^(?:[-+]?[\d.,]+\s*[%a-zA-Z/]*|—)$/.test(String(r[i] ?? ''))),
   );
   const line = (r: readonly string[]) =>
     r

@@ -57,7 +57,9 @@ async function buildModel(ctx: CliContext, values: CommandInput['values']): Prom
 function printSummary(ctx: CliContext, r: LoadResult): void {
   const style = createStyle(ctx.isTty && ctx.env.NO_COLOR === undefined);
   const c = r.counts;
-  const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
+  // A summary of no samples (a target that never answered) has no latency, not 0 ms.
+  const ms = (v: number, count = 1) => (count === 0 ? '—' : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
+  const row = (name: string, l: LoadResult['latency']) => [name, ...[l.p50, l.p90, l.p99, l.p999, l.max].map((v) => ms(v, l.count))];
   const out: string[] = [];
   out.push(
     `${style.bold('piper loadtest')} ${r.target}: ${r.model} model, ${r.workers} worker(s), ${formatDuration(r.durationMs)}` +
@@ -74,18 +76,7 @@ function printSummary(ctx: CliContext, r: LoadResult): void {
   out.push(
     renderTable(
       ['latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-      [
-        ['from intended send', ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p99), ms(r.latency.p999), ms(r.latency.max)],
-        [
-          'completed (2xx/3xx) only',
-          ms(r.completedLatency.p50),
-          ms(r.completedLatency.p90),
-          ms(r.completedLatency.p99),
-          ms(r.completedLatency.p999),
-          ms(r.completedLatency.max),
-        ],
-        ['service time', ms(r.service.p50), ms(r.service.p90), ms(r.service.p99), ms(r.service.p999), ms(r.service.max)],
-      ],
+      [row('from intended send', r.latency), row('completed (2xx/3xx) only', r.completedLatency), row('service time', r.service)],
     ),
     '',
   );
@@ -123,13 +114,33 @@ function printSummary(ctx: CliContext, r: LoadResult): void {
         ['threshold', 'measured', 'verdict'],
         r.thresholds.map((t) => [
           t.threshold,
-          t.threshold.startsWith('errors') ? `${(t.actual * 100).toFixed(3)}%` : ms(t.actual),
+          t.threshold.startsWith('errors') ? `${(t.actual * 100).toFixed(3)}%` : ms(t.actual, r.latency.count),
           t.passed ? style.green('pass') : style.red('FAIL'),
         ]),
       ),
     );
   }
   ctx.stdout.write(`${out.join('\n')}\n`);
+}
+
+/**
+ * A run in which no request got an HTTP answer (refused, reset, timed out): the target failed,
+ * whatever the thresholds say, so the run exits 1 as the README promises. The figures were printed first.
+ */
+function targetFailed(r: LoadResult): PiperError {
+  const c = r.counts;
+  const reasons = [
+    ...Object.entries(c.errors)
+      .sort((a, b) => b[1] - a[1])
+      .map(([reason, n]) => `${reason} ${n}`),
+    ...(c.timedOut > 0 ? [`timed out ${c.timedOut}`] : []),
+    ...(c.unsent > 0 ? [`unsent ${c.unsent}`] : []),
+  ];
+  return new PiperError(
+    'PIPER_LOADGEN_TARGET_FAILED',
+    `no request to ${r.target} got an answer (of ${c.scheduled}: ${reasons.join(', ') || 'none ended'})`,
+    { source: 'upstream', retryable: true },
+  );
 }
 
 export const loadtestCommand: Command = {
@@ -139,7 +150,8 @@ export const loadtestCommand: Command = {
   description:
     'Sends requests on a fixed arrival schedule whatever the target does (open model), timing each from its intended\n' +
     'send time, with the service time beside it. Every scheduled request ends as completed, failed, timed out or\n' +
-    'unsent (in-flight cap reached). Thresholds fail the run with exit code 99.\n' +
+    'unsent (in-flight cap reached). Thresholds fail the run with exit code 99; a run in which no request got an\n' +
+    'answer (the target refused, reset or never answered) exits 1.\n' +
     'The process re-executes itself at start (same pid) with node --max-semi-space-size=8 and\n' +
     'MALLOC_ARENA_MAX=2: shorter garbage-collection pauses, less send lag (docs/loadgen.md). Your own\n' +
     'NODE_OPTIONS=--max-semi-space-size=N wins.\n\n' +
@@ -202,7 +214,7 @@ export const loadtestCommand: Command = {
       description: 'stop early once a threshold has failed every second for this long',
     },
     json: { type: 'boolean', description: 'print the result as JSON (no live progress)' },
-    html: { type: 'string', valueName: 'FILE', description: 'write a self-contained HTML report (inline SVG plots)' },
+    html: { type: 'string', valueName: 'FILE', description: 'write a self-contained HTML report (tables and charts, opens offline)' },
     seed: { type: 'string', valueName: 'N', description: 'seed of the request-mix picks (default 1)' },
   },
   async run(ctx, { values, positionals }) {
@@ -255,6 +267,7 @@ export const loadtestCommand: Command = {
       if (html !== undefined) ctx.stdout.write(`report: ${html}\n`);
     }
     if (ctx.signal.aborted) return ExitCode.interrupted;
+    if (result.counts.scheduled > 0 && Object.keys(result.counts.statuses).length === 0) throw targetFailed(result);
     return result.thresholds.some((t) => !t.passed) ? ExitCode.thresholdsFailed : ExitCode.ok;
   },
 };
