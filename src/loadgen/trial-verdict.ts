@@ -107,8 +107,9 @@ export function judgeTrial(
 
   const openReasons: string[] = [];
   if (!p99.passed) {
+    // Unproven, not over: said so, lest it read as a contradiction beside a measured p99 under the bound.
     openReasons.push(
-      `p99 not shown < ${slo.p99Ms} ms: ${slow} of ${n} over${bunched(phiSlow)} (p = ${p99.pValue.toPrecision(2)} > α = ${alpha})`,
+      `too few samples to prove p99 < ${slo.p99Ms} ms: ${slow} of ${n} over${bunched(phiSlow)} (p = ${p99.pValue.toPrecision(2)}, needs ≤ ${alpha})`,
     );
   }
   if (!(errorUpper < slo.maxErrorRatio)) {

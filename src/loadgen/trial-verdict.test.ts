@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LatencyHistogram } from '../telemetry/index.ts';
+import type { LoadResult } from './load-result.ts';
+import { RateEvidence } from './rate-evidence.ts';
+import { judgeTrial } from './trial-verdict.ts';
+
+/** A trial of 300 requests that kept up: all answered in 50 ms but `slow`, which took 400 ms. */
+function trial(slow: number): LoadResult {
+  const latency = new LatencyHistogram();
+  for (let i = 0; i < 300; i++) latency.record(i < slow ? 400 : 50);
+  const summary = { count: 300, min: 50, mean: 50, p50: 50, p90: 50, p99: 50, p999: 400, max: 400 };
+  const encoded = latency.encode();
+  return {
+    target: 'http://127.0.0.1:8080/',
+    model: 'open',
+    workers: 1,
+    plannedMs: 3000,
+    durationMs: 3000,
+    counts: { scheduled: 300, sent: 300, completed: 300, failed: 0, timedOut: 0, unsent: 0, errors: {}, statuses: { '2xx': 300 } },
+    bookkeepingHolds: true,
+    offeredRps: 100,
+    achievedRps: 100,
+    latency: summary,
+    completedLatency: summary,
+    service: summary,
+    errorRatio: 0,
+    generator: { sendLagP99Ms: 1, loopDelayP99MaxMs: 1, utilizationMax: 0.1, bottleneck: false, reasons: [] },
+    saturation: { achievedRatio: 1, inFlightFirst: 5, inFlightLast: 5, inFlightGrowing: false, saturated: false },
+    judged: { scheduled: 300, slow, errors: 0, latency: encoded, intervals: [] },
+    thresholds: [],
+    aborted: null,
+    timeline: [],
+    histograms: { latency: encoded, completedLatency: encoded, service: encoded },
+  };
+}
+
+describe('judgeTrial', () => {
+  const options = { slo: { p99Ms: 300, maxErrorRatio: 0.05 }, alpha: 0.05, judgedMs: 3000, mayRetest: true };
+
+  it('says a p99 under the bound that the samples cannot yet prove is short of samples, not over', () => {
+    const { verdict } = judgeTrial(trial(1), 100, 'search', { ...options, evidence: new RateEvidence(100) });
+    assert.equal(verdict.verdict, 'retest');
+    assert.deepEqual(verdict.reasons, ['too few samples to prove p99 < 300 ms: 1 of 300 over (p = 0.20, needs ≤ 0.05)']);
+  });
+});
