@@ -67,6 +67,13 @@ describe('capacity gate', () => {
     assert.equal(refusalText(r), 'over capacity: certified 400/s < 2 × peak 250/s = 500/s');
   });
 
+  it('writes the refusal rates rounded as people read them, keeping every digit in the figures', () => {
+    const r = evaluateGate({ ...load, share: 1, currentRps: 20, peakRps: 28.285, certificates: [certificate({ capacityRps: 56.4321 })] });
+    assert.equal(r.passed, false);
+    assert.equal(r.capacityRps, 56.4321);
+    assert.equal(refusalText(r), 'over capacity: certified 56.4/s < 2 × peak 28.3/s = 56.6/s');
+  });
+
   it('uses the configured expected peak when it is the highest', () => {
     const r = evaluateGate({ ...load, share: 0.5, expectedPeakRps: 500 });
     assert.equal(r.basis, 'expectedPeak');

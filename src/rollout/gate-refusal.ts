@@ -137,11 +137,11 @@ export function membershipRefusal(
   };
 }
 
-/** `expired: certified 3h00m ago, capacityMaxAge 1h00m`. */
+/** `expired: certified 3h00m ago, older than migration.capacityMaxAge (1h00m)`: the key as written in piper.yaml. */
 export function ageRefusal(certificate: number, certifiedAt: number, ageMs: number, maxAgeMs: number): GateRefusal {
   return {
     check: 'age',
-    message: `expired: certified ${formatDuration(ageMs)} ago, capacityMaxAge ${formatDuration(maxAgeMs)}`,
+    message: `expired: certified ${formatDuration(ageMs)} ago, older than migration.capacityMaxAge (${formatDuration(maxAgeMs)})`,
     certificate,
     certifiedAt,
     ageMs,
@@ -149,13 +149,13 @@ export function ageRefusal(certificate: number, certifiedAt: number, ageMs: numb
   };
 }
 
-/** `over capacity: certified 24.7/s < 2 × peak 30/s = 60/s`. */
+/** `over capacity: certified 24.7/s < 2 × peak 30/s = 60/s`; rates rounded as people read them (the figures keep every digit). */
 export function capacityRefusal(f: Omit<Extract<GateRefusal, { check: 'capacity' }>, 'check' | 'message'>): GateRefusal {
   const basis = f.basis === 'expectedPeak' ? 'expected peak' : f.basis === 'current' ? 'current rate' : 'peak';
-  const load = f.share === 1 ? `${basis} ${f.basisRps}/s` : `${round(f.share * 100)}% of ${basis} ${f.basisRps}/s`;
+  const load = f.share === 1 ? `${basis} ${rate(f.basisRps)}` : `${round(f.share * 100)}% of ${basis} ${rate(f.basisRps)}`;
   return {
     check: 'capacity',
-    message: `over capacity: certified ${f.capacityRps}/s < ${f.headroom} × ${load} = ${f.requiredRps}/s`,
+    message: `over capacity: certified ${rate(f.capacityRps)} < ${f.headroom} × ${load} = ${rate(f.requiredRps)}`,
     ...f,
   };
 }
@@ -168,6 +168,11 @@ export function latencyText(percentile: number, ms: number): string {
 /** `0.1%`, `90%`. */
 export function ratioText(ratio: number): string {
   return `${Number((ratio * 100).toPrecision(3))}%`;
+}
+
+/** `310/s`, `56.6/s`, `4.25/s`: three significant digits, whole numbers from 100 up. */
+function rate(rps: number): string {
+  return `${rps >= 100 ? Math.round(rps) : Number(rps.toPrecision(3))}/s`;
 }
 
 function short(fingerprint: string): string {

@@ -259,7 +259,7 @@ describe('capacity gate against the journal (issue 16)', () => {
     await traffic(r, 2, 30, false);
     const { message, gate } = await refusal(r);
     assert.equal(gate.reason, 'expired');
-    assert.match(message, /expired: certified 3h00m ago, capacityMaxAge 1h00m/);
+    assert.match(message, /expired: certified 3h00m ago, older than migration\.capacityMaxAge \(1h00m\)/);
     assert.equal(gate.capacityRps, 1000);
   });
 
@@ -272,7 +272,7 @@ describe('capacity gate against the journal (issue 16)', () => {
     const { message } = await refusal(r);
     assert.match(
       message,
-      /objective looser .*; stale: pool membership changed .*-inhouse-2; expired: certified 2h00m ago, capacityMaxAge 1h00m; over capacity: certified 24\.7\/s < 2 × (?:peak|current rate) 30\/s = 60\/s/,
+      /objective looser .*; stale: pool membership changed .*-inhouse-2; expired: certified 2h00m ago, older than migration\.capacityMaxAge \(1h00m\); over capacity: certified 24\.7\/s < 2 × (?:peak|current rate) 30\/s = 60\/s/,
     );
     const event = r.journal.query({ kinds: ['migration.gate_refused'] }).at(-1);
     const gate = event?.data.gate as GateResult;

@@ -17,11 +17,11 @@ export function gateReport(gate: MigrationView['gate'] | undefined, style: Style
           gate.pool,
           `${Math.round(gate.share * 100)}%`,
           gate.basis,
-          `${gate.basisRps}/s`,
-          `${gate.projectedRps}/s`,
-          gate.capacityRps === null ? 'none' : `${gate.capacityRps}/s`,
+          rps(gate.basisRps),
+          rps(gate.projectedRps),
+          gate.capacityRps === null ? 'none' : rps(gate.capacityRps),
           `${gate.headroom}x`,
-          gate.allowedRps === null ? '-' : `${gate.allowedRps}/s`,
+          gate.allowedRps === null ? '-' : rps(gate.allowedRps),
         ],
       ],
     ),
@@ -30,11 +30,16 @@ export function gateReport(gate: MigrationView['gate'] | undefined, style: Style
   for (const r of gate.refusals ?? []) out.push(`  ${style.red('✗')} ${r.message}`);
   for (const s of gate.skipped ?? []) {
     out.push(
-      `  not used: capacity result #${s.eventId} (${s.capacityRps}/s, certified ${new Date(s.certifiedAt).toISOString()}): ${s.problems.map((p) => p.message).join('; ')}`,
+      `  not used: capacity result #${s.eventId} (${rps(s.capacityRps)}, certified ${new Date(s.certifiedAt).toISOString()}): ${s.problems.map((p) => p.message).join('; ')}`,
     );
   }
   if (gate.mix) out.push(...mixLines(gate.mix));
   return out.join('\n');
+}
+
+/** `310/s`, `28.3/s`: the gate keeps every digit (28.285), a person reads three. */
+function rps(v: number): string {
+  return `${v >= 100 ? Math.round(v) : Number(v.toPrecision(3))}/s`;
 }
 
 function mixLines(mix: GateResult['mix']): string[] {

@@ -58,12 +58,17 @@ export function gateFacts(g) {
         headroom: g.headroom,
         certifiedAt: g.certifiedAt,
       },
+      // Rates as the tables show them (28.3/s, not 28.285): the gate keeps every digit, people read three.
       (key, value) =>
         key === 'certifiedAt'
           ? dateTime(/** @type {number} */ (value))
           : key === 'share'
             ? percent(/** @type {number} */ (value))
-            : undefined,
+            : key.endsWith('Rps') && value !== null
+              ? rate(/** @type {number} */ (value))
+              : key === 'headroom'
+                ? `${value}×`
+                : undefined,
     ),
     // Every check that failed, with its numbers, as the gate wrote it.
     g.refusals.length ? h('ul', { class: 'refusals' }, ...g.refusals.map((r) => h('li', { text: r.message }))) : null,
