@@ -186,6 +186,9 @@ test('an operator signs in, watches a split change, starts and aborts a migratio
 
   await page.keyboard.press('4');
   await page.locator('section.capacity').first().waitFor();
+  // The verdict with what was needed, beside the certified 310/s.
+  const inhouse = page.locator('section.capacity', { hasText: '310/s' });
+  await inhouse.locator('.badge', { hasText: 'FAILED: needs 600/s (2× peak 300/s)' }).waitFor();
   await page.screenshot({ path: join(shots, 'capacity.png'), fullPage: true });
 
   // Start a migration: the gate refuses with its figures; an override with a reason goes through.

@@ -70,7 +70,7 @@ function printResult(ctx: CliContext, r: CapacityResult): void {
     out.push(style.yellow('the generator could not offer a higher rate: add --workers or run it from another machine'));
   if (r.require !== undefined) {
     const need = r.require.factor * r.require.peakRps;
-    const line = `require ${r.require.factor}× peak ${r.require.peakRps}/s = ${need.toFixed(1)}/s: ${r.require.passed ? 'PASS' : 'FAIL'} (headroom ${(r.capacityRps / r.require.peakRps).toFixed(2)}×)`;
+    const line = `require ${r.require.factor}× peak ${r.require.peakRps}/s = ${need >= 100 ? Math.round(need) : Number(need.toPrecision(3))}/s: ${r.require.passed ? 'PASS' : 'FAIL'} (headroom ${(r.capacityRps / r.require.peakRps).toFixed(2)}×)`;
     out.push(r.require.passed ? style.green(line) : style.red(line));
   }
   ctx.stdout.write(`${out.join('\n')}\n`);

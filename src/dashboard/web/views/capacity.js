@@ -51,8 +51,12 @@ export function mountCapacity(root) {
             `${r.pool ?? r.subject} `,
             h('span', { class: 'big', text: rate(r.capacityRps) }),
             ' ',
+            // The requirement beside the verdict: "FAILED" alone does not say how far short it fell.
             req
-              ? badge(req.passed ? `${req.factor}× peak: passed` : `${req.factor}× peak: FAILED`, req.passed ? 'ok' : 'bad')
+              ? badge(
+                  `${req.passed ? 'passed' : 'FAILED'}: needs ${rate(req.factor * req.peakRps)} (${req.factor}× peak ${rate(req.peakRps)})`,
+                  req.passed ? 'ok' : 'bad',
+                )
               : badge('certified', 'info'),
           ),
           h('p', {
