@@ -71,6 +71,13 @@ export interface IntervalReport extends LoadCounts {
 }
 
 /** A report with every count at zero, for merging into. */
+/** Requests that got an HTTP answer, of any status: a refused or reset connection answered nothing. */
+export function httpAnswers(c: Pick<LoadCounts, 'statuses'>): number {
+  let n = 0;
+  for (const count of Object.values(c.statuses)) n += count;
+  return n;
+}
+
 export function emptyIntervalCounts(): Omit<IntervalReport, 'latency' | 'completedLatency' | 'service' | 'sendLag' | 'judgedLatency'> {
   return {
     interval: 0,

@@ -1,5 +1,5 @@
 import { LatencyHistogram } from '../telemetry/index.ts';
-import { histogramOf, type IntervalReport, type LoadCounts } from './interval-report.ts';
+import { histogramOf, httpAnswers, type IntervalReport, type LoadCounts } from './interval-report.ts';
 
 export type { LoadCounts } from './interval-report.ts';
 
@@ -12,7 +12,7 @@ export interface TimelinePoint {
   atS: number;
   spanS: number;
   offeredRps: number;
-  /** Answers (good or not) per second. */
+  /** HTTP answers (of any status) per second: a refused or reset connection is not an answer. */
   achievedRps: number;
   completed: number;
   failed: number;
@@ -196,7 +196,7 @@ export class LoadAggregate {
     this.service.merge(open.service);
     this.sendLag.merge(open.sendLag);
     const spanS = this.#intervalMs / 1000;
-    const answered = c.completed + c.failed;
+    const answered = httpAnswers(c);
     const point: TimelinePoint = {
       atS: k * spanS,
       spanS,

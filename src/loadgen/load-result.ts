@@ -36,6 +36,7 @@ export interface LoadResult {
   /** scheduled = completed + failed + timedOut + unsent (checked, never assumed). */
   bookkeepingHolds: boolean;
   offeredRps: number;
+  /** HTTP answers (of any status) per second: a refused or reset connection is not an answer. */
   achievedRps: number;
   /** Latency from the intended send time (includes any wait caused by the target). */
   latency: LatencySummary;

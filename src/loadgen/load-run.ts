@@ -3,7 +3,7 @@ import { type Clock, PiperError, type Random } from '../core/index.ts';
 import { type ArrivalProcess, planDurationMs, type RatePlan } from './arrival-schedule.ts';
 import { EventLoopProbe, type GeneratorProbe } from './generator-probe.ts';
 import { createHttpSender, type HttpSenderKind } from './http-sender.ts';
-import type { IntervalReport } from './interval-report.ts';
+import { httpAnswers, type IntervalReport } from './interval-report.ts';
 import { LoadAggregate, type LoadCounts, type TimelinePoint } from './load-aggregate.ts';
 import { type JudgedWindow, LoadLoop, type WorkloadModel } from './load-loop.ts';
 import type { GeneratorHealth, LoadResult, SaturationSignals } from './load-result.ts';
@@ -307,7 +307,7 @@ function buildResult(
     counts: c,
     bookkeepingHolds: agg.balanced(),
     offeredRps: plannedS > 0 ? c.scheduled / Math.min(plannedS, answeredS) : 0,
-    achievedRps: answeredS > 0 ? (c.completed + c.failed) / answeredS : 0,
+    achievedRps: answeredS > 0 ? httpAnswers(c) / answeredS : 0,
     latency: agg.latency.summary(),
     completedLatency: agg.completedLatency.summary(),
     service: agg.service.summary(),

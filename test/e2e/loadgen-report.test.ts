@@ -133,6 +133,8 @@ test('a run against a refused port prints "—" for its latencies, lists the fai
     /<tr><th>failed<\/th><td>50, by reason: <table class="inner"><tr><th>reason<\/th><th>requests<\/th><\/tr><tr><td>connect<\/td><td>50<\/td><\/tr><\/table><\/td><\/tr>/,
   );
   assert.match(html, /<tr><th>statuses<\/th><td>none<\/td><\/tr>/);
+  // A refused connection is not an answer: nothing was answered per second.
+  assert.match(html, /<tr><th>offered \/ answered<\/th><td>[\d.]+ \/ 0\.0 per s<\/td><\/tr>/);
   assert.match(html, /<tr><th>from intended send<\/th>(<td>—<\/td>){5}<\/tr>/);
   const { page, errors } = await open(file);
   await page.waitForFunction(() => document.querySelectorAll('figure [data-y-ticks]').length === 4);
