@@ -281,3 +281,25 @@ describe('admin listener with a token', () => {
     assert.equal(a.status, 421);
   });
 });
+
+describe('admin listener when something inside fails', () => {
+  const ADMIN = 'c0ffee1d9e27b4650f1a2c3d4e5f6071';
+  let up: PiperUp;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    ({ up, cleanup } = await startUp({ token: ADMIN }));
+  });
+  after(() => cleanup());
+
+  test("information disclosure: an internal failure's message (here the journal file's path) stays in the log; the answer is 500 with its code", async () => {
+    // The store under the journal fails as a broken disk or database would: its error names the file.
+    up.controlPlane.journal.store.close();
+    const host = new URL(up.adminUrl).host;
+    for (const target of ['/api/v1/events', '/api/v1/incidents', '/api/v1/migrations']) {
+      const a = await send(`${up.adminUrl}${target}`, 'GET', { host, authorization: `Bearer ${ADMIN}` });
+      assert.equal(a.status, 500, `${target}: ${a.text}`);
+      assert.equal(a.code, 'PIPER_JOURNAL_CLOSED', `${target}: ${a.text}`);
+      assert.ok(!a.text.includes('piper-admin-attacks-'), `${target} tells where the journal lives: ${a.text}`);
+    }
+  });
+});

@@ -1,5 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
+import {
+  type ApiHandler,
+  type Clock,
+  isPiperError,
+  matchPath,
+  PiperError,
+  readJson,
+  sendError,
+  sendJson,
+  statusOf,
+} from '../core/index.ts';
 import { type DataPlane, type SetSplitOptions, type Split, staleTermError } from '../data-plane/index.ts';
 import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
 
@@ -121,8 +131,9 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
       }
       return false;
     } catch (err) {
-      const e = err as PiperError;
-      sendError(res, statusOf(err), e.code ?? 'PIPER_BALANCER_INTERNAL', e.message);
+      // An internal failure's message (a file path, a driver's words) is for the log, not the client.
+      if (!isPiperError(err) || err.source === 'internal') throw err;
+      sendError(res, statusOf(err), err.code, err.message);
       return true;
     }
   };

@@ -1,5 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendError, sendJson, statusOf } from '../core/index.ts';
+import {
+  type ApiHandler,
+  type Clock,
+  isPiperError,
+  matchPath,
+  PiperError,
+  readJson,
+  sendError,
+  sendJson,
+  statusOf,
+} from '../core/index.ts';
 import type { FiringAlert } from './alert-book.ts';
 import type { AlertPolicy } from './alert-policy.ts';
 import { catalogueEntry, checkEvent, type JournalEventInput } from './event-catalogue.ts';
@@ -198,8 +208,9 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
       }
       return false;
     } catch (err) {
-      const e = err as PiperError;
-      sendError(res, statusOf(err), typeof e.code === 'string' ? e.code : 'PIPER_JOURNAL_INTERNAL', e.message);
+      // An internal failure's message (a file path, a driver's words) is for the log, not the client.
+      if (!isPiperError(err) || err.source === 'internal') throw err;
+      sendError(res, statusOf(err), err.code, err.message);
       return true;
     }
   };

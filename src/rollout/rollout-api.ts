@@ -141,8 +141,9 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
           return false;
       }
     } catch (err) {
-      const code = isPiperError(err) ? err.code : 'PIPER_ROLLOUT_INTERNAL';
-      sendError(res, statusOf(err), code, err instanceof Error ? err.message : String(err));
+      // An internal failure's message (a file path, a driver's words) is for the log, not the client.
+      if (!isPiperError(err) || err.source === 'internal') throw err;
+      sendError(res, statusOf(err), err.code, err.message);
       return true;
     }
   };

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiHandler, type Logger, sendError } from '../../core/index.ts';
+import { type ApiHandler, isPiperError, type Logger, sendError, statusOf } from '../../core/index.ts';
 import { isCrossSite, ListenerHosts } from '../../dashboard/index.ts';
 import { type AdminTokens, authorize } from './admin-auth.ts';
 import { replyToClientErrors } from './client-error-reply.ts';
@@ -99,8 +99,17 @@ export function createAdminHandler(handlers: () => readonly ApiHandler[], tokens
       }
       sendError(res, 404, 'PIPER_BALANCER_API_NOT_FOUND', `no API at ${req.method} ${url.pathname}`);
     } catch (err) {
-      logger.error({ err }, 'admin request failed');
-      sendError(res, 500, 'PIPER_BALANCER_INTERNAL', 'internal error');
+      // Only what the parts' handlers would not answer themselves reaches here: internal failures,
+      // whose messages can name files, tables or hosts. The code says which; the log says why.
+      logger.error({ err, method: req.method, path: url.pathname }, 'admin request failed');
+      const code = isPiperError(err) ? err.code : 'PIPER_BALANCER_INTERNAL';
+      // A status the error carries stays (a read-only journal is 503: try another control plane).
+      sendError(
+        res,
+        isPiperError(err) ? statusOf(err) : 500,
+        code,
+        `internal error (${code}): the log of this piper process has the reason`,
+      );
     }
     return true;
   };
