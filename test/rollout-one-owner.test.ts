@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { request } from 'undici';
+import { runPiper } from './cli-run.ts';
 import { migrationRig, startController } from './rollout-harness.ts';
 
 test('a second controller on the same journal refuses to start a migration, naming the one that owns it', async () => {
@@ -30,4 +31,8 @@ test('a second controller on the same journal refuses to start a migration, nami
   const list = await request(`${controller.url}/api/v1/migrations`);
   assert.equal(list.statusCode, 200);
   await list.body.dump();
+  // The command sent to the follower was well formed: it fails (1), not a usage error (2).
+  const cli = await runPiper(['migrate', 'start', 'web', '--to', 'inhouse', '--admin', controller.url]);
+  assert.equal(cli.code, 1, cli.stdout + cli.stderr);
+  assert.match(cli.stderr, /is a follower; the leader is .*: send the request there \(PIPER_NOT_LEADER\)/);
 });

@@ -82,7 +82,9 @@ export class RolloutClient {
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string }; gate?: GateResult }).error;
       throw new PiperError(e?.code ?? 'PIPER_ROLLOUT_API_UNREACHABLE', e?.message ?? `HTTP ${res.status}`, {
-        source: res.status < 500 ? 'operator' : 'upstream',
+        // A 409 refuses a well-formed request in the state it found (a follower, a route someone
+        // else drives): not the operator's mistake, so the command fails (1) rather than misuses (2).
+        source: res.status < 500 && res.status !== 409 ? 'operator' : 'upstream',
         details: { status: res.status, gate: (json as { gate?: GateResult }).gate },
       });
     }
