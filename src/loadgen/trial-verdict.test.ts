@@ -6,7 +6,7 @@ import { RateEvidence } from './rate-evidence.ts';
 import { judgeTrial } from './trial-verdict.ts';
 
 /** A trial of 300 requests that kept up: all answered in 50 ms but `slow`, which took 400 ms. */
-function trial(slow: number): LoadResult {
+function trial(slow: number, inFlight: { first: number; last: number } = { first: 5, last: 5 }): LoadResult {
   const latency = new LatencyHistogram();
   for (let i = 0; i < 300; i++) latency.record(i < slow ? 400 : 50);
   const summary = { count: 300, min: 50, mean: 50, p50: 50, p90: 50, p99: 50, p999: 400, max: 400 };
@@ -26,7 +26,13 @@ function trial(slow: number): LoadResult {
     service: summary,
     errorRatio: 0,
     generator: { sendLagP99Ms: 1, loopDelayP99MaxMs: 1, utilizationMax: 0.1, bottleneck: false, reasons: [] },
-    saturation: { achievedRatio: 1, inFlightFirst: 5, inFlightLast: 5, inFlightGrowing: false, saturated: false },
+    saturation: {
+      achievedRatio: 1,
+      inFlightFirst: inFlight.first,
+      inFlightLast: inFlight.last,
+      inFlightGrowing: inFlight.last > inFlight.first * 1.1 + 2,
+      saturated: false,
+    },
     judged: { scheduled: 300, slow, errors: 0, latency: encoded, intervals: [] },
     thresholds: [],
     aborted: null,
@@ -42,5 +48,14 @@ describe('judgeTrial', () => {
     const { verdict } = judgeTrial(trial(1), 100, 'search', { ...options, evidence: new RateEvidence(100) });
     assert.equal(verdict.verdict, 'retest');
     assert.deepEqual(verdict.reasons, ['too few samples to prove p99 < 300 ms: 1 of 300 over (p = 0.20, needs ≤ 0.05)']);
+  });
+
+  it("takes a queue's ordinary swing in flight for what it is, and growth toward the bound as unsettled", () => {
+    // 100/s with a 300 ms bound: 30 in flight would be a mean wait of the whole bound (Little's law).
+    const swing = judgeTrial(trial(0, { first: 1, last: 7 }), 100, 'search', { ...options, evidence: new RateEvidence(100) });
+    assert.equal(swing.verdict.verdict, 'pass', swing.verdict.reasons.join('; '));
+    const growing = judgeTrial(trial(0, { first: 4, last: 12 }), 100, 'search', { ...options, evidence: new RateEvidence(100) });
+    assert.equal(growing.verdict.verdict, 'retest');
+    assert.deepEqual(growing.verdict.reasons, ['in flight still growing: 4.0 → 12.0']);
   });
 });

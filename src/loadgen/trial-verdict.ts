@@ -119,8 +119,10 @@ export function judgeTrial(
   if (!(p99EstimateMs <= slo.p99Ms)) openReasons.push(`p99 extrapolated from p95/p98: ${fmtMs(p99EstimateMs)} > ${slo.p99Ms} ms`);
   // A queue at (or just past) its limit keeps up with the offered rate for a while but keeps
   // growing: no steady state yet, so the trial cannot show a pass; a longer one will tell.
+  // Growth matters once the queue holds a fair share of the bound's worth of requests (Little's
+  // law: λ·T in flight is a mean wait of T); below that it is a queue's ordinary fluctuation.
   const sat = result.saturation;
-  if (sat.inFlightLast > 1.5 * sat.inFlightFirst + 5) {
+  if (sat.inFlightLast > 1.5 * sat.inFlightFirst + 5 && sat.inFlightLast > (rateRps * slo.p99Ms) / 1000 / 4) {
     openReasons.push(`in flight still growing: ${sat.inFlightFirst.toFixed(1)} → ${sat.inFlightLast.toFixed(1)}`);
   }
   // A queue loaded to exactly its capacity grows by chance alone, like a random walk: with Poisson
