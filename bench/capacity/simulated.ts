@@ -73,6 +73,15 @@ for (const shape of shapes) {
         warmupMs: BENCH_FINDER.warmupMs,
         confirmations: Number(values.confirm),
         run: simulatedRun(model, clock, random),
+        ...(values.trials
+          ? {
+              onProgress: (e) => {
+                if (e.type === 'trial-end' && e.verdict.verdict !== 'pass') {
+                  console.error(`      ${e.verdict.rateRps.toFixed(2)}/s ${e.verdict.verdict}: ${e.verdict.reasons.join('; ')}`);
+                }
+              },
+            }
+          : {}),
       });
       errors.push(result.capacityRps / truth - 1);
       times.push(clock.monotonic() / 1000);
