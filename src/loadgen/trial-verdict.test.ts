@@ -58,4 +58,15 @@ describe('judgeTrial', () => {
     assert.equal(growing.verdict.verdict, 'retest');
     assert.deepEqual(growing.verdict.reasons, ['in flight still growing: 4.0 → 12.0']);
   });
+
+  it('once the budget is spent, takes a rate whose point estimates sit well inside the SLO while searching, and never to confirm', () => {
+    const spent = { ...options, mayRetest: false, evidence: new RateEvidence(100) };
+    // 1 of 300 over (0.33 %, under half the 1 % a p99 allows) and an extrapolated p99 of 50 ms.
+    const searching = judgeTrial(trial(1), 100, 'bisect', spent).verdict;
+    assert.equal(searching.verdict, 'pass');
+    assert.match(searching.reasons.at(-1) ?? '', /not shown, but the pooled point estimates are well within the SLO/);
+    assert.equal(judgeTrial(trial(1), 100, 'confirm', spent).verdict.verdict, 'fail');
+    // 2 of 300 (0.67 %) is within the SLO but not well within: not shown, so it fails.
+    assert.equal(judgeTrial(trial(2), 100, 'bisect', spent).verdict.verdict, 'fail');
+  });
 });
