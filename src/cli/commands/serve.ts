@@ -26,8 +26,9 @@ export const serveCommand: Command = {
     'as PIPER_PLATFORM_TOKEN (which wins); with no token, only clients on this machine talking to\n' +
     'the server directly may delete.\n\n' +
     'Memory: the process re-executes itself at start (same pid) with node --max-semi-space-size=1\n' +
-    'and MALLOC_ARENA_MAX=2, so the Buffers of streamed bodies are freed every few MB instead of\n' +
-    'piling up (docs/platform.md, "Memory"). To run with your own heap settings instead:\n' +
+    '--heap-growing-percent=200 and MALLOC_ARENA_MAX=2, so the Buffers of streamed bodies are freed\n' +
+    'every few MB instead of piling up or setting off full collections (docs/platform.md, "Memory").\n' +
+    'To run with your own heap settings instead:\n' +
     'NODE_OPTIONS=--max-semi-space-size=N piper serve ...\n\n' +
     'Examples:\n' +
     '  piper serve --port 8081 --data-dir ./piper-data\n' +

@@ -5,20 +5,22 @@ import {
   MALLOC_ARENAS,
   type ReexecTarget,
   reexecForServer,
+  SERVE_HEAP_GROWING_PERCENT,
   SERVE_SEMI_SPACE_MIB,
   serverRestart,
   UP_SEMI_SPACE_MIB,
 } from './server-heap.ts';
 
 const FLAG = `--max-semi-space-size=${SERVE_SEMI_SPACE_MIB}`;
+const GROWING = `--heap-growing-percent=${SERVE_HEAP_GROWING_PERCENT}`;
 const ARENAS = String(MALLOC_ARENAS);
 
-test('serve gets the small young generation ahead of its other node options, and shared malloc arenas', () => {
+test('serve gets the small young generation and the roomier old one ahead of its other node options, and shared malloc arenas', () => {
   assert.deepEqual(serverRestart(['serve', '--port', '0'], [], { HOME: '/root' }), {
-    options: [FLAG],
+    options: [FLAG, GROWING],
     env: { HOME: '/root', MALLOC_ARENA_MAX: ARENAS },
   });
-  assert.deepEqual(serverRestart(['serve'], ['--inspect', '--trace-gc'], {})?.options, [FLAG, '--inspect', '--trace-gc']);
+  assert.deepEqual(serverRestart(['serve'], ['--inspect', '--trace-gc'], {})?.options, [FLAG, GROWING, '--inspect', '--trace-gc']);
   // The operator's MALLOC_ARENA_MAX is kept.
   assert.equal(serverRestart(['serve'], [], { MALLOC_ARENA_MAX: '8' })?.env.MALLOC_ARENA_MAX, '8');
 });
@@ -48,7 +50,7 @@ test('a semi-space size already set (by the re-execution itself or by the operat
   assert.equal(serverRestart(['serve'], ['--max_semi_space_size=8'], {}), undefined);
   assert.equal(serverRestart(['serve'], [], { NODE_OPTIONS: '--max-semi-space-size=32 --trace-gc' }), undefined);
   // A different flag with a similar name does not count.
-  assert.deepEqual(serverRestart(['serve'], ['--max-semi-space-size-foo'], {})?.options, [FLAG, '--max-semi-space-size-foo']);
+  assert.deepEqual(serverRestart(['serve'], ['--max-semi-space-size-foo'], {})?.options, [FLAG, GROWING, '--max-semi-space-size-foo']);
 });
 
 function target(argv: string[], execve: ReexecTarget['execve'], execArgv: string[] = []): ReexecTarget {
@@ -64,7 +66,7 @@ test('reexecForServer replaces the process with the same script and arguments, a
   assert.deepEqual(calls, [
     [
       '/usr/bin/node',
-      ['/usr/bin/node', FLAG, '--trace-gc', '/app/bin.js', 'serve', '--port', '0'],
+      ['/usr/bin/node', FLAG, GROWING, '--trace-gc', '/app/bin.js', 'serve', '--port', '0'],
       { HOME: '/root', MALLOC_ARENA_MAX: ARENAS },
     ],
   ]);

@@ -13,6 +13,19 @@
 export const SERVE_SEMI_SPACE_MIB = 1;
 
 /**
+ * `piper serve` also lets its old generation grow to 3x what survived the last full collection
+ * (`--heap-growing-percent=200`) before the next one starts.
+ * Why: V8 weighs the bytes of Buffers allocated since the last full collection against the old
+ * generation's limit when it decides to start one (as its traces show), even though the young ones
+ * die in the next scavenge. With a heap of ~19 MB its own growing factor left ~8 MB of room, and a
+ * stream moves 12–25 MB of Buffers between two scavenges: a zstd request of 33.6 MB ran 3–4
+ * Mark-Compacts (~15 ms of marking each) for a heap that barely changed. With 200 % there were
+ * none in 6 requests of either kind, and a 1 GiB upload peaked within the spread of before
+ * (docs/platform-profile.md).
+ */
+export const SERVE_HEAP_GROWING_PERCENT = 200;
+
+/**
  * `piper up`: 8 MiB. The balancer streams small answers at thousands a second; its default young
  * generation (semi-spaces growing to 64 MiB on a machine with this much memory) took RSS from
  * ~125 to ~280 MiB over a minute under 3x overload, growth a leak would look like. 8 MiB keeps
@@ -64,8 +77,10 @@ export function serverRestart(args: readonly string[], execArgv: readonly string
   const semiSpace = SEMI_SPACE_MIB[args[0] ?? ''];
   if (semiSpace === undefined || args.includes('--help') || args.includes('-h')) return undefined;
   if (execArgv.some(setsSemiSpace) || (env.NODE_OPTIONS ?? '').split(/\s+/).some(setsSemiSpace)) return undefined;
+  const growing = args[0] === 'serve' ? [`--heap-growing-percent=${SERVE_HEAP_GROWING_PERCENT}`] : [];
   return {
-    options: [`--max-semi-space-size=${semiSpace}`, ...execArgv],
+    // Before the operator's own node options, so that theirs win (V8 keeps a flag's last value).
+    options: [`--max-semi-space-size=${semiSpace}`, ...growing, ...execArgv],
     env: { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? String(MALLOC_ARENAS) },
   };
 }
