@@ -479,6 +479,7 @@ describe('MigrationController', () => {
       getState: (key: string) => real.getState(key),
       query: (f: Parameters<Journal['query']>[0]) => real.query(f),
       samples: (route: string, since: number, until: number) => real.samples(route, since, until),
+      lastId: () => real.lastId(),
     };
     const dp = new InMemoryDataPlane(clock, { web: { vendor: 100 } }, ['vendor', 'inhouse']);
     const controller = new MigrationController({
@@ -505,6 +506,53 @@ describe('MigrationController', () => {
     );
     assert.deepEqual(dp.snapshot().routes[0]?.split, { vendor: 10_000, inhouse: 0 });
     assert.equal(controller.get(m.id).phase, 'rolled_back');
+  });
+
+  it('journal first: a promote the journal cannot record never reaches the data plane; an abort goes ahead unrecorded', async () => {
+    const clock = new ManualClock(Date.UTC(2017, 2, 31, 21, 0, 0));
+    const real = Journal.open({ path: ':memory:', clock });
+    let failWrites = false;
+    const journal = {
+      append: (e: Parameters<Journal['append']>[0]) => real.append(e),
+      appendWithState: (e: Parameters<Journal['appendWithState']>[0], key: string, value: unknown) => {
+        if (failWrites) throw new Error('disk full');
+        return real.appendWithState(e, key, value);
+      },
+      getState: (key: string) => real.getState(key),
+      query: (f: Parameters<Journal['query']>[0]) => real.query(f),
+      samples: (route: string, since: number, until: number) => real.samples(route, since, until),
+      lastId: () => real.lastId(),
+    };
+    const dp = new InMemoryDataPlane(clock, { web: { vendor: 100 } }, ['vendor', 'inhouse']);
+    const splits: number[] = [];
+    const port: DataPlane = {
+      snapshot: () => dp.snapshot(),
+      windows: (signal) => dp.windows(signal),
+      heartbeat: (route) => dp.heartbeat(route),
+      setSplit: (route, split, reason, options) => {
+        splits.push(shareOf(split, 'inhouse'));
+        return dp.setSplit(route, split, reason, options);
+      },
+    };
+    const controller = new MigrationController({
+      dataPlane: port,
+      journal,
+      clock,
+      migration: { ...defaultConfig().migration, stepDuration: 60_000 },
+    });
+    opened.push({ journal: real, dp, controller });
+    await controller.start();
+    certify(real, 'inhouse', 5000, clock.now());
+    await drive({ clock, journal: real, dp, controller, migration: defaultConfig().migration }, 2, steady);
+    const m = await controller.startMigration({ route: 'web', to: 'inhouse' });
+    assert.deepEqual(splits, [0.01]);
+    failWrites = true;
+    await assert.rejects(controller.promote(m.id, false, 'dinesh'), /disk full/);
+    assert.deepEqual(splits, [0.01], 'no step the journal does not hold');
+    assert.equal(controller.get(m.id).targetPercent, 1);
+    const aborted = await controller.abort(m.id, 'dinesh', 'enough');
+    assert.deepEqual(splits, [0.01, 0, 0], 'back to the source (rolling back, then aborted) without a record');
+    assert.equal(aborted.phase, 'aborted');
   });
 
   it('A/A: identical pools (0.5% errors on both) through all steps 40 times without a false rollback', async (t) => {
