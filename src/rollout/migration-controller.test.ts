@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { defaultConfig, type MigrationConfig } from '../config/index.ts';
 import { ManualClock, SeededRandom } from '../core/index.ts';
-import { Journal } from '../journal/index.ts';
+import { eventOf, Journal } from '../journal/index.ts';
 import type { PoolWindowStats } from '../telemetry/index.ts';
 import { type DataPlane, InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
@@ -360,6 +360,54 @@ describe('MigrationController', () => {
       'every transition exactly once, in order',
     );
     assert.equal(second.journal.query({ kinds: ['migration.recovered'] }).length, 1);
+  });
+
+  it('recovers a state row from before rows had a version, and refuses to start on a version it does not know', async () => {
+    const first = await harness();
+    certify(first.journal, 'inhouse', 5000, first.clock.now());
+    await drive(first, 2, steady);
+    const m = await first.controller.startMigration({ route: 'web', to: 'inhouse' });
+    await drive(first, 40, steady, () => first.controller.get(m.id).targetPercent === 5);
+    await first.controller.close();
+    const key = `rollout/migration/${m.id}`;
+    const row = first.journal.getState(key) as Record<string, unknown>;
+    assert.equal(row.version, 1);
+    // A row rewritten as an older or a newer piper would have left it (appendWithState needs an event).
+    const rewrite = (value: unknown) =>
+      first.journal.appendWithState(
+        eventOf('migration.held', {
+          source: 'rollout',
+          subject: 'web',
+          actor: 'test',
+          data: {
+            migration: m.id,
+            route: 'web',
+            from: 'vendor',
+            to: 'inhouse',
+            seq: 0,
+            phase: 'running',
+            stepIndex: 1,
+            targetPercent: 5,
+            reason: 'gate',
+            detail: 'rewritten',
+          },
+        }),
+        key,
+        value,
+      );
+    const { version: _, ...unversioned } = row;
+    rewrite(unversioned);
+
+    const second = await harness({}, first);
+    assert.equal(second.controller.get(m.id).targetPercent, 5);
+    await drive(second, 40, steady, () => second.controller.get(m.id).phase === 'completed');
+    assert.equal(second.controller.get(m.id).phase, 'completed');
+    await second.controller.close();
+
+    rewrite({ ...row, version: 2 });
+    const third = new MigrationController({ dataPlane: first.dp, journal: first.journal, clock: first.clock, migration: first.migration });
+    await assert.rejects(third.start(), { code: 'PIPER_ROLLOUT_STATE_UNREADABLE', message: /"rollout\/migration\/1" has version 2/ });
+    await third.close();
   });
 
   it('after kill -9 of a process holding both the controller and its data plane, resumes the recorded step', async () => {

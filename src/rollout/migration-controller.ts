@@ -14,6 +14,7 @@ import type { Command, Effect, Measured, MigrationInput, Transition } from './mi
 import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 import { ACTIVE_PHASES, type MigrationPlan, type MigrationState, sameShares, splitFor, stateKey } from './migration-state.ts';
 import { ACTOR, finishRollback, SAFETY_KINDS, transition } from './migration-transitions.ts';
+import { fromRow, toRow } from './migration-row.ts';
 import { poolMembership } from './pool-membership.ts';
 import { gateRefused, invalidTransition, isExpected, notFound } from './rollout-errors.ts';
 import { RouteRateHistory } from './route-rate-history.ts';
@@ -267,7 +268,7 @@ export class MigrationController {
     return this.#serial(async () => {
       const rt = this.#active.get(id);
       if (rt === undefined) {
-        const state = this.#journal.getState(stateKey(id)) as MigrationState | undefined;
+        const state = this.#stored(id);
         if (state === undefined) throw notFound(id);
         throw invalidTransition(id, state.phase, COMMAND_PHASES[command.kind]);
       }
@@ -529,7 +530,7 @@ export class MigrationController {
         } as EventInputOf<typeof event>['data'],
       }),
       stateKey(state.id),
-      state,
+      toRow(state),
     );
   }
 
@@ -623,7 +624,7 @@ export class MigrationController {
     const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
     const snap = this.#dp.snapshot();
     for (const e of started) {
-      const state = this.#journal.getState(stateKey(String(e.data.migration))) as MigrationState | undefined;
+      const state = this.#stored(String(e.data.migration));
       if (state === undefined || !ACTIVE_PHASES.includes(state.phase)) continue;
       const now = this.#clock.now();
       const rt = this.#runtimeFor(state, null, 0);
@@ -727,7 +728,7 @@ export class MigrationController {
 
   #viewOf(id: string): MigrationView | null {
     const rt = this.#active.get(id);
-    const state = rt?.state ?? this.#ended.get(id) ?? (this.#journal.getState(stateKey(id)) as MigrationState | undefined);
+    const state = rt?.state ?? this.#ended.get(id) ?? this.#stored(id);
     if (state === undefined) return null;
     return {
       ...state,
@@ -736,6 +737,12 @@ export class MigrationController {
       judge: rt?.decisions.latestJudged() ?? null,
       stepEndsAt: state.phase === 'running' && state.stepIndex >= 0 ? state.stepStartedAt + state.plan.stepDurationMs : null,
     };
+  }
+
+  /** The migration's state as the journal holds it (PIPER_ROLLOUT_STATE_UNREADABLE for a row it cannot read). */
+  #stored(id: string): MigrationState | undefined {
+    const row = this.#journal.getState(stateKey(id));
+    return row === undefined ? undefined : fromRow(stateKey(id), row);
   }
 
   #retire(rt: Runtime): void {
