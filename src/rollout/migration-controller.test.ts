@@ -410,6 +410,51 @@ describe('MigrationController', () => {
     await third.close();
   });
 
+  it('recovers, lists and numbers migrations from the state rows, never scanning migration.started events', async () => {
+    const clock = new ManualClock(Date.UTC(2017, 2, 31, 21, 0, 0));
+    const real = Journal.open({ path: ':memory:', clock });
+    const scans: string[][] = [];
+    const journal = {
+      append: (e: Parameters<Journal['append']>[0]) => real.append(e),
+      appendWithState: (e: Parameters<Journal['appendWithState']>[0], key: string, value: unknown) => real.appendWithState(e, key, value),
+      getState: (key: string) => real.getState(key),
+      listState: (prefix: string) => real.listState(prefix),
+      query: (f: Parameters<Journal['query']>[0]) => {
+        if (f.kinds?.includes('migration.started')) scans.push([...f.kinds]);
+        return real.query(f);
+      },
+      samples: (route: string, since: number, until: number) => real.samples(route, since, until),
+      lastId: () => real.lastId(),
+    };
+    const dp = new InMemoryDataPlane(clock, { web: { vendor: 100 }, api: { vendor: 100 } }, ['vendor', 'inhouse']);
+    const migration = { ...defaultConfig().migration, stepDuration: 60_000 };
+    const first = new MigrationController({ dataPlane: dp, journal, clock, migration });
+    opened.push({ journal: real, dp, controller: first });
+    await first.start();
+    certify(real, 'inhouse', 5000, clock.now());
+    const h: Harness = { clock, journal: real, dp, controller: first, migration };
+    await drive(h, 2, steady);
+    const a = await first.startMigration({ route: 'web', to: 'inhouse' });
+    await first.abort(a.id, 'dinesh', 'try again');
+    const b = await first.startMigration({ route: 'web', to: 'inhouse' });
+    assert.deepEqual([a.id, b.id], ['1', '2']);
+    await first.close();
+
+    const second = new MigrationController({ dataPlane: dp, journal, clock, migration });
+    opened.push({ journal: real, dp, controller: second });
+    await second.start();
+    assert.deepEqual(
+      second.list().map((m) => [m.id, m.phase]),
+      [
+        ['2', 'running'],
+        ['1', 'aborted'],
+      ],
+    );
+    await assert.rejects(second.startMigration({ route: 'web', to: 'inhouse' }), { code: 'PIPER_ROLLOUT_ALREADY_ACTIVE' });
+    assert.equal((await second.startMigration({ route: 'api', to: 'inhouse', overrideCapacityGate: 'no traffic yet' })).id, '3');
+    assert.deepEqual(scans, []);
+  });
+
   it('after kill -9 of a process holding both the controller and its data plane, resumes the recorded step', async () => {
     const first = await harness();
     certify(first.journal, 'inhouse', 5000, first.clock.now());
@@ -525,6 +570,7 @@ describe('MigrationController', () => {
         return real.appendWithState(e, key, value);
       },
       getState: (key: string) => real.getState(key),
+      listState: (prefix: string) => real.listState(prefix),
       query: (f: Parameters<Journal['query']>[0]) => real.query(f),
       samples: (route: string, since: number, until: number) => real.samples(route, since, until),
       lastId: () => real.lastId(),
@@ -567,6 +613,7 @@ describe('MigrationController', () => {
         return real.appendWithState(e, key, value);
       },
       getState: (key: string) => real.getState(key),
+      listState: (prefix: string) => real.listState(prefix),
       query: (f: Parameters<Journal['query']>[0]) => real.query(f),
       samples: (route: string, since: number, until: number) => real.samples(route, since, until),
       lastId: () => real.lastId(),

@@ -3,7 +3,7 @@ import type { MigrationConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import { DEFAULT_OBJECTIVE, type EventInputOf, eventOf, type Journal, objectiveOf } from '../journal/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
-import { type CapacityCertificate, capacityCertificates } from './capacity-certificate.ts';
+import { CapacityBook } from './capacity-book.ts';
 import { evaluateGate, type GateResult } from './capacity-gate.ts';
 import { type CertificateRequirements, chooseCertificate, routeLimits } from './certificate-choice.ts';
 import { DecisionLog, type DecisionView } from './decision-log.ts';
@@ -12,7 +12,7 @@ import { COMMAND_PHASES, decide, hardRulesOf } from './migration-decision.ts';
 import { type MigrationEvidence, readEvidence } from './migration-evidence.ts';
 import type { Command, Effect, Measured, MigrationInput, Transition } from './migration-input.ts';
 import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
-import { ACTIVE_PHASES, type MigrationPlan, type MigrationState, sameShares, splitFor, stateKey } from './migration-state.ts';
+import { ACTIVE_PHASES, type MigrationPlan, type MigrationState, sameShares, STATE_PREFIX, splitFor, stateKey } from './migration-state.ts';
 import { ACTOR, finishRollback, SAFETY_KINDS, transition } from './migration-transitions.ts';
 import { fromRow, toRow } from './migration-row.ts';
 import { poolMembership } from './pool-membership.ts';
@@ -21,7 +21,7 @@ import { RouteRateHistory } from './route-rate-history.ts';
 import { histogramSlowCounter } from './slow-requests.ts';
 
 /** The part of the journal the controller uses. */
-export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'query' | 'samples'>;
+export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'listState' | 'query' | 'samples' | 'lastId'>;
 
 /**
  * A migration as the API lists it: the durable state plus the latest gate evaluation and judged
@@ -100,6 +100,7 @@ export class MigrationController {
   readonly #log: Logger;
   readonly #slow: SlowCounter;
   readonly #rates: RouteRateHistory;
+  readonly #capacity: CapacityBook;
   readonly #active = new Map<string, Runtime>();
   /** Recently ended migrations, so the API shows their end even if the journal could not record it. */
   readonly #ended = new Map<string, MigrationState>();
@@ -121,6 +122,7 @@ export class MigrationController {
     this.#log = (options.logger ?? silentLogger()).child({ part: 'rollout' });
     this.#slow = options.slowCounter ?? histogramSlowCounter;
     this.#rates = new RouteRateHistory(this.#journal, this.#cfg.peakWindow, this.#log);
+    this.#capacity = new CapacityBook(this.#journal);
     this.#lastWindowAt = this.#clock.now();
   }
 
@@ -140,14 +142,9 @@ export class MigrationController {
 
   /** Every migration recorded in the journal, newest first. */
   list(): MigrationView[] {
-    const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
-    const views: MigrationView[] = [];
-    for (const e of started.reverse()) {
-      const id = String(e.data.migration);
-      const view = this.#viewOf(id);
-      if (view !== null) views.push(view);
-    }
-    return views;
+    return this.#storedAll()
+      .reverse()
+      .map((stored) => this.#viewOf(stored.id, stored) as MigrationView);
   }
 
   /** One migration with its evidence from the journal, or PIPER_ROLLOUT_NOT_FOUND. */
@@ -560,7 +557,7 @@ export class MigrationController {
     let source: Measured['source'] | undefined;
     const measureGates = (): GateResult[] => {
       const traffic = this.#rates.traffic(plan.route, now);
-      const certificates = this.#certificates(plan.to);
+      const certificates = this.#capacity.certificates(plan.to);
       const requirements = this.#requirements(plan.route, plan.to, now);
       return plan.steps.map((percent) =>
         evaluateGate({
@@ -578,7 +575,7 @@ export class MigrationController {
     };
     const measureSource = (): Measured['source'] => ({
       currentRps: this.#rates.traffic(plan.route, now).currentRps,
-      capacity: chooseCertificate(this.#certificates(plan.from), this.#requirements(plan.route, plan.from, now)).chosen,
+      capacity: chooseCertificate(this.#capacity.certificates(plan.from), this.#requirements(plan.route, plan.from, now)).chosen,
     });
     return {
       get gates() {
@@ -590,11 +587,6 @@ export class MigrationController {
         return source;
       },
     };
-  }
-
-  /** The pool's capacity results, newest first; expired ones too, so a refusal can say they expired. */
-  #certificates(pool: string): CapacityCertificate[] {
-    return capacityCertificates(this.#journal.query({ kinds: ['capacity.result'], limit: 10_000 }), pool);
   }
 
   /** What a certificate of `pool` must meet for `route` now: its SLO (as the SLO monitor reads it), the pool's membership, the age limit. */
@@ -621,11 +613,9 @@ export class MigrationController {
   // ── recovery after a restart ────────────────────────────────────────────
 
   async #recover(): Promise<void> {
-    const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
     const snap = this.#dp.snapshot();
-    for (const e of started) {
-      const state = this.#stored(String(e.data.migration));
-      if (state === undefined || !ACTIVE_PHASES.includes(state.phase)) continue;
+    for (const state of this.#storedAll()) {
+      if (!ACTIVE_PHASES.includes(state.phase)) continue;
       const now = this.#clock.now();
       const rt = this.#runtimeFor(state, null, 0);
       this.#active.set(state.id, rt);
@@ -719,16 +709,17 @@ export class MigrationController {
     return new StepJudge(settings, this.#slow);
   }
 
+  /** One more than the highest id among the journal's state rows (one per migration ever started). */
   #nextId(): string {
-    const started = this.#journal.query({ kinds: ['migration.started'], limit: 10_000 });
     let max = 0;
-    for (const e of started) max = Math.max(max, Number(e.data.migration) || 0);
+    for (const { key } of this.#journal.listState(STATE_PREFIX)) max = Math.max(max, Number(key.slice(STATE_PREFIX.length)) || 0);
     return String(max + 1);
   }
 
-  #viewOf(id: string): MigrationView | null {
+  /** The migration as this controller knows it (running it, or it just ended), else as `stored` or the journal holds it. */
+  #viewOf(id: string, stored?: MigrationState): MigrationView | null {
     const rt = this.#active.get(id);
-    const state = rt?.state ?? this.#ended.get(id) ?? this.#stored(id);
+    const state = rt?.state ?? this.#ended.get(id) ?? stored ?? this.#stored(id);
     if (state === undefined) return null;
     return {
       ...state,
@@ -743,6 +734,14 @@ export class MigrationController {
   #stored(id: string): MigrationState | undefined {
     const row = this.#journal.getState(stateKey(id));
     return row === undefined ? undefined : fromRow(stateKey(id), row);
+  }
+
+  /** Every migration's state the journal holds, oldest first. */
+  #storedAll(): MigrationState[] {
+    return this.#journal
+      .listState(STATE_PREFIX)
+      .map((row) => fromRow(row.key, row.value))
+      .sort((a, b) => Number(a.id) - Number(b.id) || a.createdAt - b.createdAt);
   }
 
   #retire(rt: Runtime): void {

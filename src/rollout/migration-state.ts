@@ -76,9 +76,12 @@ export interface MigrationState {
   endedAt: number | null;
 }
 
+/** The prefix of every migration's journal state key. */
+export const STATE_PREFIX = 'rollout/migration/';
+
 /** Journal state key of a migration. */
 export function stateKey(id: string): string {
-  return `rollout/migration/${id}`;
+  return `${STATE_PREFIX}${id}`;
 }
 
 /** Split weights in basis points, so fractional percents (0.5 %) stay integers. */
