@@ -1,46 +1,28 @@
-import type { DataPlane, RouteState, Split } from '../data-plane/index.ts';
+import type { DataPlane, RouteState } from '../data-plane/index.ts';
 import type { MigrationConfig, RouteConfig } from '../config/index.ts';
 import { type Clock, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
-import { DEFAULT_OBJECTIVE, type EventInputOf, eventOf, type Journal, objectiveOf } from '../journal/index.ts';
+import type { Journal } from '../journal/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
-import { CapacityBook } from './capacity-book.ts';
-import { evaluateGate, type GateResult } from './capacity-gate.ts';
-import { type CertificateRequirements, chooseCertificate, routeLimits } from './certificate-choice.ts';
-import { DecisionLog, type DecisionView } from './decision-log.ts';
-import { type JudgeDecision, type JudgeSettings, type SlowCounter, StepJudge } from './judge.ts';
+import type { GateResult } from './capacity-gate.ts';
+import { DecisionLog } from './decision-log.ts';
+import { type JudgeSettings, type SlowCounter, StepJudge } from './judge.ts';
 import { COMMAND_PHASES, decide, hardRulesOf } from './migration-decision.ts';
-import { type MigrationEvidence, readEvidence } from './migration-evidence.ts';
-import type { Command, Effect, Measured, MigrationInput, Transition } from './migration-input.ts';
+import { readEvidence } from './migration-evidence.ts';
+import type { Command, Effect, MigrationInput, Transition } from './migration-input.ts';
+import { MigrationMeter } from './migration-meter.ts';
 import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
-import { ACTIVE_PHASES, type MigrationPlan, type MigrationState, sameShares, STATE_PREFIX, splitFor, stateKey } from './migration-state.ts';
-import { ACTOR, finishRollback, SAFETY_KINDS, transition } from './migration-transitions.ts';
+import { gateOverriddenEvent, gateRefusedEvent, recoveredEvent, transitionEvent } from './migration-records.ts';
 import { fromRow, toRow } from './migration-row.ts';
-import { poolMembership } from './pool-membership.ts';
+import { ACTIVE_PHASES, type MigrationState, sameShares, STATE_PREFIX, splitFor, stateKey } from './migration-state.ts';
+import { ACTOR, begin, finishRollback, SAFETY_KINDS } from './migration-transitions.ts';
+import { detailOf, type MigrationDetail, type MigrationView, viewOf } from './migration-view.ts';
 import { gateRefused, invalidTransition, isExpected, notFound } from './rollout-errors.ts';
-import { RouteRateHistory } from './route-rate-history.ts';
 import { histogramSlowCounter } from './slow-requests.ts';
 
 /** The part of the journal the controller uses. */
 export type RolloutJournal = Pick<Journal, 'append' | 'appendWithState' | 'getState' | 'listState' | 'query' | 'samples' | 'lastId'>;
 
-/**
- * A migration as the API lists it: the durable state plus the latest gate evaluation and judged
- * window this controller made (null for a migration it does not run: the detail reads them from
- * the journal).
- */
-export interface MigrationView extends MigrationState {
-  split: Split;
-  gate: GateResult | null;
-  judge: JudgeDecision | null;
-  stepEndsAt: number | null;
-}
-
-/**
- * One migration with its evidence (GET /api/v1/migrations/:id): what the journal holds, so the
- * same after it ended, after a restart and on another process reading the journal; while this
- * controller runs it, `gate` and `judge` are its latest and `decisions` adds those not journaled.
- */
-export interface MigrationDetail extends MigrationView, MigrationEvidence {}
+export type { MigrationDetail, MigrationView } from './migration-view.ts';
 
 export interface MigrationControllerOptions {
   dataPlane: DataPlane;
@@ -99,8 +81,7 @@ export class MigrationController {
   readonly #routes: readonly RouteConfig[];
   readonly #log: Logger;
   readonly #slow: SlowCounter;
-  readonly #rates: RouteRateHistory;
-  readonly #capacity: CapacityBook;
+  readonly #meter: MigrationMeter;
   readonly #active = new Map<string, Runtime>();
   /** Recently ended migrations, so the API shows their end even if the journal could not record it. */
   readonly #ended = new Map<string, MigrationState>();
@@ -121,8 +102,13 @@ export class MigrationController {
     this.#routes = options.routes ?? [];
     this.#log = (options.logger ?? silentLogger()).child({ part: 'rollout' });
     this.#slow = options.slowCounter ?? histogramSlowCounter;
-    this.#rates = new RouteRateHistory(this.#journal, this.#cfg.peakWindow, this.#log);
-    this.#capacity = new CapacityBook(this.#journal);
+    this.#meter = new MigrationMeter({
+      dataPlane: this.#dp,
+      journal: this.#journal,
+      migration: this.#cfg,
+      routes: this.#routes,
+      logger: this.#log,
+    });
     this.#lastWindowAt = this.#clock.now();
   }
 
@@ -151,16 +137,7 @@ export class MigrationController {
   get(id: string): MigrationDetail {
     const view = this.#viewOf(id);
     if (view === null) throw notFound(id);
-    const evidence = readEvidence(this.#journal, view);
-    const live = this.#active.get(id)?.decisions.unjournaled() ?? [];
-    const decisions = live.length === 0 ? evidence.decisions : [...evidence.decisions, ...live].sort((a, b) => a.time - b.time);
-    return {
-      ...view,
-      ...evidence,
-      decisions,
-      gate: view.gate ?? evidence.gates.at(-1)?.gate ?? null,
-      judge: view.judge ?? lastJudged(decisions),
-    };
+    return detailOf(view, readEvidence(this.#journal, view), this.#active.get(id)?.decisions.unjournaled() ?? []);
   }
 
   pause(id: string, actor: string, reason: string): Promise<MigrationDetail> {
@@ -210,53 +187,29 @@ export class MigrationController {
     const plan = planMigration(req, this.#dp.snapshot(), this.#cfg);
     const actor = req.actor ?? 'operator';
     const now = this.#clock.now();
-    const measured = this.#measure(plan, now);
+    const measured = this.#meter.measure(plan, now);
     // The whole plan must fit: the last step (100 %) puts all of the route's peak on the target.
     const gate = measured.gates.at(-1) as GateResult;
     const id = this.#nextId();
     let override: MigrationState['override'] = null;
     if (!gate.passed) {
       if (req.overrideCapacityGate === undefined || req.overrideCapacityGate.trim() === '') {
-        this.#journalGateRefused(plan, gate, actor, null);
+        this.#journal.append(gateRefusedEvent(plan, gate, actor, null));
         throw gateRefused(plan, gate);
       }
       override = { reason: req.overrideCapacityGate, actor, at: now };
-      this.#journal.append({
-        kind: 'migration.gate_overridden',
-        source: 'rollout',
-        subject: plan.route,
-        actor,
-        data: { migration: id, reason: req.overrideCapacityGate, who: actor, ...gateFacts(plan, gate), gate },
-      });
+      this.#journal.append(gateOverriddenEvent(plan, gate, actor, id, req.overrideCapacityGate));
     }
     const headroomOverride =
       plan.headroom < this.#cfg.headroom
         ? { reason: (req.overrideHeadroom ?? '').trim(), actor, at: now, configured: this.#cfg.headroom, headroom: plan.headroom }
         : null;
-    const state: MigrationState = {
-      id,
-      plan,
-      phase: 'running',
-      stepIndex: -1,
-      targetPercent: 0,
-      stepStartedAt: now,
-      createdAt: now,
-      updatedAt: now,
-      actor,
-      override,
-      headroomOverride,
-      paused: null,
-      hold: null,
-      rollback: null,
-      seq: 0,
-      endedAt: null,
-    };
-    const rt = this.#runtimeFor(state, gate, now);
+    const started = begin({ id, plan, actor, now, gate, override, headroomOverride });
+    const rt = this.#runtimeFor(started.next, gate, now);
     this.#active.set(id, rt);
     this.#armFastCheck();
-    const started = transition(state, state, 'migration.started', { plan, gate, override, headroomOverride }, actor, now);
     await this.#run(rt, started.effects);
-    await this.#run(rt, decide(rt.state, { kind: 'start', now, actor, measured }, this.#cfg).effects);
+    await this.#feed(rt, { kind: 'start', now, actor, measured });
     return this.get(id);
   }
 
@@ -270,7 +223,7 @@ export class MigrationController {
         throw invalidTransition(id, state.phase, COMMAND_PHASES[command.kind]);
       }
       const now = this.#clock.now();
-      await this.#feed(rt, { kind: 'command', now, command, measured: this.#measure(rt.state.plan, now) });
+      await this.#feed(rt, { kind: 'command', now, command, measured: this.#meter.measure(rt.state.plan, now) });
       return this.get(id);
     });
   }
@@ -295,7 +248,7 @@ export class MigrationController {
     // Seconds with no window at all (a stream reconnected, a data plane restarted) are missing data too.
     const gap = end !== null && w.start > end ? `no telemetry window for ${formatSeconds(w.start - end)} before this one` : null;
     this.#lastWindowEnd = Math.max(end ?? 0, w.start + w.durationMs);
-    this.#rates.add(w);
+    this.#meter.add(w);
     for (const rt of this.#active.values()) {
       void this.#serial(() => this.#judgeWindow(rt, w, gap));
     }
@@ -326,7 +279,7 @@ export class MigrationController {
       incomplete,
       judge,
       failureSince: rt.failureSince,
-      measured: this.#measure(s.plan, now),
+      measured: this.#meter.measure(s.plan, now),
     });
   }
 
@@ -357,7 +310,7 @@ export class MigrationController {
       incompleteUntil: rt.incompleteUntil,
       latestVerdict: rt.decisions.latest()?.verdict ?? null,
       targetRequests: rt.judge.targetRequests,
-      measured: this.#measure(s.plan, now),
+      measured: this.#meter.measure(s.plan, now),
     });
   }
 
@@ -418,7 +371,7 @@ export class MigrationController {
           // The queue may have run a closed-window rollback (or a step) first: the decision acts only if still due.
           if (!this.#drives(rt)) return;
           const now = this.#clock.now();
-          const measured = this.#measure(rt.state.plan, now);
+          const measured = this.#meter.measure(rt.state.plan, now);
           const before = rt.state.seq;
           await this.#feed(rt, { kind: 'open_window', now, windowStart, counts, failureSince: rt.failureSince, measured });
           if (rt.state.seq !== before) {
@@ -456,7 +409,7 @@ export class MigrationController {
           await this.#apply(rt, e.reason);
           break;
         case 'gate_refused':
-          this.#journalGateRefused(rt.state.plan, e.gate, e.actor, e.migration);
+          this.#journal.append(gateRefusedEvent(rt.state.plan, e.gate, e.actor, e.migration));
           break;
         case 'gate_seen':
           rt.gate = e.gate;
@@ -498,37 +451,12 @@ export class MigrationController {
    */
   #commit(rt: Runtime, t: Transition): void {
     try {
-      this.#write(t);
+      this.#journal.appendWithState(transitionEvent(t), stateKey(t.state.id), toRow(t.state));
     } catch (err) {
       if (!SAFETY_KINDS.has(t.event)) throw err;
       this.#log.error({ err, migration: t.state.id, kind: t.event }, 'journal write failed; rolling back anyway');
     }
     rt.state = t.state;
-  }
-
-  #write(t: Transition): void {
-    const { state, event, data, actor } = t;
-    this.#journal.appendWithState(
-      eventOf(event, {
-        source: 'rollout',
-        subject: state.plan.route,
-        actor,
-        // The transition's own data is typed per kind; TypeScript cannot add the common facts to a union's data.
-        data: {
-          migration: state.id,
-          route: state.plan.route,
-          from: state.plan.from,
-          to: state.plan.to,
-          seq: state.seq,
-          phase: state.phase,
-          stepIndex: state.stepIndex,
-          targetPercent: state.targetPercent,
-          ...data,
-        } as EventInputOf<typeof event>['data'],
-      }),
-      stateKey(state.id),
-      toRow(state),
-    );
   }
 
   /** Tells the data plane the recorded split; the dead-man guard stays armed while the migration is active. */
@@ -545,69 +473,6 @@ export class MigrationController {
       rt.needsApply = true;
       this.#log.error({ err, migration: s.id, route: s.plan.route }, 'setting the split failed; retrying next tick');
     }
-  }
-
-  /**
-   * The figures a decision may read, measured now: the gate for every step of the plan and the
-   * source's capacity for a rollback. Each is measured on first read only (most inputs need
-   * neither), then kept for the input.
-   */
-  #measure(plan: MigrationPlan, now: number): Measured {
-    let gates: GateResult[] | undefined;
-    let source: Measured['source'] | undefined;
-    const measureGates = (): GateResult[] => {
-      const traffic = this.#rates.traffic(plan.route, now);
-      const certificates = this.#capacity.certificates(plan.to);
-      const requirements = this.#requirements(plan.route, plan.to, now);
-      return plan.steps.map((percent) =>
-        evaluateGate({
-          pool: plan.to,
-          share: percent / 100,
-          currentRps: traffic.currentRps,
-          peakRps: traffic.peakRps,
-          expectedPeakRps: plan.expectedPeakRps,
-          observed: traffic.observed,
-          certificates,
-          requirements,
-          headroom: plan.headroom,
-        }),
-      );
-    };
-    const measureSource = (): Measured['source'] => ({
-      currentRps: this.#rates.traffic(plan.route, now).currentRps,
-      capacity: chooseCertificate(this.#capacity.certificates(plan.from), this.#requirements(plan.route, plan.from, now)).chosen,
-    });
-    return {
-      get gates() {
-        gates ??= measureGates();
-        return gates;
-      },
-      get source() {
-        source ??= measureSource();
-        return source;
-      },
-    };
-  }
-
-  /** What a certificate of `pool` must meet for `route` now: its SLO (as the SLO monitor reads it), the pool's membership, the age limit. */
-  #requirements(route: string, pool: string, now: number): CertificateRequirements {
-    const slo = this.#routes.find((r) => r.name === route)?.slo;
-    return {
-      objective: routeLimits(slo === undefined ? DEFAULT_OBJECTIVE : objectiveOf(slo)),
-      membership: poolMembership(this.#dp.snapshot(), pool),
-      now,
-      maxAgeMs: this.#cfg.capacityMaxAge,
-    };
-  }
-
-  #journalGateRefused(plan: MigrationPlan, gate: GateResult, actor: string, id: string | null): void {
-    this.#journal.append({
-      kind: 'migration.gate_refused',
-      source: 'rollout',
-      subject: plan.route,
-      actor,
-      data: { migration: id, ...gateFacts(plan, gate), plan, gate },
-    });
   }
 
   // ── recovery after a restart ────────────────────────────────────────────
@@ -636,33 +501,10 @@ export class MigrationController {
     }
   }
 
-  /** Records what the controller found on the data plane against the journal's state, and what it does about it. */
-  #journalRecovered(
-    state: MigrationState,
-    route: RouteState | null,
-    restarted: 'controller' | 'data_plane',
-    action: 'reapplied' | 'paused' | 'finished_rollback',
-  ): void {
-    this.#journal.append({
-      kind: 'migration.recovered',
-      source: 'rollout',
-      subject: state.plan.route,
-      actor: ACTOR,
-      data: {
-        migration: state.id,
-        route: state.plan.route,
-        from: state.plan.from,
-        to: state.plan.to,
-        seq: state.seq,
-        phase: state.phase,
-        targetPercent: state.targetPercent,
-        observedSplit: route?.split ?? null,
-        recordedSplit: splitFor(state.plan, state.targetPercent),
-        splitOrigin: route === null ? null : { kind: route.splitOrigin.kind, at: route.splitOrigin.at },
-        restarted,
-        action,
-      },
-    });
+  /** Journals what the controller found on the data plane against the journal's state, and what it does about it. */
+  #journalRecovered(...args: Parameters<typeof recoveredEvent>): void {
+    const [state, route, restarted, action] = args;
+    this.#journal.append(recoveredEvent(...args));
     this.#log.info(
       { migration: state.id, phase: state.phase, targetPercent: state.targetPercent, splitOrigin: route?.splitOrigin, restarted, action },
       'migration recovered',
@@ -721,13 +563,7 @@ export class MigrationController {
     const rt = this.#active.get(id);
     const state = rt?.state ?? this.#ended.get(id) ?? stored ?? this.#stored(id);
     if (state === undefined) return null;
-    return {
-      ...state,
-      split: splitFor(state.plan, state.targetPercent),
-      gate: rt?.gate ?? null,
-      judge: rt?.decisions.latestJudged() ?? null,
-      stepEndsAt: state.phase === 'running' && state.stepIndex >= 0 ? state.stepStartedAt + state.plan.stepDurationMs : null,
-    };
+    return viewOf(state, rt === undefined ? null : { gate: rt.gate, judge: rt.decisions.latestJudged() });
   }
 
   /** The migration's state as the journal holds it (PIPER_ROLLOUT_STATE_UNREADABLE for a row it cannot read). */
@@ -775,30 +611,6 @@ function revertedWhileAway(route: RouteState, state: MigrationState): boolean {
     route.splitOrigin.kind === 'dead-man' &&
     !sameShares(route.split, splitFor(state.plan, state.targetPercent))
   );
-}
-
-/** The newest judged window among decisions (oldest first). */
-function lastJudged(decisions: readonly DecisionView[]): JudgeDecision | null {
-  for (let i = decisions.length - 1; i >= 0; i--) {
-    const judge = decisions[i]?.judge;
-    if (judge) return judge;
-  }
-  return null;
-}
-
-/** The headline figures of a gate verdict, flat, for the journal's summaries and postmortems. */
-function gateFacts(plan: MigrationPlan, gate: GateResult) {
-  return {
-    route: plan.route,
-    from: plan.from,
-    to: plan.to,
-    capacityRps: gate.capacityRps,
-    requiredRps: Math.round(gate.projectedRps * gate.headroom * 1000) / 1000,
-    projectedRps: gate.projectedRps,
-    headroom: gate.headroom,
-    /** Why it refused (or would have), one line per failed check. */
-    refusals: gate.refusals.map((r) => r.message),
-  };
 }
 
 /** A duration in seconds for messages (`2 s`, `1.5 s`). */

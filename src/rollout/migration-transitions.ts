@@ -44,6 +44,38 @@ export function transition<K extends TransitionKind>(
   return { next: state, effects: [effect, ...after] };
 }
 
+/** A new migration's first transition (`migration.started`, number 0): running, with nothing on the target yet. */
+export function begin(m: {
+  id: string;
+  plan: MigrationState['plan'];
+  actor: string;
+  now: number;
+  gate: GateResult;
+  override: MigrationState['override'];
+  headroomOverride: NonNullable<MigrationState['headroomOverride']> | null;
+}): Decision {
+  const state: MigrationState = {
+    id: m.id,
+    plan: m.plan,
+    phase: 'running',
+    stepIndex: -1,
+    targetPercent: 0,
+    stepStartedAt: m.now,
+    createdAt: m.now,
+    updatedAt: m.now,
+    actor: m.actor,
+    override: m.override,
+    headroomOverride: m.headroomOverride,
+    paused: null,
+    hold: null,
+    rollback: null,
+    seq: 0,
+    endedAt: null,
+  };
+  const data = { plan: m.plan, gate: m.gate, override: m.override, headroomOverride: m.headroomOverride };
+  return transition(state, state, 'migration.started', data, m.actor, m.now);
+}
+
 /** Tries the next step: gate first; holds (once, journaling the refusal) when it does not pass. */
 export function advance(s: MigrationState, m: Measured, actor: string, now: number): Decision {
   const next = s.stepIndex + 1;
