@@ -21,8 +21,17 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: new URL('./accuracy.md', import.meta.url).pathname },
     verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  console.log(`usage: node bench/capacity/accuracy.ts [--shapes a,b] [--capacities 40,150,400] [--only shape@N,…]
+       [--parallel N] [--trial MS] [--max-trial MS] [--confirm N] [--seed N] [--out FILE] [--verbose]
+Runs the capacity finder against real servers of known capacity (one process each, port 0 on
+127.0.0.1), --parallel at a time, and prints certified against true per shape and capacity.
+Defaults: every shape at 40, 150 and 400/s, 4 in parallel, 5 s trials, 30 s at most, 1 confirmation.`);
+  process.exit(0);
+}
 const shapes = (values.shapes as string).split(',') as KnownCapacityShape[];
 const capacities = (values.capacities as string).split(',').map(Number);
 const finder = {
