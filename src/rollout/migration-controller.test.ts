@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (const h of opened) await h.controller.idle();
 }
 
 async function harness(overrides: Partial<MigrationConfig> = {}, reuse?: Pick<Harness, 'clock' | 'journal' | 'dp'>): Promise<Harness> {

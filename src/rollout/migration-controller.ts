@@ -158,6 +158,21 @@ export class MigrationController {
     return this.#command(id, { kind: 'abort', actor, reason });
   }
 
+  /**
+   * Resolves once every input that has arrived (a window the data plane delivered, a timer that
+   * fired, a command) is handled and its effects have run: what a test waits on instead of
+   * counting event-loop turns. A window or timer delivered while waiting is waited for too.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      const queued = this.#queue;
+      await queued;
+      // One turn of the event loop lets a window already pushed reach the queue.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#queue === queued) return;
+    }
+  }
+
   /** Stops ticking and judging; the data plane keeps the last split (and its dead-man guard). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -15,8 +15,10 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
+const controllers: MigrationController[] = [];
+
 async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (const c of controllers) await c.idle();
 }
 
 interface Rig {
@@ -33,7 +35,11 @@ async function controllerOn(rig: Omit<Rig, 'controller'>, migration: Partial<Mig
     clock: rig.clock,
     migration: { ...defaultConfig().migration, ...migration },
   });
-  closers.push(() => controller.close());
+  closers.push(() => {
+    controllers.splice(controllers.indexOf(controller), 1);
+    return controller.close();
+  });
+  controllers.push(controller);
   await controller.start();
   return controller;
 }

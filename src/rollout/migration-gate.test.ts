@@ -101,7 +101,12 @@ function certify(r: Omit<Rig, 'controller'>, capacityRps: number, slo: { p99Ms: 
  * `seconds` windows of `rps` on route web (all on vendor). With `store`, each is also kept as the
  * journal's traffic sample, as piper up's SLO monitor keeps every window it is fed.
  */
-async function traffic(r: Omit<Rig, 'controller'>, seconds: number, rps: number, store: boolean): Promise<void> {
+async function traffic(
+  r: Omit<Rig, 'controller'> & { controller?: MigrationController },
+  seconds: number,
+  rps: number,
+  store: boolean,
+): Promise<void> {
   for (let i = 0; i < seconds; i++) {
     const start = r.clock.now();
     await r.clock.tick(1000);
@@ -124,7 +129,7 @@ async function traffic(r: Omit<Rig, 'controller'>, seconds: number, rps: number,
       ]);
     }
     r.dp.push(w);
-    for (let k = 0; k < 10; k++) await new Promise((resolve) => setImmediate(resolve));
+    await r.controller?.idle();
   }
 }
 

@@ -47,7 +47,7 @@ describe('rollout API', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     client = new RolloutClient({ apiUrl: base, clock });
     dp.push(syntheticWindow(clock.now() - 1000, 'web', { vendor: { requests: 500 } }));
-    await new Promise((resolve) => setImmediate(resolve));
+    await controller.idle();
   });
 
   after(async () => {
