@@ -193,6 +193,8 @@ export async function migrationRig(options: {
   dataPlane?: 'piper' | 'haproxy';
   /** The inhouse pool's `admission` (default: the config's, adaptive). */
   inhouseAdmission?: Record<string, unknown>;
+  /** Keys of route `web` over the ones below (e.g. `slo`, `failover`). */
+  route?: Record<string, unknown>;
 }): Promise<MigrationRig> {
   const vendor = new RolloutBackend();
   const inhouse = new RolloutBackend();
@@ -220,7 +222,14 @@ export async function migrationRig(options: {
     // A lax latency SLO: these tests are about gates, failures and restarts, and the machines
     // that run them are shared and noisy (a 1 s stall is not the regression under test).
     routes: [
-      { name: 'web', match: { pathPrefix: '/' }, split: { vendor: 100 }, retries: { attempts: 0 }, slo: { latency: { threshold: '3s' } } },
+      {
+        name: 'web',
+        match: { pathPrefix: '/' },
+        split: { vendor: 100 },
+        retries: { attempts: 0 },
+        slo: { latency: { threshold: '3s' } },
+        ...options.route,
+      },
     ],
     migration,
     logging: { level: 'warn' },
