@@ -10,6 +10,15 @@ import type { RouteRuntime } from './route-runtime.ts';
  */
 export const ROLLBACK_DEADLINE_MS = 750;
 
+/**
+ * How often a safe caught request that could not be sent yet (no retry budget slot, no free slot
+ * on the pool that remains) is tried again before the deadline (ms). Rescues on a healthy source
+ * end within a few milliseconds and give their slots back, so a budget of 3 clears a stalled
+ * target's dozen requests in a few ticks. A tick, not a wake-up on each slot given back: slots come
+ * back to the retry budget and to the pool's admission alike, and only for the length of a rollback.
+ */
+const RETRY_TICK_MS = 10;
+
 /** What the request pipeline does to one caught request; the rescue only decides which and when. */
 export interface RescueActions {
   /**
@@ -25,9 +34,10 @@ export interface RescueActions {
 /**
  * Rescues the requests in flight to a pool when a rollback takes it out of its route. A request
  * that has no response head yet, is safe to send again (idempotent, no body: a streamed body is
- * not kept) is sent to the pools that remain, at once and within the route's retry budget; the
- * others keep their attempt until `ROLLBACK_DEADLINE_MS`, then the safe ones are tried again and
- * the rest answered 504. A request whose response has started is left alone: its bytes are the
+ * not kept) is sent to the pools that remain, at once and within the route's retry budget, or,
+ * when the budget or the pool has no slot now, every `RETRY_TICK_MS` as slots come back; the
+ * others keep their attempt until `ROLLBACK_DEADLINE_MS`, then the safe ones are tried once more
+ * and the rest answered 504. A request whose response has started is left alone: its bytes are the
  * client's already.
  *
  * It tracks every attempt from its start to its end (one Set add and delete per attempt, nothing
@@ -39,6 +49,9 @@ export class RollbackRescue {
   readonly #actions: RescueActions;
   readonly #running = new Set<Exchange>();
   readonly #timers = new Set<TimerHandle>();
+  /** Safe caught requests not sent yet, with their route (the current one at the rollback). */
+  readonly #waiting = new Map<Exchange, RouteRuntime>();
+  #tick: TimerHandle | null = null;
   #closed = false;
 
   constructor(clock: Clock, actions: RescueActions) {
@@ -67,8 +80,12 @@ export class RollbackRescue {
     let left = 0;
     for (const ex of this.#caught(route, dropped)) {
       if (ex.safe && this.#actions.resend(ex, route)) resent++;
-      else left++;
+      else {
+        if (ex.safe) this.#waiting.set(ex, route);
+        left++;
+      }
     }
+    this.#scheduleTick();
     if (left > 0) {
       const timer = this.#clock.setTimeout(() => {
         this.#timers.delete(timer);
@@ -84,10 +101,34 @@ export class RollbackRescue {
     this.#closed = true;
     for (const t of this.#timers) t.cancel();
     this.#timers.clear();
+    this.#tick?.cancel();
+    this.#tick = null;
+    this.#waiting.clear();
+  }
+
+  #scheduleTick(): void {
+    if (this.#tick !== null || this.#waiting.size === 0) return;
+    this.#tick = this.#clock.setTimeout(() => {
+      this.#tick = null;
+      this.#retryWaiting();
+      this.#scheduleTick();
+    }, RETRY_TICK_MS);
+  }
+
+  /** Sends the waiting requests that can go now, oldest first; forgets those no longer caught. */
+  #retryWaiting(): void {
+    for (const [ex, route] of this.#waiting) {
+      if (!ex.attempting || ex.responseStarted || ex.finished || ex.pool === null || (route.split[ex.pool.name] ?? 0) > 0) {
+        this.#waiting.delete(ex);
+        continue;
+      }
+      if (this.#actions.resend(ex, route)) this.#waiting.delete(ex);
+    }
   }
 
   #deadline(route: RouteRuntime, dropped: ReadonlySet<string>): void {
     for (const ex of this.#caught(route, dropped)) {
+      this.#waiting.delete(ex);
       // A pool given weight again meanwhile (the rollback undone) keeps its requests.
       if ((route.split[(ex.pool as { name: string }).name] ?? 0) > 0) continue;
       if (ex.safe && this.#actions.resend(ex, route)) continue;
