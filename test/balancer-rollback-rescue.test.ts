@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { request } from 'undici';
 import { Balancer } from '../src/balancer/index.ts';
@@ -16,10 +18,21 @@ interface Answer {
   at: number;
 }
 
-async function send(url: string, method = 'GET', body?: string): Promise<Answer> {
+async function send(url: string, method = 'GET', body?: string | Readable): Promise<Answer> {
   const res = await request(url, { method, ...(body !== undefined ? { body } : {}) });
   const text = await res.body.text();
   return { status: res.statusCode, body: text, at: performance.now() };
+}
+
+/** What a backend received: each request's method, framing headers and body, in arrival order. */
+function recordBodies(backend: FixtureBackend): { method: string; headers: IncomingHttpHeaders; body: string }[] {
+  const seen: { method: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  backend.server.on('request', (req) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => seen.push({ method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() }));
+  });
+  return seen;
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {
@@ -34,7 +47,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
  * A balancer in this process on real sockets: route `web` all on `target`, a backend that never
  * answers, with `source` beside it at weight 0 (a migration at 100 %), upstream header timeout 10 s.
  */
-async function migration(closers: (() => Promise<unknown>)[], retries: Record<string, unknown> = {}) {
+async function migration(closers: (() => Promise<unknown>)[], retries: Record<string, unknown> = {}, more: Record<string, unknown> = {}) {
   const target = new FixtureBackend('target', 'hang');
   const source = new FixtureBackend('source');
   const [t, s] = await Promise.all([target.listen(), source.listen()]);
@@ -52,6 +65,7 @@ async function migration(closers: (() => Promise<unknown>)[], retries: Record<st
         target: { backends: [{ name: 't1', url: t }], healthCheck: noChecks },
       },
       routes: [{ name: 'web', split: { source: 0, target: 100 }, failover: ['source'], retries }],
+      ...more,
     }),
   );
   const balancer = new Balancer({ config, clock: new SystemClock(), random: new SeededRandom(3), logger: silentLogger() });
@@ -135,6 +149,58 @@ describe('balancer: a rollback rescues the requests in flight to the rolled-back
     for (const a of answers.slice(0, 2))
       assert.ok(a.ms >= DEADLINE_MS - 50 && a.ms < 1_000, `answered at the deadline (${Math.round(a.ms)} ms)`);
     assert.equal(source.maxActive, 1);
+  });
+
+  it('replays an idempotent request whose whole body was buffered (a PUT, a chunked GET) on the source at once, byte for byte in the same framing, and answers a PUT whose body streamed 504 by the deadline', async () => {
+    const { target, source, balancer, url } = await migration(closers);
+    const received = recordBodies(source);
+    const put = send(`${url}/item/1`, 'PUT', 'p'.repeat(1000));
+    // No length: chunked, upstream as well.
+    const get = send(`${url}/search`, 'GET', Readable.from([Buffer.from('{"q":'), Buffer.from('"piper"}')]));
+    // Over `requestBody.buffer` (64 KiB): admitted before it all arrived, it streams to the target once.
+    const streamed = send(`${url}/item/2`, 'PUT', 's'.repeat(100 * 1024));
+    await until('3 requests stalled on the target', () => target.active === 3);
+
+    const splitAt = performance.now();
+    await balancer.setSplit('web', { source: 100, target: 0 }, 'rollback: stall', { actor: 'rollout' });
+    for (const a of await Promise.all([put, get])) {
+      assert.equal(a.status, 200);
+      assert.equal(a.body, 'source\n');
+      assert.ok(a.at - splitAt < DEADLINE_MS / 2, `replayed at once (${Math.round(a.at - splitAt)} ms after the split)`);
+    }
+    const s = await streamed;
+    assert.equal(s.status, 504, 'a streamed body is not kept: the deadline answers it');
+    assert.ok(s.at - splitAt >= DEADLINE_MS - 50, `answered ${Math.round(s.at - splitAt)} ms after the split`);
+
+    const byMethod = new Map(received.map((r) => [r.method, r]));
+    assert.equal(received.length, 2, 'the source got the two kept bodies, not the streamed one');
+    assert.equal(byMethod.get('PUT')?.body, 'p'.repeat(1000));
+    assert.equal(byMethod.get('PUT')?.headers['content-length'], '1000');
+    assert.equal(byMethod.get('GET')?.body, '{"q":"piper"}');
+    assert.equal(byMethod.get('GET')?.headers['transfer-encoding'], 'chunked');
+  });
+
+  it('keeps bodies within requestBody.bufferTotal: a PUT that would take it over streams once and gets the deadline answer, and an ended request gives its bytes back', async () => {
+    const { target, balancer, url } = await migration(closers, {}, { requestBody: { bufferTotal: 500 } });
+    const rollback = async (bodies: number): Promise<{ status: number; ms: number }[]> => {
+      await balancer.setSplit('web', { source: 0, target: 100 }, 'step', { actor: 'rollout' });
+      const puts = Array.from({ length: bodies }, (_, i) => send(`${url}/item/${i}`, 'PUT', 'p'.repeat(400)));
+      await until(`${bodies} PUTs stalled on the target`, () => target.active === bodies);
+      const splitAt = performance.now();
+      await balancer.setSplit('web', { source: 100, target: 0 }, 'rollback: stall', { actor: 'rollout' });
+      return (await Promise.all(puts)).map((a) => ({ status: a.status, ms: a.at - splitAt })).sort((a, b) => a.ms - b.ms);
+    };
+    // 400 bytes kept; the next 400 would make 800 of 500.
+    const [kept, streamed] = (await rollback(2)) as [{ status: number; ms: number }, { status: number; ms: number }];
+    assert.equal(kept.status, 200);
+    assert.ok(kept.ms < DEADLINE_MS / 2, `replayed at once (${Math.round(kept.ms)} ms)`);
+    assert.equal(streamed.status, 504);
+    assert.ok(streamed.ms >= DEADLINE_MS - 50, `answered at the deadline (${Math.round(streamed.ms)} ms)`);
+    await until('the target connections dropped', () => target.active === 0);
+    // Both ended: their 400 bytes are back, so a body is kept again.
+    const [again] = (await rollback(1)) as [{ status: number; ms: number }];
+    assert.equal(again.status, 200);
+    assert.ok(again.ms < DEADLINE_MS / 2, `replayed at once (${Math.round(again.ms)} ms)`);
   });
 
   it('leaves the requests alone when the split only moves weight (no pool drops to 0)', async () => {

@@ -2,6 +2,7 @@ import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import type { DownstreamRequest } from './downstream-request.ts';
 import type { Exchange } from './exchange.ts';
+import { KeptBody } from './kept-body.ts';
 import { stickyKeyOf } from './outcome-user.ts';
 import type { AttemptResult } from './outlier-detector.ts';
 import { type Pipeline, PUBLIC_MESSAGES } from './pipeline-context.ts';
@@ -19,7 +20,7 @@ import { classifyUpstreamError, upstreamFailureResponse } from './upstream-error
  * Like the pipeline, it runs on callbacks: each attempt ends in the exchange's `attemptEnded`.
  */
 
-// RFC 9110 §9.2.2. Retried only without a body: a streamed body cannot be replayed.
+// RFC 9110 §9.2.2. Retried only without a body or with one kept whole: a streamed body cannot be replayed.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export function choosePool(ctx: Pipeline, state: RoutingState, route: RouteRuntime, req: DownstreamRequest): PoolRuntime | null {
@@ -34,8 +35,10 @@ export function choosePool(ctx: Pipeline, state: RoutingState, route: RouteRunti
 
 export function forward(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime): void {
   const { req } = ex;
-  const hasBody = req.body !== null;
-  ex.safe = !hasBody && IDEMPOTENT.has(req.method);
+  const idempotent = IDEMPOTENT.has(req.method);
+  // A body that arrived in full while read ahead is kept, so that the request can be sent again.
+  if (req.body !== null && idempotent) ex.kept = KeptBody.keep(req.body, ctx.bodyBudget);
+  ex.safe = idempotent && (req.body === null || ex.kept !== null);
   const requestId = validRequestId(req.headers['x-request-id']) ?? ctx.newRequestId();
   // The client's headers, read by the upstream connection for `content-length` only.
   ex.headers = req.headers;
@@ -45,7 +48,7 @@ export function forward(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: 
     proto: 'http',
     requestId,
   });
-  // Streamed straight from the client (never retried, so read once); a failed attempt only
+  // Streamed straight from the client unless kept (then read once); a failed attempt only
   // detaches from it, so the client still gets a proper 502.
   ex.body = req.body;
   ex.maxAttempts = 1 + (ex.safe ? route.config.retries.attempts : 0);
@@ -85,6 +88,7 @@ function startAttempt(ctx: Pipeline, ex: Exchange, pool: PoolRuntime, backend: B
   }
   ex.discardedStatus = 0;
   ex.upstreamRetryAfter = null;
+  if (ex.kept !== null) ex.body = ex.kept.stream();
   ex.attempting = true;
   backend.inFlight++;
   ctx.rescue.attemptStarted(ex);
@@ -118,7 +122,7 @@ export function resend(ctx: Pipeline, ex: Exchange, route: RouteRuntime): boolea
   }
   const now = ctx.clock.monotonic();
   // The rolled-back pool's slot is given back unsampled: a withdrawn attempt measured nothing.
-  releaseSlot(ex, now, false);
+  givePoolSlot(ex, now, false);
   ex.pool = to;
   ex.admitted = true;
   ex.admittedAt = now;
@@ -235,9 +239,15 @@ function giveUp(ctx: Pipeline, ex: Exchange, route: RouteRuntime): void {
  * full, or the client's socket full so that the backend waits on the client), or when the
  * response closes before that. The latency sample runs from admission, or from the last body byte
  * when the body arrived after it, to now: the time the client takes to send its body or to read
- * the answer never counts, so slow clients neither hold slots nor shrink the limit.
+ * the answer never counts, so slow clients neither hold slots nor shrink the limit. No attempt
+ * follows either, so a kept body goes too.
  */
 export function releaseSlot(ex: Exchange, now: number, sampled: boolean): void {
+  ex.kept?.release();
+  givePoolSlot(ex, now, sampled);
+}
+
+function givePoolSlot(ex: Exchange, now: number, sampled: boolean): void {
   if (!ex.admitted) return;
   ex.admitted = false;
   let latencyMs: number | null = null;

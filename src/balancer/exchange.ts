@@ -5,6 +5,7 @@ import type { ErrorKind } from '../telemetry/index.ts';
 import type { BackendRuntime } from './backend-runtime.ts';
 import type { BodyReadyListener, DownstreamRequest } from './downstream-request.ts';
 import type { DownstreamResponse, ResponseCloseListener } from './downstream-response.ts';
+import type { KeptBody } from './kept-body.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { downstreamResponseHeaderBlock } from './proxy-headers.ts';
 import type { RouteRuntime } from './route-runtime.ts';
@@ -81,8 +82,10 @@ export class Exchange implements UpstreamCall, UpstreamBodySink, ResponseCloseLi
   readonly callTimeouts = null;
   upstream: UpstreamCancel | null = null;
   // Attempts: the pipeline's retry loop, kept here so that it runs on callbacks, not promises.
-  /** Whether a failed attempt may be sent again (no body, idempotent method). */
+  /** Whether a failed attempt may be sent again (idempotent method; no body, or one kept whole). */
   safe = false;
+  /** The body, kept for attempts after the first; null when there is none or it streams once. */
+  kept: KeptBody | null = null;
   maxAttempts = 1;
   attemptNo = 0;
   /** The backend of the last failed attempt (the next one avoids it). */

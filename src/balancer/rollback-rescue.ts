@@ -33,8 +33,8 @@ export interface RescueActions {
 
 /**
  * Rescues the requests in flight to a pool when a rollback takes it out of its route. A request
- * that has no response head yet, is safe to send again (idempotent, no body: a streamed body is
- * not kept) is sent to the pools that remain, at once and within the route's retry budget, or,
+ * that has no response head yet, is safe to send again (idempotent, with no body or one that
+ * arrived whole before it was forwarded and is kept: a streamed body is not) is sent to the pools that remain, at once and within the route's retry budget, or,
  * when the budget or the pool has no slot now, every `RETRY_TICK_MS` as slots come back; the
  * others keep their attempt until `ROLLBACK_DEADLINE_MS`, then the safe ones are tried once more
  * and the rest answered 504. A request whose response has started is left alone: its bytes are the
