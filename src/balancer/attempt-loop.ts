@@ -48,9 +48,9 @@ export function forward(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: 
     proto: 'http',
     requestId,
   });
-  // Streamed straight from the client unless kept (then read once); a failed attempt only
-  // detaches from it, so the client still gets a proper 502.
-  ex.body = req.body;
+  // Streamed straight from the client and read once, unless kept (each attempt then streams the
+  // kept bytes anew); a failed attempt only detaches from it, so the client still gets a proper 502.
+  ex.body = ex.kept === null ? req.body : null;
   ex.maxAttempts = 1 + (ex.safe ? route.config.retries.attempts : 0);
   nextAttempt(ctx, ex, route, pool);
 }
