@@ -78,6 +78,13 @@ export class TimedLoad {
   }
 }
 
+/** Counts by status (-1: no answer, the connection failed), e.g. `{ "503": 4 }`. */
+function byStatus(sent: readonly Sent[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of sent) out[s.status] = (out[s.status] ?? 0) + 1;
+  return out;
+}
+
 /**
  * Makes a backend stop answering, its health checks included, as a hung process does: requests
  * are read and held, with no timer, until the server closes their connections.
@@ -189,6 +196,8 @@ export interface DegradeResult {
   targetP99Ms: number | null;
   /** Client requests sent since the fault started that were not answered 200. */
   failed: number;
+  /** Those by status. */
+  failedBy: Record<string, number>;
 }
 
 /**
@@ -212,6 +221,7 @@ export async function degradeRun(o: { adaptive: boolean }): Promise<DegradeResul
       reason: rolled.reason,
       targetP99Ms: judge?.target.p99Ms ?? null,
       failed: f.load.failedSince(faultAt).length,
+      failedBy: byStatus(f.load.failedSince(faultAt)),
     };
   } finally {
     await f.close();
@@ -230,6 +240,8 @@ export interface StallResult {
   answered504: number;
   /** Client requests not answered 200 since the stall. */
   failed: number;
+  /** Those by status. */
+  failedBy: Record<string, number>;
 }
 
 /** Stall fault: the target stops answering anything, health checks included, and holds what it read. */
@@ -251,6 +263,7 @@ export async function stallRun(): Promise<StallResult> {
       longestWaitBeyondMs: Math.max(0, ...caught.map((s) => (s.end as number) - rolled.at)),
       answered504: since.filter((s) => s.status === 504).length,
       failed: since.filter((s) => s.status !== 200).length,
+      failedBy: byStatus(since.filter((s) => s.status !== 200)),
     };
   } finally {
     await f.close();

@@ -53,6 +53,13 @@ const progress = (line: string): boolean => process.stderr.write(`  ${line}\n`);
 const list = (xs: readonly (number | string | null)[]): string => xs.map((x) => x ?? '–').join(', ');
 const max = (xs: readonly number[]): number => Math.max(...xs);
 const verdict = (ok: boolean): string => (ok ? 'met' : '**NOT met**');
+/** `37 (503: 30, 504: 7)`: a run's failed requests and their statuses. */
+const failures = (r: { failed: number; failedBy: Record<string, number> }): string =>
+  r.failed === 0
+    ? '0'
+    : `${r.failed} (${Object.entries(r.failedBy)
+        .map(([status, n]) => `${status}: ${n}`)
+        .join(', ')})`;
 
 const started = new Date();
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
@@ -93,7 +100,7 @@ for (const adaptive of [true, false]) {
   const ms = rs.map((r) => r.rollbackMs);
   const failed = rs.map((r) => r.failed);
   console.log(`| ${name} | fault start → rollback, ms | ${list(ms)} | ≤ 10 000 | ${verdict(max(ms) <= 10_000)} |`);
-  console.log(`| ${name} | failed requests | ${list(failed)} | 0 | ${verdict(max(failed) === 0)} |`);
+  console.log(`| ${name} | failed requests (by status) | ${list(rs.map(failures))} | 0 | ${verdict(max(failed) === 0)} |`);
   console.log(`| ${name} | rule | ${list(rs.map((r) => r.reason))} | | |`);
   console.log(`| ${name} | target p99 at the rollback, ms | ${list(rs.map((r) => r.targetP99Ms))} | | |`);
 }
@@ -105,7 +112,7 @@ if (stall.length > 0) {
   console.log(`| stall | longest client wait beyond the rollback, ms | ${list(beyond)} | ≤ 1 000 | ${verdict(max(beyond) <= 1000)} |`);
   console.log(`| stall | GETs answered 504 | ${list(r504)} | 0 | ${verdict(max(r504) === 0)} |`);
   console.log(`| stall | requests waiting at the rollback | ${list(stall.map((r) => r.waitingAtRollback))} | | |`);
-  console.log(`| stall | requests not answered 200 | ${list(stall.map((r) => r.failed))} | | |`);
+  console.log(`| stall | requests not answered 200 (by status) | ${list(stall.map(failures))} | | |`);
   console.log(`| stall | rule | ${list(stall.map((r) => r.reason))} | | |`);
 }
 if (aa !== null) {
