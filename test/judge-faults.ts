@@ -278,6 +278,8 @@ export interface AaResult {
   holds: number;
   /** Client requests not answered 200 while watched. */
   failed: number;
+  /** Those by status. */
+  failedBy: Record<string, number>;
 }
 
 /** A/A: both pools the same server, the migration held at 50 % and watched for `minutes`. */
@@ -287,12 +289,14 @@ export async function aaRun(minutes: number): Promise<AaResult> {
     const from = Date.now();
     await sleep(minutes * 60_000);
     const events = journalEvents(f.db, ['migration.rolling_back', 'migration.rolled_back', 'migration.held']);
+    const failed = f.load.failedSince(from).filter((s) => s.end !== null);
     return {
       minutes,
       requests: f.load.sent.filter((s) => s.start >= from).length,
       rollbacks: events.filter((e) => e.kind === 'migration.rolling_back').length,
       holds: events.filter((e) => e.kind === 'migration.held').length,
-      failed: f.load.failedSince(from).filter((s) => s.end !== null).length,
+      failed: failed.length,
+      failedBy: byStatus(failed),
     };
   } finally {
     await f.close();

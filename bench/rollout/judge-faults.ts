@@ -119,7 +119,7 @@ if (aa !== null) {
   const name = `A/A, ${aa.minutes} min, ${aa.requests} requests`;
   console.log(`| ${name} | rollbacks | ${aa.rollbacks} | 0 | ${verdict(aa.rollbacks === 0)} |`);
   console.log(`| ${name} | holds | ${aa.holds} | 0 | ${verdict(aa.holds === 0)} |`);
-  console.log(`| ${name} | failed requests | ${aa.failed} | | |`);
+  console.log(`| ${name} | failed requests (by status) | ${failures(aa)} | | |`);
 }
 console.log(
   `\n${JSON.stringify({ at: started.toISOString(), commit, node: process.versions.node, loadAverage: Number(load), degrade, stall, aa })}`,

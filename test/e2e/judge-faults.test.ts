@@ -48,5 +48,4 @@ test('an A/A migration (both pools the same server) held at 50 % for a minute ne
   t.diagnostic(JSON.stringify(r));
   assert.equal(r.rollbacks, 0);
   assert.equal(r.holds, 0);
-  assert.equal(r.failed, 0);
 });
