@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { faceUses } from './face-uses.ts';
 
-// Parts whose faces are still being trimmed to what other parts use (docs/architecture.md).
-const UNTRIMMED = new Set(['balancer']);
-
 test("each part's index.ts exports only what another part, a test or a benchmark imports (or what is marked @public)", () => {
-  const unused = faceUses().filter((e) => e.users.length === 0 && !e.public && !UNTRIMMED.has(e.part));
+  const unused = faceUses().filter((e) => e.users.length === 0 && !e.public);
   assert.deepEqual(
     unused.map((e) => `${e.part}: ${e.name}`),
     [],
