@@ -53,8 +53,12 @@ interface Runtime {
 }
 
 const TICK_MS = 1000;
-/** How often the open window is checked for a hard failure (the fast path), when the data plane offers it. */
-const FAST_CHECK_MS = 250;
+/**
+ * How often the open window is checked for a hard failure (the fast path), when the data plane
+ * offers it. A stalled target must be off the route within 0.5 s (issue 24): at 250 ms the wait
+ * for the next look alone took half of that.
+ */
+const FAST_CHECK_MS = 100;
 /** Ended migrations whose last state is kept in memory. */
 const ENDED_KEPT = 30;
 const DEFAULT_LATENCY_THRESHOLD_MS = 500;
@@ -62,7 +66,7 @@ const DEFAULT_LATENCY_THRESHOLD_MS = 500;
 /**
  * The migration controller: moves a route from one pool to another in steps, gated by measured
  * capacity, judged every window, rolled back on its own. It is the driver of the state machine in
- * `decide` (migration-decision.ts): three clocks (the window stream, the 1 s tick, the 250 ms look
+ * `decide` (migration-decision.ts): three clocks (the window stream, the 1 s tick, the 100 ms look
  * at the open window) and the operator's commands become inputs, one at a time, and it runs the
  * effects each decision returns, in order. Two properties hold here:
  *
@@ -347,7 +351,7 @@ export class MigrationController {
 
   // ── the fast path: hard failures in the open window ─────────────────────
 
-  /** Starts the 250 ms check of the open window while any migration is active (when the data plane offers one). */
+  /** Starts the 100 ms check of the open window while any migration is active (when the data plane offers one). */
   #armFastCheck(): void {
     if (this.#closed || this.#fastCheck !== null || this.#dp.inProgress === undefined) return;
     this.#fastCheck = this.#clock.setInterval(() => this.#onFastCheck(), FAST_CHECK_MS);
@@ -362,7 +366,7 @@ export class MigrationController {
   /**
    * A hard failure (the judge's hard guards, counted in the window still open) rolls back at once,
    * not when the window closes: from the first failing response to traffic off the target then
-   * takes about the time to see `hardMinFailures` failures plus ≤ 250 ms, instead of up to a window more.
+   * takes about the time to see `hardMinFailures` failures plus ≤ 100 ms, instead of up to a window more.
    * Only a poll that sees one queues an input; the decision looks again when its turn comes.
    */
   #onFastCheck(): void {
