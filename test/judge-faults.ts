@@ -2,9 +2,8 @@ import type { RequestListener, Server, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Agent, request } from 'undici';
 import { SystemClock } from '../src/core/index.ts';
-import { postCapacityEvent } from '../src/loadgen/index.ts';
 import { type MigrationDetail, RolloutClient } from '../src/rollout/index.ts';
-import { ADMIN_TOKEN, journalEvents, type MigrationRig, migrationRig, waitFor } from './rollout-harness.ts';
+import { ADMIN_TOKEN, certifyOverApi, journalEvents, type MigrationRig, migrationRig, waitFor } from './rollout-harness.ts';
 
 /*
  * Issue 24's three measurements, shared by the bounded tests (test/judge-faults.test.ts) and the
@@ -143,21 +142,7 @@ async function faultRig(o: { adaptive: boolean; sloThreshold: string; holdMinute
   };
   try {
     load.start();
-    await postCapacityEvent(rig.up.adminUrl, ADMIN_TOKEN, {
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: 'inhouse',
-      actor: 'piper capacity',
-      data: {
-        target: 'inhouse',
-        pool: 'inhouse',
-        slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-        capacityRps: 1000,
-        confidence: 0.95,
-        certifiedAt: Date.now(),
-        trials: [],
-      },
-    });
+    await certifyOverApi(rig.up.adminUrl, 'inhouse');
     // The gate compares the capacity with the route's observed rate: let it see some.
     await sleep(2500);
     const api = new RolloutClient({ apiUrl: rig.up.adminUrl, token: ADMIN_TOKEN, clock: new SystemClock() });

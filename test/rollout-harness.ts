@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { SystemClock } from '../src/core/index.ts';
 import type { DataPlaneSnapshot } from '../src/data-plane/index.ts';
 import { Journal, type JournalEventInput } from '../src/journal/index.ts';
+import { postCapacityEvent } from '../src/loadgen/index.ts';
 import { recordCapacityResult } from '../src/rollout/index.ts';
 import { type PiperUpProcess, startPiperUp } from './balancer-process.ts';
 
@@ -329,4 +330,26 @@ export function journalEvents(db: string, kinds: string[]): ReturnType<Journal['
   } finally {
     journal.close();
   }
+}
+
+/**
+ * Journals through piper's admin API, as `piper capacity` posts it, that `pool` was certified at
+ * `capacityRps` (default 1000/s) under a stricter objective than the rigs' routes ask for.
+ */
+export async function certifyOverApi(adminUrl: string, pool: string, o: { capacityRps?: number; target?: string } = {}): Promise<void> {
+  await postCapacityEvent(adminUrl, ADMIN_TOKEN, {
+    kind: 'capacity.result',
+    source: 'loadgen',
+    subject: pool,
+    actor: 'piper capacity',
+    data: {
+      target: o.target ?? pool,
+      pool,
+      slo: { p99Ms: 200, maxErrorRatio: 0.001 },
+      capacityRps: o.capacityRps ?? 1000,
+      confidence: 0.95,
+      certifiedAt: Date.now(),
+      trials: [],
+    },
+  });
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { postCapacityEvent } from '../src/loadgen/index.ts';
 import { killHard, startPiperUp } from './balancer-process.ts';
-import { ADMIN_TOKEN, journalEvents, RolloutBackend, runPiper } from './rollout-harness.ts';
+import { ADMIN_TOKEN, certifyOverApi, journalEvents, RolloutBackend, runPiper } from './rollout-harness.ts';
 
 const closers: (() => Promise<unknown> | unknown)[] = [];
 after(async () => {
@@ -31,21 +30,7 @@ test('piper migrate start --headroom below migration.headroom is refused without
   });
   // Killed rather than stopped: a graceful stop waits out piper up's drain grace.
   closers.push(() => killHard(up));
-  await postCapacityEvent(up.adminUrl, ADMIN_TOKEN, {
-    kind: 'capacity.result',
-    source: 'loadgen',
-    subject: 'inhouse',
-    actor: 'piper capacity',
-    data: {
-      target: inhouseUrl,
-      pool: 'inhouse',
-      slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-      capacityRps: 1000,
-      confidence: 0.95,
-      certifiedAt: Date.now(),
-      trials: [],
-    },
-  });
+  await certifyOverApi(up.adminUrl, 'inhouse', { target: inhouseUrl });
   const client = ['--api', up.adminUrl, '--token', ADMIN_TOKEN];
   const start = (...flags: string[]) =>
     runPiper(['migrate', 'start', 'web', '--to', 'inhouse', '--no-follow', '--actor', 'dinesh', ...flags, ...client]);

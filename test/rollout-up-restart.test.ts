@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Agent, request } from 'undici';
 import type { DataPlaneSnapshot } from '../src/data-plane/index.ts';
-import { postCapacityEvent } from '../src/loadgen/index.ts';
 import { killHard, type PiperUpProcess, startPiperUp } from './balancer-process.ts';
-import { ADMIN_TOKEN, journalEvents, RolloutBackend, SteadyLoad, waitFor } from './rollout-harness.ts';
+import { ADMIN_TOKEN, certifyOverApi, journalEvents, RolloutBackend, SteadyLoad, waitFor } from './rollout-harness.ts';
 
 const adminAgent = new Agent();
 
@@ -79,21 +78,7 @@ test('kill -9 of piper up mid-migration: restarted on the same journal, its cont
     () => killHard(up),
     () => adminAgent.close(),
   );
-  await postCapacityEvent(up.adminUrl, ADMIN_TOKEN, {
-    kind: 'capacity.result',
-    source: 'loadgen',
-    subject: 'inhouse',
-    actor: 'piper capacity',
-    data: {
-      target: inhouseUrl,
-      pool: 'inhouse',
-      slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-      capacityRps: 1000,
-      confidence: 0.95,
-      certifiedAt: Date.now(),
-      trials: [],
-    },
-  });
+  await certifyOverApi(up.adminUrl, 'inhouse', { target: inhouseUrl });
   let load = new SteadyLoad(up.publicUrl, 20);
   load.start();
   closers.push(() => load.stop());

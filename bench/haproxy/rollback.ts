@@ -9,9 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { SystemClock } from '../../src/core/index.ts';
-import { postCapacityEvent } from '../../src/loadgen/index.ts';
 import { RolloutClient } from '../../src/rollout/index.ts';
-import { ADMIN_TOKEN, type MigrationRig, migrationRig, waitFor } from '../../test/rollout-harness.ts';
+import { ADMIN_TOKEN, certifyOverApi, type MigrationRig, migrationRig, waitFor } from '../../test/rollout-harness.ts';
 
 const runs = Number(process.argv[2] ?? '5');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,21 +26,7 @@ interface Run {
 async function measure(dataPlane: 'haproxy' | 'piper'): Promise<Run[]> {
   const rig: MigrationRig = await migrationRig({ rps: 100, capacity: {}, dataPlane });
   try {
-    await postCapacityEvent(rig.up.adminUrl, ADMIN_TOKEN, {
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: 'inhouse',
-      actor: 'piper capacity',
-      data: {
-        target: 'inhouse',
-        pool: 'inhouse',
-        slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-        capacityRps: 1000,
-        confidence: 0.95,
-        certifiedAt: Date.now(),
-        trials: [],
-      },
-    });
+    await certifyOverApi(rig.up.adminUrl, 'inhouse');
     await sleep(2500);
     const api = new RolloutClient({ apiUrl: rig.up.adminUrl, token: ADMIN_TOKEN, clock: new SystemClock() });
     const out: Run[] = [];

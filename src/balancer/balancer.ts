@@ -196,7 +196,7 @@ export class Balancer implements DataPlane {
     return this.#telemetry.windows(signal);
   }
 
-  /** The open telemetry window's per-pool counts so far (the rollout's fast path reads it every 250 ms). */
+  /** The open telemetry window's per-pool counts so far (the rollout's fast path reads it every 100 ms). */
   inProgress(): InProgressWindow {
     return this.#telemetry.inProgress();
   }

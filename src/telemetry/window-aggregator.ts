@@ -101,7 +101,7 @@ export class WindowAggregator {
 
   /**
    * The open window's counts so far, per pool (pools with requests in it): a few numbers each, no
-   * histogram work, so it can be read several times a window (the rollout's fast path does, every 250 ms).
+   * histogram work, so it can be read several times a window (the rollout's fast path does, every 100 ms).
    */
   inProgress(): InProgressWindow {
     const pools: Record<string, InProgressCounts> = {};

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { SystemClock } from '../../src/core/index.ts';
-import { postCapacityEvent } from '../../src/loadgen/index.ts';
 import { RolloutClient } from '../../src/rollout/index.ts';
 import { haproxyMissing } from '../haproxy-runtime-fixture.ts';
-import { ADMIN_TOKEN, type MigrationRig, migrationRig, waitFor } from '../rollout-harness.ts';
+import { ADMIN_TOKEN, certifyOverApi, type MigrationRig, migrationRig, waitFor } from '../rollout-harness.ts';
 
 // A migration on HAProxy (`piper up --data-plane haproxy`): real backends, 100 req/s through
 // HAProxy, the controller inside piper up judging HAProxy's log lines (the open window every
@@ -19,21 +18,7 @@ describe('a migration on HAProxy', { skip: haproxyMissing() }, () => {
   it('is rolled back within 2 s of the target’s first failing response, by the journal’s own timestamps', async (t) => {
     const rig = await migrationRig({ rps: 100, capacity: {}, dataPlane: 'haproxy' });
     rigs.push(rig);
-    await postCapacityEvent(rig.up.adminUrl, ADMIN_TOKEN, {
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: 'inhouse',
-      actor: 'piper capacity',
-      data: {
-        target: 'inhouse',
-        pool: 'inhouse',
-        slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-        capacityRps: 1000,
-        confidence: 0.95,
-        certifiedAt: Date.now(),
-        trials: [],
-      },
-    });
+    await certifyOverApi(rig.up.adminUrl, 'inhouse');
     // A few windows of the route's rate before the gate is asked.
     await new Promise((r) => setTimeout(r, 2500));
     const api = new RolloutClient({ apiUrl: rig.up.adminUrl, token: ADMIN_TOKEN, clock: new SystemClock() });

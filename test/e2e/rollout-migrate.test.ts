@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { SystemClock } from '../../src/core/index.ts';
-import { postCapacityEvent } from '../../src/loadgen/index.ts';
 import { RolloutClient } from '../../src/rollout/index.ts';
 import {
   ADMIN_TOKEN,
   type ControllerProcess,
+  certifyOverApi,
   journalEvents,
   type MigrationRig,
   migrationRig,
@@ -58,25 +58,11 @@ describe('piper migrate against a real balancer', () => {
 
   it('2. the target answering 20% 5xx at step 3 is rolled back within 2 s', async (t) => {
     // Driven by piper up's own controller (in process, as in production and the demo): it reads the
-    // balancer's open telemetry window every 250 ms (the fast path), so it need not wait for a window
+    // balancer's open telemetry window every 100 ms (the fast path), so it need not wait for a window
     // to close. A remote controller (the other tests) reads closed windows over the admin API only.
     const rig = await migrationRig({ rps: 100, capacity: {} });
     rigs.push(rig);
-    await postCapacityEvent(rig.up.adminUrl, ADMIN_TOKEN, {
-      kind: 'capacity.result',
-      source: 'loadgen',
-      subject: 'inhouse',
-      actor: 'piper capacity',
-      data: {
-        target: 'inhouse',
-        pool: 'inhouse',
-        slo: { p99Ms: 200, maxErrorRatio: 0.001 },
-        capacityRps: 1000,
-        confidence: 0.95,
-        certifiedAt: Date.now(),
-        trials: [],
-      },
-    });
+    await certifyOverApi(rig.up.adminUrl, 'inhouse');
     await new Promise((r) => setTimeout(r, 2500));
     const api = new RolloutClient({ apiUrl: rig.up.adminUrl, token: ADMIN_TOKEN, clock: new SystemClock() });
     const m = await api.start({ route: 'web', to: 'inhouse', steps: [5, 10, 25, 50, 100], stepDuration: '2s' });
