@@ -19,6 +19,7 @@ export { JournalHttpClient } from './journal-client.ts';
 export type { EventFilter, JournalEvent } from './journal-event.ts';
 export { type LeaderInfo, Leadership, type LeadershipChange } from './leadership.ts';
 export type { LeaseFence } from './lease.ts';
+export { planSchema } from './migration-evidence-schema.ts';
 export { OnCall, type OnCallOptions } from './on-call.ts';
 export { buildPostmortem } from './postmortem.ts';
 export { type Block, POSTMORTEM_SECTIONS, type PostmortemDocument, renderMarkdown } from './postmortem-document.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PiperError } from '../core/index.ts';
+import { planSchema } from '../journal/index.ts';
 import type { MigrationState } from './migration-state.ts';
 
 /** The version of the state row this piper writes. */
@@ -9,15 +10,7 @@ const who = z.object({ reason: z.string(), actor: z.string(), at: z.number() });
 
 const stateV1 = z.object({
   id: z.string(),
-  plan: z.object({
-    route: z.string(),
-    from: z.string(),
-    to: z.string(),
-    steps: z.array(z.number()),
-    stepDurationMs: z.number(),
-    headroom: z.number(),
-    expectedPeakRps: z.number().nullable(),
-  }),
+  plan: planSchema,
   phase: z.enum(['running', 'paused', 'rolling_back', 'completed', 'rolled_back', 'aborted']),
   stepIndex: z.number().int(),
   targetPercent: z.number(),
