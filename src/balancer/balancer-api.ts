@@ -2,13 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ApiHandler,
   type Clock,
-  isPiperError,
   matchPath,
   PiperError,
   readJson,
-  sendError,
+  sendCaught,
   sendJson,
-  statusOf,
 } from '../core/index.ts';
 import { type DataPlane, type SetSplitOptions, type Split, staleTermError } from '../data-plane/index.ts';
 import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
@@ -131,10 +129,7 @@ export function createBalancerApi(o: BalancerApiOptions): ApiHandler {
       }
       return false;
     } catch (err) {
-      // An internal failure's message (a file path, a driver's words) is for the log, not the client.
-      if (!isPiperError(err) || err.source === 'internal') throw err;
-      sendError(res, statusOf(err), err.code, err.message);
-      return true;
+      return sendCaught(res, err);
     }
   };
 }

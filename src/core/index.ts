@@ -1,6 +1,6 @@
 export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
-export { sendError, sendJson, statusOf } from './json-response.ts';
+export { sendCaught, sendError, sendJson, statusOf } from './json-response.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
 export { isPiperError, PiperError } from './piper-error.ts';
 export { type Random, SeededRandom, SystemRandom } from './random.ts';

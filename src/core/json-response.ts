@@ -32,3 +32,15 @@ export function statusOf(err: unknown): number {
       return 500;
   }
 }
+
+/**
+ * Answers an error a handler caught, when it is the caller's to read: a PiperError that is not
+ * internal, with its status, code and message. Anything else (a bug, a storage or driver failure,
+ * whose message can name files or hosts) is thrown on, for the admin listener to log and answer
+ * with its code alone.
+ */
+export function sendCaught(res: ServerResponse, err: unknown): true {
+  if (!isPiperError(err) || err.source === 'internal') throw err;
+  sendError(res, statusOf(err), err.code, err.message);
+  return true;
+}

@@ -2,13 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ApiHandler,
   type Clock,
-  isPiperError,
   matchPath,
   PiperError,
   readJson,
+  sendCaught,
   sendError,
   sendJson,
-  statusOf,
 } from '../core/index.ts';
 import type { FiringAlert } from './alert-book.ts';
 import type { AlertPolicy } from './alert-policy.ts';
@@ -208,10 +207,7 @@ export function createJournalApi(o: JournalApiOptions): ApiHandler {
       }
       return false;
     } catch (err) {
-      // An internal failure's message (a file path, a driver's words) is for the log, not the client.
-      if (!isPiperError(err) || err.source === 'internal') throw err;
-      sendError(res, statusOf(err), err.code, err.message);
-      return true;
+      return sendCaught(res, err);
     }
   };
 }

@@ -8,9 +8,9 @@ import {
   parseDuration,
   parseRate,
   readJson,
+  sendCaught,
   sendError,
   sendJson,
-  statusOf,
 } from '../core/index.ts';
 import type { GateResult } from './capacity-gate.ts';
 import { followerRefusal, type LeaderAnswer, type LeaderGate } from './leader-gate.ts';
@@ -141,10 +141,7 @@ export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
           return false;
       }
     } catch (err) {
-      // An internal failure's message (a file path, a driver's words) is for the log, not the client.
-      if (!isPiperError(err) || err.source === 'internal') throw err;
-      sendError(res, statusOf(err), err.code, err.message);
-      return true;
+      return sendCaught(res, err);
     }
   };
 }
