@@ -1,13 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type ApiHandler,
-  type Clock,
-  matchPath,
-  PiperError,
-  readJson,
-  sendCaught,
-  sendJson,
-} from '../core/index.ts';
+import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendCaught, sendJson } from '../core/index.ts';
 import { type DataPlane, type SetSplitOptions, type Split, staleTermError } from '../data-plane/index.ts';
 import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
 

@@ -1,14 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type ApiHandler,
-  type Clock,
-  matchPath,
-  PiperError,
-  readJson,
-  sendCaught,
-  sendError,
-  sendJson,
-} from '../core/index.ts';
+import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendCaught, sendError, sendJson } from '../core/index.ts';
 import type { FiringAlert } from './alert-book.ts';
 import type { AlertPolicy } from './alert-policy.ts';
 import { catalogueEntry, checkEvent, type JournalEventInput } from './event-catalogue.ts';
