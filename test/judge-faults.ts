@@ -50,9 +50,15 @@ export class TimedLoad {
     }, 20);
   }
 
-  /** Requests sent at or after `from` (epoch ms) that were not answered 200, pending ones included. */
-  failedSince(from: number): Sent[] {
-    return this.sent.filter((s) => s.start >= from && s.status !== 200);
+  /**
+   * Requests sent from `from` to `until` (epoch ms), once each has its answer or its error. Counting
+   * while the load runs would take a request sent a millisecond ago for a failure.
+   */
+  async settled(from: number, until: number): Promise<Sent[]> {
+    const these = this.sent.filter((s) => s.start >= from && s.start <= until);
+    // Every request ends by the upstream header timeout (10 s) at the latest.
+    await waitFor('the counted requests to end', () => (these.every((s) => s.end !== null) ? true : undefined), 15_000);
+    return these;
   }
 
   async stop(): Promise<void> {
@@ -196,8 +202,8 @@ export async function degradeRun(o: { adaptive: boolean }): Promise<DegradeResul
     const faultAt = Date.now();
     f.rig.inhouse.delayMs = () => (Math.random() < 0.05 ? (10 * (Date.now() - faultAt)) / 1000 : 0);
     const rolled = await rollback(f, 60_000);
-    // Requests on their way when the split changed end within the slowest delay (under a second here).
-    await sleep(1000);
+    // Those sent in the second after the split changed still reach the target until its connections drain.
+    const failed = (await f.load.settled(faultAt, rolled.at + 1000)).filter((s) => s.status !== 200);
     const decision = journalEvents(f.db, ['migration.decision']).find((e) => e.data.action === 'rollback');
     const judge = decision?.data.judge as { target: { p99Ms: number } } | null | undefined;
     return {
@@ -205,8 +211,8 @@ export async function degradeRun(o: { adaptive: boolean }): Promise<DegradeResul
       rollbackMs: rolled.at - faultAt,
       reason: rolled.reason,
       targetP99Ms: judge?.target.p99Ms ?? null,
-      failed: f.load.failedSince(faultAt).length,
-      failedBy: byStatus(f.load.failedSince(faultAt)),
+      failed: failed.length,
+      failedBy: byStatus(failed),
     };
   } finally {
     await f.close();
@@ -238,9 +244,7 @@ export async function stallRun(): Promise<StallResult> {
     stall.on = true;
     const rolled = await rollback(f, 30_000);
     const caught = f.load.sent.filter((s) => s.start <= rolled.at && (s.end === null || s.end > rolled.at));
-    // Every one of them ends by the upstream header timeout (10 s) at the latest.
-    await waitFor('the caught requests to end', () => (caught.every((s) => s.end !== null) ? true : undefined), 15_000);
-    const since = f.load.sent.filter((s) => s.start >= stallAt && s.end !== null);
+    const since = await f.load.settled(stallAt, rolled.at + 1000);
     return {
       rollbackMs: rolled.at - stallAt,
       reason: rolled.reason,
@@ -274,10 +278,11 @@ export async function aaRun(minutes: number): Promise<AaResult> {
     const from = Date.now();
     await sleep(minutes * 60_000);
     const events = journalEvents(f.db, ['migration.rolling_back', 'migration.rolled_back', 'migration.held']);
-    const failed = f.load.failedSince(from).filter((s) => s.end !== null);
+    const watched = await f.load.settled(from, from + minutes * 60_000);
+    const failed = watched.filter((s) => s.status !== 200);
     return {
       minutes,
-      requests: f.load.sent.filter((s) => s.start >= from).length,
+      requests: watched.length,
       rollbacks: events.filter((e) => e.kind === 'migration.rolling_back').length,
       holds: events.filter((e) => e.kind === 'migration.held').length,
       failed: failed.length,
