@@ -35,8 +35,9 @@ function inlineAssets(): { uplot: string; css: string; charts: string } {
 function charts(result: LoadResult): ReportChart[] {
   const t = result.timeline;
   const x = t.map((p) => p.atS + p.spanS / 2);
-  // A second with no answer has no latency (plotting 0 would draw a false recovery).
-  const answered = (p: TimelinePoint, v: number) => (p.completed + p.failed > 0 ? v : null);
+  // A second with no HTTP answer has no latency (plotting 0 would draw a false recovery); a
+  // refused or reset connection is a failure but not an answer, and has none either.
+  const answered = (p: TimelinePoint, v: number) => (p.achievedRps > 0 ? v : null);
   const latencyBound = result.thresholds.find((r) => /^p\(?\d+(\.\d+)?\)?</.test(r.threshold));
   return [
     {

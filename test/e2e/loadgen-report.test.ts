@@ -136,6 +136,17 @@ test('a run against a refused port prints "—" for its latencies, lists the fai
   // A refused connection is not an answer: nothing was answered per second.
   assert.match(html, /<tr><th>offered \/ answered<\/th><td>[\d.]+ \/ 0\.0 per s<\/td><\/tr>/);
   assert.match(html, /<tr><th>from intended send<\/th>(<td>—<\/td>){5}<\/tr>/);
+  // Nor is there a latency to draw: no second plots 0 ms.
+  const plots = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)?.[1] ?? 'null') as {
+    id: string;
+    ys: (number | null)[][];
+  }[];
+  const latency = plots.find((p) => p.id === 'chart-latency');
+  assert.ok(latency !== undefined && latency.ys[0] !== undefined && latency.ys[0].length > 0);
+  assert.deepEqual(
+    latency.ys.flat().filter((v) => v !== null),
+    [],
+  );
   const { page, errors } = await open(file);
   await page.waitForFunction(() => document.querySelectorAll('figure [data-y-ticks]').length === 4);
   assert.deepEqual(errors, []);
