@@ -235,3 +235,78 @@ describe('StepJudge relative latency', () => {
     );
   });
 });
+
+describe("StepJudge relative latency from the step's first second", () => {
+  /** A fast server's answers: 1 ms plus an exponential 2 ms (p99 about 10 ms), with no tail of its own. */
+  const fast = (random: Random) => 1 - 2 * Math.log(1 - random.next());
+
+  /** The source's last 30 s before the step: 100 req/s of `fast`. */
+  function recentOf(random: Random): LatencyHistogram {
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 3000; i++) h.record(fast(random));
+    return h;
+  }
+
+  /**
+   * Half of 100 req/s on the target, which from the step's first second answers 5 % of its
+   * requests 10 ms slower for every second since: the seconds until the judge rolls back (null: never, in 60).
+   */
+  function caughtAfter(seed: number, recent: boolean): number | null {
+    const random = new SeededRandom(seed);
+    const judge = new StepJudge(settings, histogramSlowCounter, recent ? recentOf(random) : undefined);
+    for (let k = 1; k <= 60; k++) {
+      const target = draw(50, () => fast(random) + (random.next() < 0.05 ? 10 * k : 0));
+      const w = latencyWindow(k * 1000, { inhouse: target, vendor: draw(50, () => fast(random)) });
+      if (judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true).verdict === 'rollback') return k;
+    }
+    return null;
+  }
+
+  it("compares with the source's recent p99 until its own 500 requests come, so a target slow from the start is caught seconds sooner", () => {
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length / 2] as number;
+    const withRecent: number[] = [];
+    const without: number[] = [];
+    for (const seed of seeds) {
+      const a = caughtAfter(seed, true);
+      const b = caughtAfter(seed, false);
+      assert.ok(a !== null && b !== null && a <= b, `seed ${seed}: ${a} s with the recent windows, ${b} s without`);
+      withRecent.push(a);
+      without.push(b);
+    }
+    // Without them the p99 reference waits for 500 source requests, 10 s at 50/s (11 to 17 s here);
+    // with them, the test's own power is what is left (2 to 13 s).
+    assert.ok(median(without) >= 11, `without: ${without.join(', ')}`);
+    assert.ok(median(withRecent) <= median(without) - 4, `with: ${withRecent.join(', ')}; without: ${without.join(', ')}`);
+  });
+
+  it("never rolls back on a slowdown both pools share from the step's first second, nor on an A/A step", () => {
+    for (const seed of [21, 22, 23, 24, 25]) {
+      for (const shared of [0, 20]) {
+        const random = new SeededRandom(seed);
+        // The recent windows were fast; from the step's start both pools answer `shared` ms slower.
+        const judge = new StepJudge(settings, histogramSlowCounter, recentOf(random));
+        for (let second = 0; second < 300; second++) {
+          const w = latencyWindow(second * 1000, {
+            inhouse: draw(50, () => fast(random) + shared),
+            vendor: draw(50, () => fast(random) + shared),
+          });
+          const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true);
+          assert.equal(d.verdict, 'pass', `seed ${seed}, ${shared} ms shared, second ${second}: ${d.reasons.join(', ')}`);
+        }
+      }
+    }
+  });
+
+  it("names the source requests behind the reference: the recent ones with the step's own, then the step's own", () => {
+    const random = new SeededRandom(7);
+    const judge = new StepJudge(settings, histogramSlowCounter, recentOf(random));
+    const counts: number[] = [];
+    for (let second = 0; second < 12; second++) {
+      const w = latencyWindow(second * 1000, { inhouse: draw(50, () => fast(random)), vendor: draw(50, () => fast(random)) });
+      counts.push(judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true).relativeLatency[1]?.sourceSamples ?? -1);
+    }
+    // 3000 recent, then 50 more each second until the step's own reach 500 at its tenth second.
+    assert.deepEqual(counts, [3050, 3100, 3150, 3200, 3250, 3300, 3350, 3400, 3450, 500, 550, 600]);
+  });
+});
