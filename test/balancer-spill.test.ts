@@ -101,6 +101,51 @@ describe('balancer: a target pool that sheds spills to the route failover pool',
     assert.equal(sourceTotals.spilled, 0);
   });
 
+  it('queues a spilled request in the source pool while its slots are busy, and answers it 200 once one frees (issue 24)', async () => {
+    const target = new FixtureBackend('target', 'slow');
+    const source = new FixtureBackend('source', 'slow');
+    target.slowMs = 400;
+    source.slowMs = 150;
+    const [t, s] = await Promise.all([target.listen(), source.listen()]);
+    closers.push(
+      () => target.close(),
+      () => source.close(),
+    );
+    const noChecks = { enabled: false };
+    const { balancer, url } = await startBalancer(
+      {
+        // One slot, busy for 150 ms a request; a queue that waits up to 2 s (and is a burst, not a
+        // standing queue, for 1 s).
+        source: {
+          backends: [{ name: 's1', url: s }],
+          healthCheck: noChecks,
+          admission: { adaptive: false, initialLimit: 1, queueSize: 4, queueTimeout: '2s', queueInterval: '1s' },
+        },
+        target: {
+          backends: [{ name: 't1', url: t }],
+          healthCheck: noChecks,
+          admission: { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' },
+        },
+      },
+      { split: { source: 0, target: 100 }, failover: ['source'] },
+    );
+    closers.push(() => balancer.close(0));
+
+    // The target runs one and queues one (refused after 50 ms); the other two are refused at once.
+    // The first spill takes the source's only slot; the rest find it busy and wait their turn.
+    const answers = await Promise.all(Array.from({ length: 4 }, () => get(`${url}/`)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200],
+      'a spill waits in the source queue as its own requests do: no 503 while a slot frees within the timeout',
+    );
+    assert.equal(answers.filter((a) => a.body === 'source\n').length, 3);
+    assert.equal(source.maxActive, 1, "a spill waits for the source's slot, never past its limit");
+    const targetTotals = await poolTotals(balancer, 'target', 1_300);
+    assert.equal(targetTotals.spilled, 3);
+    assert.equal(targetTotals.shed, 0);
+  });
+
   it('still sheds (503) when the failover pool has no room either', async () => {
     const target = new FixtureBackend('target', 'slow');
     const source = new FixtureBackend('source', 'slow');

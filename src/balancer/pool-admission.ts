@@ -149,8 +149,8 @@ export class PoolAdmission {
   }
 
   /**
-   * Admits now or not at all (never queues): for a request another pool refused, which takes a
-   * slot here only where that costs no waiting, ahead of nobody. Pair a `true` with `release`.
+   * Admits now or not at all (never queues): for a request rescued from a rolled-back pool, which
+   * takes a slot here only where that costs no waiting, ahead of nobody. Pair a `true` with `release`.
    */
   tryAcquire(): boolean {
     if (!this.hasRoom()) return false;
@@ -161,7 +161,8 @@ export class PoolAdmission {
   /**
    * Whether `acquire` would refuse at once now (closed, queue full, or a wait the drain rate says
    * would pass its bound), without changing anything: a request with a body is shed on this before
-   * its body is read ahead (and before a `100 Continue` invites it).
+   * its body is read ahead (and before a `100 Continue` invites it), and a spill goes to a failover
+   * pool only where this is false.
    */
   wouldRefuse(): boolean {
     if (this.#closed) return true;

@@ -118,9 +118,10 @@ function handle(ctx: Pipeline, ex: Exchange): void {
     // Phase: read ahead. A body is received before its request takes a slot of the pool (up to
     // its buffer), so the time a client takes to send it holds no backend slot (HAProxy's
     // `http-buffer-request`). A request the pool would shed now is shed before its body is read,
-    // unless a failover pool has room for it now: that pool reads it ahead and admits it.
+    // unless a failover pool would admit it (now or after a wait in its queue): that pool reads
+    // it ahead and admits it.
     if (pool.admission.wouldRefuse()) {
-      const to = spillPool(state, route, pool, false);
+      const to = spillPool(state, route, pool);
       if (to === null) {
         shed(ctx, ex);
         return;
@@ -158,13 +159,14 @@ function admit(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRunti
 function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRuntime, ok: boolean): void {
   if (!ok) {
     // Spilled once at most, so that two pools naming each other as failover never pass a request back.
-    const to = ex.finished || ex.spilledFrom !== null ? null : spillPool(ctx.state(), route, pool, true);
+    const to = ex.finished || ex.spilledFrom !== null ? null : spillPool(ctx.state(), route, pool);
     if (to === null) {
       shed(ctx, ex);
       return;
     }
     spill(ctx, ex, pool, to);
-    admitted(ctx, ex, route, to, true);
+    // Admitted there as that pool's own requests are: at once, after a wait in its queue, or shed.
+    admit(ctx, ex, route, to);
     return;
   }
   if (ex.finished) {
@@ -182,17 +184,19 @@ function admitted(ctx: Pipeline, ex: Exchange, route: RouteRuntime, pool: PoolRu
 
 /**
  * The route's failover pool that takes a request `from`'s admission refused: the first in the
- * route's order, other than `from`, with a routable backend and a free slot now (`take`: the slot
- * is taken). During a migration the failover names the source pool, so a target that sheds sends
- * its overflow back where it came from instead of answering 503 while the source has room. Never
- * a queue: a spilled request waits behind nobody, and a source without room sheds as before.
+ * route's order, other than `from`, with a routable backend and an admission that would not refuse
+ * it at once. During a migration the failover names the source pool, so a target that sheds sends
+ * its overflow back where it came from instead of answering 503 while the source has room. The
+ * spilled request is then admitted as the source's own requests are: it may wait in the source's
+ * bounded queue for a slot that frees within its timeout, and is shed only where a request routed
+ * to the source would be (queue full, a wait the drain rate says is too long, or timed out).
  */
-function spillPool(state: RoutingState, route: RouteRuntime, from: PoolRuntime, take: boolean): PoolRuntime | null {
+function spillPool(state: RoutingState, route: RouteRuntime, from: PoolRuntime): PoolRuntime | null {
   for (const name of route.config.failover) {
     if (name === from.name) continue;
     const pool = state.pools.get(name);
     if (pool === undefined || !pool.hasRoutable()) continue;
-    if (take ? pool.admission.tryAcquire() : pool.admission.hasRoom()) return pool;
+    if (!pool.admission.wouldRefuse()) return pool;
   }
   return null;
 }
