@@ -20,8 +20,9 @@ test('a target whose latency drifts away from the source is rolled back on relat
     capacity: { inhouse: 1000 },
     migration: { steps: [50, 100], stepDuration: '5m', deadMan: '10s' },
     // Adaptive admission off on the target: on a loaded machine its limiter would turn the slow
-    // requests away first, and the judge would roll back on those refusals (error_ratio, issue
-    // 24's spill), which is right but is not the rule this test is about.
+    // requests away first, and the judge would roll back on those refusals (which the relative
+    // test counts as slower, issue 24's spill), which is right but is not what this test measures:
+    // the target's own histogram against the source's.
     inhouseAdmission: { adaptive: false },
   });
   rigs.push(rig);

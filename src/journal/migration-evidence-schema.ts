@@ -50,6 +50,8 @@ const sideSchema = z.object({
   connectionFailures: z.number(),
   slow: z.number(),
   p99Ms: z.number(),
+  /** Of `requests` and `failed`, those the pool's admission refused and the other pool answered. Absent in older journals. */
+  spilled: z.number().optional(),
 });
 
 const msprtSchema = z.object({
@@ -70,12 +72,16 @@ const relativeLatencySchema = z.object({
   sourcePool: z.string(),
   /** The source's percentile compared with (90 or 99). */
   percentile: z.number(),
-  /** That percentile of the source pool over the step so far, ms (0 until it has enough requests). */
+  /** That percentile of the source pool over the step so far, ms (0 until it has enough requests, or while it is a refusal). */
   sourceMs: z.number(),
   sourceSamples: z.number(),
+  /** Of them, refused by the source's admission, counted slower than any answer. Absent in older journals. */
+  sourceRefused: z.number().optional(),
   /** Target requests compared this step, and how many were slower than it. */
   targetSamples: z.number(),
   targetSlower: z.number(),
+  /** Of both, requests the target's admission refused and the source answered, each counted slower. Absent in older journals. */
+  targetRefused: z.number().optional(),
   share: z.number(),
   /** The share tolerated: an identical pool's (10 % or 1 %) scaled by the margin. */
   bound: z.number(),

@@ -35,9 +35,13 @@ export interface RelativeLatencyResult {
   sourceMs: number;
   /** Source requests behind it (the step's own, with the recent ones while those stand in). */
   sourceSamples: number;
+  /** Source requests its admission refused this step (shed, or spilled to another pool): a window with any leaves the target's spills out. */
+  sourceRefused: number;
   /** Target requests compared with it this step, and how many were slower. */
   targetSamples: number;
   targetSlower: number;
+  /** Of both, requests the target's admission refused and the source answered (spills), each counted slower. */
+  targetRefused: number;
   /** targetSlower / targetSamples. */
   share: number;
   /** The share tolerated: an identical pool's (10 % or 1 %) scaled by the margin. */
@@ -50,11 +54,16 @@ export interface RelativeLatencyResult {
   rejected: boolean;
 }
 
+/** A pool's window as the test reads it: the data plane's stats, with the requests its admission sent elsewhere. */
+type PoolStats = WindowStats & { spilled?: number };
+
 interface Reference {
   percentile: number;
   minSource: number;
   sourceMs: number;
   sourceSamples: number;
+  /** Target refusals counted in this percentile's test. */
+  targetRefused: number;
   test: ShareMsprt;
 }
 
@@ -65,6 +74,14 @@ interface Reference {
  * plus the margin. This sees a target that got slower than the pool it replaces long before its
  * p99 reaches the SLO, and a slowdown both pools share (a slow database behind both) is no
  * evidence against the target. Bonferroni over the percentiles keeps the whole test within alpha.
+ *
+ * A request the target's admission refused and the source answered (a spill) is a target request
+ * slower than the reference: the target's adaptive limit turns requests away when its latency
+ * rises, so a drifting target sends more and more of its slowest requests to the source, and
+ * without them its histogram shows only the fast ones it still admits. But a pool refuses for
+ * want of room as well as for slowness: in a window where the source refused requests of its own
+ * too (both pools full, as an A/A run at saturation is, or the whole process shedding), the
+ * target's refusals say nothing about the target, and that window's spills are left out.
  */
 export class RelativeLatencyTest {
   readonly #options: RelativeLatencyOptions;
@@ -73,6 +90,7 @@ export class RelativeLatencyTest {
   readonly #source = new LatencyHistogram();
   /** The same with the source's windows just before the step: the reference until the step's own have enough. */
   readonly #sourceWithRecent: LatencyHistogram | null;
+  #sourceRefused = 0;
 
   /**
    * `recent`: the source pool's latencies in the seconds before the step began. Without it, the
@@ -93,6 +111,7 @@ export class RelativeLatencyTest {
         minSource: Math.ceil(MIN_SOURCE_ABOVE / share),
         sourceMs: 0,
         sourceSamples: 0,
+        targetRefused: 0,
         test: new ShareMsprt({
           alpha: options.alpha / REFERENCE_PERCENTILES.length,
           bound: share * (1 + options.margin / 0.1),
@@ -122,26 +141,36 @@ export class RelativeLatencyTest {
   }
 
   /** Adds one window of both pools. A window without histograms (older data planes) adds no evidence. */
-  observe(target: WindowStats | undefined, source: WindowStats | undefined): RelativeLatencyResult[] {
+  observe(target: PoolStats | undefined, source: PoolStats | undefined): RelativeLatencyResult[] {
+    const sourceRefused = source === undefined ? 0 : source.shed + (source.spilled ?? 0);
+    this.#sourceRefused += sourceRefused;
     if (source !== undefined && source.requests > 0 && source.histogram !== '') {
       const h = LatencyHistogram.decode(source.histogram);
       this.#source.merge(h);
       this.#sourceWithRecent?.merge(h);
     }
     for (const r of this.#references) this.#reference(r);
-    const t = target !== undefined && target.requests > 0 && target.histogram !== '' ? LatencyHistogram.decode(target.histogram) : null;
+    const t = target !== undefined && target.histogram !== '' ? target : undefined;
+    const answered = t !== undefined && t.requests > 0 ? LatencyHistogram.decode(t.histogram) : null;
+    const refused = sourceRefused === 0 ? (t?.spilled ?? 0) : 0;
     return this.#references.map((r) => {
       let result = r.test.result;
-      // Equal to the reference (within the histogram's precision) is not slower: ties never count against the target.
-      if (t !== null && r.sourceMs > 0) result = r.test.observe(t.count, t.count - t.countAtOrBelow(r.sourceMs));
+      if (r.sourceMs > 0 && (answered !== null || refused > 0)) {
+        // Equal to the reference (within the histogram's precision) is not slower: ties never count against the target.
+        const slower = answered === null ? 0 : answered.count - answered.countAtOrBelow(r.sourceMs);
+        result = r.test.observe((answered?.count ?? 0) + refused, slower + refused);
+        r.targetRefused += refused;
+      }
       return {
         targetPool: this.#options.targetPool,
         sourcePool: this.#options.sourcePool,
         percentile: r.percentile,
         sourceMs: r.sourceMs,
         sourceSamples: r.sourceSamples,
+        sourceRefused: this.#sourceRefused,
         targetSamples: result.samples,
         targetSlower: result.successes,
+        targetRefused: r.targetRefused,
         share: result.share,
         bound: result.bound,
         lambda: result.lambda,

@@ -51,6 +51,11 @@ describe('StepJudge', () => {
     assert.ok(d.reasons.includes('error_ratio'));
     assert.equal(d.target.requests, 40);
     assert.equal(d.target.failed, 30);
+    assert.equal(d.target.spilled, 30);
+    // And as requests slower than the source in the relative latency test.
+    const p90 = d.relativeLatency.find((r) => r.percentile === 90);
+    assert.deepEqual([p90?.targetSamples, p90?.targetSlower, p90?.targetRefused], [40, 30, 30]);
+    assert.equal(p90?.rejected, true);
   });
 
   it('does not call one failure in two requests a hard failure', () => {
@@ -209,6 +214,100 @@ describe('StepJudge relative latency', () => {
         }
       }
     }
+  });
+
+  /**
+   * A window whose pools refuse some requests: `spilled` target requests went to the source (and
+   * are in its `latencies` when it answered them), `shed` source requests were refused there
+   * (in its histogram at the microseconds a refusal takes, and counted as failed and shed).
+   */
+  function refusingWindow(start: number, inhouse: { latencies: number[]; spilled: number }, vendor: { latencies: number[]; shed: number }) {
+    const shed = Array.from({ length: vendor.shed }, () => 0.05);
+    const w = latencyWindow(start, { inhouse: inhouse.latencies, vendor: [...vendor.latencies, ...shed] });
+    const v = w.pools.vendor as PoolWindowStats;
+    return {
+      start: w.start,
+      inhouse: { ...(w.pools.inhouse as PoolWindowStats), spilled: inhouse.spilled },
+      vendor: { ...v, failed: vendor.shed, shed: vendor.shed, errors: vendor.shed > 0 ? { shed: vendor.shed } : {} },
+    };
+  }
+
+  // The error tests count the spills as failures too; switched off here, so that what rolls back is the latency test.
+  const latencyOnly: JudgeSettings = { ...settings, maxErrorRatio: 1.01, errorMargin: 1 };
+
+  it('rolls back a drifting target whose limiter turns away the requests that got slower on relative latency, as fast as one that answers them slowly', () => {
+    for (const seed of [1, 2, 3]) {
+      for (const targetShare of [5, 20, 50]) {
+        const random = new SeededRandom(seed);
+        const judge = new StepJudge({ ...latencyOnly, latencyThresholdMs: 300 }, histogramSlowCounter);
+        let rolled: { k: number; reasons: string[] } | null = null;
+        for (let second = 0; second < 60 && rolled === null; second++) {
+          const k = Math.max(0, second - 10);
+          const answered: number[] = [];
+          let spilled = 0;
+          // 5 % more requests each second get 10 k ms slower; the target's limit admits none that
+          // would take more than 20 ms longer: those go to the source, and its histogram stays fast.
+          for (let i = 0; i < targetShare; i++) {
+            const extra = random.next() < Math.min(1, 0.05 * k) ? 10 * k : 0;
+            if (extra > 20) spilled++;
+            else answered.push(serviceTime(random) + extra);
+          }
+          const vendor = draw(100 - targetShare + spilled, () => serviceTime(random));
+          const w = refusingWindow(second * 1000, { latencies: answered, spilled }, { latencies: vendor, shed: 0 });
+          const d = judge.observe(w.start, w.inhouse, w.vendor, true);
+          if (d.verdict === 'rollback') rolled = { k, reasons: d.reasons };
+        }
+        const at = `seed ${seed}, ${targetShare} % on the target`;
+        assert.ok(rolled !== null, `${at}: never rolled back`);
+        assert.deepEqual(rolled.reasons, ['msprt_relative_latency'], at);
+        assert.ok(rolled.k >= 1 && rolled.k <= 10, `${at}: ${rolled.k} s into the fault`);
+      }
+    }
+  });
+
+  it('finds no latency regression in an A/A run at saturation, where both pools refuse at the same rate (300 windows, several seeds, splits and rates)', () => {
+    for (const seed of [21, 22]) {
+      for (const targetShare of [5, 20, 50]) {
+        for (const refusal of [0.03, 0.08, 0.2]) {
+          const random = new SeededRandom(seed * 1000 + targetShare * 10 + refusal * 100);
+          const judge = new StepJudge(latencyOnly, histogramSlowCounter);
+          for (let second = 0; second < 300; second++) {
+            const answered: number[] = [];
+            let spilled = 0;
+            for (let i = 0; i < targetShare; i++) {
+              if (random.next() < refusal) spilled++;
+              else answered.push(serviceTime(random));
+            }
+            // The source refuses its own requests, and the target's spills, at the same rate.
+            const vendor: number[] = [];
+            let shed = 0;
+            for (let i = 0; i < 100 - targetShare + spilled; i++) {
+              if (random.next() < refusal) shed++;
+              else vendor.push(serviceTime(random));
+            }
+            const w = refusingWindow(second * 1000, { latencies: answered, spilled }, { latencies: vendor, shed });
+            const d = judge.observe(w.start, w.inhouse, w.vendor, true);
+            const at = `seed ${seed}, ${targetShare} % on the target, ${refusal * 100} % refused, second ${second}`;
+            assert.equal(d.verdict, 'pass', `${at}: ${d.reasons.join(', ')} ${JSON.stringify(d.relativeLatency)}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('leaves the target’s spills out of a window in which the source refused requests of its own', () => {
+    const judge = new StepJudge(latencyOnly, histogramSlowCounter);
+    // Both pools full: the source shed 8 of its 100, the target spilled 10 of its 20.
+    const full = refusingWindow(0, { latencies: draw(10, () => 5), spilled: 10 }, { latencies: draw(92, () => 5), shed: 8 });
+    const d = judge.observe(full.start, full.inhouse, full.vendor, true);
+    assert.equal(d.verdict, 'pass');
+    const p90 = d.relativeLatency.find((r) => r.percentile === 90);
+    assert.deepEqual([p90?.sourceRefused, p90?.targetSamples, p90?.targetSlower, p90?.targetRefused], [8, 10, 0, 0]);
+    // The source has room again: the same spills are the target's slow requests.
+    const room = refusingWindow(1000, { latencies: draw(10, () => 5), spilled: 10 }, { latencies: draw(100, () => 5), shed: 0 });
+    const next = judge.observe(room.start, room.inhouse, room.vendor, true);
+    const after = next.relativeLatency.find((r) => r.percentile === 90);
+    assert.deepEqual([after?.sourceRefused, after?.targetSamples, after?.targetSlower, after?.targetRefused], [8, 30, 10, 10]);
   });
 
   it('counts no evidence before the source has a p90, and none from windows without histograms', () => {

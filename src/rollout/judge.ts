@@ -50,6 +50,11 @@ export interface SideFigures {
   connectionFailures: number;
   slow: number;
   p99Ms: number;
+  /**
+   * Of `requests` and `failed`, those the pool's admission refused that the other pool answered
+   * (spills); the relative latency test counts them as slower than the source as well.
+   */
+  spilled: number;
 }
 
 /** One window's decision with every input behind it (journaled as `migration.decision`). */
@@ -217,7 +222,7 @@ export class StepJudge {
     // the pool could not carry it: the judge counts it as the pool's failure (docs/rollout.md).
     const spilled = stats?.spilled ?? 0;
     if (stats === undefined || stats.requests + spilled === 0) {
-      return { requests: 0, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 0 };
+      return { requests: 0, failed: 0, errorRatio: 0, connectionFailures: 0, slow: 0, p99Ms: 0, spilled: 0 };
     }
     const e = stats.errors;
     const requests = stats.requests + spilled;
@@ -230,6 +235,7 @@ export class StepJudge {
       connectionFailures: (e.connect ?? 0) + (e.reset ?? 0) + (e.no_backend ?? 0),
       slow: Math.min(stats.requests, this.#slow(stats, this.#settings.latencyThresholdMs)),
       p99Ms: stats.latency.p99,
+      spilled,
     };
   }
 }
