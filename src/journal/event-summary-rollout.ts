@@ -161,11 +161,15 @@ function relativeText(tests: RelativeLatency[]): string {
 function relativeSentence(r: RelativeLatency): string {
   const reference = r.sourceMs < 1000 ? `${figure(r.sourceMs)} ms` : duration(r.sourceMs);
   const evidence = r.rejected ? ` (p ${r.pValue.toPrecision(2)} ≤ ${r.alpha.toPrecision(2)})` : '';
-  return `; ${r.targetPool}: ${percent(r.share)} of ${plural(r.targetSamples, 'request')} slower than ${r.sourcePool}'s p${r.percentile} of ${reference}, tolerated ${percent(r.bound)}${evidence}`;
+  // Spills are among the slower: the target turned them away, the source answered them.
+  const refused = (r.targetRefused ?? 0) > 0 ? ` (${count(r.targetRefused ?? 0)} of them refused by its admission)` : '';
+  return `; ${r.targetPool}: ${percent(r.share)} of ${plural(r.targetSamples, 'request')} slower than ${r.sourcePool}'s p${r.percentile} of ${reference}${refused}, tolerated ${percent(r.bound)}${evidence}`;
 }
 
 function side(name: string, s: Side): string {
   if (s.requests === 0) return `${name} pool: no attempts`;
   const errors = `${count(s.failed)} of ${plural(s.requests, 'attempt')} failed (${percent(s.errorRatio)})`;
-  return `${name} pool: ${errors}, p99 ${duration(s.p99Ms)}`;
+  // Its refusals are among the failures though no client saw one: the other pool answered them.
+  const spilled = (s.spilled ?? 0) > 0 ? `, ${count(s.spilled ?? 0)} of them refused by its admission and answered by the other pool` : '';
+  return `${name} pool: ${errors}${spilled}, p99 ${duration(s.p99Ms)}`;
 }

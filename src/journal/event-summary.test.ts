@@ -93,6 +93,30 @@ describe('event summaries', () => {
     );
   });
 
+  it("say the requests the target's admission refused, among its failures and among its requests slower than the source", () => {
+    const [p90, p99] = EXAMPLE_JUDGE.relativeLatency ?? [];
+    assert.ok(p90 && p99);
+    const judge = EXAMPLE_JUDGE;
+    const refused = example('migration.decision', {
+      judge: {
+        ...judge,
+        reasons: ['msprt_relative_latency'],
+        hard: false,
+        target: { ...judge.target, requests: 58, failed: 40, errorRatio: 0.6897, spilled: 40 },
+        relativeLatency: [
+          { ...p90, targetSamples: 420, targetSlower: 130, targetRefused: 40, share: 0.31, pValue: 0.0004, rejected: true },
+          { ...p99, sourceMs: 48, targetSamples: 420, targetSlower: 9, share: 0.0214, pValue: 0.2 },
+        ],
+      },
+    });
+    assert.equal(
+      summarizeEvent(refused),
+      "judge: roll back (slower than the source's p90) at 100 % on the target; target pool: 40 of 58 attempts failed (69 %), " +
+        '40 of them refused by its admission and answered by the other pool, p99 2.1 s; source pool: 0 of 280 attempts failed (0 %), p99 88 ms; ' +
+        "inhouse: 31 % of 420 requests slower than vendor's p90 of 12 ms (40 of them refused by its admission), tolerated 15 % (p 0.00040 ≤ 0.0013); rolling back",
+    );
+  });
+
   it('format numbers for people: splits as shares, rates, durations', () => {
     assert.equal(
       summarizeEvent(
