@@ -194,7 +194,10 @@ function relativeRow(r) {
     'tr',
     {},
     h('th', { scope: 'row', text: `latency vs ${r.sourcePool} p${r.percentile}` }),
-    h('td', { text: `${r.targetSlower}/${r.targetSamples} slower` }),
+    // Requests the target's limiter turned away count as slower: say how many, or the count reads as the target's own answers.
+    h('td', {
+      text: `${r.targetSlower}/${r.targetSamples} slower${r.targetRefused ? `, ${r.targetRefused} of them refused by its limiter` : ''}`,
+    }),
     h('td', { text: compared ? `p${r.percentile} ${millis(r.sourceMs)} of ${r.sourceSamples}` : `${r.sourceSamples} requests, too few` }),
     h('td', { text: compared ? `${percent(r.share)} (tolerated ${percent(r.bound)})` : '—' }),
     h('td', { text: r.pValue.toPrecision(3) }),
