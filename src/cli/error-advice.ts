@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 let table: Map<string, string> | undefined;
 
 /**
- * What to do about an error code, from the "what to do" column of docs/errors.md: the one place
- * each code's advice is written (test/error-codes.test.ts keeps that table and the code in step).
+ * What to do about an error code, from the "what to do" column of docs/errors.md, generated from
+ * the parts' catalogues. Read from the file rather than the catalogues so that `piper` does not
+ * load every part to report one error (commands are loaded lazily).
  * Undefined when the table is not there (an install without docs) or has no advice for the code.
  */
 export function adviceFor(code: string): string | undefined {
@@ -21,12 +22,15 @@ function readAdvice(): Map<string, string> {
   } catch {
     return advice;
   }
+  // Cells are split on pipes that are not escaped (`\|` inside a cell); the column is found by
+  // its heading, so the table may gain columns.
+  const cellsOf = (line: string) => line.split(/(?<!\\)\|/).map((c) => c.trim());
+  let column = -1;
   for (const line of text.split('\n')) {
+    if (line.startsWith('| code |')) column = cellsOf(line).indexOf('what to do');
     const m = /^\| `(PIPER_[A-Z0-9_]+)`/.exec(line);
-    if (m === null) continue;
-    // Cells are split on pipes that are not escaped (`\|` inside a cell).
-    const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
-    const todo = cells[3];
+    if (m === null || column < 0) continue;
+    const todo = cellsOf(line)[column];
     if (todo) advice.set(m[1] as string, todo.replace(/`/g, '').replace(/\\\|/g, '|'));
   }
   return advice;

@@ -15,3 +15,4 @@ export {
   type SloConfig,
   storageLocation,
 } from './schema.ts';
+export { configErrors } from './config-errors.ts';

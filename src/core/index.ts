@@ -1,8 +1,16 @@
 export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
-export { sendCaught, sendError, sendJson, statusOf } from './json-response.ts';
+export { sendCaught, sendError, sendJson } from './json-response.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
-export { isPiperError, PiperError } from './piper-error.ts';
+export {
+  defineErrors,
+  type ErrorSource,
+  httpStatusOf,
+  isPiperError,
+  PiperError,
+  type PiperErrorCode,
+} from './piper-error.ts';
 export { type Random, SeededRandom, SystemRandom } from './random.ts';
 export { formatDuration, formatSize, parseDuration, parsePercent, parseRate, parseSize } from './units.ts';
 export { decodeUserIds, encodeUserIds } from './user-ids.ts';
+export { coreErrors } from './core-errors.ts';

@@ -23,3 +23,4 @@ export { ConformanceBackends } from './conformance-backends.ts';
 export { sendRequests } from './conformance-traffic.ts';
 export type { ConformanceTopology, DataPlaneFactory, TrafficTally } from './conformance-factory.ts';
 export { dataPlaneConformance } from './data-plane-conformance.ts';
+export { dataPlaneErrors } from './data-plane-errors.ts';

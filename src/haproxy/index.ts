@@ -16,3 +16,4 @@ export { DEAD_MAN_GUARD_LUA } from './dead-man-guard-script.ts';
 export { HaproxyDataPlane } from './haproxy-data-plane.ts';
 export { type HaproxyRun, startHaproxyRun } from './haproxy-run.ts';
 // ---- end of the DataPlane port on HAProxy ----
+export { haproxyErrors } from './haproxy-errors.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { isPiperError } from '../core/index.ts';
+import { isPiperError, type PiperErrorCode } from '../core/index.ts';
 import { sessionLine, setStateCommand, setWeightCommand } from './runtime-api-command.ts';
 import { parseInfo, splitAnswer } from './runtime-api-output.ts';
 import { parseServersState } from './servers-state.ts';
@@ -15,7 +15,7 @@ const blocksOf = (text: string, n = 1): string[][] =>
     text,
     Array.from({ length: n }, (_, i) => `cmd${i}`),
   );
-const code = (c: string) => (err: unknown) => isPiperError(err, c);
+const code = (c: PiperErrorCode) => (err: unknown) => isPiperError(err, c);
 
 describe('splitAnswer', () => {
   test('one block per command, an empty block for a command that printed nothing', () => {

@@ -28,3 +28,4 @@ export { DEFAULT_OBJECTIVE, objectiveOf, type RouteObjective, type RouteSloStatu
 export { renderStatusPageHtml } from './status-page.ts';
 export { formatTime, humanDuration } from './time-format.ts';
 export type { TrafficSample } from './traffic-sample.ts';
+export { journalErrors } from './journal-errors.ts';

@@ -15,3 +15,4 @@ export type { InFlightRequest, SendErrorKind, SendSink } from './request-sender.
 export { parseSlo } from './slo.ts';
 export { type ChartSeries, lineChart } from './svg-line-chart.ts';
 export { parseThreshold } from './threshold.ts';
+export { loadgenErrors } from './loadgen-errors.ts';

@@ -7,3 +7,4 @@ export { ProgressBar } from './progress-bar.ts';
 export { readHead } from './stream-head.ts';
 export { weissmanScore } from './weissman-score.ts';
 export { gzipCodec } from './zlib-codecs.ts';
+export { platformErrors } from './platform-errors.ts';

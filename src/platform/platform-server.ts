@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PlatformConfig } from '../config/index.ts';
-import { type Clock, isPiperError, type Logger, PiperError, SystemClock, silentLogger, statusOf } from '../core/index.ts';
+import { type Clock, httpStatusOf, isPiperError, type Logger, PiperError, SystemClock, silentLogger } from '../core/index.ts';
 import { MetricsRegistry } from '../telemetry/index.ts';
 import { AdmissionGate } from './admission-gate.ts';
 import { warmCodecs } from './auto-codec.ts';
@@ -251,7 +251,7 @@ function answerError(ctx: PlatformContext, req: IncomingMessage, res: ServerResp
     res.destroy();
     return;
   }
-  const status = statusOf(err);
+  const status = httpStatusOf(err);
   if (isPiperError(err)) {
     if (status >= 500 && err.code !== 'PIPER_PLATFORM_OVERLOADED') ctx.log.error({ err, url: req.url }, 'request failed');
     const headers: Record<string, string> = {};

@@ -11,3 +11,4 @@ export type { MigrationPlan } from './migration-state.ts';
 export { createRolloutApi, type GateRefusalAnswer, type MigrationList } from './rollout-api.ts';
 export { RolloutClient, type StartMigrationBody } from './rollout-client.ts';
 export { histogramSlowCounter } from './slow-requests.ts';
+export { rolloutErrors } from './rollout-errors.ts';

@@ -21,3 +21,4 @@ export { userIdOf, userIdOfBytes } from './user-set.ts';
 export { mergeWindows } from './window-merge.ts';
 export { WindowAggregator } from './window-aggregator.ts';
 export { exportWindowMetrics } from './window-metrics.ts';
+export { telemetryErrors } from './telemetry-errors.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isPiperError } from '../core/index.ts';
+import { isPiperError, type PiperErrorCode } from '../core/index.ts';
 import { MetricsRegistry } from './metrics-registry.ts';
 import { processMetrics } from './process-metrics.ts';
 
@@ -96,7 +96,7 @@ describe('MetricsRegistry', () => {
 
   test('rejects invalid and duplicate names, bad labels and bad values with PiperError codes', () => {
     const registry = new MetricsRegistry();
-    const code = (c: string) => (e: unknown) => isPiperError(e, c);
+    const code = (c: PiperErrorCode) => (e: unknown) => isPiperError(e, c);
     assert.throws(() => registry.counter({ name: '1abc', help: 'x' }), code('PIPER_TELEMETRY_INVALID_METRIC'));
     assert.throws(() => registry.counter({ name: 'a-b', help: 'x' }), code('PIPER_TELEMETRY_INVALID_METRIC'));
     assert.throws(() => registry.counter({ name: 'ok', help: 'x', labelNames: ['__x'] }), code('PIPER_TELEMETRY_INVALID_METRIC'));

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiHandler, isPiperError, type Logger, sendError, statusOf } from '../../core/index.ts';
+import { type ApiHandler, httpStatusOf, isPiperError, type Logger, sendError } from '../../core/index.ts';
 import { isCrossSite, ListenerHosts } from '../../dashboard/index.ts';
 import { type AdminTokens, authorize } from './admin-auth.ts';
 import { replyToClientErrors } from './client-error-reply.ts';
@@ -106,7 +106,7 @@ export function createAdminHandler(handlers: () => readonly ApiHandler[], tokens
       // A status the error carries stays (a read-only journal is 503: try another control plane).
       sendError(
         res,
-        isPiperError(err) ? statusOf(err) : 500,
+        isPiperError(err) ? httpStatusOf(err) : 500,
         code,
         `internal error (${code}): the log of this piper process has the reason`,
       );
