@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { isPiperError, SystemClock } from '../src/core/index.ts';
 import { HttpDataPlane } from '../src/data-plane/index.ts';
@@ -53,5 +55,42 @@ describe('HttpDataPlane: a window stream that cannot reach its balancer', () => 
     assert.ok(isPiperError(reopened.error), `a new stream: a PiperError, got ${String(reopened.error)}`);
     assert.equal(reopened.error.code, 'PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE');
     assert.equal(reopened.error.retryable, true);
+  });
+});
+
+describe('HttpDataPlane.connectOrWait: waits for what may pass, fails on what will not', () => {
+  /** An admin API that answers every request with `status` and a piper error body. */
+  async function answering(status: number): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'PIPER_BALANCER_INTERNAL', message: 'not now' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('a balancer answering 503 (retryable) is waited for: connected, with the refusal as lastError', async () => {
+    const api = await answering(503);
+    try {
+      const dp = await HttpDataPlane.connectOrWait({ adminUrl: api.url, token: TOKEN, clock: new SystemClock(), pollMs: 60_000 });
+      dp.close();
+      assert.equal(dp.lastError?.code, 'PIPER_ROLLOUT_DATA_PLANE_REFUSED');
+      assert.equal(dp.lastError?.retryable, true);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a balancer refusing the token (401, not retryable) fails at once', async () => {
+    const api = await answering(401);
+    try {
+      await assert.rejects(
+        HttpDataPlane.connectOrWait({ adminUrl: api.url, token: TOKEN, clock: new SystemClock(), pollMs: 60_000 }),
+        (err) => isPiperError(err, 'PIPER_ROLLOUT_DATA_PLANE_REFUSED') && !err.retryable,
+      );
+    } finally {
+      await api.close();
+    }
   });
 });

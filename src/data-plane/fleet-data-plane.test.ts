@@ -92,6 +92,29 @@ describe('FleetDataPlane', () => {
     fleet.close();
   });
 
+  it('sends a missed split again only to a member whose failure is retryable, never to one that refused it for good', async () => {
+    const clock = new ManualClock();
+    const { b, fleet } = fleetOf(clock);
+    b.failSetSplit = new PiperError('PIPER_BALANCER_UNKNOWN_ROUTE', 'no route named "web"', { source: 'operator' });
+    await assert.rejects(fleet.setSplit('web', { vendor: 0, inhouse: 100 }, 'step'), (err) =>
+      isPiperError(err, 'PIPER_FLEET_SPLIT_INCOMPLETE'),
+    );
+    b.failSetSplit = null;
+    await clock.tick(3000, 1000);
+    assert.equal(b.calls.length, 0, 'not retryable: not sent again');
+
+    b.failSetSplit = new PiperError('PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE', 'cut off', { source: 'upstream', retryable: true });
+    await assert.rejects(fleet.setSplit('web', { vendor: 0, inhouse: 100 }, 'step again'));
+    b.failSetSplit = null;
+    await clock.tick(1000);
+    assert.deepEqual(
+      b.calls.map((c) => c.reason),
+      ['step again'],
+      'retryable: sent again',
+    );
+    fleet.close();
+  });
+
   it('shows each member’s split on the route so that a disagreement is visible', async () => {
     const clock = new ManualClock();
     const { a, fleet } = fleetOf(clock);

@@ -29,6 +29,13 @@ interface PendingSplit {
   timer: TimerHandle;
   /** A retry is on its way (a member's call may take up to its time limit, longer than `retryMs`). */
   sending: boolean;
+  /** Members whose refusal is not retryable (an unknown route, an invalid split): sending again would not mend it. */
+  refused: Set<string>;
+}
+
+/** Whether sending the split again may land where this failure did not: asked of the error, not of a list of codes. */
+function mayPass(err: Error): boolean {
+  return !isPiperError(err) || err.retryable;
 }
 
 /**
@@ -102,14 +109,16 @@ export class FleetDataPlane implements DataPlane {
     // A member that follows a newer leader: this one is deposed, and retrying would be refused forever.
     if (stale !== undefined) throw stale;
     if (complete) return;
-    if (!this.#closed && !this.#pending.has(route)) {
+    const refused = new Set(this.#members.filter((_, i) => results[i] != null && !mayPass(results[i] as Error)).map((m) => m.name));
+    const again = this.#members.filter((m, i) => results[i] != null && !refused.has(m.name)).length > 0;
+    if (again && !this.#closed && !this.#pending.has(route)) {
       const timer = this.#clock.setInterval(() => void this.#retry(route), this.#retryMs);
-      this.#pending.set(route, { split, reason, options, acks, timer, sending: false });
+      this.#pending.set(route, { split, reason, options, acks, timer, sending: false, refused });
     }
     const missed = this.#members.filter((_, i) => results[i] !== null).map((m) => `${m.name} (${acks[m.name]?.error})`);
     throw new PiperError(
       'PIPER_FLEET_SPLIT_INCOMPLETE',
-      `split of ${route} not acknowledged by ${missed.join(', ')}; it is sent to them again every ${this.#retryMs} ms while it is the newest`,
+      `split of ${route} not acknowledged by ${missed.join(', ')}; ${again ? `it is sent to those that may take it again every ${this.#retryMs} ms while it is the newest` : 'none of them would take it if sent again'}`,
       { source: 'upstream', retryable: true, details: { status: 502, route, members: acks } },
     );
   }
@@ -215,7 +224,7 @@ export class FleetDataPlane implements DataPlane {
   async #retry(route: string): Promise<void> {
     const p = this.#pending.get(route);
     if (p === undefined || p.sending) return;
-    const missing = this.#members.filter((m) => p.acks[m.name]?.ok !== true);
+    const missing = this.#members.filter((m) => p.acks[m.name]?.ok !== true && !p.refused.has(m.name));
     p.sending = true;
     const results = await Promise.all(missing.map((m) => this.#send(m, route, p.split, p.reason, p.options)));
     p.sending = false;
@@ -232,15 +241,24 @@ export class FleetDataPlane implements DataPlane {
         // A newer leader steers that member: this split must not land there.
         p.timer.cancel();
         this.#pending.delete(route);
+      } else if (err !== undefined && !mayPass(err)) {
+        p.refused.add(m.name);
       }
     });
-    if (!changed) return;
-    const complete = this.#members.every((m) => p.acks[m.name]?.ok === true);
-    this.#emitAcks(route, p.split, p.reason, p.options, p.acks, complete);
-    if (complete) {
+    // Nothing left that a retry could land: every member took it, or refused it for good.
+    if (this.#members.every((m) => p.acks[m.name]?.ok === true || p.refused.has(m.name))) {
       p.timer.cancel();
       this.#pending.delete(route);
     }
+    if (!changed) return;
+    this.#emitAcks(
+      route,
+      p.split,
+      p.reason,
+      p.options,
+      p.acks,
+      this.#members.every((m) => p.acks[m.name]?.ok === true),
+    );
   }
 
   /**

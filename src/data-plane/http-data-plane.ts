@@ -52,14 +52,15 @@ export class HttpDataPlane implements DataPlane {
 
   /**
    * Connects to a balancer that may be down now (a fleet member while its control plane starts):
-   * the state is empty and `lastError` says why until a poll reaches it. A wrong token still
-   * fails here, since no wait would mend it.
+   * the state is empty and `lastError` says why until a poll reaches it. Only what may pass is
+   * waited for (unreachable, a 5xx while it starts); a wrong token still fails here, since no wait
+   * would mend it.
    */
   static async connectOrWait(options: HttpDataPlaneOptions): Promise<HttpDataPlane> {
     try {
       return await HttpDataPlane.connect(options);
     } catch (err) {
-      if (!isPiperError(err, 'PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE')) throw err;
+      if (!isPiperError(err) || !err.retryable) throw err;
       const waiting = new HttpDataPlane(options, { at: 0, routes: [], pools: [] });
       waiting.#lastError = err;
       waiting.#startPolling(options.pollMs ?? 1000);

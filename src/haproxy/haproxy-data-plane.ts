@@ -53,8 +53,14 @@ interface RouteRecord {
   beating: boolean;
 }
 
-/** Socket failures a retry may cure: HAProxy restarting, gone, or cut off. */
-const UNREACHABLE = new Set(['PIPER_HAPROXY_SOCKET_UNREACHABLE', 'PIPER_HAPROXY_SOCKET_TIMEOUT', 'PIPER_HAPROXY_CONNECTION_LOST']);
+/**
+ * A socket failure a retry may cure (HAProxy restarting, gone, or cut off): the client's own
+ * verdict, which it retried on. A refusal, an answer it could not read, or a socket the system
+ * will never connect to (a path too long) is no sign of HAProxy being away.
+ */
+function unreachable(err: unknown): err is PiperError {
+  return isPiperError(err) && err.retryable;
+}
 
 /**
  * The DataPlane port on HAProxy (docs/haproxy.md, "Running piper on HAProxy"). Splits become
@@ -358,7 +364,7 @@ export class HaproxyDataPlane implements DataPlane {
     } catch (err) {
       // Retried at the next poll: a change HAProxy did not take is not reported as done.
       this.#reattachFrom = previousPid;
-      if (isPiperError(err) && UNREACHABLE.has(err.code)) this.#markUnreachable(err);
+      if (unreachable(err)) this.#markUnreachable(err);
       this.#log.error({ err, pid }, 're-applying the splits to HAProxy failed; retrying');
       return;
     }
@@ -384,7 +390,7 @@ export class HaproxyDataPlane implements DataPlane {
 
   #markUnreachable(err: unknown): void {
     const error = isPiperError(err) ? err : new PiperError('PIPER_HAPROXY_BAD_RESPONSE', String(err), { source: 'upstream' });
-    if (!UNREACHABLE.has(error.code)) {
+    if (!unreachable(error)) {
       this.#log.error({ err: error }, 'reading HAProxy state failed');
       return;
     }
@@ -423,7 +429,7 @@ export class HaproxyDataPlane implements DataPlane {
     try {
       return await fn();
     } catch (err) {
-      if (isPiperError(err) && UNREACHABLE.has(err.code)) {
+      if (unreachable(err)) {
         this.#markUnreachable(err);
         throw this.#unreachableError(err);
       }
