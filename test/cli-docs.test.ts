@@ -13,7 +13,7 @@ test('docs/cli.md names every error code the commands raise themselves', async (
   for (const dir of dirs) {
     for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
       const text = await readFile(join(dir, file), 'utf8');
-      for (const m of text.matchAll(/PiperError\(\s*['"`](PIPER_[A-Z0-9_]+)['"`]/g)) raised.add(m[1] as string);
+      for (const m of text.matchAll(/PiperError\(\s*(?:['"`]|\w+Errors\.)(PIPER_[A-Z0-9_]+)/g)) raised.add(m[1] as string);
     }
   }
   const doc = await readFile(join(root, 'docs/cli.md'), 'utf8');

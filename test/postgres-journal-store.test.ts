@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { isPiperError, ManualClock } from '../src/core/index.ts';
+import { httpStatusOf, isPiperError, ManualClock } from '../src/core/index.ts';
 import { Journal } from '../src/journal/index.ts';
 import { runJournalStoreConformance } from '../src/journal/journal-store-conformance.ts';
 import { PostgresJournalStore } from '../src/journal/postgres-journal-store.ts';
@@ -148,7 +148,7 @@ test('a read-only store reads, and refuses writes with PIPER_JOURNAL_READ_ONLY',
   assert.equal(ro.query({}).length, 1);
   assert.throws(
     () => ro.append({ kind: 'operator.note', source: 'operator', subject: 'web' }),
-    (err) => isPiperError(err, 'PIPER_JOURNAL_READ_ONLY') && err.details.status === 503,
+    (err) => isPiperError(err, 'PIPER_JOURNAL_READ_ONLY') && httpStatusOf(err) === 503,
   );
   ro.close();
   assert.throws(

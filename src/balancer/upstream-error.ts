@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { balancerErrors } from './balancer-errors.ts';
 import type { ErrorKind } from '../telemetry/index.ts';
 
 /** Codes of the errors the upstream client raises itself (Node's errno codes pass through as they are). */
@@ -16,10 +17,8 @@ export type UpstreamErrorCode = (typeof UpstreamErrorCode)[keyof typeof Upstream
 
 /** An error of the upstream client, with where it happened (the backend's origin). */
 export function upstreamError(code: UpstreamErrorCode, message: string, origin: string, cause?: unknown): PiperError {
-  return new PiperError(code, message, {
-    source: 'upstream',
-    // Whether a retry may help is decided by the pipeline (method, body, budget); these all may.
-    retryable: code !== UpstreamErrorCode.badResponse && code !== UpstreamErrorCode.aborted,
+  // Whether a retry may help is decided by the pipeline (method, body, budget); the entry says whether it may at all.
+  return new PiperError(balancerErrors[code], message, {
     ...(cause === undefined ? {} : { cause }),
     details: { origin },
   });

@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { cliErrors } from './cli-errors.ts';
 
 /** What Node puts on an error from a syscall (listen, connect, open). */
 interface SystemErrorFields {
@@ -22,30 +23,27 @@ export function fromSystemError(err: unknown): PiperError | undefined {
   const e = found as SystemErrorFields;
   const address = endpoint(e);
   const path = typeof e.path === 'string' ? e.path : undefined;
-  const options = { source: 'internal' as const, cause: err, details: { address, path, systemCode: e.code } };
+  const options = { cause: err, details: { address, path, systemCode: e.code } };
   switch (e.code) {
     case 'EADDRINUSE':
-      return new PiperError('PIPER_CLI_ADDRESS_IN_USE', `address ${address ?? '(unknown)'} is already in use`, {
-        ...options,
-        retryable: true,
-      });
+      return new PiperError(cliErrors.PIPER_CLI_ADDRESS_IN_USE, `address ${address ?? '(unknown)'} is already in use`, options);
     case 'EACCES':
     case 'EPERM':
       return new PiperError(
-        'PIPER_CLI_PERMISSION_DENIED',
+        cliErrors.PIPER_CLI_PERMISSION_DENIED,
         e.syscall === 'listen' || e.syscall === 'bind'
           ? `permission denied to listen on ${address ?? '(unknown)'}`
           : `permission denied: ${path ?? address ?? '(unknown path)'}`,
         options,
       );
     case 'ENOENT':
-      return new PiperError('PIPER_CLI_NOT_FOUND', `no such file or folder: ${path ?? '(unknown path)'}`, options);
+      return new PiperError(cliErrors.PIPER_CLI_NOT_FOUND, `no such file or folder: ${path ?? '(unknown path)'}`, options);
     case 'ECONNREFUSED':
-      return new PiperError('PIPER_CLI_CONNECTION_REFUSED', `connection refused by ${address ?? '(unknown)'}: nothing listens there`, {
-        ...options,
-        source: 'upstream',
-        retryable: true,
-      });
+      return new PiperError(
+        cliErrors.PIPER_CLI_CONNECTION_REFUSED,
+        `connection refused by ${address ?? '(unknown)'}: nothing listens there`,
+        options,
+      );
     default:
       return undefined;
   }

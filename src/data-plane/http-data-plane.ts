@@ -1,6 +1,7 @@
 import { type Clock, isPiperError, type Logger, PiperError, silentLogger, type TimerHandle } from '../core/index.ts';
 import type { TelemetryWindow } from '../telemetry/index.ts';
 import type { DataPlane, DataPlaneSnapshot, SetSplitOptions, Split } from './data-plane.ts';
+import { dataPlaneErrors } from './data-plane-errors.ts';
 
 export interface HttpDataPlaneOptions {
   /** Base URL of a balancer's admin API, e.g. `http://127.0.0.1:9901`. */
@@ -204,12 +205,11 @@ export class HttpDataPlane implements DataPlane {
     }
     // A deposed leader must learn it is deposed (and stop), not take it for a balancer's fault.
     if (code === 'PIPER_SPLIT_STALE_TERM') {
-      return new PiperError(code, `${what} on ${this.#base}: ${detail}`, { source: 'downstream', details: { status: 409 } });
+      return new PiperError(dataPlaneErrors.PIPER_SPLIT_STALE_TERM, `${what} on ${this.#base}: ${detail}`);
     }
-    return new PiperError('PIPER_ROLLOUT_DATA_PLANE_REFUSED', `${what} on ${this.#base}: ${detail}`, {
-      source: 'upstream',
+    return new PiperError(dataPlaneErrors.PIPER_ROLLOUT_DATA_PLANE_REFUSED, `${what} on ${this.#base}: ${detail}`, {
       retryable: res.status >= 500,
-      details: { status: 502, upstreamStatus: res.status },
+      details: { upstreamStatus: res.status },
     });
   }
 }
@@ -225,9 +225,7 @@ function unreachable(what: string, err: unknown): PiperError {
   // fetch says only "fetch failed" or "terminated"; the cause says why (ECONNREFUSED, a reset).
   const cause = (err as { cause?: { message?: unknown } }).cause?.message;
   const why = typeof cause === 'string' && cause !== '' ? `${(err as Error).message} (${cause})` : (err as Error).message;
-  return new PiperError('PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE', `${what} failed: ${why}`, {
-    source: 'upstream',
-    retryable: true,
+  return new PiperError(dataPlaneErrors.PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE, `${what} failed: ${why}`, {
     cause: err,
   });
 }

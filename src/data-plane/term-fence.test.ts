@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPiperError } from '../core/index.ts';
+import { httpStatusOf, isPiperError } from '../core/index.ts';
 import { type RefusedCommand, TermFence } from './term-fence.ts';
 
 function fence(): { fence: TermFence; refused: { data: RefusedCommand; sender: string | undefined }[] } {
@@ -39,7 +39,7 @@ describe('TermFence', () => {
     assert.match(err.message, /term 3/);
     assert.match(err.message, /term 4/);
     assert.match(err.message, /cp-b/);
-    assert.equal(err.details?.status, 409);
+    assert.equal(httpStatusOf(err), 409);
     assert.deepEqual(f.refused, [
       { data: { route: 'web', term: 3, currentTerm: 4, leader: 'cp-b', split: { a: 100, b: 0 } }, sender: 'cp-a' },
     ]);

@@ -4,6 +4,7 @@ import { commandFailed, parseInfo, splitAnswer } from './runtime-api-output.ts';
 import { describeAddress, type RuntimeApiAddress, runSession } from './runtime-api-session.ts';
 import { parseServersState, type ServerState } from './servers-state.ts';
 import { parseStatCsv, parseStatTyped, type StatRow } from './stat-table.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 export interface RuntimeApiClientOptions {
   address: RuntimeApiAddress;
@@ -139,7 +140,9 @@ export class RuntimeApiClient {
       const out = blocks[i] as string[];
       if (out.length > 0) {
         const err = commandFailed(commands[i] as string, out.join(' '));
-        throw new PiperError(err.code, err.message, { source: 'upstream', details: { ...err.details, reported: summary(reported) } });
+        throw new PiperError(haproxyErrors.PIPER_HAPROXY_COMMAND_FAILED, err.message, {
+          details: { ...err.details, reported: summary(reported) },
+        });
       }
     }
     const differences: Array<Record<string, unknown>> = [];
@@ -151,10 +154,13 @@ export class RuntimeApiClient {
       }
     }
     if (differences.length > 0) {
-      throw new PiperError('PIPER_HAPROXY_NOT_APPLIED', `HAProxy reports ${differences.length} server(s) of ${backend} not as asked`, {
-        source: 'upstream',
-        details: { backend, differences, reported: summary(reported) },
-      });
+      throw new PiperError(
+        haproxyErrors.PIPER_HAPROXY_NOT_APPLIED,
+        `HAProxy reports ${differences.length} server(s) of ${backend} not as asked`,
+        {
+          details: { backend, differences, reported: summary(reported) },
+        },
+      );
     }
     return { backend, servers: reported };
   }

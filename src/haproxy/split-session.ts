@@ -4,6 +4,7 @@ import type { RuntimeApiClient } from './runtime-api-client.ts';
 import { setWeightCommand, showServersStateCommand } from './runtime-api-command.ts';
 import { commandFailed } from './runtime-api-output.ts';
 import { parseServersState, type ServerState } from './servers-state.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /** What a split does to the route's dead-man guard: arm it with the safe split's weights, disarm it, or leave it. */
 export type GuardChange = { arm: { timeoutMs: number; weights: Readonly<Record<string, number>> } } | 'disarm' | 'keep';
@@ -42,8 +43,7 @@ export async function applySplitSession(
     report = parseGuardShow(shown);
     const g = report.armed.get(route);
     if (g === undefined || g.timeoutMs !== guard.arm.timeoutMs) {
-      throw new PiperError('PIPER_HAPROXY_NOT_APPLIED', `HAProxy reports the dead-man guard of ${route} not armed as asked`, {
-        source: 'upstream',
+      throw new PiperError(haproxyErrors.PIPER_HAPROXY_NOT_APPLIED, `HAProxy reports the dead-man guard of ${route} not armed as asked`, {
         details: {
           backend: route,
           asked: { timeoutMs: guard.arm.timeoutMs },
@@ -72,10 +72,13 @@ export async function applySplitSession(
     if (s === undefined || s.weight !== w) differences.push({ server, asked: w, reported: s?.weight ?? null });
   }
   if (differences.length > 0) {
-    throw new PiperError('PIPER_HAPROXY_NOT_APPLIED', `HAProxy reports route ${route} not as asked (${differences.length} difference(s))`, {
-      source: 'upstream',
-      details: { backend: route, differences, reported: weightsOf(servers) },
-    });
+    throw new PiperError(
+      haproxyErrors.PIPER_HAPROXY_NOT_APPLIED,
+      `HAProxy reports route ${route} not as asked (${differences.length} difference(s))`,
+      {
+        details: { backend: route, differences, reported: weightsOf(servers) },
+      },
+    );
   }
   return { servers, guard: report };
 }
@@ -87,6 +90,9 @@ export function weightsOf(servers: Readonly<Record<string, ServerState>>): Recor
   return out;
 }
 
+/** HAProxy's refusal (PIPER_HAPROXY_COMMAND_FAILED), with the weights it reported. */
 function withReported(err: PiperError, servers: Readonly<Record<string, ServerState>>): PiperError {
-  return new PiperError(err.code, err.message, { source: err.source, details: { ...err.details, reported: weightsOf(servers) } });
+  return new PiperError(haproxyErrors.PIPER_HAPROXY_COMMAND_FAILED, err.message, {
+    details: { ...err.details, reported: weightsOf(servers) },
+  });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isPiperError } from '../core/index.ts';
+import { httpStatusOf, isPiperError } from '../core/index.ts';
 import type { JournalStore } from './journal-event.ts';
 
 /** What a conformance run opens: a fresh, empty store, and how to reopen it and let its clock move. */
@@ -215,7 +215,7 @@ function runLeaseConformance(name: string, open: () => ConformanceStore): void {
   test(`${name}: a fenced write is refused with PIPER_NOT_LEADER once the lease moved on, and leaves nothing behind`, () => {
     const { store } = open();
     const notLeader = (holder: string | null, term: number | null) => (err: unknown) =>
-      isPiperError(err, 'PIPER_NOT_LEADER') && err.details.status === 409 && err.details.holder === holder && err.details.term === term;
+      isPiperError(err, 'PIPER_NOT_LEADER') && httpStatusOf(err) === 409 && err.details.holder === holder && err.details.term === term;
     const event = { kind: 'migration.step', source: 'rollout', subject: 'web' } as const;
     assert.throws(() => store.append(event, { lease: 'control', holder: 'cp-1', term: 1 }), notLeader(null, null));
     store.acquireLease('control', 'cp-1', 60_000, {});

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { isPiperError } from '../core/index.ts';
+import { httpStatusOf, isPiperError } from '../core/index.ts';
 import { runJournalStoreConformance } from './journal-store-conformance.ts';
 import { SqliteJournalStore } from './sqlite-journal-store.ts';
 
@@ -32,7 +32,7 @@ test('a read-only journal reports PIPER_JOURNAL_READ_ONLY on write, and still re
   assert.equal(ro.query({}).length, 1);
   assert.throws(
     () => ro.append({ kind: 'operator.note', source: 'operator', subject: 'web' }),
-    (err) => isPiperError(err, 'PIPER_JOURNAL_READ_ONLY') && err.details.status === 503,
+    (err) => isPiperError(err, 'PIPER_JOURNAL_READ_ONLY') && httpStatusOf(err) === 503,
   );
   assert.throws(
     () => ro.appendWithState({ kind: 'operator.note', source: 'operator', subject: 'web' }, 'k', 1),

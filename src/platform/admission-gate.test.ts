@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { flushMicrotasks, ManualClock } from '../core/index.ts';
+import { flushMicrotasks, httpStatusOf, ManualClock } from '../core/index.ts';
 import { AdmissionGate, type Release } from './admission-gate.ts';
 
 function settle<T>(p: Promise<T>): { value?: T; error?: unknown; done: boolean } {
@@ -41,7 +41,7 @@ test('refuses at once with 503 PIPER_PLATFORM_OVERLOADED when the queue is full'
   const queued = settle(gate.acquire());
   await assert.rejects(gate.acquire(), (err: { code: string; details: { status: number }; retryable: boolean }) => {
     assert.equal(err.code, 'PIPER_PLATFORM_OVERLOADED');
-    assert.equal(err.details.status, 503);
+    assert.equal(httpStatusOf(err), 503);
     assert.equal(err.retryable, true);
     return true;
   });

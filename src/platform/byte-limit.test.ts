@@ -16,6 +16,7 @@ test('a body stopped at its limit says the limit in MiB and keeps the bytes in d
   await assert.rejects(pipeline(Readable.from([Buffer.alloc(2 * 1024 * 1024)]), new ByteLimit(1024 * 1024, 'the upload'), sink), {
     code: 'PIPER_PLATFORM_TOO_LARGE',
     message: 'the upload is over the limit of 1.00 MiB',
-    details: { status: 413, limit: 1024 * 1024 },
+    status: 413,
+    details: { limit: 1024 * 1024 },
   });
 });

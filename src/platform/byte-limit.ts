@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { formatSize, PiperError } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /**
  * Two sizes for one sentence, in binary units for people; with the exact bytes as well when
@@ -10,30 +11,35 @@ export function formatSizes(size: number, limit: number): [string, string] {
   return a === b && size !== limit ? [`${a} (${size} bytes)`, `${b} (${limit} bytes)`] : [a, b];
 }
 
+/** The limits a body can pass, each its own code (HTTP 413). */
+export type OverLimit =
+  | typeof platformErrors.PIPER_PLATFORM_TOO_LARGE
+  | typeof platformErrors.PIPER_PLATFORM_FILE_TOO_LARGE
+  | typeof platformErrors.PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE;
+
 /**
- * Passes bytes through, counting them, and errors with `code` (PIPER_PLATFORM_TOO_LARGE unless
- * given; HTTP 413) as soon as more than `limit` have passed: the body is never read further than the limit.
+ * Passes bytes through, counting them, and errors with `over` (PIPER_PLATFORM_TOO_LARGE unless
+ * given) as soon as more than `limit` have passed: the body is never read further than the limit.
  */
 export class ByteLimit extends Transform {
   readonly limit: number;
   readonly what: string;
-  readonly code: string;
+  readonly over: OverLimit;
   bytes = 0;
 
-  constructor(limit: number, what: string, code = 'PIPER_PLATFORM_TOO_LARGE') {
+  constructor(limit: number, what: string, over: OverLimit = platformErrors.PIPER_PLATFORM_TOO_LARGE) {
     super();
     this.limit = limit;
     this.what = what;
-    this.code = code;
+    this.over = over;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
       done(
-        new PiperError(this.code, `${this.what} is over the limit of ${formatSize(this.limit)}`, {
-          source: 'downstream',
-          details: { status: 413, limit: this.limit },
+        new PiperError(this.over, `${this.what} is over the limit of ${formatSize(this.limit)}`, {
+          details: { limit: this.limit },
         }),
       );
       return;
@@ -68,10 +74,13 @@ export class DecompressionGuard extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.#maxBytes) {
       done(
-        new PiperError('PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE', `decompressed output is over the limit of ${formatSize(this.#maxBytes)}`, {
-          source: 'downstream',
-          details: { status: 413, limit: this.#maxBytes },
-        }),
+        new PiperError(
+          platformErrors.PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE,
+          `decompressed output is over the limit of ${formatSize(this.#maxBytes)}`,
+          {
+            details: { limit: this.#maxBytes },
+          },
+        ),
       );
       return;
     }
@@ -79,9 +88,9 @@ export class DecompressionGuard extends Transform {
     if (this.bytes >= this.#ratioFloor && this.bytes / input > this.#maxRatio) {
       done(
         new PiperError(
-          'PIPER_PLATFORM_DECOMPRESSION_BOMB',
+          platformErrors.PIPER_PLATFORM_DECOMPRESSION_BOMB,
           `decompression stopped: ${formatSize(this.bytes)} out of ${formatSize(input)} in is over the ratio limit of ${this.#maxRatio}`,
-          { source: 'downstream', details: { status: 413, ratio: this.bytes / input, limit: this.#maxRatio, output: this.bytes, input } },
+          { details: { ratio: this.bytes / input, limit: this.#maxRatio, output: this.bytes, input } },
         ),
       );
       return;

@@ -18,6 +18,7 @@ import { checkBodyType, checkDeclaredLength, codecParams, declaredLength, intPar
 import type { QuotaReservation } from './store-quota.ts';
 import { readHead } from './stream-head.ts';
 import { planUpload } from './upload-plan.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** Up to this much of a download is held before its status goes out, so corruption found in it still gets a 500. */
 const VERIFY_BEFORE_SEND = 4 * 1024 * 1024;
@@ -56,7 +57,7 @@ export interface UploadRequest {
 export function uploadRequest(ctx: PlatformContext, req: IncomingMessage, url: URL): UploadRequest {
   checkBodyType(req);
   checkDeclaredLength(req, ctx.config.maxUploadSize, 'an upload');
-  checkDeclaredLength(req, ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE');
+  checkDeclaredLength(req, ctx.config.maxFileSize, 'a file', platformErrors.PIPER_PLATFORM_FILE_TOO_LARGE);
   const length = declaredLength(req);
   if (length === 0) throw emptyUpload();
   ctx.store.quota.reserve(length).release();
@@ -102,7 +103,7 @@ async function storeUpload(
     level: plan.level,
     maxBytes: ctx.config.maxUploadSize,
     guards: [
-      new ByteLimit(ctx.config.maxFileSize, 'a file', 'PIPER_PLATFORM_FILE_TOO_LARGE'),
+      new ByteLimit(ctx.config.maxFileSize, 'a file', platformErrors.PIPER_PLATFORM_FILE_TOO_LARGE),
       reservation.meter(),
       ...(slow === undefined ? [] : [slow]),
     ],
@@ -244,15 +245,12 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 function notFound(id: string): PiperError {
-  return new PiperError('PIPER_PLATFORM_FILE_NOT_FOUND', `no file with id ${id}`, { source: 'downstream', details: { status: 404 } });
+  return new PiperError(platformErrors.PIPER_PLATFORM_FILE_NOT_FOUND, `no file with id ${id}`);
 }
 
 /** An empty file is refused: it is almost always a mistake (a failed export, the wrong file picked). */
 function emptyUpload(): PiperError {
-  return new PiperError('PIPER_PLATFORM_EMPTY_UPLOAD', 'the file is empty (0 bytes): there is nothing to store', {
-    source: 'downstream',
-    details: { status: 400 },
-  });
+  return new PiperError(platformErrors.PIPER_PLATFORM_EMPTY_UPLOAD, 'the file is empty (0 bytes): there is nothing to store');
 }
 
 function headerName(req: IncomingMessage): string | undefined {
@@ -269,10 +267,7 @@ function headerName(req: IncomingMessage): string | undefined {
 function fileName(name: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (name.length === 0 || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new PiperError('PIPER_PLATFORM_BAD_NAME', 'a file name must be 1 to 255 printable characters', {
-      source: 'downstream',
-      details: { status: 400 },
-    });
+    throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_NAME, 'a file name must be 1 to 255 printable characters');
   }
   return name;
 }

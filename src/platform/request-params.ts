@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { formatSize, PiperError } from '../core/index.ts';
-import { ByteLimit, formatSizes } from './byte-limit.ts';
+import { ByteLimit, formatSizes, type OverLimit } from './byte-limit.ts';
 import { type Codec, checkLevel, type LevelRange } from './codec.ts';
 import { codecByName } from './codec-registry.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /**
  * Refuses multipart bodies: the API takes the raw bytes as the body, so a form would be stored as
@@ -13,22 +14,23 @@ export function checkBodyType(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (type.startsWith('multipart/')) {
     throw new PiperError(
-      'PIPER_PLATFORM_UNSUPPORTED_MEDIA_TYPE',
+      platformErrors.PIPER_PLATFORM_UNSUPPORTED_MEDIA_TYPE,
       `content-type ${type.split(';')[0]} is not accepted: send the file's raw bytes as the body (e.g. application/octet-stream)`,
-      { source: 'downstream', details: { status: 415 } },
     );
   }
 }
 
-/** Refuses a body whose declared length is over the limit before reading any of it (413 with `code`). */
-export function checkDeclaredLength(req: IncomingMessage, limit: number, what: string, code = 'PIPER_PLATFORM_TOO_LARGE'): void {
+/** Refuses a body whose declared length is over the limit before reading any of it (413 with `over`'s code). */
+export function checkDeclaredLength(
+  req: IncomingMessage,
+  limit: number,
+  what: string,
+  over: OverLimit = platformErrors.PIPER_PLATFORM_TOO_LARGE,
+): void {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) {
     const [size, max] = formatSizes(declared, limit);
-    throw new PiperError(code, `${what} of ${size} is over the limit of ${max}`, {
-      source: 'downstream',
-      details: { status: 413, size: declared, limit },
-    });
+    throw new PiperError(over, `${what} of ${size} is over the limit of ${max}`, { details: { size: declared, limit } });
   }
 }
 
@@ -50,12 +52,12 @@ export function slowLevelLimit(req: IncomingMessage, chosen: { codec: Codec; lev
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit) {
     throw new PiperError(
-      'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE',
+      platformErrors.PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE,
       `${what} is over the limit of ${formatSize(limit)}: use a level below ${slowFrom} for large bodies`,
-      { source: 'downstream', details: { status: 413, size: declared, limit, codec: chosen.codec.name, level: chosen.level } },
+      { details: { size: declared, limit, codec: chosen.codec.name, level: chosen.level } },
     );
   }
-  return new ByteLimit(limit, what, 'PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE');
+  return new ByteLimit(limit, what, platformErrors.PIPER_PLATFORM_LEVEL_TOO_EXPENSIVE);
 }
 
 /** The `codec` and `level` query parameters: `auto` (or absent, when `fallback` is `auto`) returns undefined. */
@@ -64,10 +66,7 @@ export function codecParams(url: URL, fallback: string): { codec: Codec; level: 
   const levelText = url.searchParams.get('level');
   if (name === 'auto') {
     if (levelText !== null) {
-      throw new PiperError('PIPER_PLATFORM_BAD_LEVEL', 'level cannot be set with codec=auto: auto picks the level too', {
-        source: 'downstream',
-        details: { status: 400 },
-      });
+      throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_LEVEL, 'level cannot be set with codec=auto: auto picks the level too');
     }
     return undefined;
   }
@@ -75,10 +74,7 @@ export function codecParams(url: URL, fallback: string): { codec: Codec; level: 
   let level: number | undefined;
   if (levelText !== null) {
     if (!/^-?\d+$/.test(levelText)) {
-      throw new PiperError('PIPER_PLATFORM_BAD_LEVEL', `level "${levelText}" is not an integer`, {
-        source: 'downstream',
-        details: { status: 400 },
-      });
+      throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_LEVEL, `level "${levelText}" is not an integer`);
     }
     level = Number(levelText);
   }
@@ -91,10 +87,10 @@ export function intParam(url: URL, key: string, min: number, max: number, fallba
   if (text === null) return fallback;
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max) {
-    throw new PiperError('PIPER_PLATFORM_BAD_QUERY', `query parameter ${key}="${text}" must be an integer from ${min} to ${max}`, {
-      source: 'downstream',
-      details: { status: 400 },
-    });
+    throw new PiperError(
+      platformErrors.PIPER_PLATFORM_BAD_QUERY,
+      `query parameter ${key}="${text}" must be an integer from ${min} to ${max}`,
+    );
   }
   return n;
 }
