@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiHandler, type Clock, matchPath, PiperError, readJson, sendCaught, sendJson } from '../core/index.ts';
-import { type DataPlane, type SetSplitOptions, type Split, staleTermError } from '../data-plane/index.ts';
+import { type DataPlane, dataPlaneErrors, type SetSplitOptions, type Split, staleTermError } from '../data-plane/index.ts';
 import { type MetricsRegistry, SseStream, type TelemetryWindow } from '../telemetry/index.ts';
 
 /**
@@ -167,5 +167,5 @@ function actorOf(body: Record<string, unknown>): string {
 }
 
 function badRequest(message: string): PiperError {
-  return new PiperError('PIPER_BALANCER_BAD_API_REQUEST', message, { source: 'operator', details: { status: 400 } });
+  return new PiperError(dataPlaneErrors.PIPER_BALANCER_BAD_API_REQUEST, message);
 }

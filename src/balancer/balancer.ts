@@ -22,6 +22,7 @@ import { createRequestPipeline, type RequestPipeline } from './request-pipeline.
 import { RouteRuntime, sortRoutes } from './route-runtime.ts';
 import { RoutingState } from './routing-state.ts';
 import { validateSplit } from './split-validation.ts';
+import { dataPlaneErrors } from '../data-plane/index.ts';
 
 export interface BalancerOptions {
   config: PiperConfig;
@@ -157,20 +158,17 @@ export class Balancer implements DataPlane {
     const pools = new Set(this.#state.pools.keys());
     const clean = validateSplit(split, pools, 'split');
     if (typeof reason !== 'string' || reason.trim() === '') {
-      throw new PiperError('PIPER_BALANCER_INVALID_SPLIT', 'a reason is required to change a split', {
-        source: 'operator',
-        details: { status: 400 },
-      });
+      throw new PiperError(dataPlaneErrors.PIPER_BALANCER_INVALID_SPLIT, 'a reason is required to change a split');
     }
     let safeSplit: Split | null = null;
     if (options.deadMan) {
       safeSplit = validateSplit(options.deadMan.safeSplit, pools, 'deadMan.safeSplit');
       const t = options.deadMan.timeoutMs;
       if (!Number.isInteger(t) || t < 100 || t > 3_600_000) {
-        throw new PiperError('PIPER_BALANCER_INVALID_SPLIT', `deadMan.timeoutMs must be an integer from 100 to 3600000, got ${String(t)}`, {
-          source: 'operator',
-          details: { status: 400 },
-        });
+        throw new PiperError(
+          dataPlaneErrors.PIPER_BALANCER_INVALID_SPLIT,
+          `deadMan.timeoutMs must be an integer from 100 to 3600000, got ${String(t)}`,
+        );
       }
     }
     const actor = options.actor ?? 'operator';
@@ -377,12 +375,8 @@ export class Balancer implements DataPlane {
     const route = this.#state.route(name);
     if (route === undefined) {
       throw new PiperError(
-        'PIPER_BALANCER_UNKNOWN_ROUTE',
+        dataPlaneErrors.PIPER_BALANCER_UNKNOWN_ROUTE,
         `no route named "${name}" (routes: ${this.#state.routes.map((r) => r.name).join(', ') || 'none'})`,
-        {
-          source: 'operator',
-          details: { status: 404 },
-        },
       );
     }
     return route;
@@ -391,14 +385,11 @@ export class Balancer implements DataPlane {
   #backend(poolName: string, backendName: string): BackendRuntime {
     const pool = this.#state.pools.get(poolName);
     if (pool === undefined) {
-      throw new PiperError('PIPER_BALANCER_UNKNOWN_POOL', `no pool named "${poolName}"`, { source: 'operator', details: { status: 404 } });
+      throw new PiperError(dataPlaneErrors.PIPER_BALANCER_UNKNOWN_POOL, `no pool named "${poolName}"`);
     }
     const backend = pool.backend(backendName);
     if (backend === undefined) {
-      throw new PiperError('PIPER_BALANCER_UNKNOWN_BACKEND', `pool "${poolName}" has no backend named "${backendName}"`, {
-        source: 'operator',
-        details: { status: 404 },
-      });
+      throw new PiperError(dataPlaneErrors.PIPER_BALANCER_UNKNOWN_BACKEND, `pool "${poolName}" has no backend named "${backendName}"`);
     }
     return backend;
   }

@@ -1,5 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import type { Split } from '../data-plane/index.ts';
+import { dataPlaneErrors } from '../data-plane/index.ts';
 
 /**
  * Checks a split from an operator or the controller: an object of known pool names to integer
@@ -7,7 +8,7 @@ import type { Split } from '../data-plane/index.ts';
  */
 export function validateSplit(split: unknown, pools: ReadonlySet<string>, key: string): Split {
   const fail = (message: string): never => {
-    throw new PiperError('PIPER_BALANCER_INVALID_SPLIT', `${key}: ${message}`, { source: 'operator', details: { status: 400 } });
+    throw new PiperError(dataPlaneErrors.PIPER_BALANCER_INVALID_SPLIT, `${key}: ${message}`);
   };
   if (split === null || typeof split !== 'object' || Array.isArray(split)) return fail('must be an object of pool names to weights');
   const out: Record<string, number> = {};

@@ -5,6 +5,7 @@ import { PiperError } from '../core/index.ts';
 import { type CliContext, type Command, type CommandEntry, ExitCode, type OptionSpec, StopSignal } from './command.ts';
 import { commands } from './commands/index.ts';
 import { reportError } from './error-report.ts';
+import { cliErrors } from './cli-errors.ts';
 
 /** The package version, read from package.json (two levels up in src/ and in dist/ alike). */
 export function piperVersion(): string {
@@ -101,22 +102,18 @@ function unknownCommand(
     const subcommands = group.map((c) => c.name.slice(first.length + 1));
     const list = `one of: ${subcommands.join(', ')}`;
     if (asked === undefined || asked.startsWith('-')) {
-      return new PiperError('PIPER_CLI_MISSING_SUBCOMMAND', `missing subcommand, ${list}`, {
-        source: 'operator',
-      });
+      return new PiperError(cliErrors.PIPER_CLI_MISSING_SUBCOMMAND, `missing subcommand, ${list}`);
     }
     const meant = closestName(asked, subcommands);
     return new PiperError(
-      'PIPER_CLI_UNKNOWN_COMMAND',
+      cliErrors.PIPER_CLI_UNKNOWN_COMMAND,
       `unknown subcommand "${asked}"; ${meant !== undefined ? `did you mean "piper ${first} ${meant}"?` : list}`,
-      { source: 'operator' },
     );
   }
   const meant = closestName(first, new Set(registry.map((c) => c.name.split(' ')[0] as string)));
   return new PiperError(
-    'PIPER_CLI_UNKNOWN_COMMAND',
+    cliErrors.PIPER_CLI_UNKNOWN_COMMAND,
     `unknown command "${first}"; ${meant !== undefined ? `did you mean "piper ${meant}"?` : 'run "piper --help" for the list'}`,
-    { source: 'operator' },
   );
 }
 
@@ -143,9 +140,8 @@ function parseFlags(command: Command, rest: readonly string[]): { values: Record
         )
       : undefined;
     throw new PiperError(
-      'PIPER_CLI_UNKNOWN_FLAG',
+      cliErrors.PIPER_CLI_UNKNOWN_FLAG,
       `unknown flag ${long ? '--' : '-'}${flag}; ${meant !== undefined ? `did you mean --${meant}?` : `see "piper ${command.name} --help" for the flags`}`,
-      { source: 'operator' },
     );
   }
   try {
@@ -160,7 +156,7 @@ function parseFlags(command: Command, rest: readonly string[]): { values: Record
         : spec[1].type === 'string'
           ? `--${spec[0]} needs a value (${valueName(spec[0], spec[1])})`
           : `--${spec[0]} takes no value`;
-    throw new PiperError('PIPER_CLI_BAD_FLAG', `${message}; see "piper ${command.name} --help"`, { source: 'operator' });
+    throw new PiperError(cliErrors.PIPER_CLI_BAD_FLAG, `${message}; see "piper ${command.name} --help"`);
   }
 }
 

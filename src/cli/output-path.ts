@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { PiperError } from '../core/index.ts';
+import { cliErrors } from './cli-errors.ts';
 
 /**
  * Checks, before any work starts, that a command can write the file a flag names: its folder
@@ -64,5 +65,5 @@ function writable(path: string): boolean {
 }
 
 function unwritable(message: string): PiperError {
-  return new PiperError('PIPER_CLI_OUTPUT_UNWRITABLE', message, { source: 'operator' });
+  return new PiperError(cliErrors.PIPER_CLI_OUTPUT_UNWRITABLE, message);
 }

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { PiperError } from '../core/index.ts';
+import { coreErrors, PiperError } from '../core/index.ts';
 import { closestName } from './closest-name.ts';
 import { type ConfigIssue, formatIssue, formatPath, valueAt } from './config-issue.ts';
 import { referenceIssues } from './config-references.ts';
 import { substituteEnv } from './env-substitution.ts';
 import { knownKeysAt } from './known-keys.ts';
 import { type PiperConfig, piperConfigSchema } from './schema.ts';
+import { configErrors } from './config-errors.ts';
 
 export interface ParseConfigOptions {
   /** Variables for `${NAME}` substitution; none when omitted. */
@@ -76,8 +77,7 @@ export async function loadConfigFile(file: string, options: ParseConfigOptions =
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new PiperError('PIPER_CONFIG_UNREADABLE', `cannot read config file ${file}: ${(err as Error).message}`, {
-      source: 'config',
+    throw new PiperError(configErrors.PIPER_CONFIG_UNREADABLE, `cannot read config file ${file}: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -88,8 +88,7 @@ export async function loadConfigFile(file: string, options: ParseConfigOptions =
 export function unwrapConfig(result: ConfigResult, source = 'config'): PiperConfig {
   if (result.ok) return result.config;
   const lines = result.issues.map((i) => `  ${formatIssue(i)}`).join('\n');
-  throw new PiperError('PIPER_CONFIG_INVALID', `${source} has ${result.issues.length} problem(s):\n${lines}`, {
-    source: 'config',
+  throw new PiperError(coreErrors.PIPER_CONFIG_INVALID, `${source} has ${result.issues.length} problem(s):\n${lines}`, {
     details: { issues: result.issues },
   });
 }

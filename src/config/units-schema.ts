@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isPiperError, PiperError, parseDuration, parsePercent, parseRate, parseSize } from '../core/index.ts';
+import { coreErrors, isPiperError, parseDuration, parsePercent, parseRate, parseSize, PiperError } from '../core/index.ts';
 
 function unit(parse: (text: string) => number, description: string, example: string) {
   return z
@@ -28,10 +28,13 @@ export const byteRate = () =>
     (text) => {
       const m = /^(.+?)\s*\/\s*s\s*$/.exec(text);
       if (m === null) {
-        throw new PiperError('PIPER_CORE_INVALID_UNIT', `invalid byte rate "${text}": expected a size per second, e.g. 1KiB/s, 500B/s`, {
-          source: 'config',
-          details: { kind: 'byte rate', text },
-        });
+        throw new PiperError(
+          coreErrors.PIPER_CORE_INVALID_UNIT,
+          `invalid byte rate "${text}": expected a size per second, e.g. 1KiB/s, 500B/s`,
+          {
+            details: { kind: 'byte rate', text },
+          },
+        );
       }
       return parseSize(m[1] as string);
     },

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PiperError } from './piper-error.ts';
+import { coreErrors } from './core-errors.ts';
 
 /**
  * One part's slice of the control-plane HTTP API. Returns true when it handled the request,
@@ -12,30 +13,22 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) =
 export async function readJson(req: IncomingMessage, maxBytes = 1024 * 1024): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new PiperError('PIPER_CORE_UNSUPPORTED_MEDIA_TYPE', `expected content-type application/json, got "${type}"`, {
-      source: 'downstream',
-      details: { status: 415 },
-    });
+    throw new PiperError(coreErrors.PIPER_CORE_UNSUPPORTED_MEDIA_TYPE, `expected content-type application/json, got "${type}"`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
-      throw new PiperError('PIPER_CORE_BODY_TOO_LARGE', `request body is over ${maxBytes} bytes`, {
-        source: 'downstream',
-        details: { status: 413 },
-      });
+      throw new PiperError(coreErrors.PIPER_CORE_BODY_TOO_LARGE, `request body is over ${maxBytes} bytes`);
     }
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch (err) {
-    throw new PiperError('PIPER_CORE_BAD_JSON', `request body is not valid JSON: ${(err as Error).message}`, {
-      source: 'downstream',
+    throw new PiperError(coreErrors.PIPER_CORE_BAD_JSON, `request body is not valid JSON: ${(err as Error).message}`, {
       cause: err,
-      details: { status: 400 },
     });
   }
 }

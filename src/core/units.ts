@@ -1,8 +1,8 @@
 import { PiperError } from './piper-error.ts';
+import { coreErrors } from './core-errors.ts';
 
 function unitError(kind: string, text: string, expected: string): PiperError {
-  return new PiperError('PIPER_CORE_INVALID_UNIT', `invalid ${kind} "${text}": expected ${expected}`, {
-    source: 'config',
+  return new PiperError(coreErrors.PIPER_CORE_INVALID_UNIT, `invalid ${kind} "${text}": expected ${expected}`, {
     details: { kind, text, expected },
   });
 }

@@ -1,4 +1,4 @@
-import { type Clock, type Logger, PiperError, silentLogger } from '../core/index.ts';
+import { type Clock, coreErrors, type Logger, PiperError, silentLogger } from '../core/index.ts';
 import type { DataPlane } from './data-plane.ts';
 import type { DataPlaneEvent } from './data-plane-event.ts';
 import { FleetDataPlane } from './fleet-data-plane.ts';
@@ -53,10 +53,9 @@ export async function connectDataPlanes(specs: readonly DataPlaneMemberSpec[], o
       if (spec.kind === 'local') {
         if (o.local === undefined) {
           throw new PiperError(
-            'PIPER_CONFIG_INVALID',
+            coreErrors.PIPER_CONFIG_INVALID,
             `dataPlanes[${i}].kind: local needs a data plane in this process, and this one runs none`,
             {
-              source: 'config',
               details: { path: `dataPlanes[${i}].kind` },
             },
           );
@@ -65,8 +64,7 @@ export async function connectDataPlanes(specs: readonly DataPlaneMemberSpec[], o
         continue;
       }
       if (spec.admin === undefined) {
-        throw new PiperError('PIPER_CONFIG_INVALID', `dataPlanes[${i}].admin: is required for kind remote`, {
-          source: 'config',
+        throw new PiperError(coreErrors.PIPER_CONFIG_INVALID, `dataPlanes[${i}].admin: is required for kind remote`, {
           details: { path: `dataPlanes[${i}].admin` },
         });
       }

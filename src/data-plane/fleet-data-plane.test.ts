@@ -6,6 +6,7 @@ import type { DataPlaneEvent } from './data-plane-event.ts';
 import { FleetDataPlane } from './fleet-data-plane.ts';
 import type { WindowMerge } from './fleet-windows.ts';
 import { InMemoryDataPlane } from './in-memory-data-plane.ts';
+import { dataPlaneErrors } from './data-plane-errors.ts';
 
 /** Stands in for telemetry's mergeWindows: which members' windows were merged, and who was missing. */
 const tagMerge: WindowMerge = (windows, missing) => ({
@@ -80,9 +81,7 @@ describe('FleetDataPlane', () => {
   it('a member that follows a newer term makes the split fail with PIPER_SPLIT_STALE_TERM, and it is not retried', async () => {
     const clock = new ManualClock();
     const { b, fleet } = fleetOf(clock);
-    b.failSetSplit = new PiperError('PIPER_SPLIT_STALE_TERM', 'split of web refused: term 2 is older than term 3', {
-      source: 'downstream',
-    });
+    b.failSetSplit = new PiperError(dataPlaneErrors.PIPER_SPLIT_STALE_TERM, 'split of web refused: term 2 is older than term 3');
     await assert.rejects(fleet.setSplit('web', { vendor: 0, inhouse: 100 }, 'step', { term: 2 }), (err) =>
       isPiperError(err, 'PIPER_SPLIT_STALE_TERM'),
     );
@@ -95,7 +94,7 @@ describe('FleetDataPlane', () => {
   it('sends a missed split again only to a member whose failure is retryable, never to one that refused it for good', async () => {
     const clock = new ManualClock();
     const { b, fleet } = fleetOf(clock);
-    b.failSetSplit = new PiperError('PIPER_BALANCER_UNKNOWN_ROUTE', 'no route named "web"', { source: 'operator' });
+    b.failSetSplit = new PiperError(dataPlaneErrors.PIPER_BALANCER_UNKNOWN_ROUTE, 'no route named "web"');
     await assert.rejects(fleet.setSplit('web', { vendor: 0, inhouse: 100 }, 'step'), (err) =>
       isPiperError(err, 'PIPER_FLEET_SPLIT_INCOMPLETE'),
     );
@@ -103,7 +102,7 @@ describe('FleetDataPlane', () => {
     await clock.tick(3000, 1000);
     assert.equal(b.calls.length, 0, 'not retryable: not sent again');
 
-    b.failSetSplit = new PiperError('PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE', 'cut off', { source: 'upstream', retryable: true });
+    b.failSetSplit = new PiperError(dataPlaneErrors.PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE, 'cut off');
     await assert.rejects(fleet.setSplit('web', { vendor: 0, inhouse: 100 }, 'step again'));
     b.failSetSplit = null;
     await clock.tick(1000);

@@ -3,6 +3,7 @@ import type { TelemetryWindow } from '../telemetry/index.ts';
 import type { DataPlane, DataPlaneSnapshot, FleetMemberState, PoolState, RouteState, SetSplitOptions, Split } from './data-plane.ts';
 import type { DataPlaneEvent, DataPlaneEventData } from './data-plane-event.ts';
 import { type FleetMember, FleetWindows, type WindowMerge } from './fleet-windows.ts';
+import { dataPlaneErrors } from './data-plane-errors.ts';
 
 /** Each member's answer to one split: what `split.acknowledged` journals. */
 export type SplitAcks = DataPlaneEventData['split.acknowledged']['members'];
@@ -117,9 +118,9 @@ export class FleetDataPlane implements DataPlane {
     }
     const missed = this.#members.filter((_, i) => results[i] !== null).map((m) => `${m.name} (${acks[m.name]?.error})`);
     throw new PiperError(
-      'PIPER_FLEET_SPLIT_INCOMPLETE',
+      dataPlaneErrors.PIPER_FLEET_SPLIT_INCOMPLETE,
       `split of ${route} not acknowledged by ${missed.join(', ')}; ${again ? `it is sent to those that may take it again every ${this.#retryMs} ms while it is the newest` : 'none of them would take it if sent again'}`,
-      { source: 'upstream', retryable: true, details: { status: 502, route, members: acks } },
+      { details: { route, members: acks } },
     );
   }
 

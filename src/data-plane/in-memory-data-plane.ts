@@ -13,6 +13,7 @@ import type {
 } from './data-plane.ts';
 import type { TrafficTally } from './conformance-factory.ts';
 import { SimulatedTraffic } from './simulated-traffic.ts';
+import { dataPlaneErrors } from './data-plane-errors.ts';
 
 const OPEN_WINDOW_MS = 1000;
 
@@ -289,8 +290,5 @@ export class InMemoryDataPlane implements DataPlane {
 }
 
 function unreachable(what: string): PiperError {
-  return new PiperError('PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE', `${what}: the in-memory data plane is cut off from its port`, {
-    source: 'upstream',
-    retryable: true,
-  });
+  return new PiperError(dataPlaneErrors.PIPER_ROLLOUT_DATA_PLANE_UNREACHABLE, `${what}: the in-memory data plane is cut off from its port`);
 }

@@ -1,6 +1,7 @@
 import { PiperError } from '../core/index.ts';
 import type { Split } from './data-plane.ts';
 import type { DataPlaneEventData } from './data-plane-event.ts';
+import { dataPlaneErrors } from './data-plane-errors.ts';
 
 /** What a data plane refused, as its `split.refused` event reports it. */
 export type RefusedCommand = DataPlaneEventData['split.refused'];
@@ -83,18 +84,15 @@ export class TermFence {
 
 function assertTerm(term: number): void {
   if (Number.isSafeInteger(term) && term >= 0) return;
-  throw new PiperError('PIPER_BALANCER_BAD_API_REQUEST', `term must be a whole number ≥ 0, not ${String(term)}`, {
-    source: 'operator',
-    details: { status: 400 },
-  });
+  throw new PiperError(dataPlaneErrors.PIPER_BALANCER_BAD_API_REQUEST, `term must be a whole number ≥ 0, not ${String(term)}`);
 }
 
 /** The refusal of a command from `term` when the data plane follows `current` (led by `leader`). */
 export function staleTermError(route: string | null, term: number, current: number, leader: string | null): PiperError {
   const by = leader === null ? 'a newer leader' : `leader ${leader}`;
   return new PiperError(
-    'PIPER_SPLIT_STALE_TERM',
+    dataPlaneErrors.PIPER_SPLIT_STALE_TERM,
     `${route === null ? 'term announcement' : `split of ${route}`} refused: it comes from term ${term}, but this data plane already follows term ${current} (${by}); the sender is no longer the leader`,
-    { source: 'downstream', details: { status: 409, term, currentTerm: current, leader } },
+    { details: { term, currentTerm: current, leader } },
   );
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PiperError } from '../core/index.ts';
+import { demoErrors } from './demo-errors.ts';
 
 export interface StartedProcess {
   name: string;
@@ -50,7 +51,7 @@ export class ProcessGroup {
     this.#started.push(started);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new PiperError('PIPER_DEMO_START_TIMEOUT', `${options.name} did not start listening in time`, { source: 'internal' }));
+        reject(new PiperError(demoErrors.PIPER_DEMO_START_TIMEOUT, `${options.name} did not start listening in time`));
       }, options.startTimeoutMs ?? 20_000);
       const check = (): void => {
         if (options.waitFor.every((n) => n in started.urls)) {
@@ -72,9 +73,7 @@ export class ProcessGroup {
       void exited.then((code) => {
         clearTimeout(timer);
         if (!options.waitFor.every((n) => n in started.urls)) {
-          reject(
-            new PiperError('PIPER_DEMO_PROCESS_EXITED', `${options.name} exited (${code}) before it was listening`, { source: 'internal' }),
-          );
+          reject(new PiperError(demoErrors.PIPER_DEMO_PROCESS_EXITED, `${options.name} exited (${code}) before it was listening`));
         }
       });
       check();

@@ -2,6 +2,7 @@ import { PiperError } from '../core/index.ts';
 import { checkName } from './runtime-api-command.ts';
 import { garbage } from './runtime-api-output.ts';
 import { MAX_SERVER_WEIGHT } from './server-weights.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /** `piper guard show`: the guards of the running worker. */
 export const GUARD_SHOW_COMMAND = 'piper guard show';
@@ -34,20 +35,22 @@ export interface GuardReport {
 export function guardArmCommand(route: string, timeoutMs: number, weights: Readonly<Record<string, number>>): string {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 3_600_000) {
     throw new PiperError(
-      'PIPER_HAPROXY_INVALID_ARGUMENT',
+      haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT,
       `dead-man timeout ${timeoutMs} ms of ${route} is not an integer in 100..3600000`,
       {
-        source: 'internal',
         details: { route, timeoutMs },
       },
     );
   }
   const pairs = Object.entries(weights).map(([server, w]) => {
     if (!Number.isInteger(w) || w < 0 || w > MAX_SERVER_WEIGHT) {
-      throw new PiperError('PIPER_HAPROXY_INVALID_ARGUMENT', `safe weight ${w} of ${route}/${server} is not an integer in 0..256`, {
-        source: 'internal',
-        details: { route, server, weight: w },
-      });
+      throw new PiperError(
+        haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT,
+        `safe weight ${w} of ${route}/${server} is not an integer in 0..256`,
+        {
+          details: { route, server, weight: w },
+        },
+      );
     }
     return `${checkName('server', server)}=${w}`;
   });
@@ -96,8 +99,8 @@ export function parseGuardShow(block: readonly string[]): GuardReport {
 /** The error for a worker without piper's guard (or a guard command refused). */
 export function noGuard(detail?: string): PiperError {
   return new PiperError(
-    'PIPER_HAPROXY_NO_GUARD',
+    haproxyErrors.PIPER_HAPROXY_NO_GUARD,
     `HAProxy has no piper dead-man guard${detail === undefined ? '' : ` (${detail})`}: a migration cannot run unguarded; start HAProxy on the config piper renders (it loads the guard with lua-load), or let piper up start it`,
-    { source: 'config', details: detail === undefined ? {} : { detail } },
+    { details: detail === undefined ? {} : { detail } },
   );
 }

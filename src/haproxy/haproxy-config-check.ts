@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PiperError } from '../core/index.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /** Where Debian's package and a source install put the daemon, searched after PATH (/usr/sbin is not on a user's PATH). */
 const SBIN_DIRECTORIES = ['/usr/local/sbin', '/usr/sbin'];
@@ -34,9 +35,9 @@ export function findHaproxy(location: HaproxyLocation): string {
     }
   }
   throw new PiperError(
-    'PIPER_HAPROXY_NOT_INSTALLED',
+    haproxyErrors.PIPER_HAPROXY_NOT_INSTALLED,
     `no executable "${binary}" (dataPlane.haproxy.binary; looked in ${binary.includes('/') ? binary : `PATH, ${SBIN_DIRECTORIES.join(', ')}`}): install HAProxy, on Debian or Ubuntu with "apt-get install haproxy"`,
-    { source: 'config', details: { binary } },
+    { details: { binary } },
   );
 }
 
@@ -71,10 +72,9 @@ export async function checkHaproxyConfig(text: string, location: HaproxyLocation
     .filter((line) => line.includes('[ALERT]'))
     .map((line) => line.replace(/^\[ALERT\]\s+\(\d+\)\s+:\s*/, ''));
   throw new PiperError(
-    'PIPER_HAPROXY_CONFIG_REJECTED',
+    haproxyErrors.PIPER_HAPROXY_CONFIG_REJECTED,
     `${binary} -c refused the config:\n  ${(alerts.length > 0 ? alerts : [output.trim()]).join('\n  ')}`,
     {
-      source: 'config',
       details: { binary, output, exitCode: code },
     },
   );

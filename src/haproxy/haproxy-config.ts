@@ -7,6 +7,7 @@ import { listenerFrontendName, NO_ROUTE_BACKEND, routeBackendName, STATS_FRONTEN
 import { renderRouteBackend } from './haproxy-route-backend.ts';
 import { haproxyDuration, hostPort, quoted } from './haproxy-syntax.ts';
 import { routesBySpecificity } from './route-order.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 export interface HaproxyConfigOptions {
   /** Directory relative paths of the config are resolved against (the working directory of `piper`). */
@@ -42,9 +43,9 @@ export function renderHaproxyConfig(config: PiperConfig, options: HaproxyConfigO
   const issues = haproxyConfigIssues(config, options);
   if (issues.length > 0) {
     throw new PiperError(
-      'PIPER_HAPROXY_UNSUPPORTED_CONFIG',
+      haproxyErrors.PIPER_HAPROXY_UNSUPPORTED_CONFIG,
       `HAProxy cannot express ${issues.length} setting(s) of ${options.source}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
-      { source: 'config', details: { issues } },
+      { details: { issues } },
     );
   }
   const routes = routesBySpecificity(config.routes);

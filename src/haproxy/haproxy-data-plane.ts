@@ -23,6 +23,8 @@ import { parseServersState, type ServerState } from './servers-state.ts';
 import { routePools } from './route-order.ts';
 import { checkSplit, invalidSplit, routeWeights } from './route-split.ts';
 import { applySplitSession, type GuardChange, weightsOf } from './split-session.ts';
+import { dataPlaneErrors } from '../data-plane/index.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 export interface HaproxyDataPlaneOptions {
   /** The config HAProxy runs (rendered by `renderHaproxyConfig`): routes, pools, their servers. */
@@ -184,8 +186,7 @@ export class HaproxyDataPlane implements DataPlane {
     this.#beats
       .execute([guardBeatCommand(routeName)])
       .then(([out]) => {
-        if ((out as string[]).length > 0)
-          throw new PiperError('PIPER_HAPROXY_COMMAND_FAILED', (out as string[]).join(' '), { source: 'upstream' });
+        if ((out as string[]).length > 0) throw new PiperError(haproxyErrors.PIPER_HAPROXY_COMMAND_FAILED, (out as string[]).join(' '));
         // Fed once HAProxy answered: the guard had it by then. A millisecond clock may not have
         // moved since the last one; each acknowledged beat still moves it forward.
         const dm = r.deadMan;
@@ -389,7 +390,7 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   #markUnreachable(err: unknown): void {
-    const error = isPiperError(err) ? err : new PiperError('PIPER_HAPROXY_BAD_RESPONSE', String(err), { source: 'upstream' });
+    const error = isPiperError(err) ? err : new PiperError(haproxyErrors.PIPER_HAPROXY_BAD_RESPONSE, String(err));
     if (!unreachable(error)) {
       this.#log.error({ err: error }, 'reading HAProxy state failed');
       return;
@@ -404,13 +405,9 @@ export class HaproxyDataPlane implements DataPlane {
 
   async #setState(pool: string, backend: string, state: 'drain' | 'ready', actor: string): Promise<void> {
     const p = this.#o.config.pools[pool];
-    if (p === undefined)
-      throw new PiperError('PIPER_BALANCER_UNKNOWN_POOL', `no pool named "${pool}"`, { source: 'operator', details: { status: 404 } });
+    if (p === undefined) throw new PiperError(dataPlaneErrors.PIPER_BALANCER_UNKNOWN_POOL, `no pool named "${pool}"`);
     if (!p.backends.some((b) => b.name === backend)) {
-      throw new PiperError('PIPER_BALANCER_UNKNOWN_BACKEND', `no backend "${backend}" in pool "${pool}"`, {
-        source: 'operator',
-        details: { status: 404 },
-      });
+      throw new PiperError(dataPlaneErrors.PIPER_BALANCER_UNKNOWN_BACKEND, `no backend "${backend}" in pool "${pool}"`);
     }
     await this.#serial(async () => {
       for (const route of this.#routesHolding(pool)) {
@@ -438,12 +435,14 @@ export class HaproxyDataPlane implements DataPlane {
   }
 
   #unreachableError(cause: PiperError | undefined = this.#unreachable?.error): PiperError {
-    return new PiperError('PIPER_HAPROXY_UNREACHABLE', `HAProxy's Runtime API does not answer: ${cause?.message ?? 'no answer'}`, {
-      source: 'upstream',
-      retryable: true,
-      ...(cause === undefined ? {} : { cause }),
-      details: { since: this.#unreachable?.since ?? this.#clock.now(), socketCode: cause?.code ?? null },
-    });
+    return new PiperError(
+      haproxyErrors.PIPER_HAPROXY_UNREACHABLE,
+      `HAProxy's Runtime API does not answer: ${cause?.message ?? 'no answer'}`,
+      {
+        ...(cause === undefined ? {} : { cause }),
+        details: { since: this.#unreachable?.since ?? this.#clock.now(), socketCode: cause?.code ?? null },
+      },
+    );
   }
 
   #routesHolding(pool: string): string[] {
@@ -456,12 +455,8 @@ export class HaproxyDataPlane implements DataPlane {
     const r = this.#routes.get(name);
     if (r === undefined) {
       throw new PiperError(
-        'PIPER_BALANCER_UNKNOWN_ROUTE',
+        dataPlaneErrors.PIPER_BALANCER_UNKNOWN_ROUTE,
         `no route named "${name}" (routes: ${[...this.#routes.keys()].join(', ') || 'none'})`,
-        {
-          source: 'operator',
-          details: { status: 404 },
-        },
       );
     }
     return r;

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { type Clock, type Logger, PiperError, type Random, silentLogger } from '../core/index.ts';
 import type { DataPlaneEventData } from '../data-plane/index.ts';
 import { RuntimeApiClient } from './runtime-api-client.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 export interface HaproxySupervisorOptions {
   /** The haproxy executable (`findHaproxy`). */
@@ -187,10 +188,9 @@ export class HaproxySupervisor {
   #startFailed(why: string): PiperError {
     const alerts = this.#tail.filter((l) => l.includes('[ALERT]')).map((l) => l.replace(/^\[ALERT\]\s+\(\d+\)\s+:\s*/, ''));
     return new PiperError(
-      'PIPER_HAPROXY_START_FAILED',
+      haproxyErrors.PIPER_HAPROXY_START_FAILED,
       `${this.#o.binary} -f ${this.#o.configFile} did not start: ${why}${alerts.length > 0 ? `:\n  ${alerts.join('\n  ')}` : ''}`,
       {
-        source: 'upstream',
         details: { binary: this.#o.binary, configFile: this.#o.configFile, lines: [...this.#tail] },
       },
     );

@@ -4,6 +4,7 @@ import type { Split } from '../data-plane/index.ts';
 import { serverName } from './haproxy-names.ts';
 import { routePools } from './route-order.ts';
 import { serverWeights } from './server-weights.ts';
+import { dataPlaneErrors } from '../data-plane/index.ts';
 
 /** Every server of the route's HAProxy backend weighted for `split` (0 for the pools it leaves out). */
 export function routeWeights(config: PiperConfig, route: RouteConfig, split: Split): Record<string, number> {
@@ -37,5 +38,5 @@ export function checkSplit(split: unknown, route: RouteConfig, all: readonly str
 }
 
 export function invalidSplit(message: string): PiperError {
-  return new PiperError('PIPER_BALANCER_INVALID_SPLIT', message, { source: 'operator', details: { status: 400 } });
+  return new PiperError(dataPlaneErrors.PIPER_BALANCER_INVALID_SPLIT, message);
 }

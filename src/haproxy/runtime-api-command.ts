@@ -5,6 +5,7 @@ export type ServerAdminState = 'ready' | 'drain' | 'maint';
 
 /** HAProxy's largest absolute server weight (management guide §9.3, `set weight`). */
 import { MAX_SERVER_WEIGHT } from './server-weights.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /**
  * HAProxy's identifier alphabet for proxies and servers (letters, digits, '-', '_', '.', ':').
@@ -17,10 +18,13 @@ const NAME = /^[A-Za-z0-9_.:-]{1,127}$/;
 /** Throws PIPER_HAPROXY_INVALID_ARGUMENT unless `name` is a plain HAProxy identifier. */
 export function checkName(what: 'backend' | 'server', name: string): string {
   if (!NAME.test(name)) {
-    throw new PiperError('PIPER_HAPROXY_INVALID_ARGUMENT', `${what} name ${JSON.stringify(name)} is not an HAProxy identifier`, {
-      source: 'internal',
-      details: { [what]: name },
-    });
+    throw new PiperError(
+      haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT,
+      `${what} name ${JSON.stringify(name)} is not an HAProxy identifier`,
+      {
+        details: { [what]: name },
+      },
+    );
   }
   return name;
 }
@@ -28,10 +32,13 @@ export function checkName(what: 'backend' | 'server', name: string): string {
 /** `set server B/S weight N`, with N an integer in 0..256. */
 export function setWeightCommand(backend: string, server: string, weight: number): string {
   if (!Number.isInteger(weight) || weight < 0 || weight > MAX_SERVER_WEIGHT) {
-    throw new PiperError('PIPER_HAPROXY_INVALID_ARGUMENT', `weight ${weight} of ${backend}/${server} is not an integer in 0..256`, {
-      source: 'internal',
-      details: { backend, server, weight },
-    });
+    throw new PiperError(
+      haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT,
+      `weight ${weight} of ${backend}/${server} is not an integer in 0..256`,
+      {
+        details: { backend, server, weight },
+      },
+    );
   }
   return `set server ${checkName('backend', backend)}/${checkName('server', server)} weight ${weight}`;
 }
@@ -40,10 +47,9 @@ export function setWeightCommand(backend: string, server: string, weight: number
 export function setStateCommand(backend: string, server: string, state: ServerAdminState): string {
   if (state !== 'ready' && state !== 'drain' && state !== 'maint') {
     throw new PiperError(
-      'PIPER_HAPROXY_INVALID_ARGUMENT',
+      haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT,
       `state ${JSON.stringify(state)} of ${backend}/${server} is not ready, drain or maint`,
       {
-        source: 'internal',
         details: { backend, server, state },
       },
     );
@@ -62,15 +68,14 @@ export function showServersStateCommand(backend?: string): string {
  */
 export function sessionLine(commands: readonly string[]): string {
   if (commands.length === 0) {
-    throw new PiperError('PIPER_HAPROXY_INVALID_ARGUMENT', 'a Runtime API session needs at least one command', { source: 'internal' });
+    throw new PiperError(haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT, 'a Runtime API session needs at least one command');
   }
   for (const c of commands) {
     if (c.length === 0 || /[\r\n\0]/.test(c) || /(^|[^\\]);/.test(c)) {
       throw new PiperError(
-        'PIPER_HAPROXY_INVALID_ARGUMENT',
+        haproxyErrors.PIPER_HAPROXY_INVALID_ARGUMENT,
         `Runtime API command ${JSON.stringify(c)} is empty or holds a newline or ';'`,
         {
-          source: 'internal',
           details: { command: c },
         },
       );

@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /**
  * Why an answer could not be split: `truncated` when it ended before HAProxy's end-of-output mark
@@ -18,9 +19,7 @@ export function splitAnswer(text: string, commands: readonly string[]): string[]
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\0-\x08\x0b-\x1f\x7f\ufffd]/.test(text)) throw garbage(commands, text, 'control characters or bytes that are not UTF-8');
   if (!text.endsWith('\n\n') && text !== '\n') {
-    throw new PiperError('PIPER_HAPROXY_CONNECTION_LOST', "the Runtime API answer ended before HAProxy's end-of-output mark", {
-      source: 'upstream',
-      retryable: true,
+    throw new PiperError(haproxyErrors.PIPER_HAPROXY_CONNECTION_LOST, "the Runtime API answer ended before HAProxy's end-of-output mark", {
       details: { commands: commands.length, bytes: text.length, tail: text.slice(-80) },
     });
   }
@@ -53,18 +52,20 @@ export function unexpectedBlock(command: string, block: readonly string[], what:
 
 /** HAProxy refused a command; `message` is its own words. */
 export function commandFailed(command: string, message: string): PiperError {
-  return new PiperError('PIPER_HAPROXY_COMMAND_FAILED', `HAProxy refused "${command}": ${message.slice(0, 200)}`, {
-    source: 'upstream',
+  return new PiperError(haproxyErrors.PIPER_HAPROXY_COMMAND_FAILED, `HAProxy refused "${command}": ${message.slice(0, 200)}`, {
     details: { command, message: message.slice(0, 1000) },
   });
 }
 
 /** An answer that is not the Runtime API's. */
 export function garbage(commands: readonly string[], text: string, why: string): PiperError {
-  return new PiperError('PIPER_HAPROXY_BAD_RESPONSE', `the stats socket answered something that is not the Runtime API's output (${why})`, {
-    source: 'upstream',
-    details: { commands: commands.slice(0, 5), why, head: text.slice(0, 120) },
-  });
+  return new PiperError(
+    haproxyErrors.PIPER_HAPROXY_BAD_RESPONSE,
+    `the stats socket answered something that is not the Runtime API's output (${why})`,
+    {
+      details: { commands: commands.slice(0, 5), why, head: text.slice(0, 120) },
+    },
+  );
 }
 
 /** `show info`: `Name: value` lines, by name (values as printed). */

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { type Clock, PiperError } from '../core/index.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /** Where the stats socket listens: a unix socket path, or a TCP address (`stats socket ipv4@...`). */
 export type RuntimeApiAddress = { readonly path: string } | { readonly host: string; readonly port: number };
@@ -44,11 +45,9 @@ export function runSession(address: RuntimeApiAddress, line: string, options: Se
     const timer = options.clock.setTimeout(() => {
       finish(
         new PiperError(
-          'PIPER_HAPROXY_SOCKET_TIMEOUT',
+          haproxyErrors.PIPER_HAPROXY_SOCKET_TIMEOUT,
           `the stats socket ${where} did not ${connected ? 'answer' : 'accept'} within ${options.timeoutMs} ms`,
           {
-            source: 'upstream',
-            retryable: true,
             details: { address: where, connected, bytes, timeoutMs: options.timeoutMs },
           },
         ),
@@ -62,10 +61,13 @@ export function runSession(address: RuntimeApiAddress, line: string, options: Se
       bytes += d.length;
       if (bytes > options.maxBytes) {
         finish(
-          new PiperError('PIPER_HAPROXY_BAD_RESPONSE', `the stats socket ${where} answered more than ${options.maxBytes} bytes`, {
-            source: 'upstream',
-            details: { address: where, maxBytes: options.maxBytes },
-          }),
+          new PiperError(
+            haproxyErrors.PIPER_HAPROXY_BAD_RESPONSE,
+            `the stats socket ${where} answered more than ${options.maxBytes} bytes`,
+            {
+              details: { address: where, maxBytes: options.maxBytes },
+            },
+          ),
         );
         return;
       }
@@ -76,8 +78,7 @@ export function runSession(address: RuntimeApiAddress, line: string, options: Se
       const code = err.code ?? 'unknown';
       if (!connected) {
         finish(
-          new PiperError('PIPER_HAPROXY_SOCKET_UNREACHABLE', `cannot connect to the stats socket ${where}: ${code}`, {
-            source: 'upstream',
+          new PiperError(haproxyErrors.PIPER_HAPROXY_SOCKET_UNREACHABLE, `cannot connect to the stats socket ${where}: ${code}`, {
             retryable: RETRYABLE_CONNECT.has(code),
             cause: err,
             details: { address: where, errno: code },
@@ -85,9 +86,7 @@ export function runSession(address: RuntimeApiAddress, line: string, options: Se
         );
       } else {
         finish(
-          new PiperError('PIPER_HAPROXY_CONNECTION_LOST', `the stats socket ${where} broke off the session: ${code}`, {
-            source: 'upstream',
-            retryable: true,
+          new PiperError(haproxyErrors.PIPER_HAPROXY_CONNECTION_LOST, `the stats socket ${where} broke off the session: ${code}`, {
             cause: err,
             details: { address: where, errno: code, bytes },
           }),

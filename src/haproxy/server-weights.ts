@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 /** Largest weight HAProxy gives a server (`weight`, `set server … weight`: 0–256). */
 export const MAX_SERVER_WEIGHT = 256;
@@ -177,5 +178,5 @@ function apportion(total: number, parts: readonly number[]): number[] {
 }
 
 function badSplit(message: string): never {
-  throw new PiperError('PIPER_HAPROXY_BAD_SPLIT', `cannot weigh HAProxy servers for this split: ${message}`, { source: 'operator' });
+  throw new PiperError(haproxyErrors.PIPER_HAPROXY_BAD_SPLIT, `cannot weigh HAProxy servers for this split: ${message}`);
 }

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { type Logger, PiperError, silentLogger } from '../core/index.ts';
+import { haproxyErrors } from './haproxy-errors.ts';
 
 export interface SyslogReceiverOptions {
   /** Called with each datagram (one syslog message). */
@@ -47,11 +48,14 @@ export class SyslogReceiver {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         reject(
-          new PiperError('PIPER_HAPROXY_LOG_BIND', `cannot receive HAProxy's log lines on ${host}:${port}: ${err.code ?? err.message}`, {
-            source: 'internal',
-            cause: err,
-            details: { host, port },
-          }),
+          new PiperError(
+            haproxyErrors.PIPER_HAPROXY_LOG_BIND,
+            `cannot receive HAProxy's log lines on ${host}:${port}: ${err.code ?? err.message}`,
+            {
+              cause: err,
+              details: { host, port },
+            },
+          ),
         );
       };
       this.#socket.once('error', onError);

@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** How urgent an alert is: a page opens an incident; a ticket or warning does not. */
 export type AlertSeverity = 'page' | 'ticket' | 'warning';
@@ -52,7 +53,7 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = Object.freeze({
 /** Checks a policy; throws PIPER_JOURNAL_BAD_POLICY naming the field. */
 export function validateAlertPolicy(p: AlertPolicy): AlertPolicy {
   const bad = (field: string, problem: string): PiperError =>
-    new PiperError('PIPER_JOURNAL_BAD_POLICY', `alert policy ${field} ${problem}`, { source: 'config', details: { field } });
+    new PiperError(journalErrors.PIPER_JOURNAL_BAD_POLICY, `alert policy ${field} ${problem}`, { details: { field } });
   p.rules.forEach((r, i) => {
     if (!(r.shortMs >= 1000 && r.longMs > r.shortMs)) throw bad(`rules[${i}]`, 'needs shortMs >= 1000 and longMs > shortMs');
     if (!(r.burn > 0)) throw bad(`rules[${i}].burn`, 'must be above 0');

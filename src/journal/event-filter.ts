@@ -1,5 +1,6 @@
 import { PiperError, parseDuration } from '../core/index.ts';
 import type { EventFilter } from './journal-event.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Default and largest page of a query. */
 export const DEFAULT_QUERY_LIMIT = 1000;
@@ -8,7 +9,7 @@ export const MAX_QUERY_LIMIT = 10_000;
 const KIND_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?)$/;
 
 function badFilter(message: string, key: string): PiperError {
-  return new PiperError('PIPER_JOURNAL_BAD_FILTER', message, { source: 'downstream', details: { status: 400, key } });
+  return new PiperError(journalErrors.PIPER_JOURNAL_BAD_FILTER, message, { details: { key } });
 }
 
 /** Checks a filter built in code or from a request; throws PIPER_JOURNAL_BAD_FILTER naming the key. */

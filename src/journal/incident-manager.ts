@@ -5,6 +5,7 @@ import { findImpactEnd, findImpactStart, isBadSecond } from './incident-impact.t
 import type { Journal } from './journal.ts';
 import type { JournalEvent } from './journal-event.ts';
 import type { RouteObjective } from './slo-monitor.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Where an incident is in its life. */
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
@@ -101,7 +102,7 @@ export class IncidentManager {
   acknowledge(id: number, actor: string): Incident {
     const incident = this.get(id);
     if (incident === undefined) {
-      throw new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', `no incident ${id}`, { source: 'operator', details: { status: 404, id } });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_INCIDENT_NOT_FOUND, `no incident ${id}`, { details: { id } });
     }
     if (incident.status !== 'open') return incident;
     const now = this.#o.clock.now();

@@ -2,6 +2,7 @@ import { PiperError } from '../core/index.ts';
 import type { Incident } from './incident-manager.ts';
 import type { IncidentMeans, IncidentReport, ListedIncident } from './incident-report.ts';
 import type { EventFilter, JournalEvent } from './journal-event.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /**
  * The journal's HTTP API as seen from another process (`piper events --admin URL`): the same
@@ -15,9 +16,7 @@ export class JournalHttpClient {
     try {
       this.#base = new URL(baseUrl);
     } catch {
-      throw new PiperError('PIPER_JOURNAL_BAD_ADMIN_URL', `admin URL "${baseUrl}" is not a URL (e.g. http://127.0.0.1:9901)`, {
-        source: 'operator',
-      });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_ADMIN_URL, `admin URL "${baseUrl}" is not a URL (e.g. http://127.0.0.1:9901)`);
     }
     this.#token = token;
   }
@@ -103,11 +102,9 @@ export class JournalHttpClient {
       });
     } catch (err) {
       throw new PiperError(
-        'PIPER_JOURNAL_REMOTE_FAILED',
+        journalErrors.PIPER_JOURNAL_REMOTE_FAILED,
         `cannot reach ${this.#base.origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
         {
-          source: 'upstream',
-          retryable: true,
           cause: err,
         },
       );

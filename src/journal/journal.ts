@@ -7,6 +7,7 @@ import type { LeaseAnswer, LeaseFence, LeaseRecord } from './lease.ts';
 import { PostgresJournalStore } from './postgres-journal-store.ts';
 import { SqliteJournalStore, validateEventInput } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Options of {@link Journal.open}. */
 export interface JournalOpenOptions {
@@ -317,7 +318,7 @@ export class Journal {
   #closeHooks = new Set<() => void>();
 
   #usable(): void {
-    if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', 'journal is closed', { source: 'internal' });
+    if (this.#closed) throw new PiperError(journalErrors.PIPER_JOURNAL_CLOSED, 'journal is closed');
   }
 
   #stamp(e: JournalEventInput): StoredEventInput {
@@ -332,8 +333,7 @@ export class Journal {
     if (mismatch === null) return;
     const message = `event ${e.kind} does not match the event catalogue: ${mismatch.field} ${mismatch.problem}`;
     if (this.#onMismatch === 'throw') {
-      throw new PiperError('PIPER_JOURNAL_EVENT_MISMATCH', message, {
-        source: 'internal',
+      throw new PiperError(journalErrors.PIPER_JOURNAL_EVENT_MISMATCH, message, {
         details: { kind: e.kind, field: mismatch.field },
       });
     }

@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /**
  * A named lease as the journal store holds it (docs/adr/0004-leader-lease.md). The term rises each
@@ -29,7 +30,7 @@ export interface LeaseFence {
 /** Checks the arguments of `acquireLease` before any store sees them. */
 export function validateLeaseRequest(name: string, holder: string, ttlMs: number): void {
   const bad = (field: string, problem: string): PiperError =>
-    new PiperError('PIPER_JOURNAL_BAD_LEASE', `lease ${field} ${problem}`, { source: 'internal', details: { field } });
+    new PiperError(journalErrors.PIPER_JOURNAL_BAD_LEASE, `lease ${field} ${problem}`, { details: { field } });
   if (typeof name !== 'string' || name.length === 0 || name.length > 128) throw bad('name', 'must be a string of 1 to 128 characters');
   if (typeof holder !== 'string' || holder.length === 0 || holder.length > 256)
     throw bad('holder', 'must be a string of 1 to 256 characters');
@@ -44,11 +45,10 @@ export function notLeaderError(fence: LeaseFence, current: LeaseRecord | null): 
   const now =
     current === null ? `nobody holds lease "${fence.lease}"` : `lease "${fence.lease}" is held by ${current.holder} (term ${current.term})`;
   return new PiperError(
-    'PIPER_NOT_LEADER',
+    journalErrors.PIPER_NOT_LEADER,
     `${fence.holder} (term ${fence.term}) is no longer the leader: ${now}; the write was not made`,
     {
-      source: 'internal',
-      details: { status: 409, lease: fence.lease, holder: current?.holder ?? null, term: current?.term ?? null },
+      details: { lease: fence.lease, holder: current?.holder ?? null, term: current?.term ?? null },
     },
   );
 }

@@ -19,6 +19,7 @@ import { objectiveOf, type RouteObjective, type RouteSloStatus, SloMonitor } fro
 import { buildStatusPage, type StatusPage, type StatusRoute } from './status-page.ts';
 import type { TrafficSample } from './traffic-sample.ts';
 import { WebhookNotifier, type WebhookSender } from './webhook-notifier.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Options of {@link OnCall}. */
 export interface OnCallOptions {
@@ -140,7 +141,7 @@ export class OnCall {
   report(id: number): IncidentReport {
     const incident = this.incidents.get(id);
     if (incident === undefined) {
-      throw new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', `no incident ${id}`, { source: 'operator', details: { status: 404, id } });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_INCIDENT_NOT_FOUND, `no incident ${id}`, { details: { id } });
     }
     return buildIncidentReport(this.#journal, incident, (r) => this.slo.objective(r), this.slo.policy.periodMs, this.#clock.now());
   }
@@ -155,10 +156,7 @@ export class OnCall {
   postmortemDocument(id: number | undefined, timeZone?: string): PostmortemDocument {
     const target = id ?? this.incidents.list()[0]?.id;
     if (target === undefined) {
-      throw new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', 'no incident recorded yet', {
-        source: 'operator',
-        details: { status: 404 },
-      });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_INCIDENT_NOT_FOUND, 'no incident recorded yet');
     }
     return buildPostmortem(this.report(target), { generatedAt: this.#clock.now(), ...(timeZone ? { timeZone } : {}) });
   }

@@ -11,6 +11,7 @@ import { postgresStorageError, redactUrl } from './postgres-storage-error.ts';
 import type { WorkerAnswer, WorkerData, WorkerFailure, WorkerRequest, WorkerStatement } from './postgres-worker-protocol.ts';
 import { stampEvent } from './sqlite-journal-store.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Options of {@link PostgresJournalStore.open}. */
 export interface PostgresStoreOptions {
@@ -110,8 +111,7 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
     } catch (err) {
       store.close();
       const failure = (err as { cause?: unknown }).cause;
-      throw new PiperError('PIPER_JOURNAL_OPEN_FAILED', `cannot open journal ${store.where}: ${(err as Error).message}`, {
-        source: 'config',
+      throw new PiperError(journalErrors.PIPER_JOURNAL_OPEN_FAILED, `cannot open journal ${store.where}: ${(err as Error).message}`, {
         cause: failure ?? err,
         details: { path: store.where },
       });
@@ -363,12 +363,11 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
 
   #workerLost(action: string, why: string): PiperError {
     return new PiperError(
-      'PIPER_JOURNAL_STORAGE_FAILED',
+      journalErrors.PIPER_JOURNAL_STORAGE_FAILED,
       `journal ${this.where}: cannot ${action}: ${why}; the next call starts a new one`,
       {
-        source: 'internal',
         retryable: true,
-        details: { status: 500, path: this.where },
+        details: { path: this.where },
       },
     );
   }
@@ -376,8 +375,7 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
   #failure(error: WorkerFailure, action: string): Error {
     if (error.fenced) return new FencedWrite(error.message);
     if (error.notJournal) {
-      return new PiperError('PIPER_JOURNAL_OPEN_FAILED', `${this.where} is ${error.message}`, {
-        source: 'config',
+      return new PiperError(journalErrors.PIPER_JOURNAL_OPEN_FAILED, `${this.where} is ${error.message}`, {
         details: { path: this.where },
       });
     }
@@ -385,7 +383,7 @@ export class PostgresJournalStore implements JournalStore, TrafficSampleStore {
   }
 
   #open(): void {
-    if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', `journal ${this.where} is closed`, { source: 'internal' });
+    if (this.#closed) throw new PiperError(journalErrors.PIPER_JOURNAL_CLOSED, `journal ${this.where} is closed`);
   }
 }
 

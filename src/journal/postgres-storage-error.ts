@@ -1,5 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import type { WorkerFailure } from './postgres-worker-protocol.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** The URL with its password masked, fit for messages and logs. */
 export function redactUrl(url: string): string {
@@ -20,19 +21,16 @@ export function redactUrl(url: string): string {
 export function postgresStorageError(failure: WorkerFailure, action: string, where: string): PiperError {
   const code = failure.code;
   if (code === '25006') {
-    return new PiperError('PIPER_JOURNAL_READ_ONLY', `journal ${where} is read-only: cannot ${action} (${failure.message})`, {
-      source: 'internal',
-      details: { status: 503, path: where },
+    return new PiperError(journalErrors.PIPER_JOURNAL_READ_ONLY, `journal ${where} is read-only: cannot ${action} (${failure.message})`, {
+      details: { path: where },
     });
   }
   if (code === '53100') {
     return new PiperError(
-      'PIPER_JOURNAL_DISK_FULL',
+      journalErrors.PIPER_JOURNAL_DISK_FULL,
       `journal ${where} is full (the server's disk): cannot ${action} (${failure.message})`,
       {
-        source: 'internal',
-        retryable: true,
-        details: { status: 507, path: where },
+        details: { path: where },
       },
     );
   }
@@ -41,9 +39,8 @@ export function postgresStorageError(failure: WorkerFailure, action: string, whe
   // deadlocks (40001, 40P01) may pass on retry.
   const sqlState = code !== undefined && /^[0-9A-Z]{5}$/.test(code);
   const retryable = !sqlState || code.startsWith('08') || code.startsWith('57P') || ['53300', '57014', '40001', '40P01'].includes(code);
-  return new PiperError('PIPER_JOURNAL_STORAGE_FAILED', `journal ${where}: cannot ${action}: ${failure.message}`, {
-    source: 'internal',
+  return new PiperError(journalErrors.PIPER_JOURNAL_STORAGE_FAILED, `journal ${where}: cannot ${action}: ${failure.message}`, {
     retryable,
-    details: { status: 500, path: where, ...(code !== undefined ? { errcode: code } : {}) },
+    details: { path: where, ...(code !== undefined ? { errcode: code } : {}) },
   });
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PiperError } from '../core/index.ts';
 import { formatDate } from './time-format.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Which incident a postmortem file is about. */
 export interface PostmortemFileSubject {
@@ -45,15 +46,18 @@ export async function writePostmortemFile(
       }
     }
   } catch (err) {
-    throw new PiperError('PIPER_JOURNAL_POSTMORTEM_NOT_WRITTEN', `could not write the postmortem into ${dir}: ${(err as Error).message}`, {
-      source: 'operator',
-      cause: err,
-      details: { dir },
-    });
+    throw new PiperError(
+      journalErrors.PIPER_JOURNAL_POSTMORTEM_NOT_WRITTEN,
+      `could not write the postmortem into ${dir}: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { dir },
+      },
+    );
   }
   throw new PiperError(
-    'PIPER_JOURNAL_POSTMORTEM_NOT_WRITTEN',
+    journalErrors.PIPER_JOURNAL_POSTMORTEM_NOT_WRITTEN,
     `could not write the postmortem into ${dir}: ${MAX_COPIES} copies of ${postmortemFileName(subject, ext, timeZone)} are there already`,
-    { source: 'operator', details: { dir } },
+    { details: { dir } },
   );
 }

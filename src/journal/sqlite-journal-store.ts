@@ -5,6 +5,7 @@ import { EVENT_SOURCES, type EventSource } from './event-source.ts';
 import type { EventFilter, JournalEvent, JournalStore, StoredEventInput } from './journal-event.ts';
 import { type LeaseAnswer, type LeaseFence, type LeaseRecord, notLeaderError, validateLeaseRequest } from './lease.ts';
 import type { TrafficSample, TrafficSampleStore } from './traffic-sample.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** Options of {@link SqliteJournalStore.open}. */
 export interface SqliteStoreOptions {
@@ -87,7 +88,7 @@ const KIND_INPUT = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 /** Checks an event from any writer; throws PIPER_JOURNAL_BAD_EVENT naming the field. */
 export function validateEventInput(e: StoredEventInput): void {
   const bad = (field: string, problem: string): PiperError =>
-    new PiperError('PIPER_JOURNAL_BAD_EVENT', `event ${field} ${problem}`, { source: 'downstream', details: { status: 400, field } });
+    new PiperError(journalErrors.PIPER_JOURNAL_BAD_EVENT, `event ${field} ${problem}`, { details: { field } });
   if (typeof e.kind !== 'string' || !KIND_INPUT.test(e.kind) || e.kind.length > 128)
     throw bad('kind', 'must be a dotted lower-case name like "operator.note"');
   if (!EVENT_SOURCES.includes(e.source)) throw bad('source', `must be one of ${EVENT_SOURCES.join(', ')}`);
@@ -123,25 +124,25 @@ export function storageError(err: unknown, action: string, path: string): PiperE
   const primary = typeof errcode === 'number' ? errcode & 0xff : undefined;
   const message = (err as Error).message;
   if (primary === 8) {
-    return new PiperError('PIPER_JOURNAL_READ_ONLY', `journal ${path} is read-only: cannot ${action} (${message})`, {
-      source: 'internal',
+    return new PiperError(journalErrors.PIPER_JOURNAL_READ_ONLY, `journal ${path} is read-only: cannot ${action} (${message})`, {
       cause: err,
-      details: { status: 503, path },
+      details: { path },
     });
   }
   if (primary === 13) {
-    return new PiperError('PIPER_JOURNAL_DISK_FULL', `journal ${path} is full (disk or storage.maxSize): cannot ${action} (${message})`, {
-      source: 'internal',
-      retryable: true,
-      cause: err,
-      details: { status: 507, path },
-    });
+    return new PiperError(
+      journalErrors.PIPER_JOURNAL_DISK_FULL,
+      `journal ${path} is full (disk or storage.maxSize): cannot ${action} (${message})`,
+      {
+        cause: err,
+        details: { path },
+      },
+    );
   }
-  return new PiperError('PIPER_JOURNAL_STORAGE_FAILED', `journal ${path}: cannot ${action}: ${message}`, {
-    source: 'internal',
+  return new PiperError(journalErrors.PIPER_JOURNAL_STORAGE_FAILED, `journal ${path}: cannot ${action}: ${message}`, {
     retryable: primary === 5,
     cause: err,
-    details: { status: 500, path, errcode },
+    details: { path, errcode },
   });
 }
 
@@ -176,8 +177,7 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     try {
       db = new DatabaseSync(options.path, { readOnly: options.readOnly === true, timeout: 5000 });
     } catch (err) {
-      throw new PiperError('PIPER_JOURNAL_OPEN_FAILED', `cannot open journal ${options.path}: ${(err as Error).message}`, {
-        source: 'config',
+      throw new PiperError(journalErrors.PIPER_JOURNAL_OPEN_FAILED, `cannot open journal ${options.path}: ${(err as Error).message}`, {
         cause: err,
         details: { path: options.path },
       });
@@ -197,8 +197,7 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
     } catch (err) {
       db.close();
       if ((err as { errcode?: number }).errcode === 1 && options.readOnly === true) {
-        throw new PiperError('PIPER_JOURNAL_OPEN_FAILED', `${options.path} is not a piper journal (no events table)`, {
-          source: 'config',
+        throw new PiperError(journalErrors.PIPER_JOURNAL_OPEN_FAILED, `${options.path} is not a piper journal (no events table)`, {
           cause: err,
           details: { path: options.path },
         });
@@ -384,16 +383,15 @@ export class SqliteJournalStore implements JournalStore, TrafficSampleStore {
 
   #writable(): { setState: StatementSync; putSample: StatementSync } {
     if (this.#setState === undefined || this.#putSample === undefined) {
-      throw new PiperError('PIPER_JOURNAL_READ_ONLY', `journal ${this.path} was opened read-only`, {
-        source: 'internal',
-        details: { status: 503, path: this.path },
+      throw new PiperError(journalErrors.PIPER_JOURNAL_READ_ONLY, `journal ${this.path} was opened read-only`, {
+        details: { path: this.path },
       });
     }
     return { setState: this.#setState, putSample: this.#putSample };
   }
 
   #open(): void {
-    if (this.#closed) throw new PiperError('PIPER_JOURNAL_CLOSED', `journal ${this.path} is closed`, { source: 'internal' });
+    if (this.#closed) throw new PiperError(journalErrors.PIPER_JOURNAL_CLOSED, `journal ${this.path} is closed`);
   }
 
   #transaction<T>(action: string, fn: () => T): T {

@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { PiperError } from '../core/index.ts';
 import type { CapacityResult } from './capacity-finder.ts';
 import type { RequestSpec } from './request-mix.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** The journal event a capacity result becomes; the migration capacity gate reads exactly this. */
 export interface CapacityEvent {
@@ -86,18 +87,19 @@ export async function postCapacityEvent(controlPlane: string, token: string, eve
     status = res.statusCode;
     body = await res.body.text();
   } catch (err) {
-    throw new PiperError('PIPER_LOADGEN_JOURNAL_POST_FAILED', `cannot reach the control plane at ${url}: ${(err as Error).message}`, {
-      source: 'upstream',
-      retryable: true,
-      cause: err,
-    });
+    throw new PiperError(
+      loadgenErrors.PIPER_LOADGEN_JOURNAL_POST_FAILED,
+      `cannot reach the control plane at ${url}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (status < 200 || status >= 300) {
     throw new PiperError(
-      'PIPER_LOADGEN_JOURNAL_POST_FAILED',
+      loadgenErrors.PIPER_LOADGEN_JOURNAL_POST_FAILED,
       `control plane refused the capacity event: HTTP ${status} ${body.slice(0, 200)}`,
       {
-        source: 'upstream',
         retryable: status >= 500,
         details: { status },
       },

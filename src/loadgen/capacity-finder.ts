@@ -12,6 +12,7 @@ import { RateEvidence } from './rate-evidence.ts';
 import { drainTarget } from './target-drain.ts';
 import { judgeTrial, type TrialRecord, type TrialVerdict } from './trial-verdict.ts';
 import { minSamplesToPass } from './verdict-statistics.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** Headroom to certify: capacity ≥ factor × peak. */
 export interface CapacityRequirement {
@@ -118,7 +119,7 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
   const run = options.run ?? runLoad;
   const confidence = options.confidence ?? 0.95;
   if (!(confidence > 0 && confidence < 1)) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `confidence: must be between 0 and 1, got ${confidence}`, { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, `confidence: must be between 0 and 1, got ${confidence}`);
   }
   const alpha = Number((1 - confidence).toPrecision(12));
   const arrivals = options.arrivals ?? 'poisson';
@@ -161,7 +162,7 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const interrupted = (): PiperError =>
-    new PiperError('PIPER_LOADGEN_INTERRUPTED', 'capacity search interrupted before it concluded', { source: 'operator' });
+    new PiperError(loadgenErrors.PIPER_LOADGEN_INTERRUPTED, 'capacity search interrupted before it concluded');
   const drain = async (): Promise<void> => {
     const durationMs = await drainTarget({
       target: options.target,

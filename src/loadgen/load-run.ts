@@ -11,6 +11,7 @@ import type { FromWorker, LoadWorkerData, ToWorker } from './load-worker.ts';
 import { RequestMix, type RequestSpec } from './request-mix.ts';
 import type { RequestSender } from './request-sender.ts';
 import { errorRatio, evaluateThresholds, type Threshold } from './threshold.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** The workload of a run, before it is split across workers. */
 export type LoadModel =
@@ -80,12 +81,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   const maxInFlight = options.maxInFlight ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (workers > 1 && (options.sender !== undefined || options.probe !== undefined)) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', 'workers: a custom sender or probe works only with workers = 1', {
-      source: 'internal',
-    });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, 'workers: a custom sender or probe works only with workers = 1');
   }
-  if (options.requests.length === 0)
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', 'requests: at least one is needed', { source: 'config' });
+  if (options.requests.length === 0) throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, 'requests: at least one is needed');
   const plannedMs = options.model.kind === 'open' ? planDurationMs(options.model.plan) : options.model.durationMs;
   const tailFromMs = options.tailFromMs ?? plannedMs / 3;
   const thresholds = options.thresholds ?? [];
@@ -235,8 +233,7 @@ async function runInWorkers(
         });
         worker.on('error', (err) =>
           reject(
-            new PiperError('PIPER_LOADGEN_WORKER_FAILED', `generator worker ${i} failed: ${err.message}`, {
-              source: 'internal',
+            new PiperError(loadgenErrors.PIPER_LOADGEN_WORKER_FAILED, `generator worker ${i} failed: ${err.message}`, {
               cause: err,
             }),
           ),

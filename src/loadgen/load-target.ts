@@ -1,5 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import { parseScenario, type RequestSpec } from './request-mix.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** Where to send and what: from a URL and flags, or from a scenario file (with an optional URL). */
 export interface LoadTargetInput {
@@ -16,25 +17,25 @@ export function resolveLoadTarget(input: LoadTargetInput): { target: string; req
   const headers: Record<string, string> = {};
   for (const h of input.headers ?? []) {
     const i = h.indexOf(':');
-    if (i <= 0) throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `header: "${h}" is not "Name: value"`, { source: 'config' });
+    if (i <= 0) throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, `header: "${h}" is not "Name: value"`);
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
   if (input.scenario !== undefined) {
     const scenario = parseScenario(input.scenario.text, input.scenario.source);
     const target = input.url ?? scenario.target;
     if (target === undefined) {
-      throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', 'target: give a URL or set "target" in the scenario', { source: 'config' });
+      throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, 'target: give a URL or set "target" in the scenario');
     }
     checkUrl(target);
     const requests = scenario.requests.map((r) => ({ ...r, headers: { ...headers, ...r.headers } }));
     return { target, requests };
   }
   if (input.url === undefined)
-    throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', 'target: a URL is required (e.g. http://127.0.0.1:8080/)', { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, 'target: a URL is required (e.g. http://127.0.0.1:8080/)');
   const url = checkUrl(input.url);
   const method = (input.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method))
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `method: "${input.method}" is not an HTTP method`, { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, `method: "${input.method}" is not an HTTP method`);
   return {
     target: url.origin,
     requests: [
@@ -48,12 +49,10 @@ function checkUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', `target: "${text}" is not a URL (e.g. http://127.0.0.1:8080/)`, {
-      source: 'config',
-    });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, `target: "${text}" is not a URL (e.g. http://127.0.0.1:8080/)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', `target: "${text}" must be http:// or https://`, { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, `target: "${text}" must be http:// or https://`);
   }
   return url;
 }

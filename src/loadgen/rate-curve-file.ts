@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** One point of a recorded rate curve. */
 export interface RatePoint {
@@ -7,7 +8,7 @@ export interface RatePoint {
 }
 
 function curveError(source: string, message: string): PiperError {
-  return new PiperError('PIPER_LOADGEN_INVALID_CURVE', `${source}: ${message}`, { source: 'config', details: { file: source } });
+  return new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_CURVE, `${source}: ${message}`, { details: { file: source } });
 }
 
 /**

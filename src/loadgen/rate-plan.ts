@@ -1,8 +1,9 @@
 import { PiperError, parseDuration, parseRate } from '../core/index.ts';
 import type { RatePlan, RateSegment } from './arrival-schedule.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 function planError(key: string, message: string, details: Record<string, unknown> = {}): PiperError {
-  return new PiperError('PIPER_LOADGEN_INVALID_PLAN', `${key}: ${message}`, { source: 'config', details: { key, ...details } });
+  return new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_PLAN, `${key}: ${message}`, { details: { key, ...details } });
 }
 
 /** A constant arrival rate for a duration. */

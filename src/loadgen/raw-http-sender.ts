@@ -3,6 +3,7 @@ import { PiperError } from '../core/index.ts';
 import { Http1Parser, type Http1ParserHandler } from '../http1/index.ts';
 import type { RequestSpec } from './request-mix.ts';
 import type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './request-sender.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** Options of the raw HTTP/1.1 sender. */
 export interface RawHttpSenderOptions {
@@ -53,15 +54,12 @@ export class RawHttpSender implements RequestSender {
     try {
       url = new URL(options.origin);
     } catch (err) {
-      throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', `target: "${options.origin}" is not a URL`, { source: 'config', cause: err });
+      throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, `target: "${options.origin}" is not a URL`, { cause: err });
     }
     if (url.protocol !== 'http:') {
       throw new PiperError(
-        'PIPER_LOADGEN_INVALID_TARGET',
+        loadgenErrors.PIPER_LOADGEN_INVALID_TARGET,
         `target: "${options.origin}": the raw sender speaks http:// only (use --sender undici)`,
-        {
-          source: 'config',
-        },
       );
     }
     this.#host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -342,5 +340,5 @@ export function serializeRequest(spec: RequestSpec, target: string, host: string
 }
 
 function invalid(message: string): PiperError {
-  return new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', message, { source: 'config' });
+  return new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, message);
 }

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PiperError, parseSize, type Random } from '../core/index.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** One kind of request the generator sends; a scenario is a weighted mix of them. */
 export interface RequestSpec {
@@ -45,13 +46,12 @@ export function parseScenario(text: string, source: string): Scenario {
   try {
     data = parseYaml(text);
   } catch (err) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_SCENARIO', `${source}: invalid YAML: ${(err as Error).message}`, { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SCENARIO, `${source}: invalid YAML: ${(err as Error).message}`);
   }
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new PiperError('PIPER_LOADGEN_INVALID_SCENARIO', `${source}: ${problems}`, {
-      source: 'config',
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SCENARIO, `${source}: ${problems}`, {
       details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
     });
   }
@@ -62,9 +62,7 @@ export function parseScenario(text: string, source: string): Scenario {
       try {
         size = parseSize(r.bodySize);
       } catch (err) {
-        throw new PiperError('PIPER_LOADGEN_INVALID_SCENARIO', `${source}: requests.${i}.bodySize: ${(err as Error).message}`, {
-          source: 'config',
-        });
+        throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SCENARIO, `${source}: requests.${i}.bodySize: ${(err as Error).message}`);
       }
       body = syntheticBody(size);
     }
@@ -86,8 +84,7 @@ export class RequestMix {
   readonly #total: number;
 
   constructor(requests: readonly RequestSpec[]) {
-    if (requests.length === 0)
-      throw new PiperError('PIPER_LOADGEN_INVALID_SCENARIO', 'a scenario needs at least one request', { source: 'config' });
+    if (requests.length === 0) throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SCENARIO, 'a scenario needs at least one request');
     this.requests = requests;
     let sum = 0;
     this.#cumulative = requests.map((r) => {

@@ -1,5 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import { parseThreshold } from './threshold.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** A capacity SLO: p99 latency (from intended send) under a bound, error ratio under a budget. */
 export interface Slo {
@@ -16,22 +17,20 @@ export function parseSlo(text: string): Slo {
     try {
       t = parseThreshold(part);
     } catch (err) {
-      throw new PiperError('PIPER_LOADGEN_INVALID_SLO', `slo: ${(err as Error).message}`, { source: 'config', cause: err });
+      throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SLO, `slo: ${(err as Error).message}`, { cause: err });
     }
     if (t.metric === 'errors') maxErrorRatio = t.limit;
     else if (t.percentile === 99) p99Ms = t.limit;
-    else
-      throw new PiperError('PIPER_LOADGEN_INVALID_SLO', `slo: "${part.trim()}": only p99<… and errors<… are supported`, {
-        source: 'config',
-      });
+    else throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SLO, `slo: "${part.trim()}": only p99<… and errors<… are supported`);
   }
   if (p99Ms === undefined || maxErrorRatio === undefined) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_SLO', `slo: "${text}" needs both parts, e.g. p99<200ms,errors<0.1%`, { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SLO, `slo: "${text}" needs both parts, e.g. p99<200ms,errors<0.1%`);
   }
   if (!(maxErrorRatio > 0)) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_SLO', 'slo: errors<0% cannot be proven by any finite test; use a budget above 0', {
-      source: 'config',
-    });
+    throw new PiperError(
+      loadgenErrors.PIPER_LOADGEN_INVALID_SLO,
+      'slo: errors<0% cannot be proven by any finite test; use a budget above 0',
+    );
   }
   return { p99Ms, maxErrorRatio };
 }

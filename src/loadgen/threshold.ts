@@ -1,6 +1,7 @@
 import { PiperError, parseDuration, parsePercent } from '../core/index.ts';
 import type { LatencyHistogram } from '../telemetry/index.ts';
 import type { LoadCounts } from './load-aggregate.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** A pass/fail rule on a run, like k6's thresholds: `p99<200ms`, `p(99.9)<1s`, `errors<0.1%`. */
 export interface Threshold {
@@ -23,8 +24,7 @@ export interface ThresholdResult {
 }
 
 function thresholdError(text: string, why: string): PiperError {
-  return new PiperError('PIPER_LOADGEN_INVALID_THRESHOLD', `threshold "${text}": ${why}`, {
-    source: 'config',
+  return new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_THRESHOLD, `threshold "${text}": ${why}`, {
     details: { threshold: text },
   });
 }

@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { PiperError } from '../core/index.ts';
 import type { RequestSpec } from './request-mix.ts';
 import type { InFlightRequest, RequestSender, SendErrorKind, SendSink } from './request-sender.ts';
+import { loadgenErrors } from './loadgen-errors.ts';
 
 /** Options of the HTTP sender. */
 export interface UndiciSenderOptions {
@@ -32,10 +33,10 @@ export class UndiciSender implements RequestSender {
     try {
       url = new URL(options.origin);
     } catch (err) {
-      throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', `target: "${options.origin}" is not a URL`, { source: 'config', cause: err });
+      throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, `target: "${options.origin}" is not a URL`, { cause: err });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new PiperError('PIPER_LOADGEN_INVALID_TARGET', `target: "${options.origin}" must be http:// or https://`, { source: 'config' });
+      throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_TARGET, `target: "${options.origin}" must be http:// or https://`);
     }
     this.#monotonic = options.monotonic;
     const backstop = options.timeoutMs + 1000;

@@ -1,4 +1,5 @@
 import { type Clock, PiperError, type TimerHandle } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** Limits of the emulated server: how much it does at once and per second, and how long it lets requests wait. */
 export interface AdmissionOptions {
@@ -145,6 +146,6 @@ export class AdmissionGate {
 
   #overloaded(message: string): PiperError {
     this.refused++;
-    return new PiperError('PIPER_PLATFORM_OVERLOADED', message, { source: 'internal', retryable: true, details: { status: 503 } });
+    return new PiperError(platformErrors.PIPER_PLATFORM_OVERLOADED, message);
   }
 }

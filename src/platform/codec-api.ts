@@ -12,6 +12,7 @@ import type { PlatformContext } from './platform-context.ts';
 import { checkBodyType, checkDeclaredLength, codecParams, declaredLength, slowLevelLimit } from './request-params.ts';
 import { readHead } from './stream-head.ts';
 import { ZSTD_HEADER_MAX, zstdDeclaredSize } from './zstd-frame-header.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** Media types of compressed output (RFC 6713 for gzip, RFC 8878 for zstd). */
 const MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -109,11 +110,14 @@ export async function handleDecompress(
     await runToResponse(sink, res, pipeline(head.stream, input, decompressor, guard, sink));
   } catch (err) {
     if (err === codecError && !(err instanceof PiperError)) {
-      throw new PiperError('PIPER_PLATFORM_CORRUPT_INPUT', `the ${codec.name} body is corrupt or truncated: ${(err as Error).message}`, {
-        source: 'downstream',
-        cause: err,
-        details: { status: 400, codec: codec.name },
-      });
+      throw new PiperError(
+        platformErrors.PIPER_PLATFORM_CORRUPT_INPUT,
+        `the ${codec.name} body is corrupt or truncated: ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { codec: codec.name },
+        },
+      );
     }
     throw err;
   }
@@ -131,19 +135,18 @@ function checkDeclaredSize(ctx: PlatformContext, length: number | undefined, hea
   const ratio = declared / Math.max(1, length ?? 0);
   if (length !== undefined && declared >= DecompressionGuard.RATIO_FLOOR && ratio > ctx.config.maxDecompressionRatio) {
     throw new PiperError(
-      'PIPER_PLATFORM_DECOMPRESSION_BOMB',
+      platformErrors.PIPER_PLATFORM_DECOMPRESSION_BOMB,
       `the zstd frame declares ${declared} bytes from ${length} bytes, over the ratio limit of ${ctx.config.maxDecompressionRatio}`,
-      { source: 'downstream', details: { status: 413, ratio, limit: ctx.config.maxDecompressionRatio } },
+      { details: { ratio, limit: ctx.config.maxDecompressionRatio } },
     );
   }
   const max = ctx.config.maxDecompressedSize;
   if (declared > max) {
     throw new PiperError(
-      'PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE',
+      platformErrors.PIPER_PLATFORM_DECOMPRESSED_TOO_LARGE,
       `the zstd frame declares ${declared} bytes, over the limit of ${max} bytes`,
       {
-        source: 'downstream',
-        details: { status: 413, limit: max, declared },
+        details: { limit: max, declared },
       },
     );
   }
@@ -165,8 +168,7 @@ export async function runToResponse(sink: DeferredResponse, res: ServerResponse,
   } catch (err) {
     if (sink.committed) {
       res.destroy();
-      throw new PiperError('PIPER_PLATFORM_STREAM_ABORTED', `response aborted after it started: ${(err as Error).message}`, {
-        source: 'internal',
+      throw new PiperError(platformErrors.PIPER_PLATFORM_STREAM_ABORTED, `response aborted after it started: ${(err as Error).message}`, {
         cause: err,
         details: { committed: true },
       });
@@ -182,10 +184,11 @@ function declaredCodec(req: IncomingMessage, url: URL): Codec | undefined {
   if (encoding === undefined || encoding.trim() === '') return undefined;
   const codec = codecByContentEncoding(encoding);
   if (codec === undefined) {
-    throw new PiperError('PIPER_PLATFORM_UNKNOWN_CODEC', `content-encoding "${encoding}" is not supported: expected gzip, br or zstd`, {
-      source: 'downstream',
-      details: { status: 415, codec: encoding },
-    });
+    throw new PiperError(
+      platformErrors.PIPER_PLATFORM_UNKNOWN_CODEC,
+      `content-encoding "${encoding}" is not supported: expected gzip, br or zstd`,
+      { status: 415, details: { codec: encoding } },
+    );
   }
   return codec;
 }
@@ -194,9 +197,8 @@ function detected(head: Buffer): Codec {
   const name = detectFormat(head);
   if (name === undefined) {
     throw new PiperError(
-      'PIPER_PLATFORM_UNKNOWN_FORMAT',
+      platformErrors.PIPER_PLATFORM_UNKNOWN_FORMAT,
       'the body is neither gzip nor zstd by its first bytes; brotli has no magic number, so name it with ?codec=brotli or Content-Encoding: br',
-      { source: 'downstream', details: { status: 415 } },
     );
   }
   return codecs[name];

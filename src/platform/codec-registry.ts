@@ -1,6 +1,7 @@
 import { PiperError } from '../core/index.ts';
 import type { Codec, CodecName } from './codec.ts';
 import { brotliCodec, gzipCodec, identityCodec, zstdCodec } from './zlib-codecs.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** Every codec, by name. */
 export const codecs: Readonly<Record<CodecName, Codec>> = {
@@ -25,10 +26,13 @@ const ALIASES: Readonly<Record<string, CodecName>> = {
 export function codecByName(name: string): Codec {
   const key = ALIASES[name.trim().toLowerCase()];
   if (key === undefined) {
-    throw new PiperError('PIPER_PLATFORM_UNKNOWN_CODEC', `unknown codec "${name}": expected one of gzip, brotli (br), zstd, identity`, {
-      source: 'downstream',
-      details: { status: 400, codec: name },
-    });
+    throw new PiperError(
+      platformErrors.PIPER_PLATFORM_UNKNOWN_CODEC,
+      `unknown codec "${name}": expected one of gzip, brotli (br), zstd, identity`,
+      {
+        details: { codec: name },
+      },
+    );
   }
   return codecs[key];
 }

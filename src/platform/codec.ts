@@ -1,5 +1,6 @@
 import type { Transform } from 'node:stream';
 import { PiperError } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** Names of the codecs the platform speaks; `identity` stores bytes as they came. */
 export type CodecName = 'identity' | 'gzip' | 'brotli' | 'zstd';
@@ -39,9 +40,9 @@ export function checkLevel(codec: Codec, level: number | undefined): number {
   if (level === undefined) return codec.levels.default;
   if (!Number.isInteger(level) || level < codec.levels.min || level > codec.levels.max) {
     throw new PiperError(
-      'PIPER_PLATFORM_BAD_LEVEL',
+      platformErrors.PIPER_PLATFORM_BAD_LEVEL,
       `level ${String(level)} is out of range for ${codec.name}: expected an integer from ${codec.levels.min} to ${codec.levels.max}`,
-      { source: 'downstream', details: { status: 400, codec: codec.name, level } },
+      { details: { codec: codec.name, level } },
     );
   }
   return level;

@@ -14,6 +14,7 @@ import { HashTap } from './hash-tap.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { MetadataDb } from './metadata-db.ts';
 import { StoreQuota } from './store-quota.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /**
  * Bytes at rest per hashed block: what a read verifies before letting any of it go (so at most this
@@ -75,10 +76,13 @@ export class ContentStore {
       await rm(join(dir, 'tmp'), { recursive: true, force: true });
       await mkdir(join(dir, 'tmp'), { recursive: true });
     } catch (err) {
-      throw new PiperError('PIPER_PLATFORM_STORE_UNAVAILABLE', `cannot prepare the data directory ${dir}: ${(err as Error).message}`, {
-        source: 'config',
-        cause: err,
-      });
+      throw new PiperError(
+        platformErrors.PIPER_PLATFORM_STORE_UNAVAILABLE,
+        `cannot prepare the data directory ${dir}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const store = new ContentStore(dir, new MetadataDb(join(dir, 'metadata.db')), clock, log, maxStoreSize);
     const orphans = await store.#removeOrphans();
@@ -161,11 +165,14 @@ export class ContentStore {
   async openStored(record: FileRecord, start = 0, end?: number): Promise<ReadStream> {
     const path = this.#objectPath(record.id);
     const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw new PiperError('PIPER_PLATFORM_OBJECT_CORRUPT', `stored object ${record.id} is missing its file (${err.code ?? err.message})`, {
-        source: 'internal',
-        cause: err,
-        details: { status: 500, id: record.id },
-      });
+      throw new PiperError(
+        platformErrors.PIPER_PLATFORM_OBJECT_CORRUPT,
+        `stored object ${record.id} is missing its file (${err.code ?? err.message})`,
+        {
+          cause: err,
+          details: { id: record.id },
+        },
+      );
     });
     return fh.createReadStream({ highWaterMark: 64 * 1024, start, ...(end === undefined ? {} : { end }) });
   }
@@ -245,21 +252,14 @@ export class ContentStore {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new PiperError('PIPER_PLATFORM_STORE_UNAVAILABLE', 'the store is closed', {
-        source: 'internal',
-        retryable: true,
-        details: { status: 503 },
-      });
+      throw new PiperError(platformErrors.PIPER_PLATFORM_STORE_UNAVAILABLE, 'the store is closed');
     }
   }
 }
 
 function checkId(id: string): void {
   if (!isObjectId(id)) {
-    throw new PiperError('PIPER_PLATFORM_BAD_ID', 'a file id is the 64-character lowercase hex SHA-256 of its content', {
-      source: 'downstream',
-      details: { status: 400 },
-    });
+    throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_ID, 'a file id is the 64-character lowercase hex SHA-256 of its content');
   }
 }
 

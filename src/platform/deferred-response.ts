@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { PiperError } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /**
  * The end of a streaming pipeline into an HTTP response. It holds back the first `holdBytes` of
@@ -36,9 +37,7 @@ export class DeferredResponse extends Writable {
     res.once('close', () => {
       if (!res.writableFinished) {
         this.destroy(
-          new PiperError('PIPER_PLATFORM_CLIENT_CLOSED', 'the client closed the connection before the response ended', {
-            source: 'downstream',
-          }),
+          new PiperError(platformErrors.PIPER_PLATFORM_CLIENT_CLOSED, 'the client closed the connection before the response ended'),
         );
       }
     });

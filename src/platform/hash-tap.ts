@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PiperError } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** Passes bytes through while hashing them with SHA-256 and counting them. */
 export class HashTap extends Transform {
@@ -56,9 +57,8 @@ export class HashVerifier extends Transform {
 
 /** The error of a stored object that failed verification. */
 export function corruptObject(id: string, why: string, cause?: unknown): PiperError {
-  return new PiperError('PIPER_PLATFORM_OBJECT_CORRUPT', `stored object ${id} is corrupt: ${why}`, {
-    source: 'internal',
+  return new PiperError(platformErrors.PIPER_PLATFORM_OBJECT_CORRUPT, `stored object ${id} is corrupt: ${why}`, {
     cause,
-    details: { status: 500, id },
+    details: { id },
   });
 }

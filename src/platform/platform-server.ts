@@ -13,6 +13,7 @@ import { type BodyHandler, matchRoute } from './platform-routes.ts';
 import { type BodyPace, RequestBody } from './request-body.ts';
 import { SitePages } from './site-pages.ts';
 import { authorizeWrite } from './write-access.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** What {@link startPlatformServer} needs; `config` is the parsed `platform` section of piper.yaml. */
 export interface PlatformServerOptions {
@@ -167,11 +168,7 @@ interface Bodies {
 }
 
 function shuttingDown(): PiperError {
-  return new PiperError('PIPER_PLATFORM_OVERLOADED', 'the server is shutting down', {
-    source: 'internal',
-    retryable: true,
-    details: { status: 503 },
-  });
+  return new PiperError(platformErrors.PIPER_PLATFORM_OVERLOADED, 'the server is shutting down');
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type Clock, PiperError, type TimerHandle } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** How long a client may take over its request body. */
 export interface BodyPace {
@@ -64,9 +65,8 @@ export class RequestBody extends Readable {
       this.#timers.push(
         pace.clock.setTimeout(() => {
           this.destroy(
-            new PiperError('PIPER_PLATFORM_REQUEST_TIMEOUT', `the request body did not arrive within ${pace.timeoutMs} ms`, {
-              source: 'downstream',
-              details: { status: 408, received: this.received },
+            new PiperError(platformErrors.PIPER_PLATFORM_REQUEST_TIMEOUT, `the request body did not arrive within ${pace.timeoutMs} ms`, {
+              details: { received: this.received },
             }),
           );
         }, pace.timeoutMs),
@@ -123,9 +123,7 @@ export class RequestBody extends Readable {
   readonly #onClose = (): void => {
     if (this.#ended || this.destroyed) return;
     this.destroy(
-      new PiperError('PIPER_PLATFORM_CLIENT_CLOSED', 'the client closed the connection before its request body ended', {
-        source: 'downstream',
-      }),
+      new PiperError(platformErrors.PIPER_PLATFORM_CLIENT_CLOSED, 'the client closed the connection before its request body ended'),
     );
   };
 
@@ -154,9 +152,9 @@ export class RequestBody extends Readable {
     if (bytes < needed) {
       this.destroy(
         new PiperError(
-          'PIPER_PLATFORM_BODY_TOO_SLOW',
+          platformErrors.PIPER_PLATFORM_BODY_TOO_SLOW,
           `the request body arrived at ${Math.round((bytes * 1000) / this.#pace.windowMs)} bytes/s over ${this.#pace.windowMs} ms, under the minimum of ${this.#pace.minRate}`,
-          { source: 'downstream', details: { status: 408, received: this.received } },
+          { details: { received: this.received } },
         ),
       );
     }

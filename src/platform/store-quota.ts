@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { formatSize, PiperError } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /**
  * The room left in the store, counted in original bytes (what `size` reports, whatever the codec
@@ -38,9 +39,9 @@ export class StoreQuota {
   take(bytes: number): void {
     if (this.#used + this.#reserved + bytes > this.max) {
       throw new PiperError(
-        'PIPER_PLATFORM_STORE_FULL',
+        platformErrors.PIPER_PLATFORM_STORE_FULL,
         `the store is full: ${formatSize(bytes)} more does not fit beside ${formatSize(this.#used)} stored and ${formatSize(this.#reserved)} reserved of ${formatSize(this.max)} (platform.maxStoreSize)`,
-        { source: 'internal', details: { status: 507, requested: bytes, used: this.#used, reserved: this.#reserved, limit: this.max } },
+        { details: { requested: bytes, used: this.#used, reserved: this.#reserved, limit: this.max } },
       );
     }
     this.#reserved += bytes;

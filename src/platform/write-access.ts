@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PiperError } from '../core/index.ts';
+import { platformErrors } from './platform-errors.ts';
 
 /** The `platform.auth` settings: a bearer token for writes that change the store, if any. */
 export interface WriteAccess {
@@ -23,18 +24,17 @@ export function authorizeWrite(access: WriteAccess, req: IncomingMessage, what: 
   if (access.token !== undefined) {
     const given = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     if (given === undefined || !sameSecret(given, access.token)) {
-      throw new PiperError('PIPER_PLATFORM_UNAUTHORIZED', `${what} needs the platform token: send Authorization: Bearer <token>`, {
-        source: 'downstream',
-        details: { status: 401 },
-      });
+      throw new PiperError(
+        platformErrors.PIPER_PLATFORM_UNAUTHORIZED,
+        `${what} needs the platform token: send Authorization: Bearer <token>`,
+      );
     }
     return;
   }
   if (!isLoopback(req.socket.remoteAddress) || PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) {
     throw new PiperError(
-      'PIPER_PLATFORM_FORBIDDEN',
+      platformErrors.PIPER_PLATFORM_FORBIDDEN,
       `${what} is allowed only from this machine while no platform token is configured (platform.auth.token)`,
-      { source: 'downstream', details: { status: 403 } },
     );
   }
 }

@@ -1,5 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import type { LeaderInfo, LeaseFence } from '../journal/index.ts';
+import { journalErrors } from '../journal/index.ts';
 
 /** What the rollout API and the controller host ask of leader election: a journal `Leadership`. */
 export interface LeaderGate {
@@ -33,17 +34,15 @@ export function followerRefusal(gate: LeaderGate): PiperError {
     ? `the leader is ${leader.holder} (term ${leader.term})${leader.url === null ? '' : ` at ${leader.url}`}: send the request there`
     : 'no control plane leads right now (the lease is being taken over): retry in a few seconds';
   const answer: LeaderAnswer | null = known ? { holder: leader.holder, term: leader.term, url: leader.url } : null;
-  return new PiperError('PIPER_NOT_LEADER', `this control plane (${gate.name}) is a follower; ${where}`, {
-    source: 'operator',
+  return new PiperError(journalErrors.PIPER_NOT_LEADER, `this control plane (${gate.name}) is a follower; ${where}`, {
     retryable: !known,
-    details: { status: 409, leader: answer },
+    details: { leader: answer },
   });
 }
 
 /** A split or heartbeat refused because this process no longer leads at `term`. */
 export function notLeading(gate: LeaderGate, term: number, what: string): PiperError {
-  return new PiperError('PIPER_NOT_LEADER', `${gate.name} no longer leads at term ${term}: ${what} not sent`, {
-    source: 'internal',
-    details: { status: 409, term },
+  return new PiperError(journalErrors.PIPER_NOT_LEADER, `${gate.name} no longer leads at term ${term}: ${what} not sent`, {
+    details: { term },
   });
 }

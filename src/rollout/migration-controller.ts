@@ -17,7 +17,7 @@ import { fromRow, toRow } from './migration-row.ts';
 import { ACTIVE_PHASES, type MigrationState, sameShares, STATE_PREFIX, splitFor, stateKey } from './migration-state.ts';
 import { ACTOR, begin, finishRollback, SAFETY_KINDS } from './migration-transitions.ts';
 import { detailOf, type MigrationDetail, type MigrationView, viewOf } from './migration-view.ts';
-import { gateRefused, invalidTransition, isExpected, notFound } from './rollout-errors.ts';
+import { gateRefused, invalidTransition, isExpected, notFound, rolloutErrors } from './rollout-errors.ts';
 import { histogramSlowCounter } from './slow-requests.ts';
 
 /** The part of the journal the controller uses. */
@@ -197,11 +197,10 @@ export class MigrationController {
     for (const rt of this.#active.values()) {
       if (rt.state.plan.route === req.route) {
         throw new PiperError(
-          'PIPER_ROLLOUT_ALREADY_ACTIVE',
+          rolloutErrors.PIPER_ROLLOUT_ALREADY_ACTIVE,
           `route "${req.route}" already has migration ${rt.state.id} (${rt.state.phase})`,
           {
-            source: 'operator',
-            details: { status: 409, migration: rt.state.id },
+            details: { migration: rt.state.id },
           },
         );
       }

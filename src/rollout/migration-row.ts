@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PiperError } from '../core/index.ts';
 import { planSchema } from '../journal/index.ts';
 import type { MigrationState } from './migration-state.ts';
+import { rolloutErrors } from './rollout-errors.ts';
 
 /** The version of the state row this piper writes. */
 export const ROW_VERSION = 1;
@@ -82,8 +83,7 @@ export function fromRow(key: string, row: unknown): MigrationState {
 }
 
 function unreadable(key: string, what: string, details: Record<string, unknown>): PiperError {
-  return new PiperError('PIPER_ROLLOUT_STATE_UNREADABLE', `journal state row "${key}" ${what}`, {
-    source: 'internal',
-    details: { status: 500, key, ...details },
+  return new PiperError(rolloutErrors.PIPER_ROLLOUT_STATE_UNREADABLE, `journal state row "${key}" ${what}`, {
+    details: { key, ...details },
   });
 }

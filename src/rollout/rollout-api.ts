@@ -16,6 +16,7 @@ import type { GateResult } from './capacity-gate.ts';
 import { followerRefusal, type LeaderAnswer, type LeaderGate } from './leader-gate.ts';
 import type { MigrationController, MigrationView } from './migration-controller.ts';
 import type { StartMigrationRequest } from './migration-plan.ts';
+import { rolloutErrors } from './rollout-errors.ts';
 
 /** `GET /api/v1/migrations`: every migration this controller knows, as listed. */
 export interface MigrationList {
@@ -172,10 +173,7 @@ function unit(fn: () => number, key: string): number {
   try {
     return fn();
   } catch (err) {
-    throw new PiperError('PIPER_ROLLOUT_BAD_REQUEST', `${key}: ${(err as Error).message}`, {
-      source: 'downstream',
-      details: { status: 400 },
-    });
+    throw new PiperError(rolloutErrors.PIPER_ROLLOUT_BAD_REQUEST, `${key}: ${(err as Error).message}`);
   }
 }
 
@@ -184,10 +182,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'body';
-  throw new PiperError('PIPER_ROLLOUT_BAD_REQUEST', `${where}: ${issue?.message ?? 'invalid'}`, {
-    source: 'downstream',
-    details: { status: 400 },
-  });
+  throw new PiperError(rolloutErrors.PIPER_ROLLOUT_BAD_REQUEST, `${where}: ${issue?.message ?? 'invalid'}`);
 }
 
 /** Action bodies are optional: an empty body means no reason given. */

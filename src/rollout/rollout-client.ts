@@ -1,6 +1,7 @@
 import { type Clock, PiperError } from '../core/index.ts';
 import type { GateResult } from './capacity-gate.ts';
 import type { MigrationDetail, MigrationView } from './migration-controller.ts';
+import { rolloutErrors } from './rollout-errors.ts';
 
 /** Body of POST /api/v1/migrations (docs/api.md, "Rollout"). */
 export interface StartMigrationBody {
@@ -64,11 +65,13 @@ export class RolloutClient {
         signal: ctl.signal,
       });
     } catch (err) {
-      throw new PiperError('PIPER_ROLLOUT_API_UNREACHABLE', `cannot reach the rollout API at ${this.#base}: ${(err as Error).message}`, {
-        source: 'upstream',
-        retryable: true,
-        cause: err,
-      });
+      throw new PiperError(
+        rolloutErrors.PIPER_ROLLOUT_API_UNREACHABLE,
+        `cannot reach the rollout API at ${this.#base}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       timer.cancel();
     }

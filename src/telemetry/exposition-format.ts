@@ -1,4 +1,5 @@
 import { PiperError } from '../core/index.ts';
+import { telemetryErrors } from './telemetry-errors.ts';
 
 /** Label values as the registry accepts them; numbers are written in decimal. */
 export type LabelValue = string | number;
@@ -12,8 +13,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Throws unless `name` is a valid Prometheus metric name. */
 export function checkMetricName(name: string): void {
   if (!METRIC_NAME.test(name)) {
-    throw new PiperError('PIPER_TELEMETRY_INVALID_METRIC', `metric name "${name}" must match ${METRIC_NAME.source}`, {
-      source: 'internal',
+    throw new PiperError(telemetryErrors.PIPER_TELEMETRY_INVALID_METRIC, `metric name "${name}" must match ${METRIC_NAME.source}`, {
       details: { name },
     });
   }
@@ -34,8 +34,7 @@ export function checkLabelNames(metric: string, labelNames: readonly string[], r
             ? 'is listed twice'
             : null;
     if (problem !== null) {
-      throw new PiperError('PIPER_TELEMETRY_INVALID_METRIC', `label "${label}" of metric "${metric}" ${problem}`, {
-        source: 'internal',
+      throw new PiperError(telemetryErrors.PIPER_TELEMETRY_INVALID_METRIC, `label "${label}" of metric "${metric}" ${problem}`, {
         details: { metric, label },
       });
     }

@@ -1,6 +1,7 @@
 import { PiperError } from '../core/index.ts';
 import { formatSampleValue, type Labels } from './exposition-format.ts';
 import { checkSampleValue, MetricFamily, type MetricOptions } from './metric-family.ts';
+import { telemetryErrors } from './telemetry-errors.ts';
 
 /**
  * OpenTelemetry's advisory buckets for `http.server.request.duration`, in seconds
@@ -48,9 +49,9 @@ export class HistogramChild {
   observeDistribution(bucketCounts: ArrayLike<number>, sum: number): void {
     if (bucketCounts.length !== this.#counts.length) {
       throw new PiperError(
-        'PIPER_TELEMETRY_INVALID_VALUE',
+        telemetryErrors.PIPER_TELEMETRY_INVALID_VALUE,
         `metric "${this.#metric}" has ${this.#counts.length} buckets (+Inf included), got ${bucketCounts.length} counts`,
-        { source: 'internal', details: { metric: this.#metric } },
+        { details: { metric: this.#metric } },
       );
     }
     checkSampleValue(this.#metric, sum, false);
@@ -97,9 +98,9 @@ export class Histogram extends MetricFamily<HistogramChild> {
     const bad = bounds.findIndex((b, i) => !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number)));
     if (bounds.length === 0 || bad !== -1) {
       throw new PiperError(
-        'PIPER_TELEMETRY_INVALID_METRIC',
+        telemetryErrors.PIPER_TELEMETRY_INVALID_METRIC,
         `buckets of histogram "${options.name}" must be finite and strictly increasing, got [${bounds.join(', ')}]`,
-        { source: 'internal', details: { metric: options.name } },
+        { details: { metric: options.name } },
       );
     }
     this.buckets = Object.freeze(bounds);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as HdrLibrary from 'hdr-histogram-js';
 import { PiperError } from '../core/index.ts';
 import type { LatencySummary } from './telemetry-window.ts';
+import { telemetryErrors } from './telemetry-errors.ts';
 
 type Histogram = HdrLibrary.Histogram;
 
@@ -185,11 +186,14 @@ export class LatencyHistogram {
     try {
       out.#hdr.add(hdr().decodeFromCompressedBase64(encoded, 32, false));
     } catch (err) {
-      throw new PiperError('PIPER_TELEMETRY_BAD_HISTOGRAM', 'not an HDR histogram in compressed base64 form, or values over 1 h', {
-        source: 'internal',
-        cause: err,
-        details: { length: encoded.length },
-      });
+      throw new PiperError(
+        telemetryErrors.PIPER_TELEMETRY_BAD_HISTOGRAM,
+        'not an HDR histogram in compressed base64 form, or values over 1 h',
+        {
+          cause: err,
+          details: { length: encoded.length },
+        },
+      );
     }
     return out;
   }

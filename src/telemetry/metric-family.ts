@@ -1,5 +1,6 @@
 import { PiperError } from '../core/index.ts';
 import { checkLabelNames, checkMetricName, escapeHelp, type Labels, renderLabelPairs } from './exposition-format.ts';
+import { telemetryErrors } from './telemetry-errors.ts';
 
 /** What every metric is declared with. */
 export interface MetricOptions {
@@ -128,9 +129,9 @@ export abstract class MetricFamily<C> {
 
   #badLabels(labels: Labels): never {
     throw new PiperError(
-      'PIPER_TELEMETRY_INVALID_LABELS',
+      telemetryErrors.PIPER_TELEMETRY_INVALID_LABELS,
       `metric "${this.name}" takes labels [${this.labelNames.join(', ')}], got [${Object.keys(labels).join(', ')}]`,
-      { source: 'internal', details: { metric: this.name, expected: this.labelNames, got: Object.keys(labels) } },
+      { details: { metric: this.name, expected: this.labelNames, got: Object.keys(labels) } },
     );
   }
 }
@@ -146,9 +147,9 @@ function countKeys(labels: Labels): number {
 export function checkSampleValue(metric: string, value: number, nonNegative: boolean): void {
   if (!Number.isFinite(value) || (nonNegative && value < 0)) {
     throw new PiperError(
-      'PIPER_TELEMETRY_INVALID_VALUE',
+      telemetryErrors.PIPER_TELEMETRY_INVALID_VALUE,
       `metric "${metric}" cannot take ${value}${nonNegative ? ' (counters only go up by finite amounts)' : ''}`,
-      { source: 'internal', details: { metric, value } },
+      { details: { metric, value } },
     );
   }
 }

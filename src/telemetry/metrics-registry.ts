@@ -3,6 +3,7 @@ import { Counter } from './counter.ts';
 import { Gauge } from './gauge.ts';
 import { Histogram, type HistogramOptions } from './histogram.ts';
 import type { MetricFamily, MetricOptions } from './metric-family.ts';
+import { telemetryErrors } from './telemetry-errors.ts';
 
 /**
  * The metrics of one process, rendered in the Prometheus text exposition format 0.0.4.
@@ -52,8 +53,7 @@ export class MetricsRegistry {
 
   #add<M extends MetricFamily<unknown>>(metric: M): M {
     if (this.#metrics.has(metric.name)) {
-      throw new PiperError('PIPER_TELEMETRY_DUPLICATE_METRIC', `metric "${metric.name}" is already registered`, {
-        source: 'internal',
+      throw new PiperError(telemetryErrors.PIPER_TELEMETRY_DUPLICATE_METRIC, `metric "${metric.name}" is already registered`, {
         details: { name: metric.name },
       });
     }

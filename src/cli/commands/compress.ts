@@ -5,12 +5,13 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PiperError, SystemClock } from '../../core/index.ts';
 import {
-  type Codec,
   checkLevel,
   chooseCodec,
+  type Codec,
   codecByName,
   DEFAULT_AUTO_POLICY,
   gzipCodec,
+  platformErrors,
   ProgressBar,
   readHead,
   weissmanScore,
@@ -168,8 +169,7 @@ export async function fileSize(path: string): Promise<number> {
     if (!s.isFile()) throw new Error('not a regular file');
     return s.size;
   } catch (err) {
-    throw new PiperError('PIPER_PLATFORM_BAD_FLAG', `cannot read ${path}: ${(err as Error).message}`, {
-      source: 'operator',
+    throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_FLAG, `cannot read ${path}: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -182,5 +182,5 @@ function parseLevel(value: unknown): number | undefined {
 }
 
 function flagError(message: string): PiperError {
-  return new PiperError('PIPER_PLATFORM_BAD_FLAG', message, { source: 'operator' });
+  return new PiperError(platformErrors.PIPER_PLATFORM_BAD_FLAG, message);
 }

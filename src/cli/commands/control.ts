@@ -3,6 +3,7 @@ import { createLogger, PiperError, SystemClock } from '../../core/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { startPiperControl } from '../up/piper-control.ts';
 import { checkLogLevel, parsePort } from './up.ts';
+import { cliErrors } from '../cli-errors.ts';
 
 export const controlCommand: Command = {
   name: 'control',
@@ -43,11 +44,8 @@ export const controlCommand: Command = {
   async run(ctx, { values }) {
     if (typeof values.config !== 'string') {
       throw new PiperError(
-        'PIPER_CLI_MISSING_ARGUMENT',
+        cliErrors.PIPER_CLI_MISSING_ARGUMENT,
         '--config FILE is required: the piper.yaml whose dataPlanes this control plane steers',
-        {
-          source: 'operator',
-        },
       );
     }
     const adminPort = parsePort(values['admin-port'], '--admin-port');

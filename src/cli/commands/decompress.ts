@@ -3,7 +3,16 @@ import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PiperError, SystemClock } from '../../core/index.ts';
-import { type Codec, codecByName, codecs, detectFormat, MAGIC_LENGTH, ProgressBar, readHead } from '../../platform/index.ts';
+import {
+  type Codec,
+  codecByName,
+  codecs,
+  detectFormat,
+  MAGIC_LENGTH,
+  platformErrors,
+  ProgressBar,
+  readHead,
+} from '../../platform/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { checkOutputFile } from '../output-path.ts';
 import { renderTable } from '../terminal-style.ts';
@@ -58,15 +67,14 @@ export const decompressCommand: Command = {
       await pipeline([head.stream, ...stages, decompressor, out]);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new PiperError('PIPER_PLATFORM_BAD_FLAG', `${output} exists (use --force to overwrite)`, { source: 'operator' });
+        throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_FLAG, `${output} exists (use --force to overwrite)`);
       }
       await unlink(output).catch(() => undefined);
       if (err === codecError) {
         throw new PiperError(
-          'PIPER_PLATFORM_CORRUPT_INPUT',
+          platformErrors.PIPER_PLATFORM_CORRUPT_INPUT,
           `${file} is not valid ${codec.name} or is truncated: ${(err as Error).message}`,
           {
-            source: 'downstream',
             cause: err,
           },
         );
@@ -103,17 +111,14 @@ function pickCodec(flag: unknown, head: Buffer, file: string): Codec {
     try {
       return codecByName(flag);
     } catch (err) {
-      throw new PiperError('PIPER_PLATFORM_BAD_FLAG', `--codec: ${(err as Error).message}`, { source: 'operator' });
+      throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_FLAG, `--codec: ${(err as Error).message}`);
     }
   }
   const detected = detectFormat(head);
   if (detected !== undefined) return codecs[detected];
   if (file.endsWith('.br')) return codecs.brotli;
   throw new PiperError(
-    'PIPER_PLATFORM_UNKNOWN_FORMAT',
+    platformErrors.PIPER_PLATFORM_UNKNOWN_FORMAT,
     `${file} is neither gzip nor zstd by its first bytes; for brotli, pass --codec brotli`,
-    {
-      source: 'operator',
-    },
   );
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { PiperError, SeededRandom, SystemClock } from '../../core/index.ts';
 import { Narrator, runDemo } from '../../demo/index.ts';
-import { findHaproxy } from '../../haproxy/index.ts';
+import { findHaproxy, haproxyErrors } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { checkOutputFolder } from '../output-path.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
@@ -57,10 +57,9 @@ export const demoCommand: Command = {
         findHaproxy({ binary: 'haproxy', searchPath: ctx.env.PATH });
       } catch (err) {
         throw new PiperError(
-          'PIPER_HAPROXY_NOT_INSTALLED',
+          haproxyErrors.PIPER_HAPROXY_NOT_INSTALLED,
           '--data-plane haproxy needs HAProxy, which is not installed: apt-get install haproxy',
           {
-            source: 'operator',
             cause: err,
           },
         );

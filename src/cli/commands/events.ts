@@ -5,6 +5,7 @@ import {
   type EventFilter,
   formatTime,
   Journal,
+  journalErrors,
   type JournalEvent,
   JournalHttpClient,
   OnCall,
@@ -49,7 +50,7 @@ export function openJournalSource(ctx: CliContext, values: CommandInput['values'
   const admin = str(values.db) === undefined ? adminUrlOf(ctx, values) : str(values.admin);
   if (admin !== undefined) {
     if (str(values.db) !== undefined)
-      throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', 'give either --db FILE or --admin URL, not both', { source: 'operator' });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_FLAGS, 'give either --db FILE or --admin URL, not both');
     const token = adminTokenOf(ctx, values);
     return { kind: 'http', client: new JournalHttpClient(admin, token), close: () => {} };
   }
@@ -74,10 +75,13 @@ function filterFrom(values: CommandInput['values'], now: number): EventFilter {
     return validateEventFilter(rawFilter(values, now));
   } catch (err) {
     // The same checks as the API, but here the mistake is in the operator's flags.
-    throw new PiperError('PIPER_JOURNAL_BAD_FILTER', (err as Error).message.replace(/^(since|until|limit|kind|subject)\b/, '--$1'), {
-      source: 'operator',
-      cause: err,
-    });
+    throw new PiperError(
+      journalErrors.PIPER_JOURNAL_BAD_FILTER,
+      (err as Error).message.replace(/^(since|until|limit|kind|subject)\b/, '--$1'),
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -96,7 +100,7 @@ function rawFilter(values: CommandInput['values'], now: number): EventFilter {
   const limit = str(values.limit);
   if (limit !== undefined) {
     if (!/^\d+$/.test(limit))
-      throw new PiperError('PIPER_JOURNAL_BAD_FILTER', `--limit must be a positive integer, got "${limit}"`, { source: 'operator' });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_FILTER, `--limit must be a positive integer, got "${limit}"`);
     f.limit = Number(limit);
   }
   return f;

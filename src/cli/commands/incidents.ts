@@ -1,5 +1,13 @@
 import { PiperError } from '../../core/index.ts';
-import { formatTime, humanDuration, type Incident, type IncidentMeans, type ListedIncident, usersPhrase } from '../../journal/index.ts';
+import {
+  formatTime,
+  humanDuration,
+  type Incident,
+  type IncidentMeans,
+  journalErrors,
+  type ListedIncident,
+  usersPhrase,
+} from '../../journal/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { createStyle, renderTable } from '../terminal-style.ts';
 import { journalSourceOptions, onCallFor, openJournalSource } from './events.ts';
@@ -102,9 +110,7 @@ export const incidentsAckCommand: Command = {
   async run(ctx, { values, positionals }) {
     const text = positionals[0];
     if (text === undefined || !/^[1-9]\d*$/.test(text)) {
-      throw new PiperError('PIPER_JOURNAL_BAD_INCIDENT_ID', `give an incident ID (a positive integer), got "${text ?? ''}"`, {
-        source: 'operator',
-      });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_INCIDENT_ID, `give an incident ID (a positive integer), got "${text ?? ''}"`);
     }
     const actor = typeof values.actor === 'string' ? values.actor : (ctx.env.USER ?? 'operator');
     const source = openJournalSource(ctx, values, true);

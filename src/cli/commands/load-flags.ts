@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PiperError } from '../../core/index.ts';
-import { HTTP_SENDER_KINDS, type HttpSenderKind } from '../../loadgen/index.ts';
+import { HTTP_SENDER_KINDS, type HttpSenderKind, loadgenErrors } from '../../loadgen/index.ts';
 import type { CliContext } from '../command.ts';
 
 // Flag parsing shared by `piper loadtest` and `piper capacity`: every error names its flag.
@@ -10,7 +10,7 @@ export const str = (v: unknown): string | undefined => (typeof v === 'string' ? 
 export const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 function optionsError(message: string, cause?: unknown): PiperError {
-  return new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', message, { source: 'config', ...(cause === undefined ? {} : { cause }) });
+  return new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, message, { ...(cause === undefined ? {} : { cause }) });
 }
 
 /** Runs a flag's parser; a unit or plain error becomes PIPER_LOADGEN_INVALID_OPTIONS naming the flag. */
@@ -51,9 +51,7 @@ export function senderFlag(v: unknown): HttpSenderKind | undefined {
 export async function readScenarioFlag(ctx: CliContext, path: string | undefined): Promise<{ source: string; text: string } | undefined> {
   if (path === undefined) return undefined;
   const text = await readFile(resolve(ctx.cwd, path), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new PiperError('PIPER_LOADGEN_INVALID_SCENARIO', `--scenario: cannot read ${path}: ${err.code ?? err.message}`, {
-      source: 'config',
-    });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_SCENARIO, `--scenario: cannot read ${path}: ${err.code ?? err.message}`);
   });
   return { source: path, text };
 }

@@ -5,6 +5,7 @@ import {
   constantPlan,
   formatLoadProgress,
   type HttpSenderKind,
+  loadgenErrors,
   type LoadModel,
   type LoadResult,
   parseRateCurve,
@@ -33,9 +34,7 @@ async function buildModel(ctx: CliContext, values: CommandInput['values']): Prom
   const stages = str(values.stages);
   if (replay !== undefined) {
     const text = await readFile(resolve(ctx.cwd, replay), 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new PiperError('PIPER_LOADGEN_INVALID_CURVE', `--replay: cannot read ${replay}: ${err.code ?? err.message}`, {
-        source: 'config',
-      });
+      throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_CURVE, `--replay: cannot read ${replay}: ${err.code ?? err.message}`);
     });
     plan = replayPlan(parseRateCurve(text, replay), {
       scale: positiveNumber('scale', values.scale, 1),
@@ -137,9 +136,8 @@ function targetFailed(r: LoadResult): PiperError {
     ...(c.unsent > 0 ? [`unsent ${c.unsent}`] : []),
   ];
   return new PiperError(
-    'PIPER_LOADGEN_TARGET_FAILED',
+    loadgenErrors.PIPER_LOADGEN_TARGET_FAILED,
     `no request to ${r.target} got an answer (of ${c.scheduled}: ${reasons.join(', ') || 'none ended'})`,
-    { source: 'upstream', retryable: true },
   );
 }
 

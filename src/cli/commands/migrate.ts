@@ -4,7 +4,14 @@ import { journalLocation } from './events.ts';
 import { type ApiHandler, createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
 import { HttpDataPlane } from '../../data-plane/index.ts';
 import { Journal } from '../../journal/index.ts';
-import { createRolloutApi, type MigrationDetail, type MigrationView, RolloutClient, type StartMigrationBody } from '../../rollout/index.ts';
+import {
+  createRolloutApi,
+  type MigrationDetail,
+  type MigrationView,
+  RolloutClient,
+  rolloutErrors,
+  type StartMigrationBody,
+} from '../../rollout/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode, type OptionSpec } from '../command.ts';
 import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { mismatchPolicy } from '../event-checks.ts';
@@ -49,10 +56,7 @@ function str(v: unknown): string | undefined {
 
 function needId(positionals: string[]): string {
   const id = positionals[0];
-  if (id === undefined)
-    throw new PiperError('PIPER_ROLLOUT_BAD_REQUEST', `missing migration ID (see "piper migrate status")`, {
-      source: 'operator',
-    });
+  if (id === undefined) throw new PiperError(rolloutErrors.PIPER_ROLLOUT_BAD_REQUEST, `missing migration ID (see "piper migrate status")`);
   return id;
 }
 

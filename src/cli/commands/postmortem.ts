@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PiperError } from '../../core/index.ts';
-import { formatTime, type Incident, writePostmortemFile } from '../../journal/index.ts';
+import { formatTime, type Incident, journalErrors, writePostmortemFile } from '../../journal/index.ts';
 import { type CliContext, type Command, type CommandInput, ExitCode } from '../command.ts';
 import { checkOutputFile, checkOutputFolder } from '../output-path.ts';
 import { journalSourceOptions, onCallFor, openJournalSource } from './events.ts';
@@ -31,7 +31,7 @@ function destinationOf(ctx: CliContext, values: CommandInput['values'], dbPath: 
   const output = str(values.output);
   const outDir = str(values['out-dir']);
   if (output !== undefined && outDir !== undefined)
-    throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', 'give either -o/--output or --out-dir, not both', { source: 'operator' });
+    throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_FLAGS, 'give either -o/--output or --out-dir, not both');
   if (output === '-') return { kind: 'stdout' };
   if (output !== undefined) {
     const path = resolve(ctx.cwd, output);
@@ -85,20 +85,18 @@ export const postmortemCommand: Command = {
   async run(ctx, { values, positionals }) {
     const idText = positionals[0];
     if (idText !== undefined && !/^[1-9]\d*$/.test(idText)) {
-      throw new PiperError('PIPER_JOURNAL_BAD_INCIDENT_ID', `INCIDENT must be a positive integer, got "${idText}"`, { source: 'operator' });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_INCIDENT_ID, `INCIDENT must be a positive integer, got "${idText}"`);
     }
     const output = str(values.output);
     const format = str(values.format) ?? (output?.endsWith('.html') ? 'html' : 'md');
     if (format !== 'md' && format !== 'html')
-      throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', `--format must be md or html, got "${format}"`, { source: 'operator' });
+      throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_FLAGS, `--format must be md or html, got "${format}"`);
     const tz = str(values.tz);
     if (tz !== undefined) {
       try {
         formatTime(0, tz);
       } catch {
-        throw new PiperError('PIPER_JOURNAL_BAD_FLAGS', `--tz must be an IANA time zone like America/Los_Angeles, got "${tz}"`, {
-          source: 'operator',
-        });
+        throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_FLAGS, `--tz must be an IANA time zone like America/Los_Angeles, got "${tz}"`);
       }
     }
     const dataDir = str(values['data-dir']);
@@ -108,8 +106,7 @@ export const postmortemCommand: Command = {
     if (destination.kind === 'file') checkOutputFile('--output', destination.path, ctx.cwd);
     if (destination.kind === 'folder')
       checkOutputFolder(values['out-dir'] !== undefined ? '--out-dir' : '--output', destination.dir, ctx.cwd);
-    const noIncident = (): PiperError =>
-      new PiperError('PIPER_JOURNAL_INCIDENT_NOT_FOUND', 'no incident recorded yet', { source: 'operator' });
+    const noIncident = (): PiperError => new PiperError(journalErrors.PIPER_JOURNAL_INCIDENT_NOT_FOUND, 'no incident recorded yet');
     let text: string;
     let incident: Incident;
     try {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultConfig, loadConfigFile, type PlatformConfig } from '../../config/index.ts';
 import { createLogger, PiperError, SystemClock } from '../../core/index.ts';
-import { startPlatformServer } from '../../platform/index.ts';
+import { platformErrors, startPlatformServer } from '../../platform/index.ts';
 import { MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { checkOutputFolder } from '../output-path.ts';
@@ -86,9 +86,10 @@ export const serveCommand: Command = {
     const token = ctx.env.PIPER_PLATFORM_TOKEN;
     if (token !== undefined && token !== '') {
       if (token.length < 16) {
-        throw new PiperError('PIPER_PLATFORM_BAD_FLAG', 'PIPER_PLATFORM_TOKEN (platform.auth.token) must be at least 16 characters', {
-          source: 'operator',
-        });
+        throw new PiperError(
+          platformErrors.PIPER_PLATFORM_BAD_FLAG,
+          'PIPER_PLATFORM_TOKEN (platform.auth.token) must be at least 16 characters',
+        );
       }
       platform.auth = { ...platform.auth, token };
     }
@@ -128,7 +129,7 @@ function numberFlag(value: unknown, flag: string, range: { integer: boolean; min
   const shape = range.integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
   if (typeof value !== 'string' || !shape.test(value) || n < range.min || n > range.max) {
     const what = range.integer ? `an integer from ${range.min} to ${range.max}` : 'a number above 0';
-    throw new PiperError('PIPER_PLATFORM_BAD_FLAG', `${flag} must be ${what}, got "${String(value)}"`, { source: 'operator' });
+    throw new PiperError(platformErrors.PIPER_PLATFORM_BAD_FLAG, `${flag} must be ${what}, got "${String(value)}"`);
   }
   return n;
 }

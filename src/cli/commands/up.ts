@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createLogger, PiperError, SystemClock, SystemRandom } from '../../core/index.ts';
 import { type Command, ExitCode } from '../command.ts';
 import { startPiperUp } from '../up/piper-up.ts';
+import { balancerErrors } from '../../balancer/index.ts';
 
 /** Seconds in-flight requests get to finish on SIGTERM/SIGINT before connections are cut. */
 const DRAIN_GRACE_MS = 10_000;
@@ -67,13 +68,11 @@ export const upCommand: Command = {
     const level = values['log-level'];
     const kind = values['data-plane'];
     if (kind !== undefined && kind !== 'piper' && kind !== 'haproxy') {
-      throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--data-plane must be piper or haproxy, got "${String(kind)}"`, {
-        source: 'operator',
-      });
+      throw new PiperError(balancerErrors.PIPER_BALANCER_BAD_FLAG, `--data-plane must be piper or haproxy, got "${String(kind)}"`);
     }
     const role = values.role;
     if (role !== undefined && role !== 'all' && role !== 'data') {
-      throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--role must be all or data, got "${String(role)}"`, { source: 'operator' });
+      throw new PiperError(balancerErrors.PIPER_BALANCER_BAD_FLAG, `--role must be all or data, got "${String(role)}"`);
     }
     checkLogLevel(level);
     const up = await startPiperUp({
@@ -115,9 +114,7 @@ export const upCommand: Command = {
 /** `--log-level`, when given, is one of the logger's levels (piper up and piper control). */
 export function checkLogLevel(level: unknown): asserts level is string | undefined {
   if (level !== undefined && (typeof level !== 'string' || !LEVELS.includes(level))) {
-    throw new PiperError('PIPER_BALANCER_BAD_FLAG', `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`, {
-      source: 'operator',
-    });
+    throw new PiperError(balancerErrors.PIPER_BALANCER_BAD_FLAG, `--log-level must be one of ${LEVELS.join(', ')}, got "${String(level)}"`);
   }
 }
 
@@ -125,9 +122,7 @@ export function parsePort(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || n > 65535) {
-    throw new PiperError('PIPER_BALANCER_BAD_FLAG', `${flag} must be a port number from 0 to 65535, got "${String(value)}"`, {
-      source: 'operator',
-    });
+    throw new PiperError(balancerErrors.PIPER_BALANCER_BAD_FLAG, `${flag} must be a port number from 0 to 65535, got "${String(value)}"`);
   }
   return n;
 }

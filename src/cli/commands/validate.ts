@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type ConfigResult, formatIssue, parseConfig } from '../../config/index.ts';
+import { configErrors, type ConfigResult, formatIssue, parseConfig } from '../../config/index.ts';
 import { PiperError } from '../../core/index.ts';
 import { haproxyConfigIssues } from '../../haproxy/index.ts';
 import { type Command, ExitCode } from '../command.ts';
@@ -32,10 +32,9 @@ export const validateCommand: Command = {
       text = await readFile(resolve(ctx.cwd, file), 'utf8');
     } catch (err) {
       throw new PiperError(
-        'PIPER_CONFIG_UNREADABLE',
+        configErrors.PIPER_CONFIG_UNREADABLE,
         `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
         {
-          source: 'config',
           cause: err,
         },
       );

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { PiperError } from '../../core/index.ts';
 import { isLoopbackAddress, isLoopbackHost } from '../../dashboard/index.ts';
+import { balancerErrors } from '../../balancer/index.ts';
 
 /** Tokens of the admin listener (docs/api.md): the admin token can write, the read token only read. */
 export interface AdminTokens {
@@ -31,9 +32,8 @@ export function isLoopback(address: string): boolean {
 export function assertAdminExposureSafe(address: string, tokens: AdminTokens): void {
   if (!isLoopback(address) && tokens.admin === undefined) {
     throw new PiperError(
-      'PIPER_BALANCER_ADMIN_INSECURE',
+      balancerErrors.PIPER_BALANCER_ADMIN_INSECURE,
       `admin.address is ${address}, which is not loopback, and admin.token is not set: set admin.token (16+ characters) or bind admin.address to 127.0.0.1`,
-      { source: 'config' },
     );
   }
 }

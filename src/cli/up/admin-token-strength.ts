@@ -1,5 +1,6 @@
 import { PiperError } from '../../core/index.ts';
 import type { AdminTokens } from './admin-auth.ts';
+import { balancerErrors } from '../../balancer/index.ts';
 
 /**
  * Tokens that have been printed in piper's examples or docs: anyone can read them, so none may
@@ -37,9 +38,8 @@ export function assertTokensUnguessable(tokens: AdminTokens): void {
     const weakness = tokenWeakness(token);
     if (weakness === null) continue;
     throw new PiperError(
-      'PIPER_BALANCER_ADMIN_WEAK_TOKEN',
+      balancerErrors.PIPER_BALANCER_ADMIN_WEAK_TOKEN,
       `${key} ${weakness}, so anyone could guess it: make a new one (openssl rand -hex 32) and pass it through the environment, e.g. ${key.endsWith('readToken') ? 'readToken: ${PIPER_READ_TOKEN}' : 'token: ${PIPER_ADMIN_TOKEN}'}`,
-      { source: 'config' },
     );
   }
 }

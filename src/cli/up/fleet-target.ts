@@ -2,6 +2,7 @@ import type { BalancerApiTarget } from '../../balancer/index.ts';
 import { PiperError } from '../../core/index.ts';
 import type { DataPlane, FleetDataPlane } from '../../data-plane/index.ts';
 import type { TelemetryWindow } from '../../telemetry/index.ts';
+import { dataPlaneErrors } from '../../data-plane/index.ts';
 
 /** Merged windows kept for `GET /api/v1/windows` and the dashboard's charts (five minutes). */
 const KEPT_WINDOWS = 300;
@@ -20,9 +21,8 @@ export function fleetApiTarget(dataPlane: DataPlane, fleet: FleetDataPlane): Bal
   });
   const drainHere = (action: string) => (pool: string, backend: string) => {
     throw new PiperError(
-      'PIPER_FLEET_DRAIN_PER_MEMBER',
+      dataPlaneErrors.PIPER_FLEET_DRAIN_PER_MEMBER,
       `${action} ${pool}/${backend} on each data plane's admin API (POST /api/v1/pools/${pool}/backends/${backend}/${action}): piper control holds no connections to backends`,
-      { source: 'operator', details: { status: 400 } },
     );
   };
   return {

@@ -1,6 +1,6 @@
 import { createBalancerApi } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, type Logger, PiperError } from '../../core/index.ts';
+import { type ApiHandler, type Clock, coreErrors, type Logger, PiperError } from '../../core/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { assertAdminExposureSafe } from './admin-auth.ts';
@@ -9,6 +9,7 @@ import { assertTokensUnguessable } from './admin-token-strength.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type Dashboard, startDashboard } from './dashboard-listener.ts';
 import { fleetApiTarget } from './fleet-target.ts';
+import { cliErrors } from '../cli-errors.ts';
 
 export interface PiperControlOptions {
   /** Path of piper.yaml; null runs on the defaults (which list no remote data plane, so it fails). */
@@ -75,12 +76,8 @@ export async function startPiperControl(o: PiperControlOptions): Promise<PiperCo
         registry,
         reload: async () => {
           throw new PiperError(
-            'PIPER_CONTROL_NO_RELOAD',
+            cliErrors.PIPER_CONTROL_NO_RELOAD,
             'piper control does not reload piper.yaml: restart it (a follower takes over meanwhile)',
-            {
-              source: 'operator',
-              details: { status: 501 },
-            },
           );
         },
       }),
@@ -136,11 +133,11 @@ async function readControlConfig(o: PiperControlOptions): Promise<PiperConfig> {
   if (local >= 0 || remotes === 0) {
     const path = local >= 0 ? `dataPlanes[${local}].kind` : 'dataPlanes';
     throw new PiperError(
-      'PIPER_CONFIG_INVALID',
+      coreErrors.PIPER_CONFIG_INVALID,
       local >= 0
         ? `${path}: piper control runs no data plane of its own, so every member is kind remote (the admin URL of a "piper up --role data")`
         : `${path}: piper control needs at least one remote data plane to steer (name, kind: remote, admin: http://HOST:PORT)`,
-      { source: 'config', details: { path } },
+      { details: { path } },
     );
   }
   return config;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { type Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, type Logger, PiperError, type Random } from '../../core/index.ts';
+import { type ApiHandler, type Clock, coreErrors, type Logger, PiperError, type Random } from '../../core/index.ts';
 import { createEventRingApi, EventRing } from '../../data-plane/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { mismatchPolicy } from '../event-checks.ts';
@@ -197,10 +197,9 @@ async function readConfig(o: PiperUpOptions): Promise<PiperConfig> {
     const i = config.listeners.findIndex((l) => l.tls !== undefined);
     if (i >= 0) {
       throw new PiperError(
-        'PIPER_CONFIG_INVALID',
+        coreErrors.PIPER_CONFIG_INVALID,
         `listeners[${i}].tls: TLS needs dataPlane.kind: haproxy (piper's own balancer serves plain HTTP/1.1), not --data-plane piper`,
         {
-          source: 'config',
           details: { path: `listeners[${i}].tls` },
         },
       );

@@ -3,7 +3,7 @@ import { Balancer, type BalancerApiTarget, type ListeningAddress } from '../../b
 import type { ListenerConfig, PiperConfig } from '../../config/index.ts';
 import { type Clock, type Logger, PiperError, type Random } from '../../core/index.ts';
 import type { DataPlane, DataPlaneEvent } from '../../data-plane/index.ts';
-import { exportHaproxyMetrics, startHaproxyRun } from '../../haproxy/index.ts';
+import { exportHaproxyMetrics, haproxyErrors, startHaproxyRun } from '../../haproxy/index.ts';
 import type { MetricsRegistry, TelemetryWindow } from '../../telemetry/index.ts';
 
 /** What `piper up` serves traffic with, whichever it is: the port and its windows, for the controller and the admin API. */
@@ -101,9 +101,8 @@ export async function haproxyDataPlane(o: ServedDataPlaneOptions): Promise<Serve
     exportMetrics: (registry) => exportHaproxyMetrics(registry, dp.telemetry),
     reload: async () => {
       throw new PiperError(
-        'PIPER_HAPROXY_NO_RELOAD',
+        haproxyErrors.PIPER_HAPROXY_NO_RELOAD,
         'reloading piper.yaml is not supported on the HAProxy data plane yet: restart piper up (HAProxy is restarted with it)',
-        { source: 'operator', details: { status: 501 } },
       );
     },
     close: () => run.close(),
