@@ -1,7 +1,8 @@
 // Accuracy of the capacity finder against servers of known capacity (issue 16): every shape at
 // three capacities, the certified rate next to the true limit under Poisson arrivals.
 // Usage: node bench/capacity/accuracy.ts [--shapes a,b] [--capacities 40,150,400] [--only shape@N,…]
-//        [--parallel N] [--trial MS] [--max-trial MS] [--confirm N] [--seed N] [--out FILE] [--verbose]
+//        [--parallel N] [--trial MS] [--max-trial MS] [--max-trial-requests N] [--max-trial-cap MS] [--confirm N]
+//        [--seed N] [--out FILE] [--verbose]
 // Prints a table (shape × capacity: certified, true, error, interval, time) and writes it as
 // markdown to --out (default bench/capacity/accuracy.md) for docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     parallel: { type: 'string', default: '4' },
     trial: { type: 'string', default: '5000' },
     'max-trial': { type: 'string', default: '30000' },
+    'max-trial-requests': { type: 'string', default: '12000' },
+    'max-trial-cap': { type: 'string', default: '300000' },
     confirm: { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: new URL('./accuracy.md', import.meta.url).pathname },
@@ -26,10 +29,12 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(`usage: node bench/capacity/accuracy.ts [--shapes a,b] [--capacities 40,150,400] [--only shape@N,…]
-       [--parallel N] [--trial MS] [--max-trial MS] [--confirm N] [--seed N] [--out FILE] [--verbose]
+       [--parallel N] [--trial MS] [--max-trial MS] [--max-trial-requests N] [--max-trial-cap MS] [--confirm N]
+       [--seed N] [--out FILE] [--verbose]
 Runs the capacity finder against real servers of known capacity (one process each, port 0 on
 127.0.0.1), --parallel at a time, and prints certified against true per shape and capacity.
-Defaults: every shape at 40, 150 and 400/s, 4 in parallel, 5 s trials, 30 s at most, 1 confirmation.`);
+Defaults: every shape at 40, 150 and 400/s, 4 in parallel, 5 s trials, 30 s at most (stretched to
+12,000 requests, 300 s at most, at low rates), 1 confirmation.`);
   process.exit(0);
 }
 const shapes = (values.shapes as string).split(',') as KnownCapacityShape[];
@@ -37,6 +42,8 @@ const capacities = (values.capacities as string).split(',').map(Number);
 const finder = {
   trialMs: Number(values.trial),
   maxTrialMs: Number(values['max-trial']),
+  maxTrialRequests: Number(values['max-trial-requests']),
+  maxTrialCapMs: Number(values['max-trial-cap']),
   confirmations: Number(values.confirm),
   warmupMs: 1000,
 };
@@ -95,7 +102,7 @@ const table = [header, '| --- | --- | --- | --- | --- | --- | --- | --- |', ...r
 const outside = rows.filter((r) => r.error < -0.05 || r.error > 0.02);
 const summary =
   `${rows.length} runs, ${((performance.now() - started) / 60_000).toFixed(1)} min wall, ${values.parallel} at a time; ` +
-  `finder: trial ${finder.trialMs} ms, max trial ${finder.maxTrialMs} ms, ${finder.confirmations} confirmation(s); ` +
+  `finder: trial ${finder.trialMs} ms, max trial ${finder.maxTrialMs} ms (${finder.maxTrialRequests} requests, ${finder.maxTrialCapMs} ms at most), ${finder.confirmations} confirmation(s); ` +
   `${outside.length === 0 ? 'every row within −5 % / +2 %' : `${outside.length} row(s) outside −5 % / +2 %`}`;
 process.stdout.write(`${table}\n\n${summary}\n`);
 writeFileSync(values.out as string, `${table}\n\n${summary}\n`);

@@ -22,6 +22,8 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '10' },
     trial: { type: 'string', default: String(BENCH_FINDER.trialMs) },
     'max-trial': { type: 'string', default: String(BENCH_FINDER.maxTrialMs) },
+    'max-trial-requests': { type: 'string' },
+    'max-trial-cap': { type: 'string' },
     confirm: { type: 'string', default: String(BENCH_FINDER.confirmations) },
     verbose: { type: 'boolean', default: false },
     trials: { type: 'boolean', default: false },
@@ -31,11 +33,12 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(`usage: node bench/capacity/simulated.ts [--shapes a,b] [--capacities 40,150,400] [--seeds N]
-       [--trial MS] [--max-trial MS] [--confirm N] [--verbose] [--trials] [--noise]
+       [--trial MS] [--max-trial MS] [--max-trial-requests N] [--max-trial-cap MS] [--confirm N]
+       [--verbose] [--trials] [--noise]
 Runs the capacity finder against simulated known-capacity servers (virtual time) for seeds 1..N
 and prints, per shape and capacity, the true limit and the certified rates' error: median, worst
 low, worst high, spread (max − min over the median), virtual time per run. --verbose prints each
-run, --trials each trial. --noise instead runs 40 trials of --max-trial at each true limit and
+run, --trials each trial. --max-trial-requests and --max-trial-cap default to the finder's own. --noise instead runs 40 trials of --max-trial at each true limit and
 prints how much one trial's p99 and miss ratio vary there (what one trial can tell).`);
   process.exit(0);
 }
@@ -70,6 +73,8 @@ for (const shape of shapes) {
         random,
         trialMs: Number(values.trial),
         maxTrialMs: Number(values['max-trial']),
+        ...(values['max-trial-requests'] === undefined ? {} : { maxTrialRequests: Number(values['max-trial-requests']) }),
+        ...(values['max-trial-cap'] === undefined ? {} : { maxTrialCapMs: Number(values['max-trial-cap']) }),
         warmupMs: BENCH_FINDER.warmupMs,
         confirmations: Number(values.confirm),
         run: simulatedRun(model, clock, random),

@@ -4,12 +4,12 @@ import { CapacitySearch, type SearchPhase, type SearchStep } from './capacity-se
 import type { HttpSenderKind } from './http-sender.ts';
 import type { LoadProgress, RunLoadOptions } from './load-run.ts';
 import { runLoad } from './load-run.ts';
+import { RateEvidence } from './rate-evidence.ts';
 import { constantPlan } from './rate-plan.ts';
 import type { RequestSpec } from './request-mix.ts';
 import type { Slo } from './slo.ts';
-import { parseThreshold } from './threshold.ts';
-import { RateEvidence } from './rate-evidence.ts';
 import { drainTarget } from './target-drain.ts';
+import { parseThreshold } from './threshold.ts';
 import { judgeTrial, type TrialRecord, type TrialVerdict } from './trial-verdict.ts';
 import { minSamplesToPass } from './verdict-statistics.ts';
 import { loadgenErrors } from './loadgen-errors.ts';
@@ -41,6 +41,14 @@ export interface FindCapacityOptions {
    * statistics cannot settle counts as a failure. Confirmation trials run this long. Default 60 s.
    */
   maxTrialMs?: number;
+  /**
+   * Requests a longest trial must hold: at rates where `maxTrialMs` holds fewer, the longest trial,
+   * a rate's judged budget and the confirmations stretch to hold this many, up to `maxTrialCapMs`.
+   * 0 keeps `maxTrialMs` at every rate. Default 12,000 (60 s at 200/s).
+   */
+  maxTrialRequests?: number;
+  /** Ceiling of the stretch by `maxTrialRequests` (never below `maxTrialMs`). Default 300 s. */
+  maxTrialCapMs?: number;
   /** Arrivals of every trial: `poisson` (default: what real traffic looks like) or `constant`. */
   arrivals?: ArrivalProcess;
   /** Longest wait for the target to work off a trial's backlog before the next one. Default 30 s. */
@@ -127,6 +135,17 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
   const startRps = options.startRps ?? requiredRps ?? 100;
   const trialMs = options.trialMs ?? 10_000;
   const maxTrialMs = Math.max(trialMs, options.maxTrialMs ?? 60_000);
+  const maxTrialRequests = options.maxTrialRequests ?? 12_000;
+  const maxTrialCapMs = options.maxTrialCapMs ?? 300_000;
+  if (!(maxTrialRequests >= 0 && Number.isFinite(maxTrialRequests))) {
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `maxTrialRequests: must be 0 or more, got ${maxTrialRequests}`, {
+      source: 'config',
+    });
+  }
+  if (!(maxTrialCapMs > 0 && Number.isFinite(maxTrialCapMs))) {
+    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `maxTrialCapMs: must be above 0, got ${maxTrialCapMs}`, { source: 'config' });
+  }
+  const longestAt = longestTrial(maxTrialMs, maxTrialRequests, Math.max(maxTrialMs, maxTrialCapMs));
   const confirmations = options.confirmations ?? 2;
   // A clean trial must hold enough samples to pass both tests at this confidence.
   const minSamples = Math.max(minSamplesToPass(0.01, alpha), minSamplesToPass(options.slo.maxErrorRatio, alpha));
@@ -200,10 +219,11 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
     // A rate near the bound must be watched λ·T² before it can pass (see judgeTrial): its budget
     // stretches to 1.5 × that when --max-trial is shorter, or it could never pass.
     const watchMs = 1.5 * rate * (options.slo.p99Ms / 1000) ** 2 * 1000;
-    const budgetMs = Math.max(watchMs, phase === 'confirm' ? Math.max(1, confirmations) * maxTrialMs : maxTrialMs);
+    const longestMs = longestAt(rate);
+    const budgetMs = Math.max(watchMs, phase === 'confirm' ? Math.max(1, confirmations) * longestMs : longestMs);
     // Short trials while searching, the full length to confirm (MLRsearch); a retest doubles.
-    const first = phase === 'confirm' ? maxTrialMs : Math.min(maxTrialMs, Math.max(trialMs, samplesMs(minSamples, rate)));
-    const durationMs = Math.min(Math.max(maxTrialMs, watchMs), lengths.get(key) ?? first);
+    const first = phase === 'confirm' ? longestMs : Math.min(longestMs, Math.max(trialMs, samplesMs(minSamples, rate)));
+    const durationMs = Math.min(Math.max(longestMs, watchMs), lengths.get(key) ?? first);
     lengths.set(key, durationMs * 2);
     const judgedMs = durationMs - settleMs(durationMs);
     options.onProgress?.({ type: 'trial-start', phase, rateRps: rate, durationMs, index: verdicts.length });
@@ -262,6 +282,17 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
   };
   options.onProgress?.({ type: 'done', result });
   return result;
+}
+
+/**
+ * The longest trial at a rate: `maxTrialMs`, stretched at low rates to hold `requests` requests,
+ * up to `capMs`. Near a queue's limit its slow answers come in excursions that each delay a run
+ * of requests, and how many excursions a window holds grows with the requests in it, not with its
+ * seconds: at 40/s a 30 s window holds about one, so a verdict there rests on one event whichever
+ * way it goes (docs/benchmarks.md, "The same finder on virtual time").
+ */
+export function longestTrial(maxTrialMs: number, requests: number, capMs: number): (rateRps: number) => number {
+  return (rateRps) => Math.max(maxTrialMs, Math.min(capMs, Math.ceil((requests / rateRps) * 1000)));
 }
 
 /** Unjudged start of a trial: a quarter of it, between 0.5 s and 10 s. */
