@@ -131,4 +131,9 @@ describe('findCapacity: the longest trial holds a number of requests, not a numb
     const low = await search(40, { maxTrialRequests: 0 });
     assert.deepEqual(low.confirmMs, [30_000, 30_000]);
   });
+
+  it('refuses a negative request count or a cap of 0, naming the option', async () => {
+    await assert.rejects(search(40, { maxTrialRequests: -1 }), { code: 'PIPER_LOADGEN_INVALID_OPTIONS', message: /maxTrialRequests/ });
+    await assert.rejects(search(40, { maxTrialCapMs: 0 }), { code: 'PIPER_LOADGEN_INVALID_OPTIONS', message: /maxTrialCapMs/ });
+  });
 });

@@ -38,7 +38,8 @@ export interface FindCapacityOptions {
   trialMs?: number;
   /**
    * Longest trial, and the judged time a rate may gather while searching before a verdict the
-   * statistics cannot settle counts as a failure. Confirmation trials run this long. Default 60 s.
+   * statistics cannot settle counts as a failure. Confirmation trials run this long. Stretched at
+   * low rates by `maxTrialRequests`. Default 60 s.
    */
   maxTrialMs?: number;
   /**
@@ -291,7 +292,7 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
  * seconds: at 40/s a 30 s window holds about one, so a verdict there rests on one event whichever
  * way it goes (docs/benchmarks.md, "The same finder on virtual time").
  */
-export function longestTrial(maxTrialMs: number, requests: number, capMs: number): (rateRps: number) => number {
+function longestTrial(maxTrialMs: number, requests: number, capMs: number): (rateRps: number) => number {
   return (rateRps) => Math.max(maxTrialMs, Math.min(capMs, Math.ceil((requests / rateRps) * 1000)));
 }
 
