@@ -120,16 +120,16 @@ describe('findCapacity: the longest trial holds a number of requests, not a numb
     assert.ok(first >= 30_000 && first <= 30_200, `confirmation of ${first} ms at ${high.result.capacityRps}/s`);
   });
 
-  it('stretches by default to at most 300 s, and never below --max-trial', async () => {
-    const low = await search(40, {});
+  it('stretches to at most 300 s unless told, and never below --max-trial', async () => {
+    const low = await search(40, { maxTrialRequests: 12_000 });
     assert.deepEqual(low.confirmMs, [300_000, 300_000]);
-    const long = await search(40, { maxTrialMs: 400_000 });
+    const long = await search(40, { maxTrialRequests: 12_000, maxTrialMs: 400_000 });
     assert.deepEqual(long.confirmMs, [400_000, 400_000]);
   });
 
-  it('keeps --max-trial at every rate with maxTrialRequests 0', async () => {
-    const low = await search(40, { maxTrialRequests: 0 });
-    assert.deepEqual(low.confirmMs, [30_000, 30_000]);
+  it('keeps --max-trial at every rate by default, and with maxTrialRequests 0', async () => {
+    assert.deepEqual((await search(40, {})).confirmMs, [30_000, 30_000]);
+    assert.deepEqual((await search(40, { maxTrialRequests: 0 })).confirmMs, [30_000, 30_000]);
   });
 
   it('refuses a negative request count or a cap of 0, naming the option', async () => {

@@ -45,7 +45,8 @@ export interface FindCapacityOptions {
   /**
    * Requests a longest trial must hold: at rates where `maxTrialMs` holds fewer, the longest trial,
    * a rate's judged budget and the confirmations stretch to hold this many, up to `maxTrialCapMs`.
-   * 0 keeps `maxTrialMs` at every rate. Default 12,000 (60 s at 200/s).
+   * 0 (the default) keeps `maxTrialMs` at every rate. 12,000 (60 s at 200/s) narrows a low-rate
+   * search's spread several times over at several times its length (docs/loadgen.md).
    */
   maxTrialRequests?: number;
   /** Ceiling of the stretch by `maxTrialRequests` (never below `maxTrialMs`). Default 300 s. */
@@ -136,15 +137,13 @@ export async function findCapacity(options: FindCapacityOptions): Promise<Capaci
   const startRps = options.startRps ?? requiredRps ?? 100;
   const trialMs = options.trialMs ?? 10_000;
   const maxTrialMs = Math.max(trialMs, options.maxTrialMs ?? 60_000);
-  const maxTrialRequests = options.maxTrialRequests ?? 12_000;
+  const maxTrialRequests = options.maxTrialRequests ?? 0;
   const maxTrialCapMs = options.maxTrialCapMs ?? 300_000;
   if (!(maxTrialRequests >= 0 && Number.isFinite(maxTrialRequests))) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `maxTrialRequests: must be 0 or more, got ${maxTrialRequests}`, {
-      source: 'config',
-    });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, `maxTrialRequests: must be 0 or more, got ${maxTrialRequests}`);
   }
   if (!(maxTrialCapMs > 0 && Number.isFinite(maxTrialCapMs))) {
-    throw new PiperError('PIPER_LOADGEN_INVALID_OPTIONS', `maxTrialCapMs: must be above 0, got ${maxTrialCapMs}`, { source: 'config' });
+    throw new PiperError(loadgenErrors.PIPER_LOADGEN_INVALID_OPTIONS, `maxTrialCapMs: must be above 0, got ${maxTrialCapMs}`);
   }
   const longestAt = longestTrial(maxTrialMs, maxTrialRequests, Math.max(maxTrialMs, maxTrialCapMs));
   const confirmations = options.confirmations ?? 2;
