@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { balancerErrors } from '../src/balancer/index.ts';
 import { cliErrors } from '../src/cli/cli-errors.ts';
 import { configErrors } from '../src/config/index.ts';
+import { controlApiErrors } from '../src/control-api/index.ts';
 import { coreErrors, type ErrorSource } from '../src/core/index.ts';
 import { dashboardErrors } from '../src/dashboard/index.ts';
 import { dataPlaneErrors } from '../src/data-plane/index.ts';
@@ -36,6 +37,7 @@ export const errorSections: readonly ErrorSection[] = [
   { part: 'core', entries: coreErrors },
   { part: 'config', entries: configErrors },
   { part: 'telemetry', entries: telemetryErrors },
+  { part: 'control-api', intro: 'The control-plane HTTP layer that serves the admin API (docs/api.md).', entries: controlApiErrors },
   { part: 'dashboard', entries: dashboardErrors },
   { part: 'rollout', entries: rolloutErrors },
   { part: 'journal', entries: journalErrors },

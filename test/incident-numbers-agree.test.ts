@@ -9,15 +9,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ManualClock, sendError } from '../src/core/index.ts';
+import { createControlApp } from '../src/control-api/index.ts';
+import { ManualClock, silentLogger } from '../src/core/index.ts';
 import { summaryRows } from '../src/demo/index.ts';
 import {
-  createJournalApi,
   FIGURE_LABELS,
   formatCount,
   type IncidentNumbers,
   type IncidentReport,
   Journal,
+  journalApi,
   type ListedIncident,
   OnCall,
 } from '../src/journal/index.ts';
@@ -38,13 +39,8 @@ before(async () => {
   const clock = new ManualClock(Math.max(...run.events.map((e) => e.time)) + 60_000);
   journal = Journal.open({ path: db, clock });
   onCall = new OnCall({ journal, clock, objectives: { web: { availability: 0.999, latencyThresholdMs: 300, latencyTarget: 0.99 } } });
-  const api = createJournalApi({ journal, onCall, clock });
-  server = createServer((req, res) => {
-    api(req, res, new URL(req.url ?? '/', 'http://localhost')).then(
-      (handled) => handled || sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'no such path'),
-      () => sendError(res, 500, 'PIPER_TEST_FAILED', 'handler threw'),
-    );
-  });
+  const api = await createControlApp({ logger: silentLogger(), plugins: [journalApi({ journal, onCall, clock })] });
+  server = createServer((req, res) => api.routing(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -5,17 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createAdminHandler } from '../src/cli/up/admin-server.ts';
-import { type ApiHandler, ManualClock, sendError, silentLogger } from '../src/core/index.ts';
-import {
-  createJournalApi,
-  exampleEvent,
-  Journal,
-  JournalHttpClient,
-  OnCall,
-  POSTMORTEM_SECTIONS,
-  summarizeEvent,
-} from '../src/journal/index.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { createControlApp } from '../src/control-api/index.ts';
+import { ManualClock, silentLogger } from '../src/core/index.ts';
+import { exampleEvent, Journal, journalApi, JournalHttpClient, OnCall, POSTMORTEM_SECTIONS, summarizeEvent } from '../src/journal/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'piper-journal-api-'));
 const clock = new ManualClock();
@@ -24,14 +17,10 @@ let onCall: OnCall;
 let server: Server;
 let base: string;
 
-function serve(handler: ApiHandler): Promise<{ server: Server; base: string }> {
-  const s = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    handler(req, res, url).then(
-      (handled) => handled || sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'no such path'),
-      () => sendError(res, 500, 'PIPER_TEST_FAILED', 'handler threw'),
-    );
-  });
+/** The journal's slice on the control-plane layer, as piper serves it, on a port of its own. */
+async function serve(plugin: FastifyPluginAsync): Promise<{ server: Server; base: string }> {
+  const api = await createControlApp({ logger: silentLogger(), plugins: [plugin] });
+  const s = createServer((req, res) => api.routing(req, res));
   return new Promise((resolve) =>
     s.listen(0, '127.0.0.1', () => resolve({ server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` })),
   );
@@ -55,7 +44,7 @@ before(async () => {
       p99Ms: 5,
     });
   }
-  ({ server, base } = await serve(createJournalApi({ journal, onCall, clock })));
+  ({ server, base } = await serve(journalApi({ journal, onCall, clock })));
 });
 
 after(async () => {
@@ -257,9 +246,8 @@ test('the event stream sends new matching events as server-sent events, and the 
 test('a read-only journal answers writes with 503 PIPER_JOURNAL_READ_ONLY, without its path, and still serves reads', async () => {
   const ro = Journal.open({ path: join(dir, 'api.db'), clock, readOnly: true });
   const roCall = new OnCall({ journal: ro, clock });
-  // Through the admin listener's handler, as piper serves it: the storage error's words (its path) stay in the log.
-  const api = createJournalApi({ journal: ro, onCall: roCall, clock });
-  const { server: s, base: b } = await serve(createAdminHandler(() => [api], {}, silentLogger()));
+  // Through the control-plane layer's error handler: the storage error's words (its path) stay in the log.
+  const { server: s, base: b } = await serve(journalApi({ journal: ro, onCall: roCall, clock }));
   try {
     const w = await fetch(`${b}/api/v1/events`, {
       method: 'POST',
@@ -281,7 +269,7 @@ test('a read-only journal answers writes with 503 PIPER_JOURNAL_READ_ONLY, witho
 
 test('an event posted to the API is recorded as the control plane annotates it, not only as the client sent it', async () => {
   const annotated = await serve(
-    createJournalApi({
+    journalApi({
       journal,
       onCall,
       clock,

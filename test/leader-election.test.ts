@@ -9,10 +9,11 @@ import { after, test } from 'node:test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultConfig } from '../src/config/index.ts';
-import { sendError, SystemClock } from '../src/core/index.ts';
+import { createControlApp } from '../src/control-api/index.ts';
+import { SystemClock, silentLogger } from '../src/core/index.ts';
 import { InMemoryDataPlane } from '../src/data-plane/index.ts';
 import { Journal, Leadership } from '../src/journal/index.ts';
-import { createRolloutApi, MigrationController, runWhileLeader } from '../src/rollout/index.ts';
+import { MigrationController, rolloutApi, runWhileLeader } from '../src/rollout/index.ts';
 import { startPostgres } from './postgres-fixture.ts';
 
 const cluster = await startPostgres();
@@ -158,12 +159,11 @@ async function controlPlane(url: string, name: string, dp: InMemoryDataPlane) {
     dataPlane: dp,
     makeController: (parts) => new MigrationController({ ...parts, clock, migration }),
   });
-  const api = createRolloutApi({ controller: () => host.controller(), leader: leadership });
-  server.on('request', (req, res) => {
-    void api(req, res, new URL(req.url ?? '/', apiUrl)).then((handled) => {
-      if (!handled) sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'not found');
-    });
+  const api = await createControlApp({
+    logger: silentLogger(),
+    plugins: [rolloutApi({ controller: () => host.controller(), leader: leadership })],
   });
+  server.on('request', (req, res) => api.routing(req, res));
   const close = async (): Promise<void> => {
     leadership.close();
     await host.close();

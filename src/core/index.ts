@@ -1,6 +1,6 @@
-export { type ApiHandler, matchPath, readJson } from './api-handler.ts';
 export { type Clock, flushMicrotasks, ManualClock, SystemClock, type TimerHandle } from './clock.ts';
-export { sendCaught, sendError, sendJson } from './json-response.ts';
+export { sendError, sendJson } from './json-response.ts';
+export { matchPath } from './path-pattern.ts';
 export { createLogger, type Logger, silentLogger } from './logger.ts';
 export {
   defineErrors,

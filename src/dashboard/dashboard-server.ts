@@ -7,7 +7,7 @@ import { SignInThrottle } from './sign-in-throttle.ts';
 import { StaticAssets } from './static-assets.ts';
 
 /**
- * The control-plane API the dashboard forwards to: structurally core's `ApiHandler` (the dashboard
+ * The control-plane API the dashboard forwards to: a node:http handler of the control-plane layer (the dashboard
  * imports nothing of ours). Answers true when it handled the request.
  */
 export type DashboardApi = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;

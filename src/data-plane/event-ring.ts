@@ -1,4 +1,3 @@
-import { type ApiHandler, sendError, sendJson } from '../core/index.ts';
 import type { DataPlaneEvent } from './data-plane-event.ts';
 
 /** One event held by an {@link EventRing}: a data-plane event with its id. */
@@ -55,24 +54,4 @@ export class EventRing {
       lost: Math.max(0, first - after - 1),
     };
   }
-}
-
-/** Serves `GET /api/v1/events?after=ID` from the ring (docs/api.md, "Data plane only"). */
-export function createEventRingApi(ring: EventRing): ApiHandler {
-  return async (req, res, url) => {
-    if (url.pathname !== '/api/v1/events') return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(res, 405, 'PIPER_BALANCER_BAD_API_REQUEST', 'only GET here: a data-plane-only piper up has no journal to append to', {
-        allow: 'GET, HEAD',
-      });
-      return true;
-    }
-    const raw = url.searchParams.get('after') ?? '0';
-    if (!/^\d+$/.test(raw)) {
-      sendError(res, 400, 'PIPER_BALANCER_BAD_API_REQUEST', `after must be an event id (a whole number ≥ 0), not "${raw}"`);
-      return true;
-    }
-    sendJson(res, 200, ring.after(Number(raw)) satisfies EventPage);
-    return true;
-  };
 }

@@ -13,7 +13,8 @@ export type {
   SplitOrigin,
 } from './data-plane.ts';
 export type { DataPlaneEvent, DataPlaneEventData, DataPlaneEventKind } from './data-plane-event.ts';
-export { createEventRingApi, type EventPage, EventRing } from './event-ring.ts';
+export { type EventPage, EventRing } from './event-ring.ts';
+export { eventRingApi } from './event-ring-api.ts';
 export { HttpDataPlane } from './http-data-plane.ts';
 export { type RefusedCommand, staleTermError, TermFence } from './term-fence.ts';
 export { InMemoryDataPlane } from './in-memory-data-plane.ts';

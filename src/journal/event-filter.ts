@@ -52,25 +52,26 @@ function parseIntParam(text: string, key: string): number {
   return Number(text);
 }
 
-/** Builds a filter from URL query parameters (`since`, `until`, `kind` repeatable, `subject`, `afterId`, `limit`). */
-export function parseEventFilter(params: URLSearchParams, now: number): EventFilter {
-  const known = new Set(['since', 'until', 'kind', 'subject', 'afterId', 'limit']);
-  for (const key of params.keys()) {
-    if (!known.has(key)) throw badFilter(`unknown query parameter "${key}" (known: ${[...known].join(', ')})`, key);
-  }
+/** An event query as the API's schema passed it: each parameter's text (`kind` repeatable). */
+export interface EventQuery {
+  since?: string | undefined;
+  until?: string | undefined;
+  kind?: string | string[] | undefined;
+  subject?: string | undefined;
+  afterId?: string | undefined;
+  limit?: string | undefined;
+}
+
+/** Builds a filter from an event query; `kind` may repeat or list kinds with commas. */
+export function parseEventFilter(q: EventQuery, now: number): EventFilter {
   const f: EventFilter = {};
-  const since = params.get('since');
-  if (since !== null) f.since = parseTimeParam(since, now, 'since');
-  const until = params.get('until');
-  if (until !== null) f.until = parseTimeParam(until, now, 'until');
-  const kinds = params.getAll('kind').flatMap((k) => k.split(','));
+  if (q.since !== undefined) f.since = parseTimeParam(q.since, now, 'since');
+  if (q.until !== undefined) f.until = parseTimeParam(q.until, now, 'until');
+  const kinds = [q.kind ?? []].flat().flatMap((k) => k.split(','));
   if (kinds.length > 0) f.kinds = kinds;
-  const subject = params.get('subject');
-  if (subject !== null) f.subject = subject;
-  const afterId = params.get('afterId');
-  if (afterId !== null) f.afterId = parseIntParam(afterId, 'afterId');
-  const limit = params.get('limit');
-  if (limit !== null) f.limit = parseIntParam(limit, 'limit');
+  if (q.subject !== undefined) f.subject = q.subject;
+  if (q.afterId !== undefined) f.afterId = parseIntParam(q.afterId, 'afterId');
+  if (q.limit !== undefined) f.limit = parseIntParam(q.limit, 'limit');
   return validateEventFilter(f);
 }
 

@@ -9,12 +9,13 @@ export type { IncidentMeans, IncidentReport, ListedIncident } from './incident-r
 export { type FencedJournal, Journal, type MismatchPolicy } from './journal.ts';
 export {
   type CapacityList,
-  createJournalApi,
+  journalApi,
   type EventList,
   type IncidentAnswer,
   type IncidentList,
   type SloAnswer,
 } from './journal-api.ts';
+export { journalApiSpec } from './journal-api-spec.ts';
 export { JournalHttpClient } from './journal-client.ts';
 export type { EventFilter, JournalEvent } from './journal-event.ts';
 export { type LeaderInfo, Leadership, type LeadershipChange } from './leadership.ts';

@@ -3,13 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { defaultConfig } from '../config/index.ts';
-import { isPiperError, ManualClock, sendError } from '../core/index.ts';
+import { createControlApp } from '../control-api/index.ts';
+import { isPiperError, ManualClock, silentLogger } from '../core/index.ts';
 import { type DataPlane, InMemoryDataPlane, type SetSplitOptions } from '../data-plane/index.ts';
 import { Journal, Leadership } from '../journal/index.ts';
 import { type ControllerHost, runWhileLeader } from './controller-host.ts';
 import { leaderDataPlane } from './leader-data-plane.ts';
 import { MigrationController } from './migration-controller.ts';
-import { createRolloutApi } from './rollout-api.ts';
+import { rolloutApi } from './rollout-api.ts';
 
 const servers: Server[] = [];
 after(() => {
@@ -35,12 +36,11 @@ function recording(dp: DataPlane): { plane: DataPlane; options: SetSplitOptions[
 }
 
 async function serve(host: ControllerHost, leadership: Leadership): Promise<string> {
-  const api = createRolloutApi({ controller: () => host.controller(), leader: leadership });
-  const server = createServer((req, res) => {
-    void api(req, res, new URL(req.url ?? '/', 'http://x')).then((handled) => {
-      if (!handled) sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'not found');
-    });
+  const api = await createControlApp({
+    logger: silentLogger(),
+    plugins: [rolloutApi({ controller: () => host.controller(), leader: leadership })],
   });
+  const server = createServer((req, res) => api.routing(req, res));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

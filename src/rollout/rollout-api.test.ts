@@ -3,12 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { defaultConfig } from '../config/index.ts';
-import { ManualClock, sendError } from '../core/index.ts';
+import { createControlApp } from '../control-api/index.ts';
+import { ManualClock, silentLogger } from '../core/index.ts';
 import { Journal } from '../journal/index.ts';
 import { recordCapacityResult } from './capacity-record.ts';
 import { InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
-import { createRolloutApi } from './rollout-api.ts';
+import { rolloutApi } from './rollout-api.ts';
 import { RolloutClient } from './rollout-client.ts';
 import { syntheticWindow } from './synthetic-window.ts';
 
@@ -22,7 +23,6 @@ describe('rollout API', () => {
     clock,
     migration: { ...defaultConfig().migration, stepDuration: 60_000 },
   });
-  const api = createRolloutApi({ controller });
   let server: Server;
   let base: string;
   let client: RolloutClient;
@@ -38,11 +38,8 @@ describe('rollout API', () => {
 
   before(async () => {
     await controller.start();
-    server = createServer((req, res) => {
-      void api(req, res, new URL(req.url ?? '/', 'http://x')).then((handled) => {
-        if (!handled) sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'not found');
-      });
-    });
+    const api = await createControlApp({ logger: silentLogger(), plugins: [rolloutApi({ controller })] });
+    server = createServer((req, res) => api.routing(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     client = new RolloutClient({ apiUrl: base, clock });

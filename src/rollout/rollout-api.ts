@@ -1,21 +1,12 @@
-import type { IncomingMessage } from 'node:http';
-import { z } from 'zod';
-import {
-  type ApiHandler,
-  isPiperError,
-  matchPath,
-  PiperError,
-  parseDuration,
-  parseRate,
-  readJson,
-  sendCaught,
-  sendError,
-  sendJson,
-} from '../core/index.ts';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { apiPlugin } from '../control-api/index.ts';
+import { isPiperError, PiperError, parseDuration, parseRate } from '../core/index.ts';
 import type { GateResult } from './capacity-gate.ts';
 import { followerRefusal, type LeaderAnswer, type LeaderGate } from './leader-gate.ts';
 import type { MigrationController, MigrationView } from './migration-controller.ts';
 import type { StartMigrationRequest } from './migration-plan.ts';
+import { rolloutApiSpec, type startBody } from './rollout-api-spec.ts';
 import { rolloutErrors } from './rollout-errors.ts';
 
 /** `GET /api/v1/migrations`: every migration this controller knows, as listed. */
@@ -45,111 +36,62 @@ export interface RolloutApiOptions {
   leader?: LeaderGate;
 }
 
-const durationOrMs = z.union([z.number().positive(), z.string().min(1)]);
-const startBody = z.strictObject({
-  route: z.string().min(1),
-  to: z.string().min(1),
-  from: z.string().min(1).optional(),
-  steps: z.array(z.number()).min(1).optional(),
-  stepDuration: durationOrMs.optional(),
-  headroom: z.number().optional(),
-  expectedPeak: z.union([z.number().positive(), z.string().min(1)]).optional(),
-  overrideCapacityGate: z.string().optional(),
-  overrideHeadroom: z.string().optional(),
-  actor: z.string().min(1).optional(),
-});
-const actionBody = z.strictObject({ reason: z.string().optional(), actor: z.string().min(1).optional() });
-const promoteBody = z.strictObject({ all: z.boolean().optional(), actor: z.string().min(1).optional() });
-
 /**
  * The rollout slice of the control-plane API (docs/api.md, "Rollout"). Authentication is done in
  * front of it (by `piper up`, or `piper migrate controller`).
  */
-export function createRolloutApi(o: RolloutApiOptions): ApiHandler {
-  const current = typeof o.controller === 'function' ? o.controller : () => o.controller as MigrationController;
+export function rolloutApi(o: RolloutApiOptions): FastifyPluginAsync {
+  // Asked per request: leadership may have changed since the last one.
+  const controller = typeof o.controller === 'function' ? o.controller : () => o.controller as MigrationController;
   const { leader } = o;
-  return async (req, res, url) => {
-    const path = url.pathname;
-    if (path !== '/api/v1/migrations' && !path.startsWith('/api/v1/migrations/')) return false;
-    const method = req.method ?? 'GET';
-    // Asked per request: leadership may have changed since the last one.
-    const controller = current();
-    try {
-      if (method === 'POST' && leader !== undefined && !leader.holds()) {
-        const refusal = followerRefusal(leader);
-        sendJson(res, 409, {
-          error: { code: 'PIPER_NOT_LEADER', message: refusal.message },
-          leader: refusal.details.leader as LeaderAnswer | null,
-        } satisfies NotLeaderAnswer);
-        return true;
-      }
-      if (path === '/api/v1/migrations') {
-        if (method === 'GET') {
-          sendJson(res, 200, { migrations: controller.list() } satisfies MigrationList);
-          return true;
-        }
-        if (method === 'POST') {
-          const body = parse(startBody, await readJson(req));
-          try {
-            sendJson(res, 201, await controller.startMigration(startRequest(body)));
-          } catch (err) {
-            // The gate's numbers travel with the refusal so the CLI can show them.
-            if (isPiperError(err, 'PIPER_ROLLOUT_GATE_REFUSED')) {
-              sendJson(res, 409, gateRefusal(err));
-              return true;
-            }
-            throw err;
-          }
-          return true;
-        }
-        return methodNotAllowed(res, 'GET, POST');
-      }
-      const one = matchPath('/api/v1/migrations/:id', path);
-      if (one !== null) {
-        if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        sendJson(res, 200, controller.get(one.id as string));
-        return true;
-      }
-      const action = matchPath('/api/v1/migrations/:id/:action', path);
-      if (action === null) return false;
-      if (method !== 'POST') return methodNotAllowed(res, 'POST');
-      const id = action.id as string;
-      switch (action.action) {
-        case 'pause':
-        case 'resume':
-        case 'abort': {
-          const body = parse(actionBody, await optionalJson(req));
-          const actor = body.actor ?? 'operator';
-          const reason = body.reason ?? `${action.action} requested`;
-          const fn = action.action === 'pause' ? controller.pause : action.action === 'resume' ? controller.resume : controller.abort;
-          sendJson(res, 200, await fn.call(controller, id, actor, reason));
-          return true;
-        }
-        case 'promote': {
-          const body = parse(promoteBody, await optionalJson(req));
-          try {
-            sendJson(res, 200, await controller.promote(id, body.all === true, body.actor ?? 'operator'));
-          } catch (err) {
-            if (isPiperError(err, 'PIPER_ROLLOUT_GATE_REFUSED')) {
-              sendJson(res, 409, gateRefusal(err));
-              return true;
-            }
-            throw err;
-          }
-          return true;
-        }
-        default:
-          return false;
-      }
-    } catch (err) {
-      return sendCaught(res, err);
-    }
+  /** A follower refuses every write, naming the leader; null when this control plane may act. */
+  const followerAnswer = (reply: FastifyReply): NotLeaderAnswer | null => {
+    if (leader === undefined || leader.holds()) return null;
+    const refusal = followerRefusal(leader);
+    reply.code(409);
+    return { error: { code: 'PIPER_NOT_LEADER', message: refusal.message }, leader: refusal.details.leader as LeaderAnswer | null };
   };
+  const act =
+    (name: 'pause' | 'resume' | 'abort') =>
+    async (
+      req: { params: { id: string }; body: { reason?: string | undefined; actor?: string | undefined } | undefined },
+      reply: FastifyReply,
+    ) => {
+      const refused = followerAnswer(reply);
+      if (refused !== null) return refused;
+      const c = controller();
+      return c[name](req.params.id, req.body?.actor ?? 'operator', req.body?.reason ?? `${name} requested`);
+    };
+  return apiPlugin(rolloutApiSpec, {
+    list: () => ({ migrations: controller().list() }) satisfies MigrationList,
+    start: async (req, reply) => {
+      const refused = followerAnswer(reply);
+      if (refused !== null) return refused;
+      const view = await gated(reply, () => controller().startMigration(startRequest(req.body)));
+      if (!('error' in view)) reply.code(201);
+      return view;
+    },
+    get: (req) => controller().get(req.params.id),
+    pause: act('pause'),
+    resume: act('resume'),
+    abort: act('abort'),
+    promote: async (req, reply) => {
+      const refused = followerAnswer(reply);
+      if (refused !== null) return refused;
+      return gated(reply, () => controller().promote(req.params.id, req.body?.all === true, req.body?.actor ?? 'operator'));
+    },
+  });
 }
 
-/** The answer to a refused start or promote; `gateRefused` put the gate's result in the details. */
-function gateRefusal(err: PiperError): GateRefusalAnswer {
-  return { error: { code: 'PIPER_ROLLOUT_GATE_REFUSED', message: err.message }, gate: err.details.gate as GateResult };
+/** Runs a gated command; a refusal answers 409 with the gate's numbers, so the CLI can show them. */
+async function gated(reply: FastifyReply, command: () => Promise<MigrationView>): Promise<MigrationView | GateRefusalAnswer> {
+  try {
+    return await command();
+  } catch (err) {
+    if (!isPiperError(err, 'PIPER_ROLLOUT_GATE_REFUSED')) throw err;
+    reply.code(409);
+    return { error: { code: 'PIPER_ROLLOUT_GATE_REFUSED', message: err.message }, gate: err.details.gate as GateResult };
+  }
 }
 
 function startRequest(body: z.output<typeof startBody>): StartMigrationRequest {
@@ -175,24 +117,4 @@ function unit(fn: () => number, key: string): number {
   } catch (err) {
     throw new PiperError(rolloutErrors.PIPER_ROLLOUT_BAD_REQUEST, `${key}: ${(err as Error).message}`);
   }
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : 'body';
-  throw new PiperError(rolloutErrors.PIPER_ROLLOUT_BAD_REQUEST, `${where}: ${issue?.message ?? 'invalid'}`);
-}
-
-/** Action bodies are optional: an empty body means no reason given. */
-async function optionalJson(req: IncomingMessage): Promise<unknown> {
-  const length = req.headers['content-length'];
-  if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) return {};
-  return readJson(req);
-}
-
-function methodNotAllowed(res: Parameters<ApiHandler>[1], allow: string): true {
-  sendError(res, 405, 'PIPER_ROLLOUT_METHOD_NOT_ALLOWED', `method not allowed; use ${allow}`, { allow });
-  return true;
 }

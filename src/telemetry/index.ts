@@ -3,7 +3,6 @@ export { DURATION_BUCKETS_SECONDS, Histogram } from './histogram.ts';
 export { LatencyHistogram } from './latency-histogram.ts';
 export { MetricsRegistry } from './metrics-registry.ts';
 export { processMetrics } from './process-metrics.ts';
-export { SseStream } from './sse-stream.ts';
 export type { TelemetryProbe } from './telemetry-probe.ts';
 export type {
   BackendWindowStats,

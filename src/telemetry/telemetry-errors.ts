@@ -34,12 +34,6 @@ export const telemetryErrors = defineErrors({
     meaning: 'An encoded latency histogram could not be decoded (not HDR compressed base64, or values over 1 h).',
     whatToDo: "Pass the string `LatencyHistogram.encode()` (or a window's `histogram`) produced.",
   },
-  PIPER_TELEMETRY_INVALID_SSE_FIELD: {
-    source: 'internal',
-    retryable: false,
-    meaning: 'A server-sent event name or id contained CR, LF or NUL, which would break the event stream.',
-    whatToDo: 'Use single-line event names and ids.',
-  },
 });
 
 declare module '../core/piper-error.ts' {

@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SystemClock, sendError } from '../../src/core/index.ts';
-import { createJournalApi, Journal, OnCall } from '../../src/journal/index.ts';
+import { createControlApp } from '../../src/control-api/index.ts';
+import { SystemClock, silentLogger } from '../../src/core/index.ts';
+import { Journal, journalApi, OnCall } from '../../src/journal/index.ts';
 
 const bin = new URL('../../src/cli/bin.ts', import.meta.url).pathname;
 
@@ -39,13 +40,8 @@ test('piper events --follow over the admin API prints new events as NDJSON and e
   const clock = new SystemClock();
   const journal = Journal.open({ path: join(dir, 'j.db'), clock });
   const onCall = new OnCall({ journal, clock });
-  const api = createJournalApi({ journal, onCall, clock });
-  const server = createServer((req, res) => {
-    api(req, res, new URL(req.url ?? '/', 'http://x')).then(
-      (handled) => handled || sendError(res, 404, 'PIPER_TEST_NOT_FOUND', 'no such path'),
-      () => sendError(res, 500, 'PIPER_TEST_FAILED', 'handler threw'),
-    );
-  });
+  const api = await createControlApp({ logger: silentLogger(), plugins: [journalApi({ journal, onCall, clock })] });
+  const server = createServer((req, res) => api.routing(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   journal.append({ kind: 'operator.note', source: 'operator', subject: 'web', data: { n: 0 } });

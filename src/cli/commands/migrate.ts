@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import { defaultConfig, loadConfigFile, storageLocation } from '../../config/index.ts';
 import { journalLocation } from './events.ts';
-import { type ApiHandler, createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
+import { createLogger, formatDuration, PiperError, parseDuration, SystemClock } from '../../core/index.ts';
+import { createControlApp } from '../../control-api/index.ts';
 import { HttpDataPlane } from '../../data-plane/index.ts';
 import { Journal } from '../../journal/index.ts';
 import {
-  createRolloutApi,
   type MigrationDetail,
   type MigrationView,
   RolloutClient,
+  rolloutApi,
   rolloutErrors,
   type StartMigrationBody,
 } from '../../rollout/index.ts';
@@ -16,6 +17,7 @@ import { type CliContext, type Command, type CommandInput, ExitCode, type Option
 import { adminTokenOf, adminUrlOf } from '../admin-flags.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { createStyle, renderTable, type Style } from '../terminal-style.ts';
+import { authHook } from '../up/admin-auth.ts';
 import { AdminServer } from '../up/admin-server.ts';
 import { type LeaderController, startLeaderController } from '../up/control-plane.ts';
 import { badFlag, missingArgument } from '../usage-errors.ts';
@@ -117,9 +119,8 @@ export const migrateControllerCommand: Command = {
     const journal = Journal.open({ path: db, clock, logger, onMismatch: mismatchPolicy(ctx.env) });
     let dataPlane: HttpDataPlane | undefined;
     let leader: LeaderController | undefined;
-    const handlers: ApiHandler[] = [];
     const apiToken = str(values['api-token']);
-    const server = new AdminServer(() => handlers, apiToken ? { admin: apiToken } : {}, logger);
+    const server = new AdminServer();
     try {
       dataPlane = await HttpDataPlane.connect({ adminUrl: admin, clock, logger, ...(token ? { token } : {}) });
       // Bound first: its URL is what another controller on the same journal names when it refuses a change.
@@ -127,7 +128,12 @@ export const migrateControllerCommand: Command = {
       // Another piper up or controller on the same journal may lead: then this one serves reads and names it.
       const running = await startLeaderController({ journal, dataPlane, config, clock, logger, adminUrl: url });
       leader = running;
-      handlers.push(createRolloutApi({ controller: () => running.controller(), leader: running.leadership }));
+      const api = await createControlApp({
+        logger,
+        plugins: [rolloutApi({ controller: () => running.controller(), leader: running.leadership })],
+        onRequest: authHook(apiToken ? { admin: apiToken } : {}),
+      });
+      server.serve(api);
       ctx.stdout.write(`listening rollout ${url}\n`);
       await new Promise<void>((done) => {
         if (ctx.signal.aborted) done();

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { isIP } from 'node:net';
 import { PiperError } from '../../core/index.ts';
 import { isLoopbackAddress, isLoopbackHost } from '../../dashboard/index.ts';
@@ -80,4 +81,17 @@ function same(presented: string, expected: string | undefined): boolean {
   const a = createHash('sha256').update(presented).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/**
+ * The control-plane API's authentication, before routing (a 404 too needs a token): a refused
+ * request is answered here with the refusal's status and code.
+ */
+export function authHook(tokens: AdminTokens): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    const denied = authorize(req.raw, tokens);
+    if (denied === null) return;
+    if (denied.status === 401) reply.header('www-authenticate', 'Bearer realm="piper"');
+    await reply.code(denied.status).send({ error: { code: denied.code, message: denied.message } });
+  };
 }

@@ -1,16 +1,18 @@
 import { type PiperConfig, storageLocation } from '../../config/index.ts';
-import { type ApiHandler, type Clock, type Logger, sendJson } from '../../core/index.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Clock, Logger } from '../../core/index.ts';
 import { connectDataPlanes, type DataPlane, type FleetDataPlane } from '../../data-plane/index.ts';
-import { createJournalApi, Journal, Leadership, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
+import { Journal, journalApi, Leadership, type MismatchPolicy, OnCall, type TrafficSample } from '../../journal/index.ts';
 import {
   type ControllerHost,
-  createRolloutApi,
   histogramSlowCounter,
   MigrationController,
   recordCapacityResult,
+  rolloutApi,
   runWhileLeader,
 } from '../../rollout/index.ts';
 import { mergeWindows, type TelemetryWindow } from '../../telemetry/index.ts';
+import { controlPlaneApi } from './control-plane-api.ts';
 import { importMemberEvents } from './member-events.ts';
 import type { ServedDataPlane } from './served-data-plane.ts';
 
@@ -26,7 +28,8 @@ export interface ControlPlane {
   leadership: Leadership;
   /** The controller to ask: the running one while this control plane leads, else a reader of the journal. */
   controller(): MigrationController;
-  apiHandlers: ApiHandler[];
+  /** The control plane's slices of the API: journal, rollout, who leads, the fleet. */
+  apiPlugins: FastifyPluginAsync[];
   close(): Promise<void>;
 }
 
@@ -41,19 +44,6 @@ export interface ControlPlaneOptions {
   adminUrl?: string;
   /** What the journal does with an event that does not match the catalogue (`mismatchPolicy`). */
   onMismatch: MismatchPolicy;
-}
-
-/** `GET /api/v1/control`: this control plane's role in the election. */
-export interface ControlRole {
-  name: string;
-  role: 'leader' | 'follower';
-  /** The term this control plane leads at, or null on a follower. */
-  term: number | null;
-  /** The leader as last seen: this control plane or another, or null while nobody holds the lease. */
-  leader: { holder: string; term: number; url: string | null } | null;
-  leaseMs: number;
-  /** True when this control plane steers a fleet (`dataPlanes` lists several): GET /api/v1/fleet shows it. */
-  fleet: boolean;
 }
 
 /**
@@ -153,12 +143,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     onCall,
     leadership,
     controller: () => leader.controller(),
-    apiHandlers: [
+    apiPlugins: [
       // A capacity result is tied to the pool's membership as this control plane sees it when it records it.
-      createJournalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
-      createRolloutApi({ controller: () => leader.controller(), leader: leadership }),
-      controlApi(leadership, fleet !== null),
-      ...(fleet === null ? [] : [fleetApi(fleet)]),
+      journalApi({ journal, onCall, clock, annotate: (e) => recordCapacityResult(e, dataPlane.snapshot(), clock.now()) }),
+      rolloutApi({ controller: () => leader.controller(), leader: leadership }),
+      controlPlaneApi(leadership, fleet),
     ],
     close() {
       closing ??= (async () => {
@@ -251,25 +240,6 @@ export async function startLeaderController(o: {
   };
 }
 
-/** `GET /api/v1/control`: who this control plane is, whether it leads, and who does. */
-function controlApi(leadership: Leadership, fleet: boolean): ApiHandler {
-  return async (req, res, url) => {
-    if (url.pathname !== '/api/v1/control' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    const leading = leadership.holds();
-    const leader = leadership.leader();
-    const body: ControlRole = {
-      name: leadership.name,
-      role: leading ? 'leader' : 'follower',
-      term: leading ? (leadership.fence()?.term ?? null) : null,
-      leader: leader === null ? null : { holder: leader.holder, term: leader.term, url: leader.url },
-      leaseMs: leadership.ttlMs,
-      fleet,
-    };
-    sendJson(res, 200, body);
-    return true;
-  };
-}
-
 /** One sample per route per window, with the route's pools and its requests over the SLO threshold. */
 export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<string, number>): TrafficSample[] {
   const samples: TrafficSample[] = [];
@@ -303,13 +273,4 @@ export function trafficSamples(w: TelemetryWindow, thresholds: ReadonlyMap<strin
     });
   }
   return samples;
-}
-
-/** `GET /api/v1/fleet`: the fleet's view (each member's split per route, who is reachable) where `dataPlanes` lists several. */
-function fleetApi(fleet: FleetDataPlane): ApiHandler {
-  return async (req, res, url) => {
-    if (url.pathname !== '/api/v1/fleet' || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    sendJson(res, 200, fleet.snapshot());
-    return true;
-  };
 }

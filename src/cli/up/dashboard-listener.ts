@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type { PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, type Logger, sendJson } from '../../core/index.ts';
+import { type Clock, type Logger, sendJson } from '../../core/index.ts';
 import { createDashboardHandler } from '../../dashboard/index.ts';
 import { type OnCall, renderStatusPageHtml } from '../../journal/index.ts';
 import type { AdminTokens } from './admin-auth.ts';
-import { createAdminHandler } from './admin-server.ts';
 import { replyToClientErrors } from './client-error-reply.ts';
 
-/** The dashboard listener and the public status page, over the same API handlers as the admin listener. */
+/** The dashboard listener and the public status page, over the same API as the admin listener. */
 export interface Dashboard {
   url: string;
   close(): Promise<void>;
@@ -19,7 +19,8 @@ export interface DashboardOptions {
   clock: Clock;
   log: Logger;
   tokens: AdminTokens;
-  apiHandlers: readonly ApiHandler[];
+  /** The control-plane API, its authentication hook included. */
+  api: FastifyInstance;
   onCall: OnCall;
   port: number | undefined;
 }
@@ -27,9 +28,13 @@ export interface DashboardOptions {
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const { config, log, tokens } = o;
   // The dashboard forwards API calls with the signed-in session's token, through the same
-  // authentication and handlers as the admin listener.
+  // authentication and routes as the admin listener.
   const handler = createDashboardHandler({
-    api: createAdminHandler(() => o.apiHandlers, tokens, log),
+    api: async (req, res) => {
+      // fastify answers every request itself, its 404 and its failures included.
+      o.api.routing(req, res);
+      return true;
+    },
     tokens,
     clock: o.clock,
     allowedHosts: config.dashboard.allowedHosts,

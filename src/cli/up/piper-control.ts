@@ -1,9 +1,10 @@
-import { createBalancerApi } from '../../balancer/index.ts';
+import { balancerApi } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, coreErrors, type Logger, PiperError } from '../../core/index.ts';
+import { createControlApp } from '../../control-api/index.ts';
+import { type Clock, coreErrors, type Logger, PiperError } from '../../core/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { mismatchPolicy } from '../event-checks.ts';
-import { assertAdminExposureSafe } from './admin-auth.ts';
+import { assertAdminExposureSafe, authHook } from './admin-auth.ts';
 import { AdminServer } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
@@ -49,8 +50,7 @@ export async function startPiperControl(o: PiperControlOptions): Promise<PiperCo
   const log = o.makeLogger(o.logLevel ?? config.logging.level);
   const registry = new MetricsRegistry();
   const proc = processMetrics(registry);
-  const apiHandlers: ApiHandler[] = [];
-  const admin = new AdminServer(() => apiHandlers, tokens, log, config.admin.allowedHosts);
+  const admin = new AdminServer(config.admin.allowedHosts);
   let controlPlane: ControlPlane | null = null;
   let dashboard: Dashboard | null = null;
   let target: ReturnType<typeof fleetApiTarget> | null = null;
@@ -69,8 +69,8 @@ export async function startPiperControl(o: PiperControlOptions): Promise<PiperCo
     if (fleet === null) throw new Error('piper control always steers a fleet: connectDataPlanes made none');
     target = fleetApiTarget(controlPlane.dataPlane, fleet);
     windowMetrics = exportWindowMetrics(registry, fleet);
-    apiHandlers.push(
-      createBalancerApi({
+    const plugins = [
+      balancerApi({
         balancer: target,
         clock: o.clock,
         registry,
@@ -81,15 +81,17 @@ export async function startPiperControl(o: PiperControlOptions): Promise<PiperCo
           );
         },
       }),
-      ...controlPlane.apiHandlers,
-    );
+      ...controlPlane.apiPlugins,
+    ];
+    const api = await createControlApp({ logger: log, plugins, onRequest: authHook(tokens) });
+    admin.serve(api);
     if (config.dashboard.enabled) {
       dashboard = await startDashboard({
         config,
         clock: o.clock,
         log,
         tokens,
-        apiHandlers,
+        api,
         onCall: controlPlane.onCall,
         port: o.dashboardPort,
       });

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { type Balancer, createBalancerApi, type ListeningAddress } from '../../balancer/index.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { type Balancer, balancerApi, type ListeningAddress } from '../../balancer/index.ts';
 import { defaultConfig, loadConfigFile, type PiperConfig } from '../../config/index.ts';
-import { type ApiHandler, type Clock, coreErrors, type Logger, PiperError, type Random } from '../../core/index.ts';
-import { createEventRingApi, EventRing } from '../../data-plane/index.ts';
+import { createControlApp } from '../../control-api/index.ts';
+import { type Clock, coreErrors, type Logger, PiperError, type Random } from '../../core/index.ts';
+import { EventRing, eventRingApi } from '../../data-plane/index.ts';
 import { exportWindowMetrics, MetricsRegistry, processMetrics } from '../../telemetry/index.ts';
 import { mismatchPolicy } from '../event-checks.ts';
 import { sqliteFiles, undoCreation } from '../undo-creation.ts';
-import { assertAdminExposureSafe } from './admin-auth.ts';
+import { assertAdminExposureSafe, authHook } from './admin-auth.ts';
 import { AdminServer } from './admin-server.ts';
 import { assertTokensUnguessable } from './admin-token-strength.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
@@ -63,11 +65,6 @@ export interface PiperUp<C extends ControlPlane | null = ControlPlane> {
   controlPlane: C;
   /** With `--role data`, the data plane's events for a control plane elsewhere; null otherwise (they go to the journal). */
   events: EventRing | null;
-  /**
-   * The admin API, in the order tried. The balancer's slice is first; the journal's and the
-   * rollout controller's ApiHandlers are appended here by the composition that owns them.
-   */
-  apiHandlers: ApiHandler[];
   /** Re-reads the config file and applies it without dropping connections. */
   reload(actor?: string): Promise<void>;
   /** Drains public listeners (up to `graceMs`), then closes everything. Idempotent. */
@@ -117,12 +114,13 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
     return reloading;
   };
 
-  const apiHandlers: ApiHandler[] = [createBalancerApi({ balancer: dataPlane, clock: o.clock, registry, reload })];
-  const admin = new AdminServer(() => apiHandlers, tokens, log, config.admin.allowedHosts);
+  // The admin API: the balancer's slice, the event ring's or the control plane's, composed once all are known.
+  const plugins: FastifyPluginAsync[] = [balancerApi({ balancer: dataPlane, clock: o.clock, registry, reload })];
+  const admin = new AdminServer(config.admin.allowedHosts);
   // Without a control plane here, the data plane's events wait in memory for one elsewhere to read them.
   const events = role === 'data' ? new EventRing({ bootId: randomUUID() }) : null;
   const offRing = events === null ? () => undefined : served.onEvent((e) => events.push(e));
-  if (events !== null) apiHandlers.push(createEventRingApi(events));
+  if (events !== null) plugins.push(eventRingApi(events));
   let controlPlane: ControlPlane | null = null;
   let dashboard: Dashboard | null = null;
   let publicAddresses: ListeningAddress[] = [];
@@ -134,8 +132,10 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
     adminUrl = await admin.listen(o.adminPort ?? config.admin.port, config.admin.address);
     if (role === 'all') {
       controlPlane = await startControlPlane({ config, served, clock: o.clock, logger: log, adminUrl, onMismatch: mismatchPolicy(o.env) });
-      apiHandlers.push(...controlPlane.apiHandlers);
+      plugins.push(...controlPlane.apiPlugins);
     }
+    const api = await createControlApp({ logger: log, plugins, onRequest: authHook(tokens) });
+    admin.serve(api);
     publicAddresses = await served.listen();
     if (controlPlane !== null && config.dashboard.enabled) {
       dashboard = await startDashboard({
@@ -143,7 +143,7 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
         clock: o.clock,
         log,
         tokens,
-        apiHandlers,
+        api,
         onCall: controlPlane.onCall,
         port: o.dashboardPort,
       });
@@ -172,7 +172,6 @@ export async function startPiperUp(o: PiperUpOptions): Promise<PiperUp<ControlPl
     dashboardUrl: dashboard?.url ?? null,
     controlPlane: cp,
     events,
-    apiHandlers,
     reload,
     close(graceMs = 10_000) {
       closing ??= (async () => {

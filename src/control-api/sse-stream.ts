@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { type Clock, PiperError, type TimerHandle } from '../core/index.ts';
-import { telemetryErrors } from './telemetry-errors.ts';
+import { controlApiErrors } from './control-api-errors.ts';
 
 export interface SseStreamOptions {
   clock: Clock;
@@ -105,7 +105,7 @@ export class SseStream {
 
 function checkField(name: string, value: string): void {
   if (/[\r\n\0]/.test(value)) {
-    throw new PiperError(telemetryErrors.PIPER_TELEMETRY_INVALID_SSE_FIELD, `SSE ${name} must not contain CR, LF or NUL`, {
+    throw new PiperError(controlApiErrors.PIPER_CONTROL_API_INVALID_SSE_FIELD, `SSE ${name} must not contain CR, LF or NUL`, {
       details: { field: name },
     });
   }

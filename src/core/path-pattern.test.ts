@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { matchPath } from './api-handler.ts';
+import { matchPath } from './path-pattern.ts';
 
 test('matchPath extracts decoded params and refuses other shapes', () => {
   assert.deepEqual(matchPath('/api/v1/routes/:route/split', '/api/v1/routes/web%20x/split'), { route: 'web x' });

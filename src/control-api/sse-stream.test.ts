@@ -80,11 +80,11 @@ describe('SseStream', () => {
     const s = await stream;
     assert.throws(
       () => s.send('a\nb', 1),
-      (e) => isPiperError(e, 'PIPER_TELEMETRY_INVALID_SSE_FIELD'),
+      (e) => isPiperError(e, 'PIPER_CONTROL_API_INVALID_SSE_FIELD'),
     );
     assert.throws(
       () => s.send('a', 1, 'x\ry'),
-      (e) => isPiperError(e, 'PIPER_TELEMETRY_INVALID_SSE_FIELD'),
+      (e) => isPiperError(e, 'PIPER_CONTROL_API_INVALID_SSE_FIELD'),
     );
     s.close();
   });
