@@ -3,11 +3,26 @@ import { defineApi } from '../control-api/index.ts';
 
 const durationOrMs = z.union([z.number().positive(), z.string().min(1)]);
 const actor = z.string().min(1).describe('who acts (default: operator)').optional();
-const migration = z.looseObject({ id: z.string(), route: z.string(), phase: z.string() });
+const migration = z.looseObject({
+  id: z.string(),
+  plan: z.looseObject({ route: z.string(), from: z.string(), to: z.string(), steps: z.array(z.number()) }),
+  phase: z.enum(['running', 'paused', 'rolling_back', 'completed', 'rolled_back', 'aborted']),
+  stepIndex: z.number().int(),
+  targetPercent: z.number(),
+  split: z.record(z.string(), z.number()),
+});
 const idParams = z.strictObject({ id: z.string() });
 const actionBody = z.strictObject({ reason: z.string().optional(), actor }).optional();
 const refusal = (code: string) => z.strictObject({ error: z.strictObject({ code: z.literal(code), message: z.string() }) });
-const gateRefused = refusal('PIPER_ROLLOUT_GATE_REFUSED').extend({ gate: z.looseObject({ allowed: z.boolean() }) });
+const gateRefused = refusal('PIPER_ROLLOUT_GATE_REFUSED').extend({
+  gate: z.looseObject({
+    passed: z.boolean(),
+    reason: z.string(),
+    refusals: z.array(z.looseObject({})),
+    pool: z.string(),
+    projectedRps: z.number(),
+  }),
+});
 const notLeader = refusal('PIPER_NOT_LEADER').extend({
   leader: z.strictObject({ holder: z.string(), term: z.number().int(), url: z.string().nullable() }).nullable(),
 });

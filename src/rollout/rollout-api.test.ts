@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import { defaultConfig } from '../config/index.ts';
 import { createControlApp } from '../control-api/index.ts';
 import { ManualClock, silentLogger } from '../core/index.ts';
@@ -10,6 +11,7 @@ import { recordCapacityResult } from './capacity-record.ts';
 import { InMemoryDataPlane } from '../data-plane/index.ts';
 import { MigrationController } from './migration-controller.ts';
 import { rolloutApi } from './rollout-api.ts';
+import { rolloutApiSpec } from './rollout-api-spec.ts';
 import { RolloutClient } from './rollout-client.ts';
 import { syntheticWindow } from './synthetic-window.ts';
 
@@ -23,6 +25,7 @@ describe('rollout API', () => {
     clock,
     migration: { ...defaultConfig().migration, stepDuration: 60_000 },
   });
+  let api: FastifyInstance;
   let server: Server;
   let base: string;
   let client: RolloutClient;
@@ -38,7 +41,7 @@ describe('rollout API', () => {
 
   before(async () => {
     await controller.start();
-    const api = await createControlApp({ logger: silentLogger(), plugins: [rolloutApi({ controller })] });
+    api = await createControlApp({ logger: silentLogger(), plugins: [rolloutApi({ controller })] });
     server = createServer((req, res) => api.routing(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -61,6 +64,7 @@ describe('rollout API', () => {
     assert.equal((r.json.error as { code: string }).code, 'PIPER_ROLLOUT_GATE_REFUSED');
     assert.equal((r.json.gate as { reason: string; projectedRps: number }).reason, 'no_capacity_result');
     assert.equal((r.json.gate as { projectedRps: number }).projectedRps, 500);
+    rolloutApiSpec.routes.start.schema.response[409].parse(r.json);
     await assert.rejects(client.start({ route: 'web', to: 'inhouse' }), (err: Error & { code?: string; details?: { gate?: unknown } }) => {
       assert.equal(err.code, 'PIPER_ROLLOUT_GATE_REFUSED');
       assert.ok(err.details?.gate);
@@ -148,6 +152,23 @@ describe('rollout API', () => {
     assert.equal(raised.plan.headroom, 3);
     assert.equal(raised.headroomOverride, null);
     await client.action(raised.id, 'abort', 'gilfoyle', 'done');
+  });
+
+  it('answers in the shapes its spec declares, and names the field a body gets wrong (without a port)', async () => {
+    const { routes } = rolloutApiSpec;
+    const list = await api.inject({ method: 'GET', url: '/api/v1/migrations' });
+    routes.list.schema.response[200].parse(list.json());
+    const id = (list.json() as { migrations: { id: string }[] }).migrations[0]?.id ?? '';
+    routes.get.schema.response[200].parse((await api.inject({ method: 'GET', url: `/api/v1/migrations/${id}` })).json());
+    const steps = await api.inject({ method: 'POST', url: '/api/v1/migrations', payload: { route: 'web', to: 'inhouse', steps: 'all' } });
+    assert.equal(steps.statusCode, 400);
+    assert.equal(steps.json().error.code, 'PIPER_ROLLOUT_BAD_REQUEST');
+    assert.match(steps.json().error.message, /^steps: /);
+    const extra = await api.inject({ method: 'POST', url: `/api/v1/migrations/${id}/pause`, payload: { why: 'x' } });
+    assert.match(extra.json().error.message, /^why: /);
+    const get = await api.inject({ method: 'GET', url: `/api/v1/migrations/${id}/abort` });
+    assert.equal(get.statusCode, 405);
+    assert.equal(get.headers.allow, 'POST');
   });
 
   it('refuses malformed requests with 400 and a code, and unknown ids with 404', async () => {
