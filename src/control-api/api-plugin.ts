@@ -23,6 +23,8 @@ export function apiPlugin<A extends ApiSpec>(spec: A, handlers: RouteHandlers<A>
         url: route.url,
         schema: route.schema,
         config: { invalid: route.invalid ?? spec.invalid } satisfies RouteConfig,
+        // A HEAD of an event stream would hold the connection open with nothing to show.
+        exposeHeadRoute: route.produces?.includes('text/event-stream') !== true,
         handler,
       });
       methods.set(route.url, [...(methods.get(route.url) ?? []), route.method]);

@@ -153,3 +153,19 @@ test('the onRequest hook runs before routing, for unknown paths too', async () =
     await app.close();
   }
 });
+
+test('an event stream answers GET only: a HEAD would hold the connection with nothing to show', async () => {
+  const spec = defineApi({
+    tag: 'Stream',
+    invalid: { code: 'PIPER_TEST_BAD_REQUEST' },
+    routes: {
+      stream: { method: 'GET', url: '/api/v1/stream', summary: 'events', schema: { response: {} }, produces: ['text/event-stream'] },
+    },
+  });
+  const app = await createControlApp({ logger: createLogger({ level: 'silent' }), plugins: [apiPlugin(spec, { stream: () => 'never' })] });
+  try {
+    assert.equal((await app.inject({ method: 'HEAD', url: '/api/v1/stream' })).statusCode, 404);
+  } finally {
+    await app.close();
+  }
+});
