@@ -36,9 +36,7 @@ export class AdminServer {
         sendError(res, 403, 'PIPER_BALANCER_CROSS_SITE', 'a browser request from another origin cannot change anything here');
         return;
       }
-      try {
-        new URL(req.url ?? '/', 'http://admin.invalid');
-      } catch {
+      if (!URL.canParse(req.url ?? '/', 'http://admin.invalid')) {
         sendError(res, 400, 'PIPER_BALANCER_BAD_API_REQUEST', 'malformed request target');
         return;
       }
