@@ -105,7 +105,6 @@ function describeStatus(status: number): string {
   const words: Record<number, string> = {
     200: 'OK',
     201: 'Created',
-    204: 'No content',
     409: 'Conflict: refused as things stand (the gate, or not the leader)',
   };
   return words[status] ?? `HTTP ${status}`;
