@@ -208,6 +208,14 @@ export const balancerErrors = defineErrors({
       "The request's `Host` is not a name the admin listener answers to: not the address it was reached on (nor a loopback name on loopback), nor in `admin.allowedHosts`. Refused for reads and writes, so a page on another name cannot reach the API through DNS rebinding.",
     whatToDo: "Use the listener's address, or add the name you use to `admin.allowedHosts`.",
   },
+  PIPER_BALANCER_STARTING: {
+    status: 503,
+    source: 'internal',
+    retryable: true,
+    meaning:
+      "The admin listener is bound but the API behind it is still being composed (`retry-after: 1`): the moments between binding and the control plane's start.",
+    whatToDo: 'Retry in a second.',
+  },
   PIPER_BALANCER_CROSS_SITE: {
     status: 403,
     source: 'downstream',

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { PiperError } from '../core/index.ts';
+import { coreErrors, PiperError } from '../core/index.ts';
 
 /**
  * The one body parser of the control-plane API. An empty body is no body (an action's reason is
@@ -15,10 +15,8 @@ export function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done:
     done(null, JSON.parse(text));
   } catch (err) {
     done(
-      new PiperError('PIPER_CORE_BAD_JSON', `request body is not valid JSON: ${(err as Error).message}`, {
-        source: 'downstream',
+      new PiperError(coreErrors.PIPER_CORE_BAD_JSON, `request body is not valid JSON: ${(err as Error).message}`, {
         cause: err,
-        details: { status: 400 },
       }),
     );
   }

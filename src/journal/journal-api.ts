@@ -13,6 +13,7 @@ import type { OnCall } from './on-call.ts';
 import type { RouteSloStatus } from './slo-monitor.ts';
 import { journalApiSpec } from './journal-api-spec.ts';
 import type { StatusPage } from './status-page.ts';
+import { journalErrors } from './journal-errors.ts';
 
 /** `GET /api/v1/events`: the events the filter matched, oldest first, and where to resume. */
 export interface EventList {
@@ -152,9 +153,8 @@ function eventFromBody(b: RouteRequest<(typeof journalApiSpec)['routes']['append
   const source = b.source ?? catalogueEntry(b.kind)?.sources[0];
   const mismatch = checkEvent({ kind: b.kind, source: String(source), data: b.data ?? {} });
   if (mismatch !== null)
-    throw new PiperError('PIPER_JOURNAL_BAD_EVENT', `event ${mismatch.field} ${mismatch.problem}`, {
-      source: 'downstream',
-      details: { status: 400, field: mismatch.field },
+    throw new PiperError(journalErrors.PIPER_JOURNAL_BAD_EVENT, `event ${mismatch.field} ${mismatch.problem}`, {
+      details: { field: mismatch.field },
     });
   // Checked against the catalogue above; the store checks subject, actor and time.
   return { ...b, source, subject: b.subject ?? '', data: b.data ?? {} } as JournalEventInput;
