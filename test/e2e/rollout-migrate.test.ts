@@ -46,7 +46,8 @@ describe('piper migrate against a real balancer', () => {
       const m = await api.get(id);
       return m.phase === 'running' ? undefined : m;
     });
-    assert.equal(done.phase, 'completed');
+    const rolled = done.events.find((e) => e.kind === 'migration.rolled_back' || e.kind === 'migration.rolling_back');
+    assert.equal(done.phase, 'completed', `rolled back: ${JSON.stringify(rolled?.data)}`);
     assert.deepEqual(
       done.events.filter((e) => e.kind === 'migration.step').map((e) => e.data.toPercent),
       [10, 50, 100],
