@@ -55,10 +55,16 @@ describe('balancer: a target pool that sheds spills to the route failover pool',
     for (const c of closers.reverse()) await c();
   });
 
-  it('answers the requests over the target limit from the source (200, no 503) and counts them as the target spilled', async () => {
+  /**
+   * Backends `target` and `source` (answering after `targetMs` / `sourceMs`; 0: at once, without
+   * health checks), pools with the given admissions, and route `web` all on the target with the
+   * source as its failover.
+   */
+  async function spillRig(o: { targetMs: number; sourceMs: number; target: unknown; source?: unknown }) {
     const target = new FixtureBackend('target', 'slow');
-    target.slowMs = 400;
-    const source = new FixtureBackend('source');
+    const source = new FixtureBackend('source', o.sourceMs > 0 ? 'slow' : 'ok');
+    target.slowMs = o.targetMs;
+    source.slowMs = o.sourceMs;
     const [t, s] = await Promise.all([target.listen(), source.listen()]);
     closers.push(
       () => target.close(),
@@ -67,17 +73,22 @@ describe('balancer: a target pool that sheds spills to the route failover pool',
     const noChecks = { enabled: false };
     const { balancer, url } = await startBalancer(
       {
-        source: { backends: [{ name: 's1', url: s }], healthCheck: noChecks },
-        // One request at a time, one waiting for at most 50 ms: the rest is refused at once.
-        target: {
-          backends: [{ name: 't1', url: t }],
-          healthCheck: noChecks,
-          admission: { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' },
-        },
+        source: { backends: [{ name: 's1', url: s }], healthCheck: noChecks, ...(o.source === undefined ? {} : { admission: o.source }) },
+        target: { backends: [{ name: 't1', url: t }], healthCheck: noChecks, admission: o.target },
       },
       { split: { source: 0, target: 100 }, failover: ['source'] },
     );
     closers.push(() => balancer.close(0));
+    return { balancer, url, target, source };
+  }
+
+  it('answers the requests over the target limit from the source (200, no 503) and counts them as the target spilled', async () => {
+    // One request at a time, one waiting for at most 50 ms: the rest is refused at once.
+    const { balancer, url, target } = await spillRig({
+      targetMs: 400,
+      sourceMs: 0,
+      target: { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' },
+    });
 
     const answers = await Promise.all(Array.from({ length: 8 }, () => get(`${url}/`)));
     assert.deepEqual(
@@ -102,34 +113,14 @@ describe('balancer: a target pool that sheds spills to the route failover pool',
   });
 
   it('queues a spilled request in the source pool while its slots are busy, and answers it 200 once one frees (issue 24)', async () => {
-    const target = new FixtureBackend('target', 'slow');
-    const source = new FixtureBackend('source', 'slow');
-    target.slowMs = 400;
-    source.slowMs = 150;
-    const [t, s] = await Promise.all([target.listen(), source.listen()]);
-    closers.push(
-      () => target.close(),
-      () => source.close(),
-    );
-    const noChecks = { enabled: false };
-    const { balancer, url } = await startBalancer(
-      {
-        // One slot, busy for 150 ms a request; a queue that waits up to 2 s (and is a burst, not a
-        // standing queue, for 1 s).
-        source: {
-          backends: [{ name: 's1', url: s }],
-          healthCheck: noChecks,
-          admission: { adaptive: false, initialLimit: 1, queueSize: 4, queueTimeout: '2s', queueInterval: '1s' },
-        },
-        target: {
-          backends: [{ name: 't1', url: t }],
-          healthCheck: noChecks,
-          admission: { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' },
-        },
-      },
-      { split: { source: 0, target: 100 }, failover: ['source'] },
-    );
-    closers.push(() => balancer.close(0));
+    const { balancer, url, source } = await spillRig({
+      targetMs: 400,
+      sourceMs: 150,
+      target: { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' },
+      // One slot, busy for 150 ms a request; a queue that waits up to 2 s (and is a burst, not a
+      // standing queue, for 1 s).
+      source: { adaptive: false, initialLimit: 1, queueSize: 4, queueTimeout: '2s', queueInterval: '1s' },
+    });
 
     // The target runs one and queues one (refused after 50 ms); the other two are refused at once.
     // The first spill takes the source's only slot; the rest find it busy and wait their turn.
@@ -147,25 +138,8 @@ describe('balancer: a target pool that sheds spills to the route failover pool',
   });
 
   it('still sheds (503) when the failover pool has no room either', async () => {
-    const target = new FixtureBackend('target', 'slow');
-    const source = new FixtureBackend('source', 'slow');
-    target.slowMs = 300;
-    source.slowMs = 300;
-    const [t, s] = await Promise.all([target.listen(), source.listen()]);
-    closers.push(
-      () => target.close(),
-      () => source.close(),
-    );
-    const noChecks = { enabled: false };
     const tight = { adaptive: false, initialLimit: 1, queueSize: 1, queueTimeout: '50ms' };
-    const { balancer, url } = await startBalancer(
-      {
-        source: { backends: [{ name: 's1', url: s }], healthCheck: noChecks, admission: tight },
-        target: { backends: [{ name: 't1', url: t }], healthCheck: noChecks, admission: tight },
-      },
-      { split: { source: 0, target: 100 }, failover: ['source'] },
-    );
-    closers.push(() => balancer.close(0));
+    const { url, source } = await spillRig({ targetMs: 300, sourceMs: 300, target: tight, source: tight });
 
     const answers = await Promise.all(Array.from({ length: 6 }, () => get(`${url}/`)));
     const statuses = answers.map((a) => a.status).sort();
