@@ -8,7 +8,16 @@ import { after, before, test } from 'node:test';
 import type { FastifyPluginAsync } from 'fastify';
 import { createControlApp } from '../src/control-api/index.ts';
 import { ManualClock, silentLogger } from '../src/core/index.ts';
-import { exampleEvent, Journal, journalApi, JournalHttpClient, OnCall, POSTMORTEM_SECTIONS, summarizeEvent } from '../src/journal/index.ts';
+import {
+  exampleEvent,
+  Journal,
+  journalApi,
+  JournalHttpClient,
+  OnCall,
+  observeFailingSeconds,
+  POSTMORTEM_SECTIONS,
+  summarizeEvent,
+} from '../src/journal/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'piper-journal-api-'));
 const clock = new ManualClock();
@@ -30,20 +39,7 @@ before(async () => {
   journal = Journal.open({ path: join(dir, 'api.db'), clock });
   onCall = new OnCall({ journal, clock, objectives: { web: { availability: 0.999, latencyThresholdMs: 500, latencyTarget: 0.99 } } });
   journal.append({ kind: 'capacity.result', source: 'loadgen', subject: 'inhouse', data: { pool: 'inhouse', capacityRps: 120 } });
-  for (let i = 0; i < 40; i++) {
-    const time = clock.now();
-    clock.advance(1000);
-    onCall.observe({
-      time,
-      route: 'web',
-      pools: { a: { requests: 20, failed: 20, shed: 0 } },
-      requests: 20,
-      failed: 20,
-      shed: 0,
-      slow: 0,
-      p99Ms: 5,
-    });
-  }
+  observeFailingSeconds(onCall, clock, 'web', 40);
   ({ server, base } = await serve(journalApi({ journal, onCall, clock })));
 });
 

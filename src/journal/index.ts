@@ -1,6 +1,7 @@
 export { checkEvent, type EventInputOf, eventOf, exampleEvent, type JournalEventInput, parseEvent } from './event-catalogue.ts';
 export { parseTimeParam, validateEventFilter } from './event-filter.ts';
 export { type SummarizedEvent, summarizeEvent, withSummary } from './event-summary.ts';
+export { observeFailingSeconds } from './failing-traffic.ts';
 export { FIGURE_LABELS, type FigureLabel, figureRows, formatCount, usersPhrase } from './incident-figures.ts';
 export type { IncidentImpact } from './incident-impact.ts';
 export type { Incident } from './incident-manager.ts';

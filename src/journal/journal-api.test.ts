@@ -5,6 +5,7 @@ import { createControlApp } from '../control-api/index.ts';
 import { ManualClock, silentLogger } from '../core/index.ts';
 import { journalApi } from './journal-api.ts';
 import { journalApiSpec } from './journal-api-spec.ts';
+import { observeFailingSeconds } from './failing-traffic.ts';
 import { Journal } from './journal.ts';
 import { OnCall } from './on-call.ts';
 
@@ -19,20 +20,7 @@ describe('the journal API, without a port', () => {
   before(async () => {
     app = await createControlApp({ logger: silentLogger(), plugins: [journalApi({ journal, onCall, clock })] });
     // Forty seconds of failures on `web`: a page fires and an incident opens.
-    for (let i = 0; i < 40; i++) {
-      const time = clock.now();
-      clock.advance(1000);
-      onCall.observe({
-        time,
-        route: 'web',
-        pools: { a: { requests: 20, failed: 20, shed: 0 } },
-        requests: 20,
-        failed: 20,
-        shed: 0,
-        slow: 0,
-        p99Ms: 5,
-      });
-    }
+    observeFailingSeconds(onCall, clock, 'web', 40);
   });
   after(async () => {
     await app.close();
