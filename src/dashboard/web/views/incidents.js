@@ -238,7 +238,7 @@ function impactFacts(figures, impact) {
       { class: 'facts' },
       [...figures, ...more].map(([label, value]) => [h('dt', { text: String(label) }), h('dd', { text: String(value) })]),
     ),
-    impact && impact.pools.length
+    impact?.pools.length
       ? table(
           [
             { label: 'pool', cell: (p) => p.pool },
