@@ -149,8 +149,10 @@ async function faultRig(o: { adaptive: boolean; sloThreshold: string; holdMinute
   try {
     load.start();
     await certifyOverApi(rig.up.adminUrl, 'inhouse');
-    // The gate compares the capacity with the route's observed rate: let it see some.
-    await sleep(2500);
+    // The route has a history before its migration, as a route in service has: the gate compares
+    // the capacity with its observed rate, and a step's relative-latency test starts from the
+    // source's latencies of the last seconds (30 s are kept; 10 s here keep runs short).
+    await sleep(10_000);
     const api = new RolloutClient({ apiUrl: rig.up.adminUrl, token: ADMIN_TOKEN, clock: new SystemClock() });
     const migration = await api.start({ route: 'web', to: 'inhouse', steps: [50, 100], stepDuration: `${o.holdMinutes}m` });
     const before = rig.inhouse.requests;

@@ -9,6 +9,12 @@ import { ShareMsprt } from './msprt-share.ts';
 const REFERENCE_PERCENTILES = [90, 99] as const;
 /** Source requests above a percentile before it is a reference: a p99 of 20 requests is their maximum, noise. */
 const MIN_SOURCE_ABOVE = 5;
+/**
+ * The target's first windows with requests in a step that are not compared (Kayenta's warm-up):
+ * they open new connections to a pool that had less traffic or none, whose first answers are
+ * slower than a warm source's for reasons that pass.
+ */
+export const WARMUP_WINDOWS = 3;
 
 /** How the relative latency test is set up. */
 export interface RelativeLatencyOptions {
@@ -33,7 +39,7 @@ export interface RelativeLatencyResult {
   percentile: number;
   /** That percentile of the source pool over the step so far (ms); 0 until the source has enough requests. */
   sourceMs: number;
-  /** Source requests behind it. */
+  /** Source requests behind it (the step's own, with the recent ones while those stand in). */
   sourceSamples: number;
   /** Source requests its admission refused this step (shed, or spilled to another pool): a window with any leaves the target's spills out. */
   sourceRefused: number;
@@ -61,6 +67,7 @@ interface Reference {
   percentile: number;
   minSource: number;
   sourceMs: number;
+  sourceSamples: number;
   /** Target refusals counted in this percentile's test. */
   targetRefused: number;
   test: ShareMsprt;
@@ -85,17 +92,33 @@ interface Reference {
 export class RelativeLatencyTest {
   readonly #options: RelativeLatencyOptions;
   readonly #references: Reference[];
+  /** The source's latencies in this step. */
   readonly #source = new LatencyHistogram();
+  /** The same with the source's windows just before the step: the reference until the step's own have enough. */
+  readonly #sourceWithRecent: LatencyHistogram | null;
   #sourceRefused = 0;
+  /** Target windows with requests seen this step: the first `WARMUP_WINDOWS` are not compared. */
+  #targetWindows = 0;
 
-  constructor(options: RelativeLatencyOptions) {
+  /**
+   * `recent`: the source pool's latencies in the seconds before the step began. Without it, the
+   * p99 reference waits for 500 of the step's own source requests (10 s at 50/s), and a target that
+   * slows from the start of a step goes unseen that long.
+   */
+  constructor(options: RelativeLatencyOptions, recent?: LatencyHistogram) {
     this.#options = options;
+    this.#sourceWithRecent = null;
+    if (recent !== undefined && recent.count > 0) {
+      this.#sourceWithRecent = new LatencyHistogram();
+      this.#sourceWithRecent.merge(recent);
+    }
     this.#references = REFERENCE_PERCENTILES.map((percentile) => {
       const share = (100 - percentile) / 100;
       return {
         percentile,
         minSource: Math.ceil(MIN_SOURCE_ABOVE / share),
         sourceMs: 0,
+        sourceSamples: 0,
         targetRefused: 0,
         test: new ShareMsprt({
           alpha: options.alpha / REFERENCE_PERCENTILES.length,
@@ -106,22 +129,42 @@ export class RelativeLatencyTest {
     });
   }
 
+  /**
+   * The step's own source requests once there are enough: a slowdown both pools share since the
+   * step began then moves the reference as fast as it moves the target. Until then, the recent
+   * windows with the step's own, and never below what the step's own requests show (their few
+   * slowest are an upper estimate): a slowdown both pools share from the step's first second
+   * raises the reference at once instead of counting against the target.
+   */
+  #reference(r: Reference): void {
+    const own = this.#source;
+    const recent = this.#sourceWithRecent;
+    if (own.count >= r.minSource || recent === null || recent.count < r.minSource) {
+      r.sourceSamples = own.count;
+      if (own.count >= r.minSource) r.sourceMs = own.percentile(r.percentile);
+      return;
+    }
+    r.sourceSamples = recent.count;
+    r.sourceMs = Math.max(recent.percentile(r.percentile), own.count > 0 ? own.percentile(r.percentile) : 0);
+  }
+
   /** Adds one window of both pools. A window without histograms (older data planes) adds no evidence. */
   observe(target: PoolStats | undefined, source: PoolStats | undefined): RelativeLatencyResult[] {
     const sourceRefused = source === undefined ? 0 : source.shed + (source.spilled ?? 0);
     this.#sourceRefused += sourceRefused;
     if (source !== undefined && source.requests > 0 && source.histogram !== '') {
-      this.#source.merge(LatencyHistogram.decode(source.histogram));
-      for (const r of this.#references) {
-        if (this.#source.count >= r.minSource) r.sourceMs = this.#source.percentile(r.percentile);
-      }
+      const h = LatencyHistogram.decode(source.histogram);
+      this.#source.merge(h);
+      this.#sourceWithRecent?.merge(h);
     }
+    for (const r of this.#references) this.#reference(r);
     const t = target !== undefined && target.histogram !== '' ? target : undefined;
     const answered = t !== undefined && t.requests > 0 ? LatencyHistogram.decode(t.histogram) : null;
     const refused = sourceRefused === 0 ? (t?.spilled ?? 0) : 0;
+    const warm = answered !== null || (t?.spilled ?? 0) > 0 ? ++this.#targetWindows > WARMUP_WINDOWS : false;
     return this.#references.map((r) => {
       let result = r.test.result;
-      if (r.sourceMs > 0 && (answered !== null || refused > 0)) {
+      if (warm && r.sourceMs > 0 && (answered !== null || refused > 0)) {
         // Equal to the reference (within the histogram's precision) is not slower: ties never count against the target.
         const slower = answered === null ? 0 : answered.count - answered.countAtOrBelow(r.sourceMs);
         result = r.test.observe((answered?.count ?? 0) + refused, slower + refused);
@@ -132,7 +175,7 @@ export class RelativeLatencyTest {
         sourcePool: this.#options.sourcePool,
         percentile: r.percentile,
         sourceMs: r.sourceMs,
-        sourceSamples: this.#source.count,
+        sourceSamples: r.sourceSamples,
         sourceRefused: this.#sourceRefused,
         targetSamples: result.samples,
         targetSlower: result.successes,

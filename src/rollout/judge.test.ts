@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { type Random, SeededRandom } from '../core/index.ts';
 import { LatencyHistogram, type PoolWindowStats, type TelemetryWindow } from '../telemetry/index.ts';
 import { type JudgeSettings, StepJudge } from './judge.ts';
+import { WARMUP_WINDOWS } from './judge-relative-latency.ts';
 import { histogramSlowCounter } from './slow-requests.ts';
 import { syntheticWindow } from './synthetic-window.ts';
 
@@ -43,6 +44,11 @@ describe('StepJudge', () => {
 
   it('counts the requests the target’s admission refused and the source answered as the target’s failures (issue 24)', () => {
     const judge = new StepJudge(settings, histogramSlowCounter);
+    // The step's first target windows are its warm-up: the relative latency test compares none of them.
+    for (let i = 0; i < WARMUP_WINDOWS; i++) {
+      const warm = syntheticWindow(-3000 + i * 1000, 'web', { inhouse: { requests: 10 }, vendor: { requests: 90 } });
+      assert.equal(judge.observe(warm.start, warm.pools.inhouse, warm.pools.vendor, true).verdict, 'pass');
+    }
     const w = syntheticWindow(0, 'web', { inhouse: { requests: 10 }, vendor: { requests: 90 } });
     // Every client got an answer, but the target turned 30 of its 40 requests away.
     const target = { ...(w.pools.inhouse as PoolWindowStats), spilled: 30 };
@@ -297,6 +303,14 @@ describe('StepJudge relative latency', () => {
 
   it('leaves the target’s spills out of a window in which the source refused requests of its own', () => {
     const judge = new StepJudge(latencyOnly, histogramSlowCounter);
+    for (let i = 0; i < WARMUP_WINDOWS; i++) {
+      const warm = refusingWindow(
+        -3000 + i * 1000,
+        { latencies: draw(10, () => 5), spilled: 0 },
+        { latencies: draw(90, () => 5), shed: 0 },
+      );
+      judge.observe(warm.start, warm.inhouse, warm.vendor, true);
+    }
     // Both pools full: the source shed 8 of its 100, the target spilled 10 of its 20.
     const full = refusingWindow(0, { latencies: draw(10, () => 5), spilled: 10 }, { latencies: draw(92, () => 5), shed: 8 });
     const d = judge.observe(full.start, full.inhouse, full.vendor, true);
@@ -332,5 +346,98 @@ describe('StepJudge relative latency', () => {
         [49, 0],
       ],
     );
+  });
+});
+
+describe("StepJudge relative latency from the step's first second", () => {
+  /** A fast server's answers: 1 ms plus an exponential 2 ms (p99 about 10 ms), with no tail of its own. */
+  const fast = (random: Random) => 1 - 2 * Math.log(1 - random.next());
+
+  /** The source's last 30 s before the step: 100 req/s of `fast`. */
+  function recentOf(random: Random): LatencyHistogram {
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 3000; i++) h.record(fast(random));
+    return h;
+  }
+
+  /**
+   * Half of 100 req/s on the target, which once past the step's warm-up answers 5 % of its
+   * requests 10 ms slower for every second since: the seconds until the judge rolls back (null: never, in 60).
+   */
+  function caughtAfter(seed: number, recent: boolean): number | null {
+    const random = new SeededRandom(seed);
+    const judge = new StepJudge(settings, histogramSlowCounter, recent ? recentOf(random) : undefined);
+    for (let i = 0; i < WARMUP_WINDOWS; i++) {
+      const w = latencyWindow(-3000 + i * 1000, { inhouse: draw(50, () => fast(random)), vendor: draw(50, () => fast(random)) });
+      judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true);
+    }
+    for (let k = 1; k <= 60; k++) {
+      const target = draw(50, () => fast(random) + (random.next() < 0.05 ? 10 * k : 0));
+      const w = latencyWindow(k * 1000, { inhouse: target, vendor: draw(50, () => fast(random)) });
+      if (judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true).verdict === 'rollback') return k;
+    }
+    return null;
+  }
+
+  it("compares with the source's recent p99 until its own 500 requests come, so a target that slows early in a step is caught seconds sooner", () => {
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length / 2] as number;
+    const withRecent: number[] = [];
+    const without: number[] = [];
+    for (const seed of seeds) {
+      const a = caughtAfter(seed, true);
+      const b = caughtAfter(seed, false);
+      assert.ok(a !== null && b !== null, `seed ${seed}: ${a} s with the recent windows, ${b} s without`);
+      withRecent.push(a);
+      without.push(b);
+    }
+    // Without them the p99 reference waits for 500 source requests, 10 s into the step (7 s into
+    // the fault here): 8 to 15 s; with them, the test's own power is what is left (2 to 12 s).
+    assert.ok(median(without) >= 10, `without: ${without.join(', ')}`);
+    assert.ok(median(withRecent) <= median(without) - 3, `with: ${withRecent.join(', ')}; without: ${without.join(', ')}`);
+  });
+
+  it('does not judge the target on its first windows of a step, which a cold pool answers slower', () => {
+    for (const seed of [31, 32, 33]) {
+      const random = new SeededRandom(seed);
+      const judge = new StepJudge(settings, histogramSlowCounter, recentOf(random));
+      // New connections and a cold process: every answer 15 ms slower for 3 s, then the same as the source.
+      for (let second = 0; second < 60; second++) {
+        const extra = second < 3 ? 15 : 0;
+        const w = latencyWindow(second * 1000, { inhouse: draw(50, () => fast(random) + extra), vendor: draw(50, () => fast(random)) });
+        const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true);
+        assert.equal(d.verdict, 'pass', `seed ${seed}, second ${second}: ${d.reasons.join(', ')}`);
+      }
+    }
+  });
+
+  it("never rolls back on a slowdown both pools share from the step's first second, nor on an A/A step", () => {
+    for (const seed of [21, 22, 23, 24, 25]) {
+      for (const shared of [0, 20]) {
+        const random = new SeededRandom(seed);
+        // The recent windows were fast; from the step's start both pools answer `shared` ms slower.
+        const judge = new StepJudge(settings, histogramSlowCounter, recentOf(random));
+        for (let second = 0; second < 300; second++) {
+          const w = latencyWindow(second * 1000, {
+            inhouse: draw(50, () => fast(random) + shared),
+            vendor: draw(50, () => fast(random) + shared),
+          });
+          const d = judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true);
+          assert.equal(d.verdict, 'pass', `seed ${seed}, ${shared} ms shared, second ${second}: ${d.reasons.join(', ')}`);
+        }
+      }
+    }
+  });
+
+  it("names the source requests behind the reference: the recent ones with the step's own, then the step's own", () => {
+    const random = new SeededRandom(7);
+    const judge = new StepJudge(settings, histogramSlowCounter, recentOf(random));
+    const counts: number[] = [];
+    for (let second = 0; second < 12; second++) {
+      const w = latencyWindow(second * 1000, { inhouse: draw(50, () => fast(random)), vendor: draw(50, () => fast(random)) });
+      counts.push(judge.observe(w.start, w.pools.inhouse, w.pools.vendor, true).relativeLatency[1]?.sourceSamples ?? -1);
+    }
+    // 3000 recent, then 50 more each second until the step's own reach 500 at its tenth second.
+    assert.deepEqual(counts, [3050, 3100, 3150, 3200, 3250, 3300, 3350, 3400, 3450, 500, 550, 600]);
   });
 });

@@ -1,4 +1,4 @@
-import type { WindowStats } from '../telemetry/index.ts';
+import type { LatencyHistogram, WindowStats } from '../telemetry/index.ts';
 import { RelativeLatencyTest, type RelativeLatencyResult } from './judge-relative-latency.ts';
 import { Msprt, type MsprtResult } from './msprt.ts';
 
@@ -109,19 +109,23 @@ export class StepJudge {
   #targetRequests = 0;
   #windows = 0;
 
-  constructor(settings: JudgeSettings, slowCounter: SlowCounter) {
+  /** `sourceRecent`: the source pool's latencies just before the step (see RelativeLatencyTest). */
+  constructor(settings: JudgeSettings, slowCounter: SlowCounter, sourceRecent?: LatencyHistogram) {
     this.#settings = settings;
     this.#slow = slowCounter;
     const common = { alpha: settings.alpha, tau: TAU, minSamples: settings.minSamples };
     this.#errors = new Msprt({ ...common, margin: settings.errorMargin });
     this.#latency = new Msprt({ ...common, margin: settings.latencyMargin });
-    this.#relativeLatency = new RelativeLatencyTest({
-      alpha: settings.alpha,
-      minSamples: settings.minSamples,
-      margin: settings.relativeLatencyMargin,
-      targetPool: settings.pools.target,
-      sourcePool: settings.pools.source,
-    });
+    this.#relativeLatency = new RelativeLatencyTest(
+      {
+        alpha: settings.alpha,
+        minSamples: settings.minSamples,
+        margin: settings.relativeLatencyMargin,
+        targetPool: settings.pools.target,
+        sourcePool: settings.pools.source,
+      },
+      sourceRecent,
+    );
   }
 
   /** Target requests seen by this step so far. */

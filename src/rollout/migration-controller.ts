@@ -10,6 +10,7 @@ import { COMMAND_PHASES, decide, hardRulesOf } from './migration-decision.ts';
 import { readEvidence } from './migration-evidence.ts';
 import type { Command, Effect, MigrationInput, Transition } from './migration-input.ts';
 import { MigrationMeter } from './migration-meter.ts';
+import { RecentLatency } from './recent-latency.ts';
 import { planMigration, type StartMigrationRequest } from './migration-plan.ts';
 import { gateOverriddenEvent, gateRefusedEvent, recoveredEvent, transitionEvent } from './migration-records.ts';
 import { fromRow, toRow } from './migration-row.ts';
@@ -86,6 +87,8 @@ export class MigrationController {
   readonly #log: Logger;
   readonly #slow: SlowCounter;
   readonly #meter: MigrationMeter;
+  /** The pools' latencies of the last seconds, for a new step's relative-latency reference. */
+  readonly #recent = new RecentLatency();
   readonly #active = new Map<string, Runtime>();
   /** Recently ended migrations, so the API shows their end even if the journal could not record it. */
   readonly #ended = new Map<string, MigrationState>();
@@ -267,6 +270,7 @@ export class MigrationController {
     const gap = end !== null && w.start > end ? `no telemetry window for ${formatSeconds(w.start - end)} before this one` : null;
     this.#lastWindowEnd = Math.max(end ?? 0, w.start + w.durationMs);
     this.#meter.add(w);
+    this.#recent.add(w);
     for (const rt of this.#active.values()) {
       void this.#serial(() => this.#judgeWindow(rt, w, gap));
     }
@@ -566,7 +570,7 @@ export class MigrationController {
       minSamples: 10,
       pools: { target: state.plan.to, source: state.plan.from },
     };
-    return new StepJudge(settings, this.#slow);
+    return new StepJudge(settings, this.#slow, this.#recent.of(state.plan.from));
   }
 
   /** One more than the highest id among the journal's state rows (one per migration ever started). */
